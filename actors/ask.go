@@ -1,0 +1,138 @@
+package actors
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+var (
+	// ErrTimeout means an Ask got no reply before its deadline.
+	ErrTimeout = errors.New("timed out")
+	// ErrNoActor means an Ask's target does not exist (its request
+	// became a dead letter).
+	ErrNoActor = errors.New("no such actor")
+	// ErrBadTimeout means an Ask was given a timeout ≤ 0.
+	ErrBadTimeout = errors.New("timeout must be positive")
+)
+
+// AskError is the error an Ask continuation receives when no reply came.
+// errors.Is(err, ErrTimeout) and errors.Is(err, ErrNoActor) tell why.
+type AskError struct {
+	Target  *actor.PID
+	Message string // the request's Go type
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *AskError) Error() string {
+	return fmt.Sprintf("actors: ask %s of %v (timeout %v): %v", e.Message, e.Target, e.Timeout, e.Err)
+}
+
+// Unwrap returns the reason: ErrTimeout, ErrNoActor or ErrBadTimeout.
+func (e *AskError) Unwrap() error { return e.Err }
+
+type pendingAsk struct {
+	future  *actor.Future
+	cont    func(reply any, err error)
+	timer   Stopper
+	target  *actor.PID
+	msgType string
+	timeout time.Duration
+}
+
+// askExpired is what the clock sends when an Ask's deadline passes, and
+// what Ask sends itself for a request it refuses outright.
+type askExpired struct {
+	id, gen uint64
+	err     error
+}
+
+func (*askExpired) actorioInternal() {}
+
+// Ask sends msg to target with the calling actor's reply address and calls
+// cont, inside the calling actor, with the reply or with an *AskError once
+// timeout has passed on the system clock. cont runs exactly once, never
+// before Ask returns, and not at all if the actor stops or restarts first.
+// Meanwhile the actor keeps handling other messages.
+//
+// Unlike protoactor's RequestFuture, the deadline is on the actor clock, so
+// in a simulation the timeout fires at exactly its virtual deadline, and no
+// real timer goroutine is involved.
+func Ask(ctx actor.Context, target *actor.PID, msg any, timeout time.Duration, cont func(reply any, err error)) {
+	st := stateOf(ctx)
+	if st.asks == nil {
+		st.asks = map[uint64]*pendingAsk{}
+	}
+	st.nextAsk++
+	id, gen := st.nextAsk, st.gen
+	p := &pendingAsk{cont: cont, target: target, msgType: typeName(msg), timeout: timeout}
+	st.asks[id] = p
+	sys, self := st.sys, st.self
+	switch {
+	case target == nil:
+		sys.rawRoot.Send(self, &askExpired{id: id, gen: gen, err: ErrNoActor})
+		return
+	case timeout <= 0:
+		sys.rawRoot.Send(self, &askExpired{id: id, gen: gen, err: ErrBadTimeout})
+		return
+	}
+	p.future = ctx.RequestFuture(target, msg, -1)
+	ctx.ReenterAfter(p.future, func(reply any, err error) { st.completeAsk(id, gen, reply, err) })
+	expired := &askExpired{id: id, gen: gen, err: ErrTimeout}
+	p.timer = sys.clock.AfterFunc(timeout, func() { sys.rawRoot.Send(self, expired) })
+}
+
+func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
+	p := st.asks[id]
+	if p == nil || gen != st.gen {
+		return // timed out already, or from a past incarnation
+	}
+	delete(st.asks, id)
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if err != nil {
+		if errors.Is(err, actor.ErrDeadLetter) {
+			err = ErrNoActor
+		}
+		err = p.fail(err)
+		reply = nil
+	}
+	p.cont(reply, err)
+}
+
+func (st *actorState) expireAsk(m *askExpired) {
+	p := st.asks[m.id]
+	if p == nil || m.gen != st.gen {
+		return // answered already
+	}
+	delete(st.asks, m.id)
+	p.abandon(st.sys)
+	p.cont(nil, p.fail(m.err))
+}
+
+func (p *pendingAsk) fail(reason error) error {
+	return &AskError{Target: p.target, Message: p.msgType, Timeout: p.timeout, Err: reason}
+}
+
+// abandon forgets the request: its timer is stopped and its future
+// unregistered, so a late reply becomes a dead letter.
+func (p *pendingAsk) abandon(sys *System) {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if p.future != nil {
+		sys.as.ProcessRegistry.Remove(p.future.PID())
+	}
+}
+
+func typeName(v any) string {
+	if v == nil {
+		return "<nil>"
+	}
+	return reflect.TypeOf(v).String()
+}

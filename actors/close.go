@@ -1,0 +1,45 @@
+package actors
+
+import (
+	"context"
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+// Close stops every top-level actor (and so, through protoactor's
+// supervision tree, every actor) and waits until all have stopped. Each
+// top-level actor is poisoned in spawn order, so it first handles the
+// messages already queued for it. If ctx ends first, the remaining actors
+// are stopped at once and Close returns an error naming them.
+//
+// protoactor's own ActorSystem.Shutdown stops nothing; Close is the way to
+// end a System. After Close, Spawn returns ErrClosed. Close is idempotent:
+// later calls wait for the same actors.
+func (s *System) Close(ctx context.Context) error {
+	s.closed.Store(true)
+	for _, pid := range s.top.beginClose() {
+		s.rawRoot.Poison(pid)
+	}
+	if err := s.waiter.Wait(ctx, s.top.empty); err != nil {
+		left := s.top.remaining()
+		names := make([]string, len(left))
+		for i, pid := range left {
+			s.rawRoot.Stop(pid)
+			names[i] = pid.Id
+		}
+		return errors.Wrapf(err, "actors: close %s: %d actors still running [%s]",
+			s.name, len(left), strings.Join(names, " "))
+	}
+	s.unsubscribe()
+	if s.owned && !s.as.IsStopped() {
+		s.as.Shutdown()
+	}
+	return nil
+}
+
+// Closed reports whether Close has been called.
+func (s *System) Closed() bool { return s.closed.Load() }
+
+// Live returns how many top-level actors are running.
+func (s *System) Live() int { return s.top.count() }

@@ -1,0 +1,85 @@
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Env is everything a System takes from the world it runs in. The zero
+// value of every field means "the real thing": protoactor's goroutine
+// dispatcher and unbounded mailbox, the wall clock, a randomly seeded
+// generator, a quiet logger and channel waits. The simulator (package sim)
+// fills every field so that the same actors run on one goroutine, in a
+// seeded order, in virtual time.
+type Env struct {
+	// Name names the system in logs and traces. Empty means "actorio".
+	Name string
+
+	// Dispatcher runs mailboxes. It is injected into every spawn, children
+	// included. Nil keeps protoactor's default (a goroutine per mailbox
+	// activation) or whatever dispatcher the Props already carry.
+	Dispatcher actor.Dispatcher
+
+	// Mailbox produces the mailbox of every actor. Nil keeps protoactor's
+	// default unbounded mailbox or the one the Props already carry.
+	Mailbox actor.MailboxProducer
+
+	// Clock tells the time and runs timers. Nil means the wall clock.
+	Clock Clock
+
+	// Rand is the source behind System.Rand. It must be safe for use from
+	// every goroutine the dispatcher runs actors on. Nil means a
+	// ChaCha8 source seeded from the operating system, behind a mutex.
+	Rand rand.Source
+
+	// Logger receives the system's logs, protoactor's own included. Nil
+	// means standard error at level Warn.
+	Logger *slog.Logger
+
+	// Waiter blocks callers outside the actors (Request, Close, the
+	// blocking faces of streams and sockets) until a channel is ready.
+	// Nil means a plain channel wait.
+	Waiter Waiter
+
+	// Observer, when set, sees every supervision decision and dead letter
+	// as it is counted.
+	Observer Observer
+
+	// Configure, when set, is called once on the new protoactor system
+	// before anything is spawned on it (the simulator sets the node's
+	// address here).
+	Configure func(*actor.ActorSystem)
+}
+
+// Waiter blocks a goroutine that is not an actor until ready yields a value
+// or is closed. Implementations receive from ready, so a buffered channel
+// carrying wake-up tokens can be reused across waits.
+type Waiter interface {
+	Wait(ctx context.Context, ready <-chan struct{}) error
+}
+
+// Observer is told about the runtime events a System counts. Calls may come
+// from any goroutine the dispatcher uses; in a simulation they come from the
+// simulation's single goroutine.
+type Observer interface {
+	// Supervised reports that a supervisor applied directive to child,
+	// which failed with reason.
+	Supervised(system string, child *actor.PID, reason any, directive actor.Directive)
+	// DeadLetter reports a message that could not be delivered to target.
+	DeadLetter(system string, target *actor.PID, message any, sender *actor.PID)
+}
+
+// chanWaiter is the real Waiter: it waits on the channel or the context.
+type chanWaiter struct{}
+
+func (chanWaiter) Wait(ctx context.Context, ready <-chan struct{}) error {
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

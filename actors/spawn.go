@@ -1,0 +1,64 @@
+package actors
+
+import (
+	"reflect"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// prepare returns a copy of props that carries the system's Env: its
+// dispatcher and mailbox (when the Env sets them), the actorio receive
+// middleware (timers, asks, idle timeouts), a supervisor on the system
+// clock when props has none, and the child spawn middleware, so that
+// children spawned with bare Props are prepared in turn.
+//
+// Each spawn gets its own copy, which gives each actor its own middleware
+// closure and so its own per-actor state.
+func (s *System) prepare(props *actor.Props) *actor.Props {
+	opts := make([]actor.PropsOption, 0, 5)
+	if s.env.Dispatcher != nil {
+		opts = append(opts, actor.WithDispatcher(s.env.Dispatcher))
+	}
+	if s.env.Mailbox != nil {
+		opts = append(opts, actor.WithMailbox(s.env.Mailbox))
+	}
+	if !hasSupervisor(props) {
+		opts = append(opts, actor.WithSupervisor(s.children))
+	}
+	opts = append(opts,
+		actor.WithReceiverMiddleware(s.receiveMiddleware),
+		actor.WithSpawnMiddleware(s.childSpawnMiddleware),
+	)
+	return props.Clone(opts...)
+}
+
+// hasSupervisor reports whether props carries its own supervisor strategy.
+// protoactor has no getter for it, so this reads the unexported field; the
+// test TestPropsSupervisorField fails if a protoactor upgrade renames it.
+func hasSupervisor(props *actor.Props) bool {
+	f := reflect.ValueOf(props).Elem().FieldByName("supervisionStrategy")
+	return f.IsValid() && !f.IsNil()
+}
+
+// rootSpawnMiddleware prepares top-level spawns and tracks them for Close.
+// They are parented to the system's guardian (set on the root context), so
+// that the clock-based strategy supervises them, not protoactor's
+// wall-clock default.
+func (s *System) rootSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
+	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+		pid, err := next(as, id, s.prepare(props), parent)
+		if err != nil {
+			return pid, err
+		}
+		s.top.track(pid)
+		return pid, nil
+	}
+}
+
+// childSpawnMiddleware prepares the Props of children spawned from inside
+// an actor with ctx.Spawn and friends.
+func (s *System) childSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
+	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+		return next(as, id, s.prepare(props), parent)
+	}
+}

@@ -1,0 +1,265 @@
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
+	"github.com/asynkron/protoactor-go/extensions"
+	"github.com/pkg/errors"
+)
+
+// ErrClosed is returned by calls on a System after Close.
+var ErrClosed = errors.New("actors: system closed")
+
+// System is an actor system together with the environment it runs in.
+// Every spawn goes through it, children included, so that the dispatcher,
+// mailbox, clock and supervision of the Env apply to every actor and none
+// escapes onto a goroutine the Env does not control.
+type System struct {
+	as     *actor.ActorSystem
+	owned  bool // built by New: we replaced protoactor's EventStream and Root
+	name   string
+	env    Env
+	clock  Clock
+	rand   *rand.Rand
+	logger *slog.Logger
+	waiter Waiter
+
+	rawRoot *actor.RootContext // no middleware: timers and internal sends
+	root    *actor.RootContext // public: spawns go through prepare, under the guardian
+
+	guardian actor.SupervisorStrategy // supervises top-level actors
+	children actor.SupervisorStrategy // default for every actor's children
+
+	top    *topLevel
+	stats  counters
+	subs   []*eventstream.Subscription
+	closed atomic.Bool
+}
+
+// Option configures a System.
+type Option func(*config)
+
+type config struct {
+	env      Env
+	guardian actor.SupervisorStrategy
+	base     *actor.ActorSystem
+}
+
+// WithEnv runs the system in env instead of the real environment. Unset
+// fields of env keep their real defaults.
+func WithEnv(env Env) Option { return func(c *config) { c.env = env } }
+
+// WithName names the system in logs and traces.
+func WithName(name string) Option { return func(c *config) { c.env.Name = name } }
+
+// WithLogger sends the system's logs, protoactor's included, to l.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.env.Logger = l } }
+
+// WithSupervisor sets the strategy that supervises top-level actors and,
+// for actors whose Props carry none, their children. The default is
+// OneForOne(10, 10s, Restart) on the system clock.
+func WithSupervisor(s actor.SupervisorStrategy) Option {
+	return func(c *config) { c.guardian = s }
+}
+
+// WithActorSystem builds the System on as instead of a new protoactor
+// system. as must be fresh (nothing spawned on it yet) and the System owns
+// it from then on, as if New had made it: it replaces its EventStream and
+// Root. The simulator uses it to build nodes cheaply. To put a System
+// around a protoactor system that is already in use, use Wrap.
+func WithActorSystem(as *actor.ActorSystem) Option {
+	return func(c *config) { c.base = as }
+}
+
+// New builds a System on a fresh protoactor ActorSystem. Without options it
+// is real: protoactor's goroutine dispatcher, the wall clock, a quiet logger.
+func New(opts ...Option) *System {
+	c := configure(opts)
+	as := c.base
+	if as == nil {
+		as = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return c.env.Logger.With("system", c.env.Name)
+		}))
+	}
+	as.ID = c.env.Name
+	// protoactor's EventStream carries a dead-letter logger whose throttle
+	// starts a goroutine per burst; a fresh stream keeps runs free of it.
+	// deadLetters puts back the two behaviours that matter.
+	as.EventStream = eventstream.NewEventStream()
+	if c.env.Configure != nil {
+		c.env.Configure(as)
+	}
+	s := build(as, c, true)
+	as.Root = s.root
+	return s
+}
+
+// Wrap puts a System around an ActorSystem the caller already runs. Actors
+// spawned through the returned System get its Env, supervision, timers and
+// Close; actors the caller spawns directly are left alone. The caller's
+// logger and EventStream are kept.
+func Wrap(as *actor.ActorSystem, opts ...Option) (*System, error) {
+	if as == nil {
+		return nil, errors.New("actors: wrap: nil ActorSystem")
+	}
+	if ext := as.Extensions.Get(extensionID); ext != nil {
+		return nil, errors.Errorf("actors: wrap: system %q is already wrapped", as.ID)
+	}
+	c := configure(opts)
+	if c.env.Name == "actorio" && as.ID != "" {
+		c.env.Name = as.ID
+	}
+	return build(as, c, false), nil
+}
+
+func configure(opts []Option) *config {
+	c := &config{}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.env.Name == "" {
+		c.env.Name = "actorio"
+	}
+	if c.env.Logger == nil {
+		c.env.Logger = QuietLogger()
+	}
+	if c.env.Clock == nil {
+		c.env.Clock = RealClock()
+	}
+	if c.env.Rand == nil {
+		c.env.Rand = newRealSource()
+	}
+	if c.env.Waiter == nil {
+		c.env.Waiter = chanWaiter{}
+	}
+	return c
+}
+
+func build(as *actor.ActorSystem, c *config, owned bool) *System {
+	s := &System{
+		as:     as,
+		owned:  owned,
+		name:   c.env.Name,
+		env:    c.env,
+		clock:  c.env.Clock,
+		rand:   rand.New(c.env.Rand),
+		logger: c.env.Logger,
+		waiter: c.env.Waiter,
+	}
+	s.guardian = c.guardian
+	if s.guardian == nil {
+		s.guardian = OneForOne(s.clock, 10, defaultRestartWindow, actor.DefaultDecider)
+	}
+	if g, ok := s.guardian.(*oneForOne); ok {
+		// A guardian cannot escalate; its copy turns Escalate into Stop.
+		s.guardian = g.asGuardian()
+	}
+	s.children = s.guardian
+	if g, ok := s.children.(*oneForOne); ok {
+		s.children = g.asChildren()
+	}
+	s.rawRoot = actor.NewRootContext(as, nil)
+	// protoactor's root spawn middleware ignores the parent handed down
+	// the chain and spawns under the root context it was set on, so the
+	// guardian goes on that same context.
+	s.root = s.rawRoot.Copy().WithGuardian(s.guardian).WithSpawnMiddleware(s.rootSpawnMiddleware)
+	s.top = newTopLevel(s)
+	as.Extensions.Register(&systemExtension{s: s})
+	s.subscribe(owned)
+	return s
+}
+
+// FromContext returns the System an actor runs in, or nil when the actor's
+// system was not built by New or Wrap.
+func FromContext(ctx actor.Context) *System { return FromActorSystem(ctx.ActorSystem()) }
+
+// FromActorSystem returns the System around as, or nil.
+func FromActorSystem(as *actor.ActorSystem) *System {
+	if as == nil {
+		return nil
+	}
+	if ext, ok := as.Extensions.Get(extensionID).(*systemExtension); ok {
+		return ext.s
+	}
+	return nil
+}
+
+var extensionID = extensions.NextExtensionID()
+
+type systemExtension struct{ s *System }
+
+func (*systemExtension) ExtensionID() extensions.ExtensionID { return extensionID }
+
+// Name returns the system's name.
+func (s *System) Name() string { return s.name }
+
+// ActorSystem returns the underlying protoactor system.
+func (s *System) ActorSystem() *actor.ActorSystem { return s.as }
+
+// Root returns the root context. Spawns through it get the Env like
+// System.Spawn does.
+func (s *System) Root() *actor.RootContext { return s.root }
+
+// Clock returns the system clock.
+func (s *System) Clock() Clock { return s.clock }
+
+// Now returns the current time on the system clock.
+func (s *System) Now() time.Time { return s.clock.Now() }
+
+// Rand returns the system's random generator: seeded by the simulator,
+// OS-seeded and goroutine-safe in a real system.
+func (s *System) Rand() *rand.Rand { return s.rand }
+
+// Logger returns the system's logger.
+func (s *System) Logger() *slog.Logger { return s.logger }
+
+// Env returns the environment the system runs in, with defaults filled in.
+func (s *System) Env() Env { return s.env }
+
+// Spawn starts a top-level actor from props with a generated name.
+func (s *System) Spawn(props *actor.Props) (*actor.PID, error) {
+	if props == nil {
+		return nil, errors.New("actors: spawn: nil props")
+	}
+	return s.SpawnNamed(props, s.as.ProcessRegistry.NextId())
+}
+
+// SpawnNamed starts a top-level actor from props under name. It fails if
+// the name is taken or the system is closed.
+func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error) {
+	if props == nil {
+		return nil, errors.Errorf("actors: spawn %q: nil props", name)
+	}
+	if s.closed.Load() {
+		return nil, errors.Wrapf(ErrClosed, "actors: spawn %q", name)
+	}
+	pid, err := s.root.SpawnNamed(props, name)
+	if err != nil {
+		return nil, errors.Wrapf(err, "actors: spawn %q", name)
+	}
+	return pid, nil
+}
+
+// Send sends message to pid from outside any actor.
+func (s *System) Send(pid *actor.PID, message any) { s.rawRoot.Send(pid, message) }
+
+// Stop stops pid at once: queued messages are dropped.
+func (s *System) Stop(pid *actor.PID) { s.rawRoot.Stop(pid) }
+
+// Poison stops pid after the messages already queued for it.
+func (s *System) Poison(pid *actor.PID) { s.rawRoot.Poison(pid) }
+
+// Wait blocks a caller outside the actors until ready yields or is closed,
+// through the Env's Waiter: a channel wait in a real system, a run of the
+// simulation loop in a simulated one. Never call it from inside an actor.
+func (s *System) Wait(ctx context.Context, ready <-chan struct{}) error {
+	return s.waiter.Wait(ctx, ready)
+}

@@ -1,0 +1,54 @@
+// Package benchcmp runs a benchmark workload and its baseline in the same
+// run, alternately, so that both see the same machine conditions, and
+// reports both costs and their ratio. It is for tests only.
+package benchcmp
+
+import (
+	"testing"
+	"time"
+)
+
+// Rounds is how many alternating slices each side's b.N is split into.
+const Rounds = 8
+
+// Compare runs ours and base for b.N operations each, alternating in
+// Rounds slices, and reports:
+//
+//	ours-ns/op  the cost of one operation of ours
+//	base-ns/op  the cost of one operation of the baseline
+//	x-base      base-ns/op ÷ ours-ns/op: our throughput as a fraction of
+//	            the baseline's (1 means as fast; 0.5 half as fast)
+//
+// Each function runs n operations; it may do untimed set-up with
+// b.StopTimer/b.StartTimer.
+func Compare(b *testing.B, ours, base func(n int)) {
+	b.Helper()
+	var tOurs, tBase time.Duration
+	done := 0
+	for r := 0; r < Rounds; r++ {
+		n := b.N / Rounds
+		if r < b.N%Rounds {
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		start := time.Now()
+		ours(n)
+		tOurs += time.Since(start)
+		start = time.Now()
+		base(n)
+		tBase += time.Since(start)
+		done += n
+	}
+	if done == 0 {
+		return
+	}
+	o := float64(tOurs.Nanoseconds()) / float64(done)
+	s := float64(tBase.Nanoseconds()) / float64(done)
+	b.ReportMetric(o, "ours-ns/op")
+	b.ReportMetric(s, "base-ns/op")
+	if o > 0 {
+		b.ReportMetric(s/o, "x-base")
+	}
+}

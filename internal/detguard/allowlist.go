@@ -1,0 +1,34 @@
+package detguard
+
+// Allowed is actorio's allowlist: the files of the actor packages that may
+// use a banned construct, and why. Everything else that runs inside an
+// actor must follow the rules.
+var Allowed = Allowlist{
+	// The real environment: the only wall clock and OS randomness.
+	"actors/real_env.go": {
+		"time": "the real Clock reads the wall clock and runs timers on the Go runtime",
+		"rand": "seeds the real system's generator from the OS",
+	},
+	// Waiting outside actors: Close, Request and the Waiter wait on
+	// channels; none of this runs inside Receive.
+	"actors/env.go": {
+		"select":  "the real Waiter blocks a caller outside the actors",
+		"channel": "the real Waiter receives the awaited token",
+	},
+	"actors/toplevel.go": {
+		"select":  "closes the 'all stopped' channel once, without blocking",
+		"channel": "the 'all stopped' channel Close waits on",
+	},
+	"actors/request.go": {
+		"channel": "the reply channel a caller outside the actors waits on",
+	},
+	// The simulator's own Waiter polls a channel without blocking: the
+	// loop runs on the caller's goroutine, so nothing else can close it.
+	"sim/base.go": {
+		"channel": "each node's protoactor system gets its own stop channel (never used by actors)",
+	},
+	"sim/run.go": {
+		"select":  "non-blocking poll of the awaited channel between steps",
+		"channel": "receives the awaited token between steps",
+	},
+}

@@ -1,0 +1,16 @@
+package props
+
+import (
+	"sort"
+
+	"github.com/actorio/actorio/sim"
+)
+
+// Scenarios returns every built-in scenario, sorted by name.
+func Scenarios() []sim.Scenario {
+	all := []sim.Scenario{
+		Pingpong(DefaultPingpong),
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}

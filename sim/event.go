@@ -1,0 +1,91 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind says what happened at a step of a run.
+type EventKind uint8
+
+// The kinds of events a World hashes into its fingerprint and, when
+// recording, keeps.
+const (
+	// EventPick is a scheduling decision: which of the runnable mailboxes
+	// takes the next step.
+	EventPick EventKind = iota + 1
+	// EventDeliver is a message handed to an actor.
+	EventDeliver
+	// EventTimer is a timer firing on the virtual clock.
+	EventTimer
+	// EventSupervision is a supervisor's decision about a failed actor.
+	EventSupervision
+	// EventDeadLetter is a message sent to an actor that does not exist.
+	EventDeadLetter
+	// EventNote is a note added by a scenario or a fault (World.Note).
+	EventNote
+)
+
+var kindNames = [...]string{
+	EventPick:        "pick",
+	EventDeliver:     "deliver",
+	EventTimer:       "timer",
+	EventSupervision: "supervise",
+	EventDeadLetter:  "deadletter",
+	EventNote:        "note",
+}
+
+func (k EventKind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// Event is one recorded step of a run. Hash is the run's fingerprint right
+// after the event, so two recordings of the same seed diverge exactly at
+// the first event whose Hash differs.
+type Event struct {
+	Step  int64         // scheduling step the event belongs to
+	Time  time.Duration // virtual time since the start of the run
+	Kind  EventKind
+	Node  string // node (System) name, when the event has one
+	Actor string // the actor concerned: receiver, failed child, target
+	Peer  string // the other party: a delivery's sender
+	What  string // message type, directive, timer number, note text
+	Hash  uint64
+}
+
+func (e Event) String() string {
+	s := fmt.Sprintf("%6d %12v %-10s", e.Step, e.Time, e.Kind)
+	if e.Node != "" {
+		s += " " + e.Node
+	}
+	if e.Actor != "" {
+		s += " " + e.Actor
+	}
+	if e.Peer != "" {
+		s += " <- " + e.Peer
+	}
+	if e.What != "" {
+		s += " " + e.What
+	}
+	return s
+}
+
+// FirstDivergence compares two recordings of the same seed and returns
+// the index of the first event that differs, or -1 if they are the same.
+// When one recording is a prefix of the other, the index is the length of
+// the shorter one.
+func FirstDivergence(a, b []Event) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i].Hash != b[i].Hash {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return n
+	}
+	return -1
+}

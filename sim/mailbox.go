@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// stepMailbox is an actor.Mailbox that handles exactly one message per
+// scheduling step, so that every delivery is a choice point of the
+// scheduler. System messages go first, as in protoactor's own mailbox;
+// SuspendMailbox and ResumeMailbox are bookkeeping and do not take a step
+// of their own. A panic in the actor is recovered and escalated to its
+// supervisor, as protoactor's mailbox does.
+type stepMailbox struct {
+	n          *node
+	task       Task
+	system     ring
+	user       ring
+	invoker    actor.MessageInvoker
+	dispatcher actor.Dispatcher
+	scheduled  bool
+	suspended  bool
+	id         string // actor id
+	idHash     uint64
+}
+
+func newStepMailbox(n *node) actor.Mailbox {
+	m := &stepMailbox{n: n}
+	m.task.run = m.step
+	return m
+}
+
+// PostUserMessage implements actor.Mailbox.
+func (m *stepMailbox) PostUserMessage(message any) {
+	if !m.n.w.onLoop() {
+		m.n.w.escaped("message "+foreignTypeName(actor.UnwrapEnvelopeMessage(message)), m.label())
+		return
+	}
+	// Batches are unpacked as protoactor's mailbox does.
+	if batch, ok := message.(actor.MessageBatch); ok {
+		for _, msg := range batch.GetMessages() {
+			m.PostUserMessage(msg)
+		}
+	}
+	if env, ok := message.(*actor.MessageEnvelope); ok {
+		if batch, ok := env.Message.(actor.MessageBatch); ok {
+			for _, msg := range batch.GetMessages() {
+				m.PostUserMessage(msg)
+			}
+		}
+	}
+	m.user.push(message)
+	m.kick()
+}
+
+// PostSystemMessage implements actor.Mailbox.
+func (m *stepMailbox) PostSystemMessage(message any) {
+	if !m.n.w.onLoop() {
+		m.n.w.escaped("system message "+foreignTypeName(message), m.label())
+		return
+	}
+	m.system.push(message)
+	m.kick()
+}
+
+// RegisterHandlers implements actor.Mailbox. protoactor has set the
+// actor's PID on its context by now, which names the mailbox in traces.
+func (m *stepMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
+	m.invoker = invoker
+	m.dispatcher = dispatcher
+	if s, ok := invoker.(interface{ Self() *actor.PID }); ok && s.Self() != nil {
+		m.id = s.Self().Id
+	}
+	m.idHash = hashString(m.id)
+	m.task.Key = m.n.hash ^ m.idHash
+}
+
+// Start implements actor.Mailbox.
+func (m *stepMailbox) Start() {}
+
+// UserMessageCount implements actor.Mailbox.
+func (m *stepMailbox) UserMessageCount() int { return m.user.len() }
+
+func (m *stepMailbox) label() string { return m.n.name + "/" + m.id }
+
+// kick puts the mailbox in the runnable set if it has work it may do.
+func (m *stepMailbox) kick() {
+	if m.scheduled || m.invoker == nil {
+		return
+	}
+	if m.system.len() > 0 || (!m.suspended && m.user.len() > 0) {
+		m.scheduled = true
+		m.n.w.sched.add(&m.task)
+	}
+}
+
+// step handles one message.
+func (m *stepMailbox) step() {
+	m.scheduled = false
+	for m.system.len() > 0 {
+		msg := m.system.pop()
+		switch msg.(type) {
+		case *actor.SuspendMailbox:
+			m.suspended = true
+			continue
+		case *actor.ResumeMailbox:
+			m.suspended = false
+			continue
+		}
+		m.invoke(msg, true)
+		m.kick()
+		return
+	}
+	if !m.suspended && m.user.len() > 0 {
+		m.invoke(m.user.pop(), false)
+	}
+	m.kick()
+}
+
+func (m *stepMailbox) invoke(msg any, system bool) {
+	m.n.w.delivered(m, msg)
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, msg)
+		}
+	}()
+	if system {
+		m.invoker.InvokeSystemMessage(msg)
+	} else {
+		m.invoker.InvokeUserMessage(msg)
+	}
+}
+
+// ring is a growable FIFO queue.
+type ring struct {
+	buf        []any
+	head, size int
+}
+
+func (r *ring) len() int { return r.size }
+
+func (r *ring) push(v any) {
+	if r.size == len(r.buf) {
+		n := 2 * len(r.buf)
+		if n == 0 {
+			n = 4
+		}
+		buf := make([]any, n)
+		for i := 0; i < r.size; i++ {
+			buf[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = buf, 0
+	}
+	r.buf[(r.head+r.size)%len(r.buf)] = v
+	r.size++
+}
+
+func (r *ring) pop() any {
+	if r.size == 0 {
+		panic(fmt.Errorf("sim: pop from an empty queue"))
+	}
+	v := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
+	return v
+}

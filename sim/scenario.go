@@ -1,0 +1,118 @@
+package sim
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// Scenario is a named workload together with its checkers: Run builds
+// nodes and actors in the World, runs it, and returns an error if an
+// invariant broke. A Scenario must be deterministic given the World: all
+// its randomness comes from World.Rand or the actors' System.Rand.
+type Scenario struct {
+	Name        string
+	Description string
+	Run         func(w *World) error
+}
+
+// Outcome is the result of one seed of a scenario.
+type Outcome struct {
+	Scenario    string
+	Seed        uint64
+	Fingerprint uint64
+	Steps       int64
+	Deliveries  int64
+	VirtualTime time.Duration
+	Err         error
+	Events      []Event // when run WithRecording
+}
+
+// Failed reports whether the seed failed.
+func (o Outcome) Failed() bool { return o.Err != nil }
+
+// RunScenario runs one seed of sc in a fresh World and closes it. A panic
+// in the scenario, an escape from the simulation or a failure to close
+// the nodes fails the seed like a broken invariant.
+func RunScenario(sc Scenario, seed uint64, opts ...Option) (out Outcome) {
+	w := New(seed, opts...)
+	out = Outcome{Scenario: sc.Name, Seed: seed}
+	defer func() {
+		if r := recover(); r != nil {
+			out.Err = errors.Errorf("scenario %s panicked: %v\n%s", sc.Name, r, debug.Stack())
+		}
+		out.Fingerprint = w.Fingerprint()
+		out.Steps = w.Steps()
+		out.Deliveries = w.Deliveries()
+		out.VirtualTime = w.Now()
+		out.Events = w.Events()
+	}()
+	err := sc.Run(w)
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if werr := w.Err(); err == nil && werr != nil {
+		err = werr
+	}
+	if err != nil {
+		out.Err = errors.Wrapf(err, "scenario %s seed %d", sc.Name, seed)
+	}
+	return out
+}
+
+// Divergence describes the first difference between two runs of a seed.
+type Divergence struct {
+	Seed   uint64
+	Index  int    // index of the first differing event
+	First  *Event // that event in the first run (nil if it ended before)
+	Second *Event // that event in the second run (nil if it ended before)
+}
+
+func (d *Divergence) Error() string {
+	show := func(e *Event) string {
+		if e == nil {
+			return "(run ended)"
+		}
+		return e.String()
+	}
+	step, at := int64(0), time.Duration(0)
+	if e := firstNonNil(d.First, d.Second); e != nil {
+		step, at = e.Step, e.Time
+	}
+	return fmt.Sprintf("seed %d is not deterministic: event %d (step %d, virtual time %v) differs\n  first:  %s\n  second: %s",
+		d.Seed, d.Index, step, at, show(d.First), show(d.Second))
+}
+
+func firstNonNil(a, b *Event) *Event {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// CheckDeterminism runs seed of sc twice with recording and returns the
+// first outcome, and a *Divergence if the two runs differ.
+func CheckDeterminism(sc Scenario, seed uint64, opts ...Option) (Outcome, *Divergence) {
+	opts = append(opts, WithRecording())
+	a := RunScenario(sc, seed, opts...)
+	b := RunScenario(sc, seed, opts...)
+	i := FirstDivergence(a.Events, b.Events)
+	if i < 0 && a.Fingerprint == b.Fingerprint {
+		return a, nil
+	}
+	d := &Divergence{Seed: seed, Index: i}
+	if i < 0 {
+		// Same events but different fingerprints: something hashed after
+		// the last event differs.
+		d.Index = len(a.Events)
+	}
+	if d.Index < len(a.Events) {
+		d.First = &a.Events[d.Index]
+	}
+	if d.Index < len(b.Events) {
+		d.Second = &b.Events[d.Index]
+	}
+	return a, d
+}
