@@ -24,7 +24,9 @@ type vtimer struct {
 	when  time.Duration
 	seq   uint64
 	f     func()
-	index int // position in the heap, -1 once fired or stopped
+	index int   // position in the heap, -1 once fired or stopped
+	owner *node // the node whose actor set the timer; nil for devices
+	epoch int   // the owner's incarnation then
 }
 
 // Now implements actors.Clock.
@@ -37,11 +39,24 @@ func (c *vclock) AfterFunc(d time.Duration, f func()) actors.Stopper {
 		c.w.escaped("Clock.AfterFunc", "")
 		return stoppedTimer{}
 	}
+	var owner *node
+	if m := c.w.current; m != nil {
+		owner = m.n
+	}
+	return c.afterFunc(d, owner, f)
+}
+
+// afterFunc schedules f at now+d on behalf of owner (nil for a device);
+// a timer whose owner crashed never runs.
+func (c *vclock) afterFunc(d time.Duration, owner *node, f func()) *vtimer {
 	if d < 0 {
 		d = 0
 	}
 	c.seq++
-	t := &vtimer{w: c.w, when: c.now + d, seq: c.seq, f: f}
+	t := &vtimer{w: c.w, when: c.now + d, seq: c.seq, f: f, owner: owner}
+	if owner != nil {
+		t.epoch = owner.epoch
+	}
 	c.push(t)
 	return t
 }

@@ -80,13 +80,14 @@ func TestRingProperty(t *testing.T) {
 		next := 0
 		for _, push := range rapid.SliceOf(rapid.Bool()).Draw(rt, "ops") {
 			if push || len(model) == 0 {
-				r.push(next)
+				r.push(next, uint64(next))
 				model = append(model, next)
 				next++
 				continue
 			}
-			if got := r.pop().(int); got != model[0] {
-				rt.Fatalf("pop = %d, want %d", got, model[0])
+			got, id := r.pop()
+			if got.(int) != model[0] || id != uint64(model[0]) {
+				rt.Fatalf("pop = %v #%d, want %d", got, id, model[0])
 			}
 			model = model[1:]
 			if r.len() != len(model) {

@@ -24,6 +24,9 @@ const (
 	EventDeadLetter
 	// EventNote is a note added by a scenario or a fault (World.Note).
 	EventNote
+	// EventSend is a message posted to an actor's mailbox; its ID links
+	// it to the EventDeliver of the same message.
+	EventSend
 )
 
 var kindNames = [...]string{
@@ -33,6 +36,7 @@ var kindNames = [...]string{
 	EventSupervision: "supervise",
 	EventDeadLetter:  "deadletter",
 	EventNote:        "note",
+	EventSend:        "send",
 }
 
 func (k EventKind) String() string {
@@ -53,6 +57,7 @@ type Event struct {
 	Actor string // the actor concerned: receiver, failed child, target
 	Peer  string // the other party: a delivery's sender
 	What  string // message type, directive, timer number, note text
+	ID    uint64 // message id: links a send to its delivery (0 for system bookkeeping)
 	Hash  uint64
 }
 
@@ -65,10 +70,17 @@ func (e Event) String() string {
 		s += " " + e.Actor
 	}
 	if e.Peer != "" {
-		s += " <- " + e.Peer
+		if e.Kind == EventSend {
+			s += " -> " + e.Peer
+		} else {
+			s += " <- " + e.Peer
+		}
 	}
 	if e.What != "" {
 		s += " " + e.What
+	}
+	if e.ID != 0 {
+		s += fmt.Sprintf(" #%d", e.ID)
 	}
 	return s
 }

@@ -14,6 +14,7 @@ import (
 // supervisor, as protoactor's mailbox does.
 type stepMailbox struct {
 	n          *node
+	epoch      int // the node incarnation the mailbox belongs to
 	task       Task
 	system     ring
 	user       ring
@@ -26,7 +27,7 @@ type stepMailbox struct {
 }
 
 func newStepMailbox(n *node) actor.Mailbox {
-	m := &stepMailbox{n: n}
+	m := &stepMailbox{n: n, epoch: n.epoch}
 	m.task.run = m.step
 	return m
 }
@@ -36,6 +37,9 @@ func (m *stepMailbox) PostUserMessage(message any) {
 	if !m.n.w.onLoop() {
 		m.n.w.escaped("message "+foreignTypeName(actor.UnwrapEnvelopeMessage(message)), m.label())
 		return
+	}
+	if m.dead() {
+		return // the node crashed: the message is lost
 	}
 	// Batches are unpacked as protoactor's mailbox does.
 	if batch, ok := message.(actor.MessageBatch); ok {
@@ -50,7 +54,7 @@ func (m *stepMailbox) PostUserMessage(message any) {
 			}
 		}
 	}
-	m.user.push(message)
+	m.user.push(message, m.n.w.sent(m, message))
 	m.kick()
 }
 
@@ -60,7 +64,10 @@ func (m *stepMailbox) PostSystemMessage(message any) {
 		m.n.w.escaped("system message "+foreignTypeName(message), m.label())
 		return
 	}
-	m.system.push(message)
+	if m.dead() {
+		return
+	}
+	m.system.push(message, m.n.w.sent(m, message))
 	m.kick()
 }
 
@@ -95,11 +102,17 @@ func (m *stepMailbox) kick() {
 	}
 }
 
+// dead reports whether the mailbox's node incarnation crashed.
+func (m *stepMailbox) dead() bool { return m.epoch != m.n.epoch }
+
 // step handles one message.
 func (m *stepMailbox) step() {
 	m.scheduled = false
+	if m.dead() {
+		return // crashed with its node: queued messages are lost
+	}
 	for m.system.len() > 0 {
-		msg := m.system.pop()
+		msg, id := m.system.pop()
 		switch msg.(type) {
 		case *actor.SuspendMailbox:
 			m.suspended = true
@@ -108,19 +121,23 @@ func (m *stepMailbox) step() {
 			m.suspended = false
 			continue
 		}
-		m.invoke(msg, true)
+		m.invoke(msg, id, true)
 		m.kick()
 		return
 	}
 	if !m.suspended && m.user.len() > 0 {
-		m.invoke(m.user.pop(), false)
+		msg, id := m.user.pop()
+		m.invoke(msg, id, false)
 	}
 	m.kick()
 }
 
-func (m *stepMailbox) invoke(msg any, system bool) {
-	m.n.w.delivered(m, msg)
+func (m *stepMailbox) invoke(msg any, id uint64, system bool) {
+	w := m.n.w
+	w.delivered(m, msg, id)
+	w.current = m
 	defer func() {
+		w.current = nil
 		if r := recover(); r != nil {
 			m.invoker.EscalateFailure(r, msg)
 		}
@@ -132,37 +149,42 @@ func (m *stepMailbox) invoke(msg any, system bool) {
 	}
 }
 
-// ring is a growable FIFO queue.
+// ring is a growable FIFO queue of messages with their ids.
 type ring struct {
-	buf        []any
+	buf        []slot
 	head, size int
+}
+
+type slot struct {
+	msg any
+	id  uint64
 }
 
 func (r *ring) len() int { return r.size }
 
-func (r *ring) push(v any) {
+func (r *ring) push(v any, id uint64) {
 	if r.size == len(r.buf) {
 		n := 2 * len(r.buf)
 		if n == 0 {
 			n = 4
 		}
-		buf := make([]any, n)
+		buf := make([]slot, n)
 		for i := 0; i < r.size; i++ {
 			buf[i] = r.buf[(r.head+i)%len(r.buf)]
 		}
 		r.buf, r.head = buf, 0
 	}
-	r.buf[(r.head+r.size)%len(r.buf)] = v
+	r.buf[(r.head+r.size)%len(r.buf)] = slot{v, id}
 	r.size++
 }
 
-func (r *ring) pop() any {
+func (r *ring) pop() (any, uint64) {
 	if r.size == 0 {
 		panic(fmt.Errorf("sim: pop from an empty queue"))
 	}
-	v := r.buf[r.head]
-	r.buf[r.head] = nil
+	s := r.buf[r.head]
+	r.buf[r.head] = slot{}
 	r.head = (r.head + 1) % len(r.buf)
 	r.size--
-	return v
+	return s.msg, s.id
 }

@@ -103,6 +103,9 @@ func (w *World) run(l runLimits) (res Result, err error) {
 		if err := w.escapeErr(); err != nil {
 			return w.result(0), err
 		}
+		if w.failure != nil {
+			return w.result(0), w.failure
+		}
 		if l.maxSteps > 0 && w.steps >= l.maxSteps {
 			return w.result(StepLimit), nil
 		}
@@ -157,10 +160,20 @@ func (w *World) fireTimer() {
 	w.fp.mix(uint64(EventTimer))
 	w.fp.mix(t.seq)
 	w.fp.mix(uint64(t.when))
+	dead := t.owner != nil && t.owner.epoch != t.epoch
 	if w.record {
-		w.add(Event{Kind: EventTimer, What: fmt.Sprintf("timer %d", t.seq)})
+		e := Event{Kind: EventTimer, What: fmt.Sprintf("timer %d", t.seq)}
+		if t.owner != nil {
+			e.Node = t.owner.name
+		}
+		if dead {
+			e.What += " (its node crashed)"
+		}
+		w.add(e)
 	}
-	t.f()
+	if !dead {
+		t.f()
+	}
 }
 
 // Wait implements actors.Waiter: it runs the simulation until ready yields
@@ -199,6 +212,9 @@ func (w *World) Wait(_ context.Context, ready <-chan struct{}) error {
 func (w *World) Close() error {
 	var first error
 	for _, n := range w.nodes {
+		if n.down {
+			continue // a crashed node's actors are gone already
+		}
 		if err := n.sys.Close(context.Background()); err != nil && first == nil {
 			first = errors.Wrapf(err, "sim: close node %s", n.name)
 		}

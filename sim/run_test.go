@@ -184,3 +184,5 @@ func TestPanicOutsideActorsFailsRun(t *testing.T) {
 		t.Fatal("a failed World ran again")
 	}
 }
+
+func ctxBg() context.Context { return context.Background() }

@@ -12,8 +12,6 @@ type Task struct {
 	// Key identifies the task's actor across steps (a hash of node and
 	// actor id); it is 0 for anonymous dispatcher functions.
 	Key uint64
-	// Priority is free for priority-based strategies (PCT) to use.
-	Priority int64
 
 	run func()
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -16,23 +17,27 @@ import (
 // running fingerprint of everything that happened. Everything runs on the
 // goroutine that calls Run; a World is not safe for concurrent use.
 type World struct {
-	seed     uint64
-	sched    scheduler
-	clock    vclock
-	fp       fingerprint
-	types    typeNames
-	streams  map[string]*rand.Rand
-	nodes    []*node
-	byName   map[string]*node
-	logger   *slog.Logger
-	record   bool
-	events   []Event
-	escape   escapeLog
-	owner    uintptr // goroutine allowed to drive the World
-	running  bool
-	steps    int64
-	delivers int64
-	failure  error // a panic outside any actor, or a misuse, ends the run
+	seed       uint64
+	sched      scheduler
+	clock      vclock
+	fp         fingerprint
+	types      typeNames
+	streams    map[string]*rand.Rand
+	nodes      []*node
+	byName     map[string]*node
+	logger     *slog.Logger
+	record     bool
+	events     []Event
+	escape     escapeLog
+	owner      uintptr // goroutine allowed to drive the World
+	running    bool
+	steps      int64
+	delivers   int64
+	msgSeq     uint64       // ids of posted messages
+	current    *stepMailbox // the mailbox taking the current step, if any
+	failure    error        // a panic outside any actor, or a misuse, ends the run
+	net        network      // the network between nodes
+	crashHooks []func(node string)
 }
 
 // Option configures a World.
@@ -111,10 +116,14 @@ func (w *World) Events() []Event { return w.events }
 func (w *World) Strategy() Strategy { return w.sched.strategy }
 
 type node struct {
-	w    *World
-	name string
-	hash uint64
-	sys  *actors.System
+	w     *World
+	name  string
+	hash  uint64
+	sys   *actors.System // current incarnation
+	opts  []actors.Option
+	boot  func(*actors.System) error // nil: the node cannot restart
+	down  bool
+	epoch int // incarnation; mailboxes and timers of older ones are dead
 }
 
 // Node adds a node: an actors.System whose dispatcher, mailboxes, clock,
@@ -127,23 +136,39 @@ func (w *World) Node(name string, opts ...actors.Option) (*actors.System, error)
 	if _, dup := w.byName[name]; dup {
 		return nil, errors.Errorf("sim: node %q exists", name)
 	}
-	n := &node{w: w, name: name, hash: hashString("node/" + name)}
+	n := &node{w: w, name: name, hash: hashString("node/" + name), opts: opts}
+	w.nodes = append(w.nodes, n)
+	w.byName[name] = n
+	n.sys = w.newSystem(n)
+	return n.sys, nil
+}
+
+// newSystem builds an incarnation of node n.
+func (w *World) newSystem(n *node) *actors.System {
+	name := n.name
 	env := actors.Env{
 		Name:       name,
 		Dispatcher: dispatcher{n: n},
 		Mailbox:    func() actor.Mailbox { return newStepMailbox(n) },
 		Clock:      &w.clock,
-		Rand:       w.Rand("node/" + name),
+		Rand:       w.Rand(fmt.Sprintf("node/%s/%d", name, n.epoch)),
 		Logger:     w.logger.With("node", name),
 		Waiter:     w,
 		Observer:   w,
-		Configure:  func(as *actor.ActorSystem) { as.ProcessRegistry.Address = name },
+		Configure: func(as *actor.ActorSystem) {
+			as.ProcessRegistry.Address = name
+			as.ProcessRegistry.RegisterAddressResolver(w.resolver(name))
+		},
 	}
 	base := baseSystem(env.Logger.With("system", name))
-	n.sys = actors.New(append(opts, actors.WithEnv(env), actors.WithActorSystem(base))...)
-	w.nodes = append(w.nodes, n)
-	w.byName[name] = n
-	return n.sys, nil
+	return actors.New(append(n.opts, actors.WithEnv(env), actors.WithActorSystem(base))...)
+}
+
+// fail ends the World's runs with err (the first one wins).
+func (w *World) fail(err error) {
+	if w.failure == nil {
+		w.failure = err
+	}
 }
 
 // MustNode is Node for set-up code where a bad name is a bug.
@@ -179,8 +204,25 @@ func (w *World) add(e Event) {
 	w.events = append(w.events, e)
 }
 
+// sent hashes (and records) a message posted to m, and returns its id.
+func (w *World) sent(m *stepMailbox, msg any) uint64 {
+	w.msgSeq++
+	tn := w.types.of(actor.UnwrapEnvelopeMessage(msg))
+	w.fp.mix(uint64(EventSend))
+	w.fp.mix(m.task.Key)
+	w.fp.mix(tn.hash)
+	if w.record {
+		e := Event{Kind: EventSend, Peer: m.n.name + "/" + m.id, What: tn.name, ID: w.msgSeq}
+		if c := w.current; c != nil {
+			e.Node, e.Actor = c.n.name, c.id
+		}
+		w.add(e)
+	}
+	return w.msgSeq
+}
+
 // delivered hashes (and records) a message handed to an actor.
-func (w *World) delivered(m *stepMailbox, msg any) {
+func (w *World) delivered(m *stepMailbox, msg any, id uint64) {
 	w.delivers++
 	body, sender := msg, (*actor.PID)(nil)
 	if env, ok := msg.(*actor.MessageEnvelope); ok {
@@ -194,7 +236,7 @@ func (w *World) delivered(m *stepMailbox, msg any) {
 		w.fp.mix(hashString(sender.Id))
 	}
 	if w.record {
-		e := Event{Kind: EventDeliver, Node: m.n.name, Actor: m.id, What: tn.name}
+		e := Event{Kind: EventDeliver, Node: m.n.name, Actor: m.id, What: tn.name, ID: id}
 		if sender != nil {
 			e.Peer = sender.Address + "/" + sender.Id
 		}
