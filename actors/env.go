@@ -48,6 +48,10 @@ type Env struct {
 	// as it is counted.
 	Observer Observer
 
+	// Faults, when set, decides named fault points (Buggify). Real
+	// systems have none: no fault point ever fires.
+	Faults FaultPoints
+
 	// Configure, when set, is called once on the new protoactor system
 	// before anything is spawned on it (the simulator sets the node's
 	// address here).
@@ -70,6 +74,33 @@ type Observer interface {
 	Supervised(system string, child *actor.PID, reason any, directive actor.Directive)
 	// DeadLetter reports a message that could not be delivered to target.
 	DeadLetter(system string, target *actor.PID, message any, sender *actor.PID)
+}
+
+// FaultPoints decides whether a named fault point fires. The simulator
+// implements it from the run's fault profile.
+type FaultPoints interface {
+	Buggify(site string) bool
+}
+
+// Buggify reports whether the named fault point site fires now. Code uses
+// it to take a rare path on purpose (shorten a timeout, shrink a window,
+// fail a write) so that simulations exercise it:
+//
+//	if actors.Buggify(ctx, "stream/short-window") { window = 1 }
+//
+// In a real system it is always false; in a simulation the run's profile
+// activates each site with some probability and fires active ones
+// randomly, and every decision is traced.
+func Buggify(ctx actor.Context, site string) bool {
+	if s := FromContext(ctx); s != nil {
+		return s.Buggify(site)
+	}
+	return false
+}
+
+// Buggify is the System's fault point, for code outside actors.
+func (s *System) Buggify(site string) bool {
+	return s.env.Faults != nil && s.env.Faults.Buggify(site)
 }
 
 // chanWaiter is the real Waiter: it waits on the channel or the context.

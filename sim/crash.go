@@ -98,7 +98,7 @@ func (w *World) Restart(name string) error {
 	n.down = false
 	n.epoch++
 	n.sys = w.newSystem(n)
-	w.Note("fault: restart node " + name)
+	w.Note("restart node " + name)
 	if err := n.boot(n.sys); err != nil {
 		return errors.Wrapf(err, "sim: restart %q", name)
 	}

@@ -127,9 +127,23 @@ func (m *stepMailbox) step() {
 	}
 	if !m.suspended && m.user.len() > 0 {
 		msg, id := m.user.pop()
-		m.invoke(msg, id, false)
+		if _, poison := msg.(*actor.PoisonPill); !poison && m.n.w.injectPanic(m) {
+			m.fail(msg, id)
+		} else {
+			m.invoke(msg, id, false)
+		}
 	}
 	m.kick()
+}
+
+// fail delivers msg as a fault-injected panic: the actor's supervisor
+// decides, as for a real panic, and the message is lost.
+func (m *stepMailbox) fail(msg any, id uint64) {
+	w := m.n.w
+	w.delivered(m, msg, id)
+	p := &InjectedPanic{Node: m.n.name, Actor: m.id, Message: w.types.of(actor.UnwrapEnvelopeMessage(msg)).name}
+	w.Note("fault: " + p.Error())
+	m.invoker.EscalateFailure(p, msg)
 }
 
 func (m *stepMailbox) invoke(msg any, id uint64, system bool) {

@@ -19,10 +19,13 @@ import (
 // NetFaults are the message-level faults of the network between nodes.
 type NetFaults struct {
 	// LatencyMin and LatencyMax bound the one-way latency of a message.
-	LatencyMin, LatencyMax time.Duration
+	LatencyMin Duration `json:"latency_min,omitempty"`
+	LatencyMax Duration `json:"latency_max,omitempty"`
 	// Drop, Duplicate and Reorder are per-message probabilities. A
 	// reordered message ignores its link's FIFO order.
-	Drop, Duplicate, Reorder float64
+	Drop      float64 `json:"drop,omitempty"`
+	Duplicate float64 `json:"duplicate,omitempty"`
+	Reorder   float64 `json:"reorder,omitempty"`
 }
 
 // RemoteOptions are the properties of the inter-node transport itself.
@@ -144,9 +147,9 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 		w.Note(fmt.Sprintf("net: %s → %s duplicated %s", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
 	}
 	for i := 0; i < copies; i++ {
-		lat := f.LatencyMin
+		lat := f.LatencyMin.D()
 		if f.LatencyMax > f.LatencyMin {
-			lat += time.Duration(rng.Int64N(int64(f.LatencyMax - f.LatencyMin + 1)))
+			lat += time.Duration(rng.Int64N(int64(f.LatencyMax-f.LatencyMin) + 1))
 		}
 		at := w.clock.now + lat
 		if l.clogUntil > at {

@@ -42,7 +42,7 @@ func (c *collector) receive(ctx actor.Context) {
 // come back, and a link stays FIFO under jittered latency.
 func TestRemoteRequestAndFIFO(t *testing.T) {
 	w := sim.New(1)
-	w.SetNetFaults(sim.NetFaults{LatencyMin: time.Millisecond, LatencyMax: 9 * time.Millisecond})
+	w.SetNetFaults(sim.NetFaults{LatencyMin: sim.Duration(time.Millisecond), LatencyMax: sim.Duration(9 * time.Millisecond)})
 	a := w.MustNode("a")
 	if _, err := w.Boot("b", echoBoot); err != nil {
 		t.Fatal(err)

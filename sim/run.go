@@ -92,6 +92,7 @@ func (w *World) run(l runLimits) (res Result, err error) {
 	}
 	w.owner = getg()
 	w.running = true
+	w.startNemesis()
 	defer func() {
 		w.running = false
 		if r := recover(); r != nil {

@@ -38,6 +38,14 @@ type World struct {
 	failure    error        // a panic outside any actor, or a misuse, ends the run
 	net        network      // the network between nodes
 	crashHooks []func(node string)
+
+	profile     Profile
+	nemesisOn   bool
+	healed      bool
+	healedAt    time.Duration
+	healHooks   []func()
+	panicTarget func(node, actorID string) bool
+	buggify     map[string]bool // site → activated
 }
 
 // Option configures a World.
@@ -88,9 +96,14 @@ func (w *World) Rand(name string) *rand.Rand {
 	if r, ok := w.streams[name]; ok {
 		return r
 	}
-	r := rand.New(rand.NewPCG(w.seed, hashString(name)))
+	r := stream(w.seed, name)
 	w.streams[name] = r
 	return r
+}
+
+// stream returns a fresh generator for (seed, name).
+func stream(seed uint64, name string) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, hashString(name)))
 }
 
 // Clock returns the virtual clock.
@@ -155,6 +168,7 @@ func (w *World) newSystem(n *node) *actors.System {
 		Logger:     w.logger.With("node", name),
 		Waiter:     w,
 		Observer:   w,
+		Faults:     w,
 		Configure: func(as *actor.ActorSystem) {
 			as.ProcessRegistry.Address = name
 			as.ProcessRegistry.RegisterAddressResolver(w.resolver(name))

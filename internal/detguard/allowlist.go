@@ -27,6 +27,9 @@ var Allowed = Allowlist{
 	"sim/base.go": {
 		"channel": "each node's protoactor system gets its own stop channel (never used by actors)",
 	},
+	"sim/profile_file.go": {
+		"io": "saves and loads fault profiles for the command line, outside any run",
+	},
 	"sim/run.go": {
 		"select":  "non-blocking poll of the awaited channel between steps",
 		"channel": "receives the awaited token between steps",

@@ -1,0 +1,199 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// WithProfile makes the World inject the faults of p (see Profile) from
+// the start, and heal at p.FaultTime.
+func WithProfile(p Profile) Option { return func(w *World) { w.profile = p } }
+
+// Profile returns the run's fault profile.
+func (w *World) Profile() Profile { return w.profile }
+
+// Healed reports whether the fault phase is over.
+func (w *World) Healed() bool { return w.healed }
+
+// HealTime returns the virtual time of the heal, once healed.
+func (w *World) HealTime() time.Duration { return w.healedAt }
+
+// OnHeal registers a function the heal calls (a device stops its faults
+// and mends itself there).
+func (w *World) OnHeal(f func()) { w.healHooks = append(w.healHooks, f) }
+
+// AllowPanics declares which actors the scenario lets fail: with a
+// profile's Panics on, a delivery to an actor for which match(node, id)
+// holds may panic instead. Only actors whose state survives a restart (or
+// does not matter) should match.
+func (w *World) AllowPanics(match func(node, actorID string) bool) { w.panicTarget = match }
+
+// startNemesis arms the profile's fault processes; called once, when the
+// first Run starts.
+func (w *World) startNemesis() {
+	if w.nemesisOn {
+		return
+	}
+	w.nemesisOn = true
+	p := w.profile
+	w.net.faults = p.Net
+	if f := p.Partitions; f != nil {
+		w.every("partition", f.Every.D(), func(rng *rand.Rand) {
+			a, b, ok := w.randomPair(rng)
+			if !ok {
+				return
+			}
+			oneWay := rng.Float64() < f.OneWay
+			_ = w.Partition(a, b, oneWay)
+			w.clock.afterFunc(between(rng, f.Min.D(), f.Max.D()), nil, func() {
+				if !w.healed {
+					_ = w.Mend(a, b)
+				}
+			})
+		})
+	}
+	if f := p.Clogs; f != nil {
+		w.every("clog", f.Every.D(), func(rng *rand.Rand) {
+			until := w.clock.now + between(rng, f.Min.D(), f.Max.D())
+			if rng.Float64() < f.Node && len(w.nodes) > 1 {
+				_ = w.ClogNode(w.nodes[rng.IntN(len(w.nodes))].name, until)
+				return
+			}
+			if a, b, ok := w.randomPair(rng); ok {
+				_ = w.Clog(a, b, until)
+			}
+		})
+	}
+	if f := p.Crashes; f != nil {
+		w.every("crash", f.Every.D(), func(rng *rand.Rand) {
+			var up []string
+			for _, name := range w.Bootable() {
+				if !w.Down(name) {
+					up = append(up, name)
+				}
+			}
+			if len(up) == 0 {
+				return
+			}
+			name := up[rng.IntN(len(up))]
+			_ = w.Crash(name)
+			w.clock.afterFunc(between(rng, f.DownMin.D(), f.DownMax.D()), nil, func() {
+				if !w.healed && w.Down(name) {
+					if err := w.Restart(name); err != nil {
+						w.fail(err)
+					}
+				}
+			})
+		})
+	}
+	if p.FaultTime > 0 {
+		w.clock.afterFunc(p.FaultTime.D(), nil, w.Heal)
+	}
+}
+
+// every runs fault at exponentially distributed intervals of mean mean
+// until the heal. Each kind draws from its own stream.
+func (w *World) every(kind string, mean time.Duration, fault func(rng *rand.Rand)) {
+	rng := w.Rand("nemesis/" + kind)
+	var arm func()
+	arm = func() {
+		d := time.Duration(rng.ExpFloat64() * float64(mean))
+		w.clock.afterFunc(d, nil, func() {
+			if w.healed {
+				return
+			}
+			fault(rng)
+			arm()
+		})
+	}
+	arm()
+}
+
+func (w *World) randomPair(rng *rand.Rand) (string, string, bool) {
+	if len(w.nodes) < 2 {
+		return "", "", false
+	}
+	i := rng.IntN(len(w.nodes))
+	j := rng.IntN(len(w.nodes) - 1)
+	if j >= i {
+		j++
+	}
+	return w.nodes[i].name, w.nodes[j].name, true
+}
+
+func between(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(rng.Int64N(int64(hi-lo)+1))
+}
+
+// Heal ends the fault phase: no new faults, the network mends, crashed
+// nodes restart, and the devices' heal hooks run. It is called at the
+// profile's FaultTime, or by a scenario.
+func (w *World) Heal() {
+	if w.healed {
+		return
+	}
+	w.healed = true
+	w.healedAt = w.clock.now
+	w.Note("heal")
+	w.net.faults = NetFaults{}
+	w.MendAll()
+	for _, name := range w.Bootable() {
+		if w.Down(name) {
+			if err := w.Restart(name); err != nil {
+				w.fail(err)
+			}
+		}
+	}
+	for _, h := range w.healHooks {
+		h()
+	}
+}
+
+// InjectedPanic is the panic value of a fault-injected actor failure.
+type InjectedPanic struct {
+	Node, Actor string
+	Message     string // type of the message being handled
+}
+
+func (p *InjectedPanic) Error() string {
+	return fmt.Sprintf("sim: injected panic in %s/%s handling %s", p.Node, p.Actor, p.Message)
+}
+
+// injectPanic reports whether this delivery to m fails by profile.
+func (w *World) injectPanic(m *stepMailbox) bool {
+	f := w.profile.Panics
+	if f == nil || w.healed || w.panicTarget == nil || !w.panicTarget(m.n.name, m.id) {
+		return false
+	}
+	return w.Rand("fault/panic").Float64() < f.Rate
+}
+
+// Buggify implements actors.FaultPoints: a named fault point is activated
+// for the run with the profile's probability the first time it is
+// reached, and then fires with the profile's probability each time.
+// Activations and firings are traced. Without Buggify in the profile, or
+// once healed, nothing fires.
+func (w *World) Buggify(site string) bool {
+	f := w.profile.Buggify
+	if f == nil || w.healed {
+		return false
+	}
+	if w.buggify == nil {
+		w.buggify = map[string]bool{}
+	}
+	active, seen := w.buggify[site]
+	if !seen {
+		active = w.Rand("buggify/activate/"+site).Float64() < f.Activate
+		w.buggify[site] = active
+		w.Note(fmt.Sprintf("buggify %s activated=%v", site, active))
+	}
+	if !active || w.Rand("buggify/fire/"+site).Float64() >= f.Fire {
+		return false
+	}
+	w.Note("buggify " + site + " fired")
+	return true
+}

@@ -1,0 +1,39 @@
+package sim
+
+// Profile files are read and written by the command line before and after
+// runs, never inside one.
+
+import (
+	"encoding/json"
+	"os"
+
+	"github.com/pkg/errors"
+)
+
+// Save writes the profile as JSON to path.
+func (p Profile) Save(path string) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return errors.Wrap(err, "sim: encode profile")
+	}
+	return errors.Wrapf(os.WriteFile(path, append(b, '\n'), 0o644), "sim: save profile")
+}
+
+// LoadProfile reads a profile saved with Save. Unknown fields are errors.
+func LoadProfile(path string) (Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Profile{}, errors.Wrap(err, "sim: load profile")
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return Profile{}, errors.Wrapf(err, "sim: load profile %s", path)
+	}
+	if err := p.Validate(); err != nil {
+		return Profile{}, errors.Wrapf(err, "sim: load profile %s", path)
+	}
+	return p, nil
+}
