@@ -10,6 +10,9 @@ import (
 func Scenarios() []sim.Scenario {
 	all := []sim.Scenario{
 		Pingpong(DefaultPingpong),
+		Handoff(DefaultHandoff),
+		KV(DefaultKV),
+		Counter(DefaultCounter),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all

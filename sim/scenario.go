@@ -16,6 +16,10 @@ type Scenario struct {
 	Name        string
 	Description string
 	Run         func(w *World) error
+	// Options are World options the scenario needs (for example a loose
+	// inter-node transport for a simulation-only workload); they apply
+	// before the runner's own.
+	Options []Option
 }
 
 // Outcome is the result of one seed of a scenario.
@@ -26,6 +30,7 @@ type Outcome struct {
 	Steps       int64
 	Deliveries  int64
 	VirtualTime time.Duration
+	Profile     Profile
 	Err         error
 	Events      []Event // when run WithRecording
 }
@@ -37,8 +42,8 @@ func (o Outcome) Failed() bool { return o.Err != nil }
 // in the scenario, an escape from the simulation or a failure to close
 // the nodes fails the seed like a broken invariant.
 func RunScenario(sc Scenario, seed uint64, opts ...Option) (out Outcome) {
-	w := New(seed, opts...)
-	out = Outcome{Scenario: sc.Name, Seed: seed}
+	w := New(seed, append(append([]Option(nil), sc.Options...), opts...)...)
+	out = Outcome{Scenario: sc.Name, Seed: seed, Profile: w.Profile()}
 	defer func() {
 		if r := recover(); r != nil {
 			out.Err = errors.Errorf("scenario %s panicked: %v\n%s", sc.Name, r, debug.Stack())

@@ -1,0 +1,131 @@
+package props
+
+import (
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/actorio/actorio/sim"
+)
+
+// A Canary is a planted bug of known depth in a workload, with the faults
+// it needs to show. Canaries prove the checkers can fail and measure how
+// fast each scheduler finds a bug (seeds to failure). They exist only
+// here, never in Scenarios(): the correct workload is the scenario, the
+// buggy one the canary.
+type Canary struct {
+	Name string
+	// Depth is the number of ordering or fault constraints the bug needs.
+	Depth    int
+	Scenario sim.Scenario
+	// Profile gives the faults of seed (the same for every scheduler).
+	Profile func(seed uint64) sim.Profile
+	// Steps estimates the steps of one run, for PCT's change points.
+	Steps int64
+}
+
+func ms(n int) sim.Duration { return sim.Duration(time.Duration(n) * time.Millisecond) }
+
+// Canaries returns every canary, sorted by name.
+func Canaries() []Canary {
+	noFaults := func(uint64) sim.Profile { return sim.NoFaults() }
+	all := []Canary{
+		{
+			Name: "reorder", Depth: 2, Steps: 40,
+			Scenario: Handoff(HandoffConfig{Chain: DefaultHandoff.Chain, Halfway: DefaultHandoff.Halfway, Bug: true}),
+			Profile:  noFaults,
+		},
+		{
+			Name: "lost-ack", Depth: 2, Steps: 600,
+			Scenario: KV(withBug(DefaultKV)),
+			Profile: func(uint64) sim.Profile {
+				return sim.Profile{Name: "crashes", FaultTime: ms(1000),
+					Crashes: &sim.CrashFaults{Every: ms(40), DownMin: ms(5), DownMax: ms(20)}}
+			},
+		},
+		{
+			Name: "retry-dup", Depth: 2, Steps: 600,
+			Scenario: Counter(CounterConfig{Increments: DefaultCounter.Increments, Timeout: DefaultCounter.Timeout, Bug: true}),
+			Profile: func(uint64) sim.Profile {
+				return sim.Profile{Name: "lossy", FaultTime: ms(1000),
+					Net:        sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03},
+					Partitions: &sim.PartitionFaults{Every: ms(150), Min: ms(10), Max: ms(60), OneWay: 0.5}}
+			},
+		},
+	}
+	slices.SortFunc(all, func(a, b Canary) int { return cmpString(a.Name, b.Name) })
+	return all
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func withBug(c KVConfig) KVConfig { c.Bug = true; return c }
+
+// Scheduler names the strategies canaries are measured with.
+type Scheduler string
+
+// The schedulers.
+const (
+	RandomScheduler Scheduler = "random"
+	PCTScheduler    Scheduler = "pct"
+)
+
+// Options returns the World options that run seed of c under s.
+func (c Canary) Options(s Scheduler, seed uint64) []sim.Option {
+	opts := []sim.Option{sim.WithProfile(c.Profile(seed))}
+	if s == PCTScheduler {
+		depth := max(c.Depth, 1)
+		opts = append(opts, sim.WithStrategy(func(rng *rand.Rand) sim.Strategy { return sim.NewPCT(rng, depth, c.Steps) }))
+	}
+	return opts
+}
+
+// SeedsToFailure runs seeds first, first+1, … of c under s until one fails,
+// at most limit of them; it returns how many ran and whether one failed.
+func (c Canary) SeedsToFailure(s Scheduler, first uint64, limit int) (int, bool) {
+	for i := 0; i < limit; i++ {
+		seed := first + uint64(i)
+		if out := sim.RunScenario(c.Scenario, seed, c.Options(s, seed)...); out.Err != nil {
+			return i + 1, true
+		}
+	}
+	return limit, false
+}
+
+// CanaryStats summarises campaigns of a canary under one scheduler.
+type CanaryStats struct {
+	Campaigns int
+	Found     int     // campaigns that found the bug within the limit
+	Median    int     // seeds to failure (the limit for campaigns that did not)
+	Mean      float64 // likewise
+}
+
+// Measure runs campaigns independent campaigns of c under s (campaign i
+// starts at seed i·limit·7919+1), each at most limit seeds.
+func (c Canary) Measure(s Scheduler, campaigns, limit int) CanaryStats {
+	counts := make([]int, campaigns)
+	st := CanaryStats{Campaigns: campaigns}
+	sum := 0
+	for i := range counts {
+		n, found := c.SeedsToFailure(s, uint64(i)*uint64(limit)*7919+1, limit)
+		counts[i] = n
+		sum += n
+		if found {
+			st.Found++
+		}
+	}
+	slices.Sort(counts)
+	if campaigns > 0 {
+		st.Median = counts[campaigns/2]
+		st.Mean = float64(sum) / float64(campaigns)
+	}
+	return st
+}

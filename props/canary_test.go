@@ -1,0 +1,68 @@
+package props
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/actorio/actorio/sim"
+)
+
+// TestScenariosUnderSwarm: every scenario holds its invariants and its
+// liveness under 100 swarm profiles.
+func TestScenariosUnderSwarm(t *testing.T) {
+	for _, sc := range Scenarios() {
+		for seed := uint64(1); seed <= 100; seed++ {
+			if out := sim.RunScenario(sc, seed, sim.WithProfile(sim.Swarm(seed))); out.Err != nil {
+				t.Fatalf("%v\nprofile: %v", out.Err, out.Profile)
+			}
+		}
+	}
+}
+
+// canaryInvariant is the invariant each canary's bug must break.
+var canaryInvariant = map[string]string{"reorder": "H1:", "lost-ack": "K1:", "retry-dup": "C1:"}
+
+// TestCanariesCaught: every planted bug is caught, by the invariant it
+// breaks, within a few hundred seeds under PCT.
+func TestCanariesCaught(t *testing.T) {
+	for _, c := range Canaries() {
+		caught := false
+		for seed := uint64(1); seed <= 300 && !caught; seed++ {
+			out := sim.RunScenario(c.Scenario, seed, c.Options(PCTScheduler, seed)...)
+			if out.Err == nil {
+				continue
+			}
+			caught = true
+			if want := canaryInvariant[c.Name]; want == "" || !strings.Contains(out.Err.Error(), want) {
+				t.Errorf("canary %s failed, but not by %q: %v", c.Name, want, out.Err)
+			}
+		}
+		if !caught {
+			t.Errorf("canary %s not caught in 300 seeds", c.Name)
+		}
+	}
+}
+
+// TestPCTFindsDepth2Faster: on the depth-2 scheduling canary, PCT's median
+// seeds to failure is at most 50 and below uniform random's.
+func TestPCTFindsDepth2Faster(t *testing.T) {
+	var reorder Canary
+	for _, c := range Canaries() {
+		if c.Name == "reorder" {
+			reorder = c
+		}
+	}
+	campaigns, limit := 15, 200
+	if raceEnabled {
+		campaigns, limit = 9, 100
+	}
+	pct := reorder.Measure(PCTScheduler, campaigns, limit)
+	random := reorder.Measure(RandomScheduler, campaigns, limit)
+	t.Logf("reorder: pct %+v, random %+v", pct, random)
+	if pct.Median > 50 || pct.Found != campaigns {
+		t.Fatalf("PCT: %+v", pct)
+	}
+	if pct.Median >= random.Median {
+		t.Fatalf("PCT median %d not below random's %d", pct.Median, random.Median)
+	}
+}
