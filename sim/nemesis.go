@@ -29,8 +29,8 @@ func (w *World) OnHeal(f func()) { w.healHooks = append(w.healHooks, f) }
 // does not matter) should match.
 func (w *World) AllowPanics(match func(node, actorID string) bool) { w.panicTarget = match }
 
-// startNemesis arms the profile's fault processes; called once, when the
-// first Run starts.
+// startNemesis arms the profile's fault processes (or, replaying a plan,
+// the plan's timed faults); called once, when the first Run starts.
 func (w *World) startNemesis() {
 	if w.nemesisOn {
 		return
@@ -38,30 +38,27 @@ func (w *World) startNemesis() {
 	w.nemesisOn = true
 	p := w.profile
 	w.net.faults = p.Net
+	if w.replay != nil {
+		w.startReplay()
+		return
+	}
 	if f := p.Partitions; f != nil {
 		w.every("partition", f.Every.D(), func(rng *rand.Rand) {
-			a, b, ok := w.randomPair(rng)
-			if !ok {
-				return
+			if a, b, ok := w.randomPair(rng); ok {
+				w.applyTimed(Fault{Kind: FaultPartition, Target: a, Peer: b,
+					OneWay: rng.Float64() < f.OneWay, For: Duration(between(rng, f.Min.D(), f.Max.D()))})
 			}
-			oneWay := rng.Float64() < f.OneWay
-			_ = w.Partition(a, b, oneWay)
-			w.clock.afterFunc(between(rng, f.Min.D(), f.Max.D()), nil, func() {
-				if !w.healed {
-					_ = w.Mend(a, b)
-				}
-			})
 		})
 	}
 	if f := p.Clogs; f != nil {
 		w.every("clog", f.Every.D(), func(rng *rand.Rand) {
-			until := w.clock.now + between(rng, f.Min.D(), f.Max.D())
+			d := Duration(between(rng, f.Min.D(), f.Max.D()))
 			if rng.Float64() < f.Node && len(w.nodes) > 1 {
-				_ = w.ClogNode(w.nodes[rng.IntN(len(w.nodes))].name, until)
+				w.applyTimed(Fault{Kind: FaultClogNode, Target: w.nodes[rng.IntN(len(w.nodes))].name, For: d})
 				return
 			}
 			if a, b, ok := w.randomPair(rng); ok {
-				_ = w.Clog(a, b, until)
+				w.applyTimed(Fault{Kind: FaultClog, Target: a, Peer: b, For: d})
 			}
 		})
 	}
@@ -76,15 +73,8 @@ func (w *World) startNemesis() {
 			if len(up) == 0 {
 				return
 			}
-			name := up[rng.IntN(len(up))]
-			_ = w.Crash(name)
-			w.clock.afterFunc(between(rng, f.DownMin.D(), f.DownMax.D()), nil, func() {
-				if !w.healed && w.Down(name) {
-					if err := w.Restart(name); err != nil {
-						w.fail(err)
-					}
-				}
-			})
+			w.applyTimed(Fault{Kind: FaultCrash, Target: up[rng.IntN(len(up))],
+				For: Duration(between(rng, f.DownMin.D(), f.DownMax.D()))})
 		})
 	}
 	if p.FaultTime > 0 {
@@ -163,13 +153,20 @@ func (p *InjectedPanic) Error() string {
 	return fmt.Sprintf("sim: injected panic in %s/%s handling %s", p.Node, p.Actor, p.Message)
 }
 
-// injectPanic reports whether this delivery to m fails by profile.
+// injectPanic reports whether this delivery to m fails by profile (or
+// plan). Only actors the scenario allows to fail have the opportunity.
 func (w *World) injectPanic(m *stepMailbox) bool {
-	f := w.profile.Panics
-	if f == nil || w.healed || w.panicTarget == nil || !w.panicTarget(m.n.name, m.id) {
+	if w.panicTarget == nil || !w.panicTarget(m.n.name, m.id) {
 		return false
 	}
-	return w.Rand("fault/panic").Float64() < f.Rate
+	rate := 0.0
+	if f := w.profile.Panics; f != nil {
+		rate = f.Rate
+	}
+	if rate == 0 && w.replay == nil {
+		return false
+	}
+	return w.Decide("panic", m.n.name+"/"+m.id, rate)
 }
 
 // Buggify implements actors.FaultPoints: a named fault point is activated
@@ -179,6 +176,9 @@ func (w *World) injectPanic(m *stepMailbox) bool {
 // once healed, nothing fires.
 func (w *World) Buggify(site string) bool {
 	f := w.profile.Buggify
+	if w.replay != nil {
+		return w.Decide("buggify", site, 0)
+	}
 	if f == nil || w.healed {
 		return false
 	}
@@ -191,9 +191,8 @@ func (w *World) Buggify(site string) bool {
 		w.buggify[site] = active
 		w.Note(fmt.Sprintf("buggify %s activated=%v", site, active))
 	}
-	if !active || w.Rand("buggify/fire/"+site).Float64() >= f.Fire {
+	if !active {
 		return false
 	}
-	w.Note("buggify " + site + " fired")
-	return true
+	return w.Decide("buggify", site, f.Fire)
 }

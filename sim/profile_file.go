@@ -37,3 +37,36 @@ func LoadProfile(path string) (Profile, error) {
 	}
 	return p, nil
 }
+
+// SavePlan writes a fault plan as JSON to path.
+func SavePlan(p Plan, path string) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return errors.Wrap(err, "sim: encode plan")
+	}
+	return errors.Wrapf(os.WriteFile(path, append(b, '\n'), 0o644), "sim: save plan")
+}
+
+// LoadPlan reads a plan saved with SavePlan. Unknown fields are errors.
+func LoadPlan(path string) (Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Plan{}, errors.Wrap(err, "sim: load plan")
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
+	}
+	if err := p.Profile.Validate(); err != nil {
+		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
+	}
+	for i, f := range p.Faults {
+		if f.Kind == "" || (f.timed() && f.Target == "") || (!f.timed() && f.N < 1) {
+			return Plan{}, errors.Errorf("sim: load plan %s: fault %d (%+v) is incomplete", path, i, f)
+		}
+	}
+	return p, nil
+}

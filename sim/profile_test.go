@@ -197,7 +197,7 @@ func TestBuggify(t *testing.T) {
 			notes = append(notes, e.What)
 		}
 	}
-	if strings.Join(notes, "|") != "buggify site/a activated=true|buggify site/a fired" {
+	if strings.Join(notes, "|") != "buggify site/a activated=true|fault: buggify site/a #1" {
 		t.Fatalf("notes %v", notes)
 	}
 	never := sim.New(1, sim.WithProfile(sim.Profile{Buggify: &sim.BuggifyFaults{Activate: 0, Fire: 1}}))

@@ -137,14 +137,13 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 	}
 	f := w.net.faults
 	rng := w.Rand("net/remote")
-	if f.Drop > 0 && rng.Float64() < f.Drop {
-		w.Note(fmt.Sprintf("net: %s → %s dropped %s", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
+	linkName := from + ">" + to
+	if w.Decide("drop", linkName, f.Drop) {
 		return
 	}
 	copies := 1
-	if f.Duplicate > 0 && rng.Float64() < f.Duplicate {
+	if w.Decide("duplicate", linkName, f.Duplicate) {
 		copies = 2
-		w.Note(fmt.Sprintf("net: %s → %s duplicated %s", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
 	}
 	for i := 0; i < copies; i++ {
 		lat := f.LatencyMin.D()
@@ -155,9 +154,7 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 		if l.clogUntil > at {
 			at = l.clogUntil
 		}
-		if f.Reorder > 0 && rng.Float64() < f.Reorder {
-			w.Note(fmt.Sprintf("net: %s → %s reordered %s", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
-		} else {
+		if !w.Decide("reorder", linkName, f.Reorder) {
 			if at < l.last {
 				at = l.last
 			}

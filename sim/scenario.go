@@ -31,6 +31,7 @@ type Outcome struct {
 	Deliveries  int64
 	VirtualTime time.Duration
 	Profile     Profile
+	Plan        Plan // the faults the run injected
 	Err         error
 	Events      []Event // when run WithRecording
 }
@@ -53,6 +54,7 @@ func RunScenario(sc Scenario, seed uint64, opts ...Option) (out Outcome) {
 		out.Deliveries = w.Deliveries()
 		out.VirtualTime = w.Now()
 		out.Events = w.Events()
+		out.Plan = w.Plan()
 	}()
 	err := sc.Run(w)
 	if cerr := w.Close(); err == nil && cerr != nil {

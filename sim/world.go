@@ -46,6 +46,10 @@ type World struct {
 	healHooks   []func()
 	panicTarget func(node, actorID string) bool
 	buggify     map[string]bool // site → activated
+
+	replay        *replay        // replaying a plan instead of drawing faults
+	injected      []Fault        // the faults injected so far
+	opportunities map[string]int // kind|target → opportunities so far
 }
 
 // Option configures a World.
