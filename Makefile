@@ -6,9 +6,9 @@ GO      ?= go
 DEBS    :=
 TIMEOUT ?= 18m
 
-.PHONY: test deps fmt-check vet unit bench props sim-long
+.PHONY: test deps fmt-check vet unit sim bench props sim-long
 
-test: deps fmt-check vet unit
+test: deps fmt-check vet unit sim
 
 deps:
 	@./.ci/deps.sh $(DEBS)
@@ -23,6 +23,14 @@ vet:
 unit:
 	$(GO) test -race -count=1 -timeout $(TIMEOUT) ./...
 
+# A simulation campaign: a few hundred swarm-fault seeds per scenario, a
+# double-run determinism check on a sample, and every canary caught.
+sim:
+	$(GO) run ./cmd/simrun -seeds 300
+	$(GO) run ./cmd/simrun -check-determinism -seed 1000000 -seeds 30
+	$(GO) run ./cmd/simrun -check-determinism -seed 2000000 -seeds 10 -scheduler pct
+	$(GO) run ./cmd/simrun -canary -canary-campaigns 5 -canary-limit 300
+
 # Benchmarks, each with its baseline measured in the same run (see the
 # x-base metric: our throughput as a fraction of the baseline's).
 bench:
@@ -34,4 +42,7 @@ props:
 
 # A large simulation campaign.
 sim-long:
-	$(GO) run ./cmd/simrun -scenario all -seeds 20000 -check-determinism
+	$(GO) run ./cmd/simrun -seeds 50000
+	$(GO) run ./cmd/simrun -seeds 20000 -scheduler pct
+	$(GO) run ./cmd/simrun -check-determinism -seed 5000000 -seeds 2000
+	$(GO) run ./cmd/simrun -canary

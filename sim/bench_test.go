@@ -56,3 +56,18 @@ func BenchmarkSeedPingpong(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 }
+
+// BenchmarkPingpongEvents: whole pingpong runs (set-up included), as
+// simulated events per second on one core. One op is one event.
+func BenchmarkPingpongEvents(b *testing.B) {
+	b.ReportAllocs()
+	var events int64
+	for seed := uint64(1); events < int64(b.N); seed++ {
+		out := sim.RunScenario(pingpong, seed)
+		if out.Err != nil {
+			b.Fatal(out.Err)
+		}
+		events += out.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}

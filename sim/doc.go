@@ -27,6 +27,38 @@
 //     real timeout) is refused and fails the run with an EscapeError that
 //     names what escaped and where from.
 //
+// # Faults
+//
+// A seed expands into a Profile (Swarm): each fault kind is on or off for
+// the run, at random rates, and the profile prints on one line. The
+// nemesis turns it into faults in virtual time: messages between nodes
+// dropped, duplicated, reordered or delayed (NetFaults), symmetric and
+// one-way partitions, clogged links and nodes, node crashes and restarts
+// (Boot, Crash, Restart), injected actor panics (AllowPanics), and named
+// fault points in the code (actors.Buggify, activated per site per run).
+// Simulated devices add their own fault kinds (RegisterDevice, Decide).
+// Faults only hit what the scenario declares survivable. At the profile's
+// FaultTime the World heals (Heal): the network mends, crashed nodes
+// restart, devices stop failing; afterwards every accepted operation must
+// complete (liveness).
+//
+// Every injected fault is recorded in the run's Plan. WithPlan replays a
+// plan exactly, and Shrink delta-debugs a failing seed's plan down to a
+// 1-minimal set of faults that still breaks the same invariant.
+//
+// The network between nodes is protoactor remote's behaviour without
+// gRPC: node addresses resolve (RegisterAddressResolver) to links of the
+// World, FIFO per link, carrying only protobuf messages (copied, as a
+// wire would) under a frame limit; a crashed or long-partitioned node's
+// actors reach their remote watchers as Terminated{AddressTerminated}.
+//
+// Strategies: Random (uniform) and PCT (priority-based, depth d), which
+// finds bugs that need a few precise orderings in far fewer seeds.
+//
+// Traces (WithRecording, WriteTrace): one line per event as text, JSON
+// Lines, or Chrome-trace JSON for ui.perfetto.dev, where nodes are
+// processes, actors are tracks and each send→deliver pair is an arrow.
+//
 // A run ends when the World is quiescent, at a virtual time (Until), after
 // a number of steps (MaxSteps) or when a condition holds (UntilTrue).
 // Callers outside the actors that wait (System.Request, System.Close, the

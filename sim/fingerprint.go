@@ -71,3 +71,9 @@ func (t typeNames) of(v any) typeName {
 	t[rt] = n
 	return n
 }
+
+// event starts hashing an event of kind k and counts it.
+func (w *World) event(k EventKind) {
+	w.eventCount++
+	w.fp.mix(uint64(k))
+}

@@ -146,7 +146,7 @@ func (w *World) result(r StopReason) Result {
 func (w *World) stepOnce() {
 	t, i, n := w.sched.take()
 	w.steps++
-	w.fp.mix(uint64(EventPick))
+	w.event(EventPick)
 	w.fp.mix(uint64(n)<<32 | uint64(i))
 	w.fp.mix(t.Key)
 	if w.record {
@@ -158,7 +158,7 @@ func (w *World) stepOnce() {
 func (w *World) fireTimer() {
 	t := w.clock.pop()
 	w.steps++
-	w.fp.mix(uint64(EventTimer))
+	w.event(EventTimer)
 	w.fp.mix(t.seq)
 	w.fp.mix(uint64(t.when))
 	dead := t.owner != nil && t.owner.epoch != t.epoch

@@ -28,12 +28,13 @@ type Outcome struct {
 	Seed        uint64
 	Fingerprint uint64
 	Steps       int64
+	Events      int64 // events hashed into the fingerprint
 	Deliveries  int64
 	VirtualTime time.Duration
 	Profile     Profile
 	Plan        Plan // the faults the run injected
 	Err         error
-	Events      []Event // when run WithRecording
+	Trace       []Event // when run WithRecording
 }
 
 // Failed reports whether the seed failed.
@@ -51,9 +52,10 @@ func RunScenario(sc Scenario, seed uint64, opts ...Option) (out Outcome) {
 		}
 		out.Fingerprint = w.Fingerprint()
 		out.Steps = w.Steps()
+		out.Events = w.EventCount()
 		out.Deliveries = w.Deliveries()
 		out.VirtualTime = w.Now()
-		out.Events = w.Events()
+		out.Trace = w.Events()
 		out.Plan = w.Plan()
 	}()
 	err := sc.Run(w)
@@ -105,7 +107,7 @@ func CheckDeterminism(sc Scenario, seed uint64, opts ...Option) (Outcome, *Diver
 	opts = append(opts, WithRecording())
 	a := RunScenario(sc, seed, opts...)
 	b := RunScenario(sc, seed, opts...)
-	i := FirstDivergence(a.Events, b.Events)
+	i := FirstDivergence(a.Trace, b.Trace)
 	if i < 0 && a.Fingerprint == b.Fingerprint {
 		return a, nil
 	}
@@ -113,13 +115,13 @@ func CheckDeterminism(sc Scenario, seed uint64, opts ...Option) (Outcome, *Diver
 	if i < 0 {
 		// Same events but different fingerprints: something hashed after
 		// the last event differs.
-		d.Index = len(a.Events)
+		d.Index = len(a.Trace)
 	}
-	if d.Index < len(a.Events) {
-		d.First = &a.Events[d.Index]
+	if d.Index < len(a.Trace) {
+		d.First = &a.Trace[d.Index]
 	}
-	if d.Index < len(b.Events) {
-		d.Second = &b.Events[d.Index]
+	if d.Index < len(b.Trace) {
+		d.Second = &b.Trace[d.Index]
 	}
 	return a, d
 }

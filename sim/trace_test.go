@@ -13,10 +13,10 @@ import (
 func recorded(t *testing.T) []sim.Event {
 	t.Helper()
 	out := sim.RunScenario(pingpong, 3, sim.WithRecording())
-	if out.Err != nil || len(out.Events) == 0 {
-		t.Fatalf("%v, %d events", out.Err, len(out.Events))
+	if out.Err != nil || len(out.Trace) == 0 {
+		t.Fatalf("%v, %d events", out.Err, len(out.Trace))
 	}
-	return out.Events
+	return out.Trace
 }
 
 // TestPerfettoTrace: the Chrome-trace export parses as JSON with a

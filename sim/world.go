@@ -33,6 +33,7 @@ type World struct {
 	running    bool
 	steps      int64
 	delivers   int64
+	eventCount int64
 	msgSeq     uint64       // ids of posted messages
 	current    *stepMailbox // the mailbox taking the current step, if any
 	failure    error        // a panic outside any actor, or a misuse, ends the run
@@ -118,6 +119,11 @@ func (w *World) Now() time.Duration { return w.clock.now }
 
 // Steps returns how many steps (mailbox steps and timer firings) ran.
 func (w *World) Steps() int64 { return w.steps }
+
+// EventCount returns how many events (scheduling decisions, sends,
+// deliveries, timer firings, supervision decisions, dead letters, notes)
+// the run has hashed into its fingerprint.
+func (w *World) EventCount() int64 { return w.eventCount }
 
 // Deliveries returns how many messages were handed to actors.
 func (w *World) Deliveries() int64 { return w.delivers }
@@ -210,7 +216,7 @@ func (w *World) Nodes() []*actors.System {
 // Note adds a scenario's or a fault's own event to the fingerprint (and
 // the recording).
 func (w *World) Note(what string) {
-	w.fp.mix(uint64(EventNote))
+	w.event(EventNote)
 	w.fp.mix(hashString(what))
 	if w.record {
 		w.add(Event{Kind: EventNote, What: what})
@@ -226,7 +232,7 @@ func (w *World) add(e Event) {
 func (w *World) sent(m *stepMailbox, msg any) uint64 {
 	w.msgSeq++
 	tn := w.types.of(actor.UnwrapEnvelopeMessage(msg))
-	w.fp.mix(uint64(EventSend))
+	w.event(EventSend)
 	w.fp.mix(m.task.Key)
 	w.fp.mix(tn.hash)
 	if w.record {
@@ -247,7 +253,7 @@ func (w *World) delivered(m *stepMailbox, msg any, id uint64) {
 		body, sender = env.Message, env.Sender
 	}
 	tn := w.types.of(body)
-	w.fp.mix(uint64(EventDeliver))
+	w.event(EventDeliver)
 	w.fp.mix(m.task.Key)
 	w.fp.mix(tn.hash)
 	if sender != nil {
@@ -264,7 +270,7 @@ func (w *World) delivered(m *stepMailbox, msg any, id uint64) {
 
 // Supervised implements actors.Observer.
 func (w *World) Supervised(system string, child *actor.PID, reason any, directive actor.Directive) {
-	w.fp.mix(uint64(EventSupervision))
+	w.event(EventSupervision)
 	w.fp.mix(hashString(system))
 	w.fp.mix(hashString(child.Id))
 	w.fp.mix(uint64(directive))
@@ -277,7 +283,7 @@ func (w *World) Supervised(system string, child *actor.PID, reason any, directiv
 // DeadLetter implements actors.Observer.
 func (w *World) DeadLetter(system string, target *actor.PID, message any, sender *actor.PID) {
 	tn := w.types.of(message)
-	w.fp.mix(uint64(EventDeadLetter))
+	w.event(EventDeadLetter)
 	w.fp.mix(hashString(system))
 	w.fp.mix(hashString(target.Id))
 	w.fp.mix(tn.hash)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"text/tabwriter"
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/sim"
@@ -16,6 +16,7 @@ type summary struct {
 	seeds      int
 	failures   int
 	steps      int64
+	events     int64
 	virtual    time.Duration
 	wall       time.Duration
 	firstSeed  uint64
@@ -30,8 +31,8 @@ type result struct {
 }
 
 // campaign runs every seed of sc, o.parallel at a time, and reports
-// failures as they are found in seed order.
-func campaign(sc sim.Scenario, o *options, w io.Writer) summary {
+// failures in seed order once all have run.
+func campaign(sc sim.Scenario, o *options, w, progress io.Writer) summary {
 	start := time.Now()
 	seeds := make([]uint64, o.seeds)
 	for i := range seeds {
@@ -39,6 +40,8 @@ func campaign(sc sim.Scenario, o *options, w io.Writer) summary {
 	}
 	results := make([]result, len(seeds))
 	single := len(seeds) == 1
+	var done, failed atomic.Int64
+	stop := startProgress(o, progress, sc.Name, len(seeds), &done, &failed, start)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for p := 0; p < min(o.parallel, len(seeds)); p++ {
@@ -47,6 +50,10 @@ func campaign(sc sim.Scenario, o *options, w io.Writer) summary {
 			defer wg.Done()
 			for i := range next {
 				results[i] = runSeed(sc, seeds[i], o, single)
+				done.Add(1)
+				if results[i].out.Err != nil || results[i].div != nil {
+					failed.Add(1)
+				}
 			}
 		}()
 	}
@@ -55,10 +62,12 @@ func campaign(sc sim.Scenario, o *options, w io.Writer) summary {
 	}
 	close(next)
 	wg.Wait()
+	stop()
 
 	s := summary{scenario: sc.Name, seeds: len(seeds), wall: time.Since(start), firstSeed: seeds[0], firstPrint: results[0].out.Fingerprint}
 	for _, r := range results {
 		s.steps += r.out.Steps
+		s.events += r.out.Events
 		s.virtual += r.out.VirtualTime
 		if o.verbose {
 			status := "ok"
@@ -67,52 +76,56 @@ func campaign(sc sim.Scenario, o *options, w io.Writer) summary {
 			}
 			fmt.Fprintf(w, "%s seed %d: %s fingerprint %016x steps %d virtual %v\n",
 				sc.Name, r.out.Seed, status, r.out.Fingerprint, r.out.Steps, r.out.VirtualTime)
-		}
-		if single && o.verbose {
-			for _, e := range r.out.Events {
-				fmt.Fprintln(w, e)
+			if single {
+				fmt.Fprintf(w, "  profile: %v\n", r.out.Profile)
+				for _, e := range r.out.Trace {
+					fmt.Fprintln(w, e)
+				}
 			}
 		}
 		if r.out.Err == nil && r.div == nil {
 			continue
 		}
 		s.failures++
-		if r.out.Err != nil {
-			fmt.Fprintf(w, "FAIL %s seed %d: %v\n", sc.Name, r.out.Seed, r.out.Err)
-		}
-		if r.div != nil {
-			fmt.Fprintf(w, "FAIL %s: %v\n", sc.Name, r.div)
-		}
-		fmt.Fprintf(w, "  replay: go run ./cmd/simrun -scenario %s -seed %d -v\n", sc.Name, r.out.Seed)
+		reportFailure(w, sc, r, o)
 	}
 	return s
 }
 
 func runSeed(sc sim.Scenario, seed uint64, o *options, record bool) result {
+	opts := o.worldOptions(seed)
 	if o.determinism {
-		out, div := sim.CheckDeterminism(sc, seed)
+		out, div := sim.CheckDeterminism(sc, seed, opts...)
 		return result{out: out, div: div}
 	}
-	var opts []sim.Option
 	if record && o.verbose {
 		opts = append(opts, sim.WithRecording())
 	}
 	return result{out: sim.RunScenario(sc, seed, opts...)}
 }
 
-func printSummary(w io.Writer, sums []summary) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tseeds\tfailures\tsteps\tvirtual time\twall time\tsteps/s\t")
-	for _, s := range sums {
-		rate := 0.0
-		if s.wall > 0 {
-			rate = float64(s.steps) / s.wall.Seconds()
+// startProgress shows a progress line on a terminal until stop is called.
+func startProgress(o *options, w io.Writer, name string, total int, done, failed *atomic.Int64, start time.Time) (stop func()) {
+	if !o.progress {
+		return func() {}
+	}
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				fmt.Fprintf(w, "\r\033[K")
+				return
+			case <-tick.C:
+				n := done.Load()
+				rate := float64(n) / time.Since(start).Seconds()
+				fmt.Fprintf(w, "\r\033[K%s: %d/%d seeds, %d failed, %.0f seeds/s", name, n, total, failed.Load(), rate)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%v\t%v\t%.0f\t\n", s.scenario, s.seeds, s.failures, s.steps,
-			s.virtual.Round(time.Millisecond), s.wall.Round(time.Millisecond), rate)
-	}
-	tw.Flush()
-	for _, s := range sums {
-		fmt.Fprintf(w, "%s: first seed %d fingerprint %016x\n", s.scenario, s.firstSeed, s.firstPrint)
-	}
+	}()
+	return func() { close(quit); <-finished }
 }

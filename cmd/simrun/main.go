@@ -1,14 +1,19 @@
 // Command simrun runs actorio's simulation scenarios over many seeds.
 //
 // Each seed is a whole deterministic run: the same seed and the same build
-// give the same fingerprint, in any process. simrun prints a summary per
-// scenario and, for each failing seed, the error and a command that
-// replays it.
+// give the same fingerprint, in any process. A seed also expands into a
+// fault profile (swarm testing: which fault kinds are on, at what rates),
+// printed with every failure. Faults run for the profile's fault time;
+// then the World heals and every accepted operation must complete.
 //
-//	go run ./cmd/simrun                          # every scenario, seeds 1..100
-//	go run ./cmd/simrun -scenario all -seeds 500
-//	go run ./cmd/simrun -seed 42 -v              # one seed, with its trace
-//	go run ./cmd/simrun -check-determinism       # every seed twice
+//	go run ./cmd/simrun                            # every scenario, swarm faults
+//	go run ./cmd/simrun -scenario durable-kv -seeds 5000 -scheduler pct
+//	go run ./cmd/simrun -seed 42 -v                # one seed, with its trace
+//	go run ./cmd/simrun -check-determinism         # every seed twice
+//	go run ./cmd/simrun -shrink                    # minimise each failure's faults
+//	go run ./cmd/simrun -canary                    # planted bugs: seeds to failure
+//	go run ./cmd/simrun -bench                     # events/s, seeds/s, time ratio
+//	go run ./cmd/simrun replay -scenario NAME -seed S -trace t.json -trace-format perfetto
 //
 // The exit status is 0 when every seed passed, 1 when one failed, and 2
 // for bad flags.
@@ -18,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strings"
@@ -42,6 +48,10 @@ func lookup(name string) (sim.Scenario, error) {
 	return sim.Scenario{}, fmt.Errorf("no scenario %q (have %s, or all)", name, strings.Join(names, ", "))
 }
 
+// defaultSeeds is how many seeds each scenario gets by default: the whole
+// default run takes about a minute on two cores.
+const defaultSeeds = 2000
+
 type options struct {
 	scenario    string
 	seeds       int
@@ -50,22 +60,49 @@ type options struct {
 	verbose     bool
 	determinism bool
 	parallel    int
+	profile     string
+	profileFile *sim.Profile
+	scheduler   string
+	pctDepth    int
+	pctSteps    int64
+	shrink      bool
+	outDir      string
+	canary      bool
+	campaigns   int
+	limit       int
+	bench       bool
+	progress    bool
+}
+
+// common adds the flags simrun and simrun replay share.
+func common(fs *flag.FlagSet, o *options) {
+	fs.StringVar(&o.scenario, "scenario", "all", "scenario to run, or \"all\"")
+	fs.Uint64Var(&o.seed, "seed", 1, "first seed; given alone, run only this seed")
+	fs.StringVar(&o.profile, "profile", "swarm", "faults: none, swarm (a profile drawn from each seed) or a profile file")
+	fs.StringVar(&o.scheduler, "scheduler", "random", "scheduling strategy: random or pct")
+	fs.IntVar(&o.pctDepth, "pct-depth", 2, "PCT depth: ordering constraints a bug may need")
+	fs.Int64Var(&o.pctSteps, "pct-steps", 2000, "PCT: change points fall in the first this many steps")
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("simrun", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.scenario, "scenario", "all", "scenario to run, or \"all\"")
-	fs.IntVar(&o.seeds, "seeds", 100, "number of seeds to run")
-	fs.Uint64Var(&o.seed, "seed", 1, "first seed; given alone, run only this seed")
+	common(fs, o)
+	fs.IntVar(&o.seeds, "seeds", defaultSeeds, "number of seeds to run per scenario")
 	fs.BoolVar(&o.verbose, "v", false, "print one line per seed; with a single seed, its whole trace")
-	fs.BoolVar(&o.determinism, "check-determinism", false, "run every seed twice and compare fingerprints")
+	fs.BoolVar(&o.determinism, "check-determinism", false, "run every seed twice; report the first diverging event")
 	fs.IntVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0), "seeds run at once")
+	fs.BoolVar(&o.shrink, "shrink", false, "minimise the fault plan of each failing seed")
+	fs.StringVar(&o.outDir, "out", ".", "where -shrink writes minimal plans")
+	fs.BoolVar(&o.canary, "canary", false, "run the planted-bug canaries and print seeds to failure")
+	fs.IntVar(&o.campaigns, "canary-campaigns", 30, "independent campaigns per canary and scheduler")
+	fs.IntVar(&o.limit, "canary-limit", 1000, "seeds per canary campaign before giving up")
+	fs.BoolVar(&o.bench, "bench", false, "print events/s, seeds/s and the virtual/wall time ratio")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: simrun [flags]\n\nScenarios:\n")
+		fmt.Fprintf(stderr, "usage: simrun [flags]\n       simrun replay -scenario NAME -seed S [-trace FILE -trace-format text|jsonl|perfetto] [-plan FILE]\n\nScenarios:\n")
 		for _, sc := range catalogue() {
-			fmt.Fprintf(stderr, "  %-12s %s\n", sc.Name, sc.Description)
+			fmt.Fprintf(stderr, "  %-14s %s\n", sc.Name, sc.Description)
 		}
 		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
@@ -82,16 +119,92 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.seedSet && !seen["seeds"] {
 		o.seeds = 1
 	}
-	if o.seeds < 1 {
+	switch {
+	case o.seeds < 1:
 		return nil, fmt.Errorf("-seeds must be at least 1, got %d", o.seeds)
-	}
-	if o.parallel < 1 {
+	case o.parallel < 1:
 		return nil, fmt.Errorf("-parallel must be at least 1, got %d", o.parallel)
+	case o.campaigns < 1 || o.limit < 1:
+		return nil, fmt.Errorf("-canary-campaigns and -canary-limit must be at least 1")
 	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	o.progress = isTerminal(os.Stderr) && !o.verbose
 	return o, nil
 }
 
+// check validates the flags shared with replay.
+func (o *options) check() error {
+	switch o.profile {
+	case "none", "swarm":
+	default:
+		p, err := sim.LoadProfile(o.profile)
+		if err != nil {
+			return err
+		}
+		o.profileFile = &p
+	}
+	switch o.scheduler {
+	case "random", "pct":
+	default:
+		return fmt.Errorf("-scheduler must be random or pct, got %q", o.scheduler)
+	}
+	if o.pctDepth < 1 || o.pctSteps < 1 {
+		return fmt.Errorf("-pct-depth and -pct-steps must be at least 1")
+	}
+	return nil
+}
+
+// profileOf returns the fault profile of seed.
+func (o *options) profileOf(seed uint64) sim.Profile {
+	switch {
+	case o.profileFile != nil:
+		return *o.profileFile
+	case o.profile == "none":
+		return sim.NoFaults()
+	}
+	return sim.Swarm(seed)
+}
+
+// worldOptions returns the options of one seed's World.
+func (o *options) worldOptions(seed uint64) []sim.Option {
+	opts := []sim.Option{sim.WithProfile(o.profileOf(seed))}
+	if o.scheduler == "pct" {
+		depth, steps := o.pctDepth, o.pctSteps
+		opts = append(opts, sim.WithStrategy(func(rng *rand.Rand) sim.Strategy { return sim.NewPCT(rng, depth, steps) }))
+	}
+	return opts
+}
+
+// replayFlags are the flags that reproduce a seed's run, for commands
+// printed in reports.
+func (o *options) replayFlags() string {
+	s := ""
+	if o.profile != "swarm" {
+		s += " -profile " + o.profile
+	}
+	if o.scheduler != "random" {
+		s += fmt.Sprintf(" -scheduler %s -pct-depth %d -pct-steps %d", o.scheduler, o.pctDepth, o.pctSteps)
+	}
+	return s
+}
+
+func (o *options) scenarios() ([]sim.Scenario, error) {
+	if o.scenario == "all" {
+		return catalogue(), nil
+	}
+	sc, err := lookup(o.scenario)
+	if err != nil {
+		return nil, err
+	}
+	return []sim.Scenario{sc}, nil
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "replay" {
+		return replay(args[1:], stdout, stderr)
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		if err != flag.ErrHelp {
@@ -99,27 +212,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	var scenarios []sim.Scenario
-	if o.scenario == "all" {
-		scenarios = catalogue()
-	} else {
-		sc, err := lookup(o.scenario)
-		if err != nil {
-			fmt.Fprintf(stderr, "simrun: %v\n", err)
-			return 2
-		}
-		scenarios = []sim.Scenario{sc}
+	if o.canary {
+		return canaries(o, stdout, stderr)
+	}
+	scenarios, err := o.scenarios()
+	if err != nil {
+		fmt.Fprintf(stderr, "simrun: %v\n", err)
+		return 2
 	}
 	failed := false
 	var sums []summary
 	for _, sc := range scenarios {
-		s := campaign(sc, o, stdout)
+		s := campaign(sc, o, stdout, stderr)
 		sums = append(sums, s)
 		failed = failed || s.failures > 0
 	}
-	printSummary(stdout, sums)
+	printSummary(stdout, sums, o)
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// isTerminal reports whether f is a terminal (for the progress line).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,37 +23,45 @@ func simrun(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// TestDefaultRun: no flags runs pingpong over 100 seeds and prints the
-// summary table and the first seed's fingerprint.
-func TestDefaultRun(t *testing.T) {
-	code, out, errOut := simrun(t)
+// TestCampaign: every scenario under swarm faults, with the summary table,
+// the profile line and each scenario's first fingerprint.
+func TestCampaign(t *testing.T) {
+	code, out, errOut := simrun(t, "-seeds", "40", "-bench")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{"scenario", "seeds", "failures", "steps", "virtual time", "wall time", "steps/s",
-		"pingpong    100         0", "pingpong: first seed 1 fingerprint "} {
+		"profile swarm, scheduler random", "pingpong: first seed 1 fingerprint ", "bench: ", "events/s", "seeds/s", "virtual/wall time"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	for _, sc := range props.Scenarios() {
+		if !strings.Contains(out, sc.Name+": first seed 1") {
+			t.Errorf("scenario %s not run:\n%s", sc.Name, out)
+		}
+	}
+	if code, out, _ := simrun(t, "-seeds", "20", "-scheduler", "pct", "-profile", "none"); code != 0 || !strings.Contains(out, "profile none, scheduler pct") {
+		t.Fatalf("pct, no faults: exit %d\n%s", code, out)
+	}
 }
 
-// TestSingleSeedTrace: -seed S -v runs one seed and prints its trace.
+// TestSingleSeedTrace: -seed S -v runs one seed, prints its profile and
+// trace, and its fingerprint is the one a campaign prints for it.
 func TestSingleSeedTrace(t *testing.T) {
-	code, out, _ := simrun(t, "-seed", "42", "-v")
-	if code != 0 || !strings.Contains(out, "pingpong seed 42: ok fingerprint") ||
-		!strings.Contains(out, "deliver    n1 referee *actor.Started") || !strings.Contains(out, "pingpong      1") {
+	code, out, _ := simrun(t, "-scenario", "pingpong", "-seed", "42", "-v")
+	if code != 0 || !strings.Contains(out, "pingpong seed 42: ok fingerprint") || !strings.Contains(out, "  profile: swarm") ||
+		!strings.Contains(out, "deliver    n1 referee *actor.Started") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	// The same seed prints the same fingerprint in a campaign.
-	_, camp, _ := simrun(t, "-seed", "42", "-seeds", "3")
+	_, camp, _ := simrun(t, "-scenario", "pingpong", "-seed", "42", "-seeds", "3")
 	fp := strings.Fields(out[strings.Index(out, "fingerprint"):])[1]
 	if !strings.Contains(camp, "first seed 42 fingerprint "+fp) {
 		t.Fatalf("fingerprint %s of seed 42 not reproduced:\n%s", fp, camp)
 	}
 }
 
-// TestCheckDeterminism: -check-determinism passes on pingpong.
+// TestCheckDeterminism: -check-determinism passes on every scenario.
 func TestCheckDeterminism(t *testing.T) {
 	if code, out, _ := simrun(t, "-check-determinism", "-seeds", "10"); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
@@ -61,6 +72,9 @@ func TestCheckDeterminism(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-seeds", "0"}, {"-scenario", "nope"}, {"-bogus"}, {"extra"}, {"-parallel", "0"},
+		{"-scheduler", "fifo"}, {"-profile", "/no/such/profile.json"}, {"-pct-depth", "0"},
+		{"replay"}, {"replay", "-scenario", "nope"}, {"replay", "-scenario", "pingpong", "-trace-format", "xml"},
+		{"replay", "-scenario", "pingpong", "-plan", "/no/such/plan.json"},
 	} {
 		code, _, errOut := simrun(t, args...)
 		if code != 2 || errOut == "" {
@@ -69,37 +83,112 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// plant adds failing scenarios to the catalogue for one test.
+func plant(t *testing.T, extra ...sim.Scenario) {
+	old := catalogue
+	t.Cleanup(func() { catalogue = old })
+	catalogue = func() []sim.Scenario { return append(old(), extra...) }
+}
+
 // TestFailuresReported: a failing seed makes simrun exit 1 and print the
-// error and a replay command; a nondeterministic scenario is caught by
-// -check-determinism with the diverging event.
+// error, the profile and a replay command; a nondeterministic scenario is
+// caught by -check-determinism with the diverging event.
 func TestFailuresReported(t *testing.T) {
 	calls := 0
-	defer func(old func() []sim.Scenario) { catalogue = old }(catalogue)
-	catalogue = func() []sim.Scenario {
-		return append(props.Scenarios(),
-			sim.Scenario{Name: "flaky", Run: func(w *sim.World) error {
-				if w.Seed()%3 == 0 {
-					return errors.New("planted failure")
-				}
-				return nil
-			}},
-			sim.Scenario{Name: "drift", Run: func(w *sim.World) error {
-				calls++
-				if calls%2 == 0 {
-					w.Note("only every other run")
-				}
-				return nil
-			}},
-		)
-	}
+	plant(t,
+		sim.Scenario{Name: "flaky", Run: func(w *sim.World) error {
+			if w.Seed()%3 == 0 {
+				return errors.New("planted failure")
+			}
+			return nil
+		}},
+		sim.Scenario{Name: "drift", Run: func(w *sim.World) error {
+			calls++
+			if calls%2 == 0 {
+				w.Note("only every other run")
+			}
+			return nil
+		}},
+	)
 	code, out, _ := simrun(t, "-scenario", "flaky", "-seeds", "6", "-parallel", "1")
-	if code != 1 || strings.Count(out, "FAIL flaky seed") != 2 ||
-		!strings.Contains(out, "planted failure") || !strings.Contains(out, "replay: go run ./cmd/simrun -scenario flaky -seed 3 -v") ||
-		!strings.Contains(out, "flaky      6         2") {
+	if code != 1 || strings.Count(out, "FAIL flaky seed") != 2 || !strings.Contains(out, "planted failure") ||
+		!strings.Contains(out, "  profile: swarm") ||
+		!strings.Contains(out, "replay: go run ./cmd/simrun replay -scenario flaky -seed 3 -trace trace.txt") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = simrun(t, "-scenario", "drift", "-seeds", "1", "-check-determinism", "-parallel", "1")
 	if code != 1 || !strings.Contains(out, "is not deterministic") || !strings.Contains(out, "only every other run") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// TestShrinkAndReplay: -shrink minimises a failing seed of a canary to one
+// fault, writes the plan, and replay with that plan fails the same way and
+// writes a Perfetto trace with a named track per actor.
+func TestShrinkAndReplay(t *testing.T) {
+	var lostAck props.Canary
+	for _, c := range props.Canaries() {
+		if c.Name == "lost-ack" {
+			lostAck = c
+		}
+	}
+	profile := filepath.Join(t.TempDir(), "crashes.json")
+	if err := lostAck.Profile(1).Save(profile); err != nil {
+		t.Fatal(err)
+	}
+	plant(t, lostAck.Scenario)
+	dir := t.TempDir()
+	code, out, _ := simrun(t, "-scenario", lostAck.Scenario.Name, "-seeds", "3", "-profile", profile, "-shrink", "-out", dir, "-parallel", "1")
+	if code != 1 || !strings.Contains(out, "shrunk: ") || !strings.Contains(out, "→ 1 in") || !strings.Contains(out, "crash server for") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	line := out[strings.Index(out, "replay minimal: "):]
+	line = line[:strings.Index(line, "\n")]
+	args := strings.Fields(strings.TrimPrefix(line, "replay minimal: go run ./cmd/simrun "))
+	trace := filepath.Join(t.TempDir(), "trace.json")
+	for i, a := range args {
+		if a == "trace.txt" {
+			args[i] = trace
+		}
+	}
+	code, rout, rerr := simrun(t, append(args, "-trace-format", "perfetto")...)
+	if code != 1 || !strings.Contains(rout, "K1:") || !strings.Contains(rout, "1 faults") {
+		t.Fatalf("replay %v: exit %d\n%s%s", args, code, rout, rerr)
+	}
+	raw, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		TraceEvents []map[string]any `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil || len(doc.TraceEvents) == 0 {
+		t.Fatalf("trace: %v, %d events", err, len(doc.TraceEvents))
+	}
+	tracks := map[string]bool{}
+	for _, e := range doc.TraceEvents {
+		if e["ph"] == "M" && e["name"] == "thread_name" {
+			tracks[e["args"].(map[string]any)["name"].(string)] = true
+		}
+	}
+	if !tracks["kv"] || !tracks["client"] {
+		t.Fatalf("actor tracks %v", tracks)
+	}
+}
+
+// TestCanaryMode: -canary catches every planted bug and prints seeds to
+// failure for both schedulers.
+func TestCanaryMode(t *testing.T) {
+	code, out, errOut := simrun(t, "-canary", "-canary-campaigns", "3", "-canary-limit", "200")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range props.Canaries() {
+		if !strings.Contains(out, c.Name) {
+			t.Errorf("canary %s missing:\n%s", c.Name, out)
+		}
+	}
+	if !strings.Contains(out, "pct median") || !strings.Contains(out, "seeds to failure over 3 campaigns") {
+		t.Fatalf("output:\n%s", out)
 	}
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/actorio/actorio/sim"
+)
+
+// reportFailure prints a failing seed: the error, the profile, a command
+// that replays it and, with -shrink, the minimal fault plan and a command
+// that replays that.
+func reportFailure(w io.Writer, sc sim.Scenario, r result, o *options) {
+	seed := r.out.Seed
+	if r.out.Err != nil {
+		fmt.Fprintf(w, "FAIL %s seed %d: %v\n", sc.Name, seed, r.out.Err)
+	}
+	if r.div != nil {
+		fmt.Fprintf(w, "FAIL %s: %v\n", sc.Name, r.div)
+	}
+	fmt.Fprintf(w, "  profile: %v\n", r.out.Profile)
+	fmt.Fprintf(w, "  replay: go run ./cmd/simrun replay -scenario %s -seed %d%s -trace trace.txt\n", sc.Name, seed, o.replayFlags())
+	if !o.shrink || r.out.Err == nil {
+		return
+	}
+	s, failed := sim.Shrink(sc, seed, o.worldOptions(seed)...)
+	if !failed {
+		fmt.Fprintf(w, "  shrink: the seed passed when run again (nondeterminism?)\n")
+		return
+	}
+	path := filepath.Join(o.outDir, fmt.Sprintf("simrun-%s-%d.plan.json", sc.Name, seed))
+	if err := sim.SavePlan(s.Minimal, path); err != nil {
+		fmt.Fprintf(w, "  shrink: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "  shrunk: %d faults → %d in %d runs, still failing with %s\n", len(s.Original.Faults), len(s.Minimal.Faults), s.Runs, s.Sign)
+	for _, f := range s.Minimal.Faults {
+		fmt.Fprintf(w, "    %v\n", f)
+	}
+	fmt.Fprintf(w, "  replay minimal: go run ./cmd/simrun replay -scenario %s -seed %d%s -plan %s -trace trace.txt\n",
+		sc.Name, seed, o.replayFlags(), path)
+}
+
+func printSummary(w io.Writer, sums []summary, o *options) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tseeds\tfailures\tsteps\tvirtual time\twall time\tsteps/s\t")
+	var total summary
+	for _, s := range sums {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%v\t%v\t%.0f\t\n", s.scenario, s.seeds, s.failures, s.steps,
+			s.virtual.Round(time.Millisecond), s.wall.Round(time.Millisecond), perSecond(float64(s.steps), s.wall))
+		total.seeds += s.seeds
+		total.failures += s.failures
+		total.steps += s.steps
+		total.events += s.events
+		total.virtual += s.virtual
+		total.wall += s.wall
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "profile %s, scheduler %s\n", o.profile, o.scheduler)
+	for _, s := range sums {
+		fmt.Fprintf(w, "%s: first seed %d fingerprint %016x\n", s.scenario, s.firstSeed, s.firstPrint)
+	}
+	if o.bench {
+		cores := float64(o.parallel)
+		fmt.Fprintf(w, "bench: %.0f events/s (%.0f per core), %.1f seeds/s (%.1f per core), virtual/wall time %.0f×\n",
+			perSecond(float64(total.events), total.wall), perSecond(float64(total.events), total.wall)/cores,
+			perSecond(float64(total.seeds), total.wall), perSecond(float64(total.seeds), total.wall)/cores,
+			float64(total.virtual)/float64(max(total.wall, 1)))
+	}
+}
+
+func perSecond(n float64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return n / d.Seconds()
+}
