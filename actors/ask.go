@@ -17,7 +17,17 @@ var (
 	ErrNoActor = errors.New("no such actor")
 	// ErrBadTimeout means an Ask was given a timeout ≤ 0.
 	ErrBadTimeout = errors.New("timeout must be positive")
+	// ErrRefused means the target's node refused the request (for
+	// example because it does not know the message's type).
+	ErrRefused = errors.New("refused")
 )
+
+// Failure is a reply that means the request failed: Ask and Request
+// return AskFailure() as their error instead of the reply. A node's
+// refusal of an unknown message type is one.
+type Failure interface {
+	AskFailure() error
+}
 
 // AskError is the error an Ask continuation receives when no reply came.
 // errors.Is(err, ErrTimeout) and errors.Is(err, ErrNoActor) tell why.
@@ -95,11 +105,16 @@ func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+	if f, ok := reply.(Failure); ok && err == nil {
+		err = f.AskFailure()
+	}
 	if err != nil {
 		if errors.Is(err, actor.ErrDeadLetter) {
 			err = ErrNoActor
 		}
-		err = p.fail(err)
+		if !errors.As(err, new(*AskError)) {
+			err = p.fail(err)
+		}
 		reply = nil
 	}
 	p.cont(reply, err)

@@ -66,6 +66,10 @@
 //  5. Iterate maps in sorted order wherever the order is observable
 //     (SortedKeys); the determinism test (internal/detguard) enforces this
 //     and the other rules on the actor packages.
-//  6. protoactor's context logger (ctx.Logger) in a simulation logs to the
+//  6. A *actor.PID caches the process it first resolved to, in the PID
+//     object itself. With two systems in one process (a test with two
+//     nodes, a simulation), do not hand one system's PID object to the
+//     other: pass PIDs in messages or build them with actor.NewPID.
+//  7. protoactor's context logger (ctx.Logger) in a simulation logs to the
 //     node's logger; in real mode to the Env's logger.
 package actors

@@ -32,6 +32,9 @@ func (s *System) Request(ctx context.Context, pid *actor.PID, msg any) (any, err
 	if r.dead {
 		return nil, &AskError{Target: pid, Message: typeName(msg), Err: ErrNoActor}
 	}
+	if f, ok := r.reply.(Failure); ok {
+		return nil, &AskError{Target: pid, Message: typeName(msg), Err: f.AskFailure()}
+	}
 	return r.reply, nil
 }
 

@@ -51,14 +51,27 @@ func (s *System) rootSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 			return pid, err
 		}
 		s.top.track(pid)
-		return pid, nil
+		return handout(pid), nil
 	}
+}
+
+// handout returns a fresh copy of an actor's PID for the spawner.
+// protoactor returns the actor's own self PID, and a *PID caches the
+// process it first resolved to, whichever system resolved it: had a test
+// handed that object to a second system in the same process, the actor's
+// own Stop(self) would have left through the network.
+func handout(pid *actor.PID) *actor.PID {
+	if pid == nil {
+		return nil
+	}
+	return actor.NewPID(pid.Address, pid.Id)
 }
 
 // childSpawnMiddleware prepares the Props of children spawned from inside
 // an actor with ctx.Spawn and friends.
 func (s *System) childSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
-		return next(as, id, s.prepare(props), parent)
+		pid, err := next(as, id, s.prepare(props), parent)
+		return handout(pid), err
 	}
 }

@@ -263,3 +263,18 @@ func (s *System) Poison(pid *actor.PID) { s.rawRoot.Poison(pid) }
 func (s *System) Wait(ctx context.Context, ready <-chan struct{}) error {
 	return s.waiter.Wait(ctx, ready)
 }
+
+// Unmanaged runs fn with protoactor's Root set to a plain root context, so
+// that top-level actors spawned during fn are neither given the Env nor
+// tracked for Close. It is for infrastructure that manages its own
+// actors' lifetime, such as protoactor remote's endpoint actors (see
+// package node). Do not spawn other actors concurrently.
+func (s *System) Unmanaged(fn func()) {
+	if !s.owned {
+		fn() // a wrapped system's Root was never replaced
+		return
+	}
+	s.as.Root = s.rawRoot
+	defer func() { s.as.Root = s.root }()
+	fn()
+}

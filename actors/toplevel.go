@@ -35,7 +35,9 @@ func newTopLevel(s *System) *topLevel {
 
 // track records a new top-level actor and watches it. An actor spawned
 // while the system is closing is poisoned at once.
-func (t *topLevel) track(pid *actor.PID) {
+// The tracker keeps its own copy of the PID (see handout).
+func (t *topLevel) track(spawned *actor.PID) {
+	pid := handout(spawned)
 	t.mu.Lock()
 	t.seq++
 	t.live[pid.Id] = liveActor{pid: pid, seq: t.seq}

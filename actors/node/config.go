@@ -1,0 +1,97 @@
+package node
+
+import (
+	"crypto/tls"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// Config is how a node listens and talks to its peers. The zero value is
+// a safe node on a random loopback port.
+type Config struct {
+	// Addr is host:port to listen on. Empty means 127.0.0.1:0 (any free
+	// port on loopback). Without TLS, a non-loopback address is allowed
+	// but logged as a warning: anyone who can reach it can send actors
+	// messages.
+	Addr string
+
+	// MaxMessage is the largest message (serialised) this node's actors
+	// send to peers; streams chunk below it. Default 1 MiB.
+	MaxMessage int
+	// MaxFrame is the largest gRPC frame this node accepts (gRPC's
+	// MaxRecvMsgSize, 4 MiB by default). protoactor sends a whole batch
+	// of messages as one frame, so the batch size is derived from both:
+	// MaxFrame/2 ÷ MaxMessage messages, at least 1. Default 16 MiB.
+	MaxFrame int
+
+	// QueueSize bounds each peer's writer queue (protoactor preallocates
+	// a million slots, ~16 MB per peer, by default). Default 16384.
+	QueueSize int
+
+	// Keepalive is how often an idle connection is pinged, and
+	// KeepaliveTimeout how long a ping may go unanswered before the peer
+	// is declared dead (its actors' watchers get
+	// Terminated{AddressTerminated}). Defaults 1s and 2s.
+	Keepalive, KeepaliveTimeout time.Duration
+
+	// TLS, when set, makes the node require mutual TLS: it serves with
+	// TLS.Certificate, dials peers presenting it, and accepts only peers
+	// whose certificate chains to TLS.CAs (and checks theirs when
+	// dialling). See LoadTLS.
+	TLS *TLS
+}
+
+// TLS is a node's identity and the authority it trusts.
+type TLS struct {
+	Certificate tls.Certificate
+	CAs         *CertPool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:0"
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = 1 << 20
+	}
+	if c.MaxFrame <= 0 {
+		c.MaxFrame = 16 << 20
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 16384
+	}
+	if c.Keepalive <= 0 {
+		c.Keepalive = time.Second
+	}
+	if c.KeepaliveTimeout <= 0 {
+		c.KeepaliveTimeout = 2 * time.Second
+	}
+	return c
+}
+
+// batchSize is how many messages protoactor may put in one frame.
+func (c Config) batchSize() int { return max(1, c.MaxFrame/2/c.MaxMessage) }
+
+// check validates the configuration and splits the address.
+func (c Config) check() (host string, port int, loopback bool, err error) {
+	h, p, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "", 0, false, errors.Wrapf(err, "node: bad address %q", c.Addr)
+	}
+	port, err = strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, false, errors.Errorf("node: bad port in address %q", c.Addr)
+	}
+	if c.MaxMessage > c.MaxFrame/2 {
+		return "", 0, false, errors.Errorf("node: MaxMessage %d must be at most half of MaxFrame %d (a frame carries a whole batch)", c.MaxMessage, c.MaxFrame)
+	}
+	if c.TLS != nil && (c.TLS.CAs == nil || len(c.TLS.Certificate.Certificate) == 0) {
+		return "", 0, false, errors.New("node: TLS needs a certificate and the CAs to trust")
+	}
+	ip := net.ParseIP(h)
+	loopback = h == "localhost" || (ip != nil && ip.IsLoopback())
+	return h, port, loopback, nil
+}

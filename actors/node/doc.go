@@ -1,0 +1,20 @@
+// Package node makes an actors.System reachable from other processes, on
+// protoactor-go's remote (gRPC), with settings that avoid its known traps:
+//
+//   - gRPC's frame limit applies to a whole batch of messages: the batch
+//     size is derived from MaxFrame and MaxMessage, so a batch always fits
+//     (with protoactor's defaults, 1000 × 64 KiB messages are silently lost).
+//   - Keepalives are on, so a silent peer (hung, partitioned) is noticed and
+//     its actors' watchers get Terminated{AddressTerminated}.
+//   - Writer queues are bounded (protoactor preallocates ~16 MB per peer).
+//   - A message type the node does not know, or a malformed batch, is
+//     refused (logged, counted, answered with wire.Refused, which fails the
+//     sender's Ask with actors.ErrRefused) instead of crashing the process.
+//   - Logs go to the System's logger.
+//   - Mutual TLS (Config.TLS); without it a node listens on loopback unless
+//     told otherwise, and warns when it does not.
+//
+// Only protobuf messages cross nodes; delivery is at most once, with silent
+// gaps when a connection breaks, so protocols built on it (streams,
+// signals) carry sequence numbers and acknowledgements of their own.
+package node

@@ -1,0 +1,107 @@
+package node
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/actorio/actorio/internal/wire"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// guard checks every message batch a peer sends before protoactor's
+// endpoint reader sees it. protoactor (at our pinned version) crashes the
+// whole process on a message type it does not know (its deserializer
+// ignores the lookup error) and panics on a batch whose type, target or
+// sender indices are out of range. The guard drops such messages, logs
+// them, counts them, and answers the sender of a refused request with a
+// wire.Refused, which fails its Ask with actors.ErrRefused.
+type guard struct {
+	n       *Node
+	refused atomic.Int64
+}
+
+// interceptor wraps the node's inbound gRPC streams.
+func (g *guard) interceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, &guardedStream{ServerStream: ss, g: g})
+}
+
+type guardedStream struct {
+	grpc.ServerStream
+	g *guard
+}
+
+// RecvMsg filters each received batch.
+func (s *guardedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if rm, ok := m.(*remote.RemoteMessage); ok {
+		if b := rm.GetMessageBatch(); b != nil {
+			s.g.filter(b)
+		}
+	}
+	return nil
+}
+
+// filter removes the envelopes protoactor cannot handle safely.
+func (g *guard) filter(b *remote.MessageBatch) {
+	kept := b.Envelopes[:0]
+	for _, e := range b.Envelopes {
+		if reason := g.check(b, e); reason != "" {
+			g.refuse(b, e, reason)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	b.Envelopes = kept
+}
+
+// check returns why an envelope must be refused, or "".
+func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope) string {
+	switch {
+	case e == nil:
+		return "empty envelope"
+	case e.TypeId < 0 || int(e.TypeId) >= len(b.TypeNames):
+		return fmt.Sprintf("type index %d out of range", e.TypeId)
+	case e.Target < 0 || int(e.Target) >= len(b.Targets) || b.Targets[e.Target] == nil:
+		return fmt.Sprintf("target index %d out of range", e.Target)
+	case e.Sender < 0 || int(e.Sender) > len(b.Senders):
+		return fmt.Sprintf("sender index %d out of range", e.Sender)
+	case e.SerializerId != 0:
+		return fmt.Sprintf("serializer %d is not protobuf", e.SerializerId)
+	}
+	name := b.TypeNames[e.TypeId]
+	if _, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name)); err != nil {
+		return "unknown message type"
+	}
+	return ""
+}
+
+func (g *guard) refuse(b *remote.MessageBatch, e *remote.MessageEnvelope, reason string) {
+	g.refused.Add(1)
+	typeName, target := "?", "?"
+	if e != nil && e.TypeId >= 0 && int(e.TypeId) < len(b.TypeNames) {
+		typeName = b.TypeNames[e.TypeId]
+	}
+	var targetPID *actor.PID
+	if e != nil && e.Target >= 0 && int(e.Target) < len(b.Targets) && b.Targets[e.Target] != nil {
+		targetPID = b.Targets[e.Target]
+		target = targetPID.String()
+	}
+	g.n.logger.Error("node: refused a message from a peer", slog.String("type", typeName),
+		slog.String("target", target), slog.String("reason", reason))
+	if e == nil || e.Sender <= 0 || int(e.Sender) > len(b.Senders) || b.Senders[e.Sender-1] == nil {
+		return
+	}
+	sender, _ := proto.Clone(b.Senders[e.Sender-1]).(*actor.PID)
+	if e.SenderRequestId > 0 {
+		sender.RequestId = e.SenderRequestId
+	}
+	g.n.sys.Send(sender, &wire.Refused{TypeName: typeName, Target: target, Reason: reason})
+}

@@ -1,0 +1,104 @@
+package node
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/pkg/errors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+)
+
+// Node is a System reachable from other processes through protoactor
+// remote (gRPC).
+type Node struct {
+	sys    *actors.System
+	r      *remote.Remote
+	cfg    Config
+	guard  *guard
+	logger *slog.Logger
+	addr   string
+}
+
+// Start makes sys a node listening on cfg.Addr. Start it before spawning
+// actors that peers address: protoactor gives a system its network address
+// only now, and PIDs made before carry the local placeholder.
+func Start(sys *actors.System, cfg Config) (n *Node, err error) {
+	if sys == nil {
+		return nil, errors.New("node: nil system")
+	}
+	cfg = cfg.withDefaults()
+	host, port, loopback, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	n = &Node{sys: sys, cfg: cfg, logger: sys.Logger()}
+	n.guard = &guard{n: n}
+	server := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(cfg.MaxFrame),
+		grpc.ChainStreamInterceptor(n.guard.interceptor),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: cfg.Keepalive, Timeout: cfg.KeepaliveTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: cfg.Keepalive / 2, PermitWithoutStream: true}),
+	}
+	dial := []grpc.DialOption{
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: cfg.Keepalive, Timeout: cfg.KeepaliveTimeout, PermitWithoutStream: true}),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxFrame), grpc.MaxCallSendMsgSize(cfg.MaxFrame)),
+	}
+	if cfg.TLS != nil {
+		server = append(server, grpc.Creds(credentials.NewTLS(&tls.Config{
+			Certificates: []tls.Certificate{cfg.TLS.Certificate},
+			ClientCAs:    cfg.TLS.CAs.pool,
+			ClientAuth:   tls.RequireAndVerifyClientCert,
+			MinVersion:   tls.VersionTLS13,
+		})))
+		dial = append(dial, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+			Certificates: []tls.Certificate{cfg.TLS.Certificate},
+			RootCAs:      cfg.TLS.CAs.pool,
+			MinVersion:   tls.VersionTLS13,
+		})))
+	} else {
+		// WithDialOptions replaces protoactor's default, so the
+		// insecure credentials must be given here.
+		dial = append(dial, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	rc := remote.Configure(host, port,
+		remote.WithServerOptions(server...),
+		remote.WithDialOptions(dial...),
+		remote.WithEndpointWriterBatchSize(cfg.batchSize()),
+		remote.WithEndpointWriterQueueSize(cfg.QueueSize),
+	)
+	n.r = remote.NewRemote(sys.ActorSystem(), rc)
+	defer func() {
+		if r := recover(); r != nil { // protoactor panics when it cannot listen
+			n, err = nil, errors.Errorf("node: start on %s: %v", cfg.Addr, r)
+		}
+	}()
+	// Remote's own actors (endpoint supervisor, activator) bring their
+	// own guardian and dispatcher and are stopped by Stop, not Close.
+	sys.Unmanaged(n.r.Start)
+	n.addr = sys.ActorSystem().Address()
+	if cfg.TLS == nil && !loopback {
+		n.logger.Warn(fmt.Sprintf("node: listening on %s without TLS: anyone who can reach it can message its actors", n.addr))
+	}
+	return n, nil
+}
+
+// Address returns the node's address (host:port), the Address of its PIDs.
+func (n *Node) Address() string { return n.addr }
+
+// System returns the node's System.
+func (n *Node) System() *actors.System { return n.sys }
+
+// Refused returns how many messages from peers the node refused (unknown
+// type, malformed batch).
+func (n *Node) Refused() int64 { return n.guard.refused.Load() }
+
+// Stop stops serving and drops the connections to peers; their watchers
+// of this node's actors get Terminated{AddressTerminated}. Close the
+// System separately (before Stop, to let actors finish talking).
+func (n *Node) Stop() { n.r.Shutdown(false) }

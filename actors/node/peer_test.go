@@ -1,0 +1,208 @@
+package node_test
+
+// Every test process runs exactly one protoactor remote node: protoactor's
+// remote.Start writes gRPC's global logger each time it runs, which races
+// with the gRPC goroutines of any node already running in the process
+// (a protoactor bug). Peers are therefore this test binary, run again as
+// a child process in one of two modes:
+//
+//	serve  start a node with an "echo" and a "sink" actor, print
+//	       "ADDR <address>", and serve until stdin closes
+//	ask    start a node, request a StringValue of the echo at
+//	       $ACTORIO_PEER_TARGET, print "REPLY <value>" or "ERROR <error>"
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/actors/node"
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+// peerMain runs a peer process and reports whether this process is one.
+func peerMain() bool {
+	mode := os.Getenv("ACTORIO_PEER")
+	if mode == "" {
+		return false
+	}
+	cfg := node.Config{Addr: os.Getenv("ACTORIO_PEER_ADDR")}
+	if cert := os.Getenv("ACTORIO_PEER_CERT"); cert != "" {
+		tlsCfg, err := node.LoadTLS(cert, os.Getenv("ACTORIO_PEER_KEY"), os.Getenv("ACTORIO_PEER_CA"))
+		if err != nil {
+			fmt.Println("ERROR", err)
+			os.Exit(1)
+		}
+		cfg.TLS = tlsCfg
+	}
+	sys := actors.New()
+	n, err := node.Start(sys, cfg)
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	switch mode {
+	case "serve":
+		serve(sys)
+		fmt.Println("ADDR", n.Address())
+		_, _ = io.Copy(io.Discard, os.Stdin)
+	case "ask":
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		target := os.Getenv("ACTORIO_PEER_TARGET")
+		reply, err := sys.Request(ctx, actor.NewPID(target, "echo"), wrapperspb.String("from "+n.Address()))
+		if err != nil {
+			fmt.Println("ERROR", err)
+		} else {
+			fmt.Println("REPLY", reply.(*wrapperspb.StringValue).Value)
+		}
+	}
+	_ = sys.Close(context.Background())
+	n.Stop()
+	return true
+}
+
+// serve spawns the peer's actors: echo answers a StringValue with its text
+// and the number of BytesValues the sink counted so far (or, to an ask
+// peer, with how many requests it has had).
+func serve(sys *actors.System) {
+	var mu sync.Mutex
+	count, asks := 0, 0
+	_, _ = sys.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*wrapperspb.StringValue); ok {
+			mu.Lock()
+			n := count
+			mu.Unlock()
+			asks++
+			if strings.HasPrefix(m.Value, "from ") {
+				c.Respond(wrapperspb.String(fmt.Sprintf("echo (asks %d)", asks)))
+				return
+			}
+			c.Respond(wrapperspb.String(fmt.Sprintf("echo %s (sink %d)", m.Value, n)))
+		}
+	}), "echo")
+	_, _ = sys.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*wrapperspb.BytesValue); ok {
+			mu.Lock()
+			if int(m.Value[0])|int(m.Value[1])<<8 == count { // in order
+				count++
+			}
+			mu.Unlock()
+		}
+	}), "sink")
+}
+
+// peer is a child process running a node.
+type peer struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	addr   string
+	stderr *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startPeer runs this test binary as a peer in mode with extra
+// environment, and reads its first line.
+func startPeer(t *testing.T, mode string, env ...string) (*peer, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), "ACTORIO_PEER="+mode), env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), stderr: &lockedBuffer{}}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.stop)
+	if !p.lines.Scan() {
+		t.Fatalf("peer %s printed nothing; stderr:\n%s", mode, p.stderr.String())
+	}
+	first := p.lines.Text()
+	if rest, ok := strings.CutPrefix(first, "ADDR "); ok {
+		p.addr = rest
+	}
+	return p, first
+}
+
+// stop ends the peer and waits for it.
+func (p *peer) stop() {
+	_ = p.stdin.Close()
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// kill ends the peer as kill -9 would.
+func (p *peer) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	localOnce sync.Once
+	localNode *node.Node
+	localErr  error
+)
+
+// local returns this process's one node (started on first use).
+func local(t *testing.T) *node.Node {
+	t.Helper()
+	localOnce.Do(func() {
+		localNode, localErr = node.Start(actors.New(), node.Config{MaxMessage: 1 << 20, MaxFrame: 16 << 20})
+	})
+	if localErr != nil {
+		t.Fatal(localErr)
+	}
+	return localNode
+}
+
+func stopLocal() {
+	if localNode != nil {
+		_ = localNode.System().Close(context.Background())
+		localNode.Stop()
+	}
+}
