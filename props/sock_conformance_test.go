@@ -274,7 +274,7 @@ var streamCases = []streamCase{
 	}},
 	{"timeout-clean-then-usable", func(t *testing.T, ctx context.Context, env SockEnv, cl, sv *sockactor.Conn) {
 		// inv 22
-		_, err := sv.WithTimeout(20*time.Millisecond).ReadPDU(sockactor.LengthPrefixed(4, 100).Next).Wait(ctx)
+		_, err := sv.WithTimeout(20 * time.Millisecond).ReadPDU(sockactor.LengthPrefixed(4, 100).Next).Wait(ctx)
 		wantErrno(t, "read with nothing to read", err, syscall.ETIMEDOUT)
 		_, err = cl.Writev(framed([]byte("late"))).Wait(ctx)
 		must(t, err)

@@ -36,7 +36,7 @@ func (t *hostTransport) Listen(network, addr string, _ sockactor.ListenConfig) (
 }
 
 func (l *simListener) Start(sink sockactor.Sink) { l.sink = sink }
-func (l *simListener) Addr() net.Addr           { return l.addr }
+func (l *simListener) Addr() net.Addr            { return l.addr }
 
 func (l *simListener) Accept() {
 	l.accepting = true
