@@ -123,6 +123,7 @@ func (a *listenerActor) Receive(c actor.Context) {
 	case *actor.Started:
 		a.started(c)
 		a.ep.Start(a.sink())
+		a.match(c)
 	case *transportEvent:
 		if ev, ok := msg.ev.(*EvAccepted); ok {
 			a.accepted(c, ev)
