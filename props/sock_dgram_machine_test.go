@@ -23,7 +23,7 @@ func TestDgramMachineRapid(t *testing.T) {
 		done := map[sockactor.ReqID]int{}
 		var arrived [][]byte // datagrams handed over, in order
 		got := 0             // datagrams received so far
-		recvOut, sending := false, 0
+		recvOut, sending, flushes := false, 0, 0
 		var lastSend sockactor.ReqID
 		var last sockactor.ReqID
 		stopped := false
@@ -32,6 +32,8 @@ func TestDgramMachineRapid(t *testing.T) {
 				switch e := e.(type) {
 				case *sockactor.EffRecv:
 					recvOut = true
+				case *sockactor.EffFlush:
+					flushes++
 				case *sockactor.EffSend:
 					sending = len(e.Batch)
 				case *sockactor.Completion:
@@ -96,6 +98,14 @@ func TestDgramMachineRapid(t *testing.T) {
 				errs[0] = map[bool]error{true: syscall.ECONNREFUSED}[rapid.Bool().Draw(t, "refused")]
 				sending = 0
 				m.OnSent(errs)
+				drain()
+			},
+			"flush": func(t *rapid.T) {
+				if flushes == 0 {
+					t.Skip("no flush asked for")
+				}
+				flushes--
+				m.Flush()
 				drain()
 			},
 			"cancel": func(t *rapid.T) {

@@ -36,6 +36,7 @@ type streamSM struct {
 	writeIDs  []sockactor.ReqID // successful writes' ids, in completion order
 	timers    map[sockactor.ReqID]bool
 	stopped   bool
+	flushes   int // EffFlush requests not yet answered
 	sticky    syscall.Errno
 	stickyAt  sockactor.ReqID // requests after this one see the sticky error
 	lastID    sockactor.ReqID
@@ -79,6 +80,8 @@ func (s *streamSM) effects(t *rapid.T) {
 				t.Fatalf("a second transport write while one is outstanding")
 			}
 			s.writing, s.wbufs = true, e.Bufs
+		case *sockactor.EffFlush:
+			s.flushes++
 		case *sockactor.EffStartTimer:
 			s.timers[e.ID] = true
 		case *sockactor.EffStopTimer:
@@ -264,6 +267,14 @@ func TestStreamMachineRapid(t *testing.T) {
 			"write":   s.write,
 			"deliver": s.deliver,
 			"written": s.written,
+			"flush": func(t *rapid.T) {
+				if s.flushes == 0 {
+					t.Skip("no flush asked for")
+				}
+				s.flushes--
+				s.m.Flush()
+				s.effects(t)
+			},
 			"cancel": func(t *rapid.T) {
 				s.m.Cancel(s.pick(t))
 				s.effects(t)

@@ -57,6 +57,8 @@ func (a *connActor) Receive(c actor.Context) {
 		}
 	case *expire:
 		a.m.Expire(msg.id)
+	case *flush:
+		a.m.Flush()
 	case *Close:
 		a.m.Stop()
 		a.apply(c)
@@ -117,6 +119,8 @@ func (a *connActor) apply(c actor.Context) {
 				a.closeEndpoint()
 			case *EffConnect:
 				a.connect(e)
+			case *EffFlush:
+				c.Send(c.Self(), &flush{})
 			case *EffStartTimer:
 				a.startTimer(c, e)
 			case *EffStopTimer:

@@ -70,6 +70,11 @@ type EffWrite struct{ Bufs [][]byte }
 // EffConnect asks for a new transport endpoint connecting to Addr.
 type EffConnect struct{ Network, Addr string }
 
+// EffFlush asks the actor to call Flush once the messages already in its
+// mailbox have been handled, so that a burst of queued writes (or sends)
+// reaches the transport as one batch.
+type EffFlush struct{}
+
 // EffClose asks the transport to close the endpoint.
 type EffClose struct{}
 
@@ -93,6 +98,7 @@ func (*EffRead) isEffect()       {}
 func (*EffWrite) isEffect()      {}
 func (*EffConnect) isEffect()    {}
 func (*EffClose) isEffect()      {}
+func (*EffFlush) isEffect()      {}
 func (*EffRecv) isEffect()       {}
 func (*EffSend) isEffect()       {}
 func (*EffStartTimer) isEffect() {}

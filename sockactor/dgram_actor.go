@@ -48,6 +48,8 @@ func (a *dgramActor) Receive(c actor.Context) {
 		}
 	case *expire:
 		a.m.Expire(msg.id)
+	case *flush:
+		a.m.Flush()
 	case *Close:
 		a.m.Stop()
 		a.apply(c)
@@ -80,6 +82,8 @@ func (a *dgramActor) apply(c actor.Context) {
 				a.ep.Send(e.Batch)
 			case *EffClose:
 				a.ep.Close()
+			case *EffFlush:
+				c.Send(c.Self(), &flush{})
 			case *EffStartTimer:
 				a.startTimer(c, e)
 			case *EffStopTimer:

@@ -52,6 +52,7 @@ type DgramMachine struct {
 	recv    *simpleOp
 	sends   []*sendOp
 	sending int // sends[:sending] are at the transport
+	flushing bool
 	disc    *simpleOp
 }
 
@@ -130,8 +131,18 @@ func (m *DgramMachine) SendTo(p []byte, dst net.Addr, queue bool, timeout time.D
 	}
 	m.sends = append(m.sends, &sendOp{id: id, kind: kind, out: Outgoing{Data: p, Dst: dst}})
 	m.arm(id, timeout)
-	m.pumpSends()
+	if m.sending == 0 && !m.flushing {
+		m.flushing = true
+		m.emit(&EffFlush{})
+	}
 	return id
+}
+
+// Flush hands the datagrams queued so far to the transport (the answer
+// to EffFlush).
+func (m *DgramMachine) Flush() {
+	m.flushing = false
+	m.pumpSends()
 }
 
 // OnDatagram feeds one received datagram (or a receive error, which goes
@@ -265,6 +276,9 @@ func (m *DgramMachine) Stop() {
 	sends := m.sends
 	m.sends, m.sending, m.rq = nil, 0, nil
 	for _, op := range sends {
+		if op.id == 0 {
+			continue // withdrawn while at the transport: already completed
+		}
 		m.complete(&Completion{ID: op.id, Kind: op.kind, Err: errf("sendto", syscall.ECONNABORTED, "socket stopped")})
 	}
 	if op := m.disc; op != nil {

@@ -35,6 +35,10 @@ type transportEvent struct {
 	ev  any
 }
 
+// flush asks the actor to hand queued writes to the transport, after the
+// messages already in its mailbox.
+type flush struct{}
+
 // expire is a request's timeout firing.
 type expire struct{ id ReqID }
 

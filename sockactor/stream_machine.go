@@ -90,6 +90,7 @@ type StreamMachine struct {
 	writes   []*writeOp
 	writing  bool // a transport write is outstanding
 	inflight int  // writes[:inflight] are in that transport write
+	flushing bool // an EffFlush is out
 
 	connect *simpleOp
 	disc    *simpleOp
@@ -207,8 +208,18 @@ func (m *StreamMachine) Writev(bufs [][]byte, queue bool, timeout time.Duration)
 	}
 	m.writes = append(m.writes, &writeOp{id: id, kind: kind, bufs: bufs, total: total})
 	m.arm(id, timeout)
-	m.pumpWrites()
+	if !m.writing && !m.flushing {
+		m.flushing = true
+		m.emit(&EffFlush{})
+	}
 	return id
+}
+
+// Flush hands the writes queued so far to the transport (the answer to
+// EffFlush).
+func (m *StreamMachine) Flush() {
+	m.flushing = false
+	m.pumpWrites()
 }
 
 // vectorSize validates a vector: at most IOVMax entries, total ≤ limit.
