@@ -45,15 +45,15 @@ func (c DgramConfig) withDefaults() DgramConfig {
 // timeouts. Datagram errors are per request, never sticky.
 type DgramMachine struct {
 	effects
-	cfg     DgramConfig
-	state   StreamState // Connected (open), Disconnecting, Disconnected, Stopped
-	rq      []EvDatagram
-	reading bool
-	recv    *simpleOp
-	sends   []*sendOp
-	sending int // sends[:sending] are at the transport
+	cfg      DgramConfig
+	state    StreamState // Connected (open), Disconnecting, Disconnected, Stopped
+	rq       []EvDatagram
+	reading  bool
+	recv     *simpleOp
+	sends    []*sendOp
+	sending  int // sends[:sending] are at the transport
 	flushing bool
-	disc    *simpleOp
+	disc     *simpleOp
 }
 
 type sendOp struct {

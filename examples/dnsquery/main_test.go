@@ -144,8 +144,8 @@ func TestDnsmasq(t *testing.T) {
 	t.Run("tcp-split-header", func(t *testing.T) {
 		proxy, splits := splitProxy(t, server)
 		check(t, resolve(t, proxy, Resolver{TCP: true, SplitHeader: true}))
-		if *splits != nNames {
-			t.Fatalf("the proxy split %d answer headers, want %d", *splits, nNames)
+		if n := splits(); n != nNames {
+			t.Fatalf("the proxy split %d answer headers, want %d", n, nNames)
 		}
 	})
 	t.Run("cli", func(t *testing.T) {
@@ -169,7 +169,7 @@ func TestDnsmasq(t *testing.T) {
 // splitProxy forwards one TCP connection to server, and writes each
 // answer's 2-byte length header as two 1-byte writes a few milliseconds
 // apart, so the client's reader sees the header split across reads.
-func splitProxy(t *testing.T, server string) (string, *int) {
+func splitProxy(t *testing.T, server string) (string, func() int) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,11 @@ func splitProxy(t *testing.T, server string) (string, *int) {
 		l.Close()
 		wg.Wait()
 	})
-	return l.Addr().String(), splits
+	return l.Addr().String(), func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return *splits
+	}
 }
 
 func proxyOne(c net.Conn, server string, mu *sync.Mutex, splits *int) {
