@@ -148,7 +148,8 @@ func (n *Network) after(d time.Duration, f func()) { n.w.clock.AfterFunc(d, f) }
 func (n *Network) Host(name string) sockactor.Transport { return &hostTransport{n: n, host: name} }
 
 // Reset resets every live connection between hosts a and b (either
-// direction): both ends get ECONNRESET, data in flight is lost.
+// direction): both ends get ECONNRESET, data in flight is lost. It
+// returns how many connections it reset.
 func (n *Network) Reset(a, b string) int {
 	count := 0
 	for _, s := range n.conns {
