@@ -23,15 +23,15 @@ func newConnActor(cfg StreamConfig, tr Transport, ep Stream, conn *Conn) *connAc
 }
 
 func (a *connActor) Receive(c actor.Context) {
-	defer func() {
-		if r := recover(); r != nil {
-			a.m.Stop()
+	defer a.recoverPanic(c, a.m, a.apply)
+	msg := c.Message()
+	if handled, done := a.common(c, msg, a.m, a.apply); handled {
+		if !done {
 			a.apply(c)
-			c.Logger().Error("sockactor: stream socket stopped after a panic", "err", panicError(r))
-			c.Stop(c.Self())
 		}
-	}()
-	switch msg := c.Message().(type) {
+		return
+	}
+	switch msg := msg.(type) {
 	case *actor.Started:
 		a.started(c)
 		if a.ep != nil {
@@ -51,26 +51,6 @@ func (a *connActor) Receive(c actor.Context) {
 		a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
 	case *Disconnect:
 		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag, msg.h)
-	case *Cancel:
-		if id, ok := a.cancelID(msg); ok {
-			a.m.Cancel(id)
-		}
-	case *expire:
-		a.m.Expire(msg.id)
-	case *flush:
-		a.m.Flush()
-	case *Close:
-		a.m.Stop()
-		a.apply(c)
-		c.Stop(c.Self())
-		return
-	case *actor.Stopping:
-		a.m.Stop()
-	case *actor.Stopped:
-		a.m.Stop()
-		a.apply(c)
-		a.finalize(c)
-		return
 	}
 	a.apply(c)
 }

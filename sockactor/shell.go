@@ -125,3 +125,54 @@ func unexpected(m any) error {
 }
 
 var _ = fmt.Sprint
+
+// machine is what both socket state machines answer to alike.
+type machine interface {
+	Cancel(ReqID)
+	Expire(ReqID)
+	Flush()
+	Stop()
+}
+
+// common handles the messages both socket actors treat alike: cancel,
+// timeout, flush, Close and the stop sequence. It reports whether msg was
+// one of them, and whether the caller must return without applying
+// effects (they were applied already).
+func (s *shell) common(c actor.Context, msg any, m machine, apply func(actor.Context)) (handled, done bool) {
+	switch msg := msg.(type) {
+	case *Cancel:
+		if id, ok := s.cancelID(msg); ok {
+			m.Cancel(id)
+		}
+	case *expire:
+		m.Expire(msg.id)
+	case *flush:
+		m.Flush()
+	case *Close:
+		m.Stop()
+		apply(c)
+		c.Stop(c.Self())
+		return true, true
+	case *actor.Stopping:
+		m.Stop()
+	case *actor.Stopped:
+		m.Stop()
+		apply(c)
+		s.finalize(c)
+		return true, true
+	default:
+		return false, false
+	}
+	return true, false
+}
+
+// recoverPanic is deferred by a socket actor's Receive: a panic stops the
+// socket (everything pending completes) instead of escaping.
+func (s *shell) recoverPanic(c actor.Context, m machine, apply func(actor.Context)) {
+	if r := recover(); r != nil {
+		m.Stop()
+		apply(c)
+		c.Logger().Error("sockactor: socket stopped after a panic", "err", panicError(r))
+		c.Stop(c.Self())
+	}
+}
