@@ -13,6 +13,7 @@ func Scenarios() []sim.Scenario {
 		Handoff(DefaultHandoff),
 		KV(DefaultKV),
 		Counter(DefaultCounter),
+		Socket(DefaultSocket),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all

@@ -191,6 +191,7 @@ func TestConfigErrors(t *testing.T) {
 // but said.
 func TestNonLoopbackWarns(t *testing.T) {
 	p, _ := startPeer(t, "serve", "ACTORIO_PEER_ADDR=0.0.0.0:0")
+	p.stop() // Wait finishes copying the peer's stderr
 	if !strings.Contains(p.stderr.String(), "without TLS") {
 		t.Fatalf("no warning logged:\n%s", p.stderr.String())
 	}

@@ -103,11 +103,12 @@ func serve(sys *actors.System) {
 
 // peer is a child process running a node.
 type peer struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	lines  *bufio.Scanner
-	addr   string
-	stderr *lockedBuffer
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	lines   *bufio.Scanner
+	addr    string
+	stderr  *lockedBuffer
+	stopped bool
 }
 
 type lockedBuffer struct {
@@ -161,8 +162,12 @@ func startPeer(t *testing.T, mode string, env ...string) (*peer, string) {
 	return p, first
 }
 
-// stop ends the peer and waits for it.
+// stop ends the peer and waits for it (a second call does nothing).
 func (p *peer) stop() {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
 	_ = p.stdin.Close()
 	done := make(chan struct{})
 	go func() { _ = p.cmd.Wait(); close(done) }()

@@ -1,0 +1,45 @@
+package props
+
+// SockInvariant is one invariant of research/samba-tsocket.md §6 and
+// where actorio checks it, or why it does not apply.
+type SockInvariant struct {
+	N       int
+	Text    string
+	Checked string // the tests that check it; empty when not applicable
+	NA      string // why it does not apply, when Checked is empty
+}
+
+// SockInvariants lists all 31 invariants of research §6.
+var SockInvariants = []SockInvariant{
+	{1, "framing independence under any segmentation", "TestStreamMachineRapid (random segments), FuzzPDUReader, conformance pdus-intact-any-split (real; sim with 1..7-byte segments), socket scenario S2", ""},
+	{2, "no over-read: consumed == requested, the rest stays for the next read", "TestStreamMachineRapid (model comparison of every PDU after coalesced deliveries), FuzzPDUReader, conformance pdus-intact-any-split", ""},
+	{3, "next asked again only after its array is full; k+1 calls; never after completion", "Frame phases in TestStreamMachineRapid/FuzzPDUReader (a Frame called out of phase would mis-parse); conformance cancel-after-partial counts calls", ""},
+	{4, "result == total bytes of the arrays; never success with fewer", "TestStreamMachineRapid (N == len(PDU)), conformance pdus-intact-any-split", ""},
+	{5, "zero-total array EINVAL; >IOV_MAX or overflow EMSGSIZE; errors without errno EIO", "TestBadInput, conformance next-errors, TestStreamMachineRapid (empty writev)", ""},
+	{6, "length headers split at every offset give the same PDU", "conformance pdus-intact-any-split (cuts 0..4), dnsquery TestDnsmasq/tcp-split-header, FuzzPDUReader (1-byte segments)", ""},
+	{7, "zero-length bodies complete after the header", "conformance pdus-intact-any-split (body 0), FuzzPDUReader seed of zero-length bodies", ""},
+	{8, "second read EBUSY, first unaffected", "conformance second-read-ebusy, TestStreamMachineRapid (direct reads while pending)", ""},
+	{9, "second write EBUSY, first unaffected", "conformance second-write-ebusy", ""},
+	{10, "writev completes only when all bytes accepted; result == sum; empty entries harmless", "TestStreamMachineRapid (short transport writes, empty entries), conformance pdus-intact-any-split (nil entry)", ""},
+	{11, "queue byte order: wire == concatenation of queued writes, no interleaving", "TestStreamMachineRapid (CheckWire after every step), socket scenario S2", ""},
+	{12, "completion order == submission order for writev_queue, readv_pdu_queue, sendto_queue", "TestStreamMachineRapid, TestDgramMachineRapid, conformance dgram/whole-with-source", ""},
+	{13, "readv_pdu_queue with N readers gives N consecutive whole PDUs", "conformance pdus-intact-any-split and sticky-eof-queued-in-order, socket scenario S2", ""},
+	{14, "retryable conditions (EAGAIN, EINTR...) never reach the caller", "by construction: the real drivers use blocking net.Conn calls, which retry EAGAIN/EINTR inside the Go runtime poller; the simulated network has no retryable errors", ""},
+	{15, "EOF inside a PDU fails the read with EPIPE, never a short PDU", "TestBadInput, TestRealEcho, conformance sticky-eof-queued-in-order, FuzzPDUReader", ""},
+	{16, "sticky error: every later read and write fails with it; EOF poisons writes", "TestStreamMachineRapid (sticky check on every completion), conformance sticky-eof-queued-in-order and max-pdu-emsgsize-poisons", ""},
+	{17, "after a fatal error every queued request completes, in order", "TestStreamMachineRapid, conformance sticky-eof-queued-in-order, socket scenario S5", ""},
+	{18, "exactly-once completion, never synchronous with the request", "TestStreamMachineRapid, TestDgramMachineRapid, socket scenario S1; asynchrony by construction (completions are delivered from the actor's Receive, after the request message was sent)", ""},
+	{19, "a queued request cancelled or timed out before its turn does no I/O and does not block successors", "conformance cancel-before-start-clean, TestStreamMachineRapid (cancel/expire actions)", ""},
+	{20, "cancelling a started write completes it atomically or poisons the stream", "TestStreamMachineRapid (cancel of in-flight writes; CheckWire), StreamMachine.withdraw", ""},
+	{21, "cancelling a PDU read that consumed bytes poisons the stream", "conformance cancel-after-partial-poisons, TestStreamMachineRapid", ""},
+	{22, "timeout at virtual time ≥ endtime; a finished request never reports ETIMEDOUT", "conformance timeout-clean-then-usable (virtual and real clocks), TestStreamMachineRapid (timer stopped at completion; expire after completion ignored)", ""},
+	{23, "no busy-spin with a peer that neither reads nor closes", "by construction: one outstanding transport read and write, woken only by events; conformance second-write-ebusy keeps a write blocked on a non-reading peer without extra wakeups (no timers are armed)", ""},
+	{24, "disconnect EBUSY / EALREADY / ECONNABORTED during / ENOTCONN after", "conformance disconnect-rules", ""},
+	{25, "stopping the socket completes everything pending with ECONNABORTED", "conformance stop-aborts-everything and dgram/stop-aborts, both rapid machines (stop action)", ""},
+	{26, "each recvfrom returns one whole datagram with the sender's address", "conformance dgram/whole-with-source (up to 65507 B), TestDgramMachineRapid", ""},
+	{27, "a zero-length datagram is delivered and never blocks later ones", "conformance dgram/zero-length-does-not-block (real UDP and simulated), TestDgramMachineRapid", ""},
+	{28, "sendto: len 0 EINVAL, oversize EMSGSIZE, success returns len", "conformance dgram/bad-sendto, TestBadInput, TestDgramMachineRapid", ""},
+	{29, "datagram errors are not sticky", "conformance dgram/bad-sendto, TestDgramMachineRapid (refused send then more sends)", ""},
+	{30, "under loss/dup/reorder the received multiset ⊆ sent (+ duplicates), each intact", "dnsquery over UDP (answers matched by ID, duplicates ignored); the simulated network's loss/dup/reorder are exercised by TestNetDatagramFaults in package sim", ""},
+	{31, "connect: usable stream with a real local address; refused → errno, no leak; no need for the server to speak first; cancel closes", "conformance refused and sockPair (addresses), goleak in every package with real sockets, StreamMachine.withdraw closes a cancelled connect", ""},
+}

@@ -1,0 +1,307 @@
+package props
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/sockactor"
+	"pgregory.net/rapid"
+)
+
+// streamSM drives a StreamMachine directly, with rapid choosing requests,
+// segmentation, write outcomes, cancels, timeouts and stops, and checks
+// it against SockModel after every step.
+type streamSM struct {
+	m     *sockactor.StreamMachine
+	model SockModel
+
+	delivered int  // bytes of model.Wire handed to the machine
+	eofSent   bool // the peer's EOF was handed over
+	readMax   int  // the outstanding transport read's size, 0 if none
+	wbufs     [][]byte
+	writing   bool
+	wire      []byte // what the machine wrote
+
+	kinds     map[sockactor.ReqID]sockactor.OpKind
+	frames    map[sockactor.ReqID]*sockactor.Frame
+	wdata     map[sockactor.ReqID][]byte
+	done      map[sockactor.ReqID]int
+	errs      map[sockactor.ReqID]error
+	readOrder []sockactor.ReqID // reads accepted into the lane, in order
+	completed [][]byte          // successful writes, in completion order
+	writeIDs  []sockactor.ReqID // successful writes' ids, in completion order
+	timers    map[sockactor.ReqID]bool
+	stopped   bool
+	flushes   int // EffFlush requests not yet answered
+	sticky    syscall.Errno
+	stickyAt  sockactor.ReqID // requests after this one see the sticky error
+	lastID    sockactor.ReqID
+}
+
+func newStreamSM(t *rapid.T) *streamSM {
+	s := &streamSM{
+		m: sockactor.NewStreamMachine(sockactor.StreamConfig{
+			MaxPDU:     1 << 10,
+			ReadAhead:  rapid.IntRange(1, 64).Draw(t, "readahead"),
+			ReadChunk:  rapid.IntRange(1, 32).Draw(t, "chunk"),
+			WriteBatch: rapid.IntRange(1, 64).Draw(t, "batch"),
+		}, true),
+		model:  SockModel{MaxBody: 40},
+		kinds:  map[sockactor.ReqID]sockactor.OpKind{},
+		frames: map[sockactor.ReqID]*sockactor.Frame{},
+		wdata:  map[sockactor.ReqID][]byte{},
+		done:   map[sockactor.ReqID]int{},
+		errs:   map[sockactor.ReqID]error{},
+		timers: map[sockactor.ReqID]bool{},
+	}
+	for i, n := 0, rapid.IntRange(0, 12).Draw(t, "pdus"); i < n; i++ {
+		body := rapid.SliceOfN(rapid.Byte(), 0, 48).Draw(t, "body")
+		s.model.AppendPDU(body)
+	}
+	s.effects(t)
+	return s
+}
+
+// effects drains the machine's effects and checks each completion.
+func (s *streamSM) effects(t *rapid.T) {
+	for _, e := range s.m.Effects() {
+		switch e := e.(type) {
+		case *sockactor.EffRead:
+			if s.readMax != 0 {
+				t.Fatalf("a second transport read while one is outstanding")
+			}
+			s.readMax = e.Max
+		case *sockactor.EffWrite:
+			if s.writing {
+				t.Fatalf("a second transport write while one is outstanding")
+			}
+			s.writing, s.wbufs = true, e.Bufs
+		case *sockactor.EffFlush:
+			s.flushes++
+		case *sockactor.EffStartTimer:
+			s.timers[e.ID] = true
+		case *sockactor.EffStopTimer:
+			delete(s.timers, e.ID)
+		case *sockactor.Completion:
+			s.completion(t, e)
+		}
+	}
+}
+
+func (s *streamSM) completion(t *rapid.T, c *sockactor.Completion) {
+	s.done[c.ID]++
+	s.errs[c.ID] = c.Err
+	if s.done[c.ID] > 1 {
+		t.Fatalf("inv 18: request %d completed %d times", c.ID, s.done[c.ID])
+	}
+	if s.timers[c.ID] {
+		t.Fatalf("inv 22: request %d completed with its timer still armed", c.ID)
+	}
+	kind := s.kinds[c.ID]
+	if s.sticky != 0 && c.ID > s.stickyAt && c.Err == nil {
+		t.Fatalf("inv 16: request %d (%v) succeeded after the sticky error %v", c.ID, kind, s.sticky)
+	}
+	if s.sticky == 0 && s.m.Err() != nil {
+		s.sticky, s.stickyAt = sockactor.Errno(s.m.Err()), s.lastID
+	}
+	switch kind {
+	case sockactor.OpReadv, sockactor.OpReadvQueue:
+		s.readDone(t, c)
+	case sockactor.OpWritev, sockactor.OpWritevQueue:
+		if c.Err == nil {
+			if c.N != len(s.wdata[c.ID]) {
+				t.Fatalf("inv 10: writev %d reported %d of %d bytes", c.ID, c.N, len(s.wdata[c.ID]))
+			}
+			if len(s.writeIDs) > 0 && s.writeIDs[len(s.writeIDs)-1] > c.ID {
+				t.Fatalf("inv 12: writev %d completed after writev %d", c.ID, s.writeIDs[len(s.writeIDs)-1])
+			}
+			s.completed = append(s.completed, s.wdata[c.ID])
+			s.writeIDs = append(s.writeIDs, c.ID)
+		}
+	}
+}
+
+func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
+	errno := sockactor.Errno(c.Err)
+	if errno == syscall.EBUSY || errno == syscall.ECANCELED || errno == syscall.ETIMEDOUT {
+		return
+	}
+	// Reads that got into the lane finish in order (inv 12, 13).
+	for len(s.readOrder) > 0 && s.done[s.readOrder[0]] > 0 && s.readOrder[0] != c.ID {
+		s.readOrder = s.readOrder[1:]
+	}
+	if len(s.readOrder) > 0 && s.readOrder[0] == c.ID {
+		s.readOrder = s.readOrder[1:]
+	}
+	for _, id := range s.readOrder {
+		if id < c.ID && s.done[id] == 0 && s.sticky == 0 {
+			t.Fatalf("inv 12: read %d finished before read %d", c.ID, id)
+		}
+	}
+	if c.Err != nil {
+		if s.stopped || s.sticky != 0 {
+			return
+		}
+		t.Fatalf("read %d failed without a sticky error: %v", c.ID, c.Err)
+	}
+	out := s.model.Next(s.delivered, s.eofSent)
+	f := s.frames[c.ID]
+	if !out.OK || !bytes.Equal(f.PDU(), out.PDU) || c.N != len(out.PDU) {
+		t.Fatalf("inv 1/2/4: read %d gave %q (N=%d), model says %+v", c.ID, f.PDU(), c.N, out)
+	}
+}
+
+func (s *streamSM) Check(t *rapid.T) {
+	if got, want := s.delivered-s.m.Buffered(), 0; s.sticky == 0 && got < want {
+		t.Fatalf("negative consumption")
+	}
+	if err := CheckWire(s.wire, s.completed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *streamSM) read(t *rapid.T) {
+	queue := rapid.Bool().Draw(t, "queue")
+	f := sockactor.LengthPrefixed(2, s.model.MaxBody)
+	var timeout time.Duration
+	if rapid.IntRange(0, 4).Draw(t, "timed") == 0 {
+		timeout = time.Second
+	}
+	pending, _ := s.m.Pending()
+	id := s.m.Readv(f.Next, queue, timeout)
+	s.lastID = id
+	s.kinds[id], s.frames[id] = map[bool]sockactor.OpKind{false: sockactor.OpReadv, true: sockactor.OpReadvQueue}[queue], f
+	if s.m.State() == sockactor.StateConnected && s.m.Err() == nil && (queue || pending == 0) {
+		s.readOrder = append(s.readOrder, id)
+	}
+	s.effects(t)
+	if !queue && pending > 0 && s.done[id] == 1 {
+		// inv 8: EBUSY (or the sticky error), and the first read is untouched.
+		return
+	}
+}
+
+func (s *streamSM) write(t *rapid.T) {
+	queue := rapid.Bool().Draw(t, "queue")
+	n := rapid.IntRange(0, 4).Draw(t, "entries")
+	bufs := make([][]byte, n)
+	var all []byte
+	for i := range bufs {
+		bufs[i] = rapid.SliceOfN(rapid.Byte(), 0, 9).Draw(t, "buf")
+		all = append(all, bufs[i]...)
+	}
+	id := s.m.Writev(bufs, queue, 0)
+	s.lastID = id
+	s.kinds[id], s.wdata[id] = map[bool]sockactor.OpKind{false: sockactor.OpWritev, true: sockactor.OpWritevQueue}[queue], all
+	s.effects(t)
+	if len(all) == 0 && s.done[id] == 1 && !errors.Is(s.errOf(id), syscall.EINVAL) && s.m.State() == sockactor.StateConnected && s.m.Err() == nil {
+		t.Fatalf("inv 5: an empty write completed with %v, want EINVAL", s.errOf(id))
+	}
+}
+
+func (s *streamSM) errOf(id sockactor.ReqID) error { return s.errs[id] }
+
+func (s *streamSM) deliver(t *rapid.T) {
+	if s.readMax == 0 {
+		t.Skip("no transport read outstanding")
+	}
+	rest := len(s.model.Wire) - s.delivered
+	if rest == 0 {
+		if s.eofSent {
+			t.Skip("nothing left")
+		}
+		s.eofSent = true
+		s.readMax = 0
+		s.m.OnData(nil, io.EOF)
+		s.effects(t)
+		return
+	}
+	k := rapid.IntRange(1, min(rest, s.readMax)).Draw(t, "segment")
+	p := append([]byte(nil), s.model.Wire[s.delivered:s.delivered+k]...)
+	s.delivered += k
+	s.readMax = 0
+	s.m.OnData(p, nil)
+	s.effects(t)
+}
+
+func (s *streamSM) written(t *rapid.T) {
+	if !s.writing {
+		t.Skip("no transport write outstanding")
+	}
+	total := 0
+	for _, b := range s.wbufs {
+		total += len(b)
+	}
+	n, err := total, error(nil)
+	if rapid.IntRange(0, 9).Draw(t, "fail") == 0 {
+		n, err = rapid.IntRange(0, total).Draw(t, "short"), syscall.ECONNRESET
+	}
+	s.wire = append(s.wire, bytes.Join(s.wbufs, nil)[:n]...)
+	s.writing, s.wbufs = false, nil
+	s.m.OnWritten(n, err)
+	s.effects(t)
+}
+
+func (s *streamSM) pick(t *rapid.T) sockactor.ReqID {
+	if s.lastID == 0 {
+		t.Skip("no request yet")
+	}
+	return sockactor.ReqID(rapid.IntRange(1, int(s.lastID)).Draw(t, "id"))
+}
+
+// TestStreamMachineRapid is the rapid state machine over StreamMachine:
+// framing independence under any segmentation (1, 2, 6), no over-read (2,
+// 3), results equal to the PDU (4), the empty vector and bad vectors (5),
+// zero-length bodies (7), EBUSY (8, 9), whole writes (10), queue byte and
+// completion order (11, 12, 13), EOF mid-PDU (15), sticky errors (16, 17),
+// exactly-once completion (18), cancels and timeouts (19–22), stop (25).
+func TestStreamMachineRapid(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := newStreamSM(t)
+		t.Repeat(map[string]func(*rapid.T){
+			"read":    s.read,
+			"write":   s.write,
+			"deliver": s.deliver,
+			"written": s.written,
+			"flush": func(t *rapid.T) {
+				if s.flushes == 0 {
+					t.Skip("no flush asked for")
+				}
+				s.flushes--
+				s.m.Flush()
+				s.effects(t)
+			},
+			"cancel": func(t *rapid.T) {
+				s.m.Cancel(s.pick(t))
+				s.effects(t)
+			},
+			"expire": func(t *rapid.T) {
+				id := s.pick(t)
+				if !s.timers[id] {
+					t.Skip("no timer armed")
+				}
+				delete(s.timers, id)
+				s.m.Expire(id)
+				s.effects(t)
+			},
+			"stop": func(t *rapid.T) {
+				if rapid.IntRange(0, 5).Draw(t, "really") != 0 {
+					t.Skip("rarely")
+				}
+				s.stopped = true
+				s.m.Stop()
+				s.effects(t)
+				for id := sockactor.ReqID(1); id <= s.lastID; id++ {
+					if s.done[id] != 1 {
+						t.Fatalf("inv 18/25: after Stop request %d completed %d times", id, s.done[id])
+					}
+				}
+			},
+			"": s.Check,
+		})
+	})
+}

@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/actorio/actorio/sockactor"
+)
+
+// NetConfig holds the simulated network's knobs. Latency and
+// segmentation are normal network behaviour; the rates are faults, and
+// Heal turns all of them off at once.
+type NetConfig struct {
+	// Latency is the one-way delay of a segment or datagram; Jitter adds
+	// a uniform random 0..Jitter to each.
+	Latency, Jitter time.Duration
+	// MaxSegment is the largest stream segment: every write is cut into
+	// random segments of 1..MaxSegment bytes (default 1460).
+	MaxSegment int
+	// Window is how many bytes of one direction of a connection may be
+	// in flight or unread at the receiver before writes wait (default
+	// 64 KiB).
+	Window int
+	// DropRate, DupRate and ReorderRate are the chances that a datagram
+	// is lost, delivered twice, or held back by up to ReorderDelay.
+	DropRate, DupRate, ReorderRate float64
+	ReorderDelay                   time.Duration
+	// ResetRate is the chance that a stream segment's arrival resets its
+	// connection instead (both ends get ECONNRESET).
+	ResetRate float64
+	// RefuseRate is the chance that a connect to a listening port is
+	// refused anyway (ECONNREFUSED).
+	RefuseRate float64
+}
+
+func (c NetConfig) withDefaults() NetConfig {
+	if c.MaxSegment <= 0 {
+		c.MaxSegment = 1460
+	}
+	if c.Window <= 0 {
+		c.Window = 64 << 10
+	}
+	if c.ReorderDelay <= 0 {
+		c.ReorderDelay = 10 * c.Latency
+		if c.ReorderDelay <= 0 {
+			c.ReorderDelay = time.Millisecond
+		}
+	}
+	return c
+}
+
+// Network is a simulated network between named hosts: a
+// sockactor.Transport per host (Host), with explicit directed links
+// (by host pair) whose faults are configurable one by one, injection
+// methods (Reset), and Heal to stop every fault at once. It runs on the
+// World's loop: timers on the virtual clock, randomness from the
+// "net/..." streams, every injected fault noted in the fingerprint.
+type Network struct {
+	w      *World
+	cfg    NetConfig
+	healed bool
+	links  map[[2]string]*Link
+	binds  map[string]any // bind key → *simListener | *simPacket
+	ports  map[string]int // host → next ephemeral port
+	conns  []*simStream   // live stream endpoints, in creation order
+	rSeg   *rand.Rand
+	rLat   *rand.Rand
+	rFault *rand.Rand
+}
+
+// Link is one direction between two hosts. Its own Config, when set,
+// replaces the network's for traffic on it.
+type Link struct {
+	From, To string
+	Config   *NetConfig
+}
+
+// NewNetwork returns a network on w.
+func NewNetwork(w *World, cfg NetConfig) *Network {
+	return &Network{
+		w: w, cfg: cfg.withDefaults(),
+		links: map[[2]string]*Link{}, binds: map[string]any{}, ports: map[string]int{},
+		rSeg: w.Rand("net/segments"), rLat: w.Rand("net/latency"), rFault: w.Rand("net/faults"),
+	}
+}
+
+// Config returns the network-wide configuration.
+func (n *Network) Config() NetConfig { return n.cfg }
+
+// SetConfig replaces the network-wide configuration.
+func (n *Network) SetConfig(c NetConfig) { n.cfg = c.withDefaults() }
+
+// Link returns the directed link from → to (created on first use).
+func (n *Network) Link(from, to string) *Link {
+	k := [2]string{from, to}
+	l := n.links[k]
+	if l == nil {
+		l = &Link{From: from, To: to}
+		n.links[k] = l
+	}
+	return l
+}
+
+// Heal stops every fault, now and for the rest of the run: no more
+// drops, duplicates, reorders, resets or refusals (latency and
+// segmentation stay: they are not faults).
+func (n *Network) Heal() {
+	n.healed = true
+	n.w.Note("net: heal")
+}
+
+// Healed reports whether Heal was called.
+func (n *Network) Healed() bool { return n.healed }
+
+// config returns the effective configuration of traffic from → to.
+func (n *Network) config(from, to string) NetConfig {
+	c := n.cfg
+	if l := n.links[[2]string{from, to}]; l != nil && l.Config != nil {
+		c = l.Config.withDefaults()
+	}
+	if n.healed {
+		c.DropRate, c.DupRate, c.ReorderRate, c.ResetRate, c.RefuseRate = 0, 0, 0, 0, 0
+	}
+	return c
+}
+
+// chance draws a fault decision.
+func (n *Network) chance(p float64) bool { return p > 0 && n.rFault.Float64() < p }
+
+// delay draws one traversal time of from → to.
+func (n *Network) delay(c NetConfig) time.Duration {
+	d := c.Latency
+	if c.Jitter > 0 {
+		d += time.Duration(n.rLat.Int64N(int64(c.Jitter) + 1))
+	}
+	return d
+}
+
+// after runs f on the loop d from now.
+func (n *Network) after(d time.Duration, f func()) { n.w.clock.AfterFunc(d, f) }
+
+// Host returns the Transport of host name: its sockets bind and connect
+// from that host.
+func (n *Network) Host(name string) sockactor.Transport { return &hostTransport{n: n, host: name} }
+
+// Reset resets every live connection between hosts a and b (either
+// direction): both ends get ECONNRESET, data in flight is lost. It
+// returns how many connections it reset.
+func (n *Network) Reset(a, b string) int {
+	count := 0
+	for _, s := range n.conns {
+		if s.peer != nil && ((s.host == a && s.peer.host == b) || (s.host == b && s.peer.host == a)) && !s.closed && s.rst == nil {
+			n.w.Note(fmt.Sprintf("net: reset %v-%v (injected)", s.local, s.remote))
+			s.reset()
+			count++
+		}
+	}
+	return count
+}
+
+// Addr is a simulated socket address: host:port, or a unix path.
+type Addr struct {
+	Net  string // "tcp", "udp", "unix", "unixgram"
+	Host string
+	Port int
+	Path string
+}
+
+// Network implements net.Addr.
+func (a *Addr) Network() string { return a.Net }
+
+// String implements net.Addr.
+func (a *Addr) String() string {
+	if a.Path != "" {
+		return a.Path
+	}
+	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+}
+
+func family(network string) (string, bool) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		return "tcp", true
+	case "udp", "udp4", "udp6":
+		return "udp", true
+	case "unix", "unixgram":
+		return network, true
+	}
+	return "", false
+}
+
+// parse turns addr on network into an Addr as seen from host (an empty
+// host in "host:port" means host itself).
+func parse(host, network, addr string) (*Addr, error) {
+	fam, ok := family(network)
+	if !ok {
+		return nil, &sockactor.Error{Op: "address", Errno: syscall.EAFNOSUPPORT, Err: fmt.Errorf("sim: unknown network %q", network)}
+	}
+	if fam == "unix" || fam == "unixgram" {
+		if addr == "" {
+			return nil, &sockactor.Error{Op: "address", Errno: syscall.EINVAL, Err: fmt.Errorf("sim: empty unix path")}
+		}
+		return &Addr{Net: fam, Host: host, Path: addr}, nil
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, &sockactor.Error{Op: "address", Errno: syscall.EINVAL, Err: err}
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, &sockactor.Error{Op: "address", Errno: syscall.EINVAL, Err: fmt.Errorf("sim: bad port %q", p)}
+	}
+	if h == "" || h == "0.0.0.0" || h == "::" {
+		h = host
+	}
+	return &Addr{Net: fam, Host: h, Port: port}, nil
+}
+
+func (a *Addr) key() string {
+	if a.Path != "" {
+		return a.Net + "|" + a.Path // one file system for every host
+	}
+	return a.Net + "|" + a.Host + "|" + strconv.Itoa(a.Port)
+}
+
+// bind reserves a (port 0: an ephemeral) address for v.
+func (n *Network) bind(a *Addr, v any) (*Addr, error) {
+	if a.Path == "" && a.Port == 0 {
+		for {
+			p := n.ports[a.Host]
+			if p == 0 {
+				p = 40000
+			}
+			n.ports[a.Host] = p + 1
+			cand := &Addr{Net: a.Net, Host: a.Host, Port: p}
+			if _, taken := n.binds[cand.key()]; !taken {
+				a = cand
+				break
+			}
+		}
+	}
+	if _, taken := n.binds[a.key()]; taken {
+		return nil, &sockactor.Error{Op: "bind", Errno: syscall.EADDRINUSE, Err: fmt.Errorf("sim: %s %s in use", a.Net, a)}
+	}
+	n.binds[a.key()] = v
+	return a, nil
+}
+
+type hostTransport struct {
+	n    *Network
+	host string
+}
+
+// ListenPacket implements sockactor.Transport.
+func (t *hostTransport) ListenPacket(network, addr string) (sockactor.Packet, error) {
+	a, err := parse(t.host, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if a.Net != "udp" && a.Net != "unixgram" {
+		return nil, &sockactor.Error{Op: "listen", Errno: syscall.EAFNOSUPPORT, Err: fmt.Errorf("sim: %q is not a datagram network", network)}
+	}
+	p := &simPacket{n: t.n, host: t.host}
+	if p.addr, err = t.n.bind(a, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// timeAt returns the delay from now until absolute virtual time at.
+func timeAt(n *Network, at int64) time.Duration {
+	d := time.Duration(at) - n.w.clock.now
+	if d < 0 {
+		return 0
+	}
+	return d
+}

@@ -1,0 +1,132 @@
+package sim
+
+import (
+	"fmt"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/actorio/actorio/sockactor"
+)
+
+// maxUDP is the largest UDP/IPv4 payload; maxQueue bounds a datagram
+// socket's receive queue (beyond it arrivals are dropped, as a kernel
+// does when its buffer is full).
+const (
+	maxUDP   = 65507
+	maxQueue = 1024
+)
+
+// simPacket is a bound datagram socket on the simulated network.
+type simPacket struct {
+	n       *Network
+	host    string
+	addr    *Addr
+	sink    sockactor.Sink
+	queue   []sockactor.EvDatagram
+	reading bool
+	closed  bool
+}
+
+func (p *simPacket) Start(sink sockactor.Sink) { p.sink = sink }
+func (p *simPacket) LocalAddr() net.Addr       { return p.addr }
+
+func (p *simPacket) Recv() {
+	p.reading = true
+	p.tryRecv()
+}
+
+func (p *simPacket) tryRecv() {
+	if !p.reading || len(p.queue) == 0 || p.closed || p.sink == nil {
+		return
+	}
+	ev := p.queue[0]
+	p.queue = p.queue[1:]
+	p.reading = false
+	p.sink(&ev)
+}
+
+// Send implements sockactor.Packet: each datagram travels alone, and may
+// be lost, duplicated or delayed past later ones (faults).
+func (p *simPacket) Send(batch []sockactor.Outgoing) {
+	errs := make([]error, len(batch))
+	for i, o := range batch {
+		errs[i] = p.sendOne(o)
+	}
+	sink := p.sink
+	p.n.after(0, func() {
+		if sink != nil {
+			sink(&sockactor.EvSent{Errs: errs})
+		}
+	})
+}
+
+func (p *simPacket) sendOne(o sockactor.Outgoing) error {
+	if len(o.Data) > maxUDP {
+		return &sockactor.Error{Op: "sendto", Errno: syscall.EMSGSIZE, Err: fmt.Errorf("sim: datagram of %d bytes", len(o.Data))}
+	}
+	if o.Dst == nil {
+		return &sockactor.Error{Op: "sendto", Errno: syscall.EDESTADDRREQ}
+	}
+	dst, err := parse(p.host, p.addr.Net, o.Dst.String())
+	if err != nil {
+		return err
+	}
+	target, _ := p.n.binds[dst.key()].(*simPacket)
+	if target == nil {
+		if dst.Net == "unixgram" {
+			return &sockactor.Error{Op: "sendto", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: no socket at %s", dst)}
+		}
+		return nil // UDP to nowhere: gone without a trace
+	}
+	cfg := p.n.config(p.host, dst.Host)
+	if dst.Net == "unixgram" {
+		cfg.DropRate, cfg.DupRate, cfg.ReorderRate = 0, 0, 0 // unix datagrams are reliable
+	}
+	what := fmt.Sprintf("%v->%v %dB", p.addr, dst, len(o.Data))
+	if p.n.chance(cfg.DropRate) {
+		p.n.w.Note("net: drop " + what)
+		return nil
+	}
+	copies := 1
+	if p.n.chance(cfg.DupRate) {
+		p.n.w.Note("net: duplicate " + what)
+		copies = 2
+	}
+	data := append([]byte(nil), o.Data...)
+	for c := 0; c < copies; c++ {
+		d := p.n.delay(cfg)
+		if p.n.chance(cfg.ReorderRate) {
+			extra := time.Duration(p.n.rFault.Int64N(int64(cfg.ReorderDelay) + 1))
+			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))
+			d += extra
+		}
+		src := p.addr
+		p.n.after(d, func() { target.arrive(sockactor.EvDatagram{Data: data, Src: src}) })
+	}
+	return nil
+}
+
+func (p *simPacket) arrive(ev sockactor.EvDatagram) {
+	if p.closed {
+		return
+	}
+	if len(p.queue) >= maxQueue {
+		p.n.w.Note(fmt.Sprintf("net: %v receive queue full, dropped", p.addr))
+		return
+	}
+	p.queue = append(p.queue, ev)
+	p.tryRecv()
+}
+
+func (p *simPacket) Close() {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.queue = nil
+	delete(p.n.binds, p.addr.key())
+	if sink := p.sink; sink != nil {
+		p.n.after(0, func() { sink(&sockactor.EvClosed{}) })
+	}
+}

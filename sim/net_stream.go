@@ -1,0 +1,337 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/actorio/actorio/sockactor"
+)
+
+// simListener is a listening address on the simulated network.
+type simListener struct {
+	n         *Network
+	addr      *Addr
+	sink      sockactor.Sink
+	backlog   []*simStream
+	accepting bool
+	closed    bool
+}
+
+// Listen implements sockactor.Transport.
+func (t *hostTransport) Listen(network, addr string, _ sockactor.ListenConfig) (sockactor.ListenEndpoint, error) {
+	a, err := parse(t.host, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if a.Net != "tcp" && a.Net != "unix" {
+		return nil, &sockactor.Error{Op: "listen", Errno: syscall.EAFNOSUPPORT, Err: fmt.Errorf("sim: %q is not a stream network", network)}
+	}
+	l := &simListener{n: t.n}
+	if l.addr, err = t.n.bind(a, l); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *simListener) Start(sink sockactor.Sink) { l.sink = sink }
+func (l *simListener) Addr() net.Addr            { return l.addr }
+
+func (l *simListener) Accept() {
+	l.accepting = true
+	l.offer()
+}
+
+func (l *simListener) offer() {
+	if !l.accepting || len(l.backlog) == 0 || l.sink == nil {
+		return
+	}
+	s := l.backlog[0]
+	l.backlog = l.backlog[1:]
+	l.accepting = false
+	l.sink(&sockactor.EvAccepted{Stream: s})
+}
+
+func (l *simListener) Close() {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	delete(l.n.binds, l.addr.key())
+	for _, s := range l.backlog {
+		s.reset() // never accepted: the client sees a reset
+	}
+	l.backlog = nil
+	if l.sink != nil {
+		l.n.after(0, func() { l.sink(&sockactor.EvClosed{}) })
+	}
+}
+
+// simStream is one end of a simulated connection.
+type simStream struct {
+	n             *Network
+	host          string
+	local, remote *Addr
+	sink          sockactor.Sink
+	peer          *simStream
+	epoch         int // bumped by a reset: segments of older epochs are lost
+
+	// receive side
+	rbuf     [][]byte
+	rlen     int
+	inflight int // bytes sent towards this end, not yet arrived
+	lastArr  int64
+	reading  bool
+	readMax  int
+	eof      bool  // the peer's FIN arrived
+	rst      error // reset: every operation fails with it
+	closed   bool
+	finished bool // EvClosed sent
+
+	// send side: the one outstanding write
+	writing bool
+	wbufs   [][]byte
+	wdone   int // bytes of the write already cut into segments
+	wtotal  int
+}
+
+// Connect implements sockactor.Transport.
+func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sockactor.Stream, error) {
+	n := t.n
+	dst, err := parse(t.host, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if dst.Net != "tcp" && dst.Net != "unix" {
+		return nil, &sockactor.Error{Op: "connect", Errno: syscall.EAFNOSUPPORT, Err: fmt.Errorf("sim: %q is not a stream network", network)}
+	}
+	if l, ok := n.binds[dst.key()].(*simListener); ok && dst.Path != "" {
+		dst = l.addr // a unix path lives on the host that bound it
+	}
+	c := &simStream{n: n, host: t.host, sink: sink, remote: dst}
+	n.conns = append(n.conns, c)
+	cfg := n.config(t.host, dst.Host)
+	rtt := n.delay(cfg) + n.delay(n.config(dst.Host, t.host))
+	n.after(rtt, func() {
+		if c.closed {
+			return
+		}
+		l, _ := n.binds[dst.key()].(*simListener)
+		switch {
+		case l == nil || l.closed:
+			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: nothing listens on %s", dst)}})
+			return
+		case n.chance(cfg.RefuseRate):
+			n.w.Note(fmt.Sprintf("net: refuse connect %s->%s (injected)", t.host, dst))
+			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: connection to %s refused (injected)", dst)}})
+			return
+		}
+		local := &Addr{Net: dst.Net, Host: t.host, Path: ""}
+		if dst.Net == "tcp" {
+			p := n.ports[t.host]
+			if p == 0 {
+				p = 40000
+			}
+			n.ports[t.host] = p + 1
+			local.Port = p
+		} else {
+			local.Path = "@" + t.host
+		}
+		c.local = local
+		s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c}
+		c.peer = s
+		n.conns = append(n.conns, s)
+		l.backlog = append(l.backlog, s)
+		l.offer()
+		c.sink(&sockactor.EvConnected{Local: c.local, Remote: c.remote})
+	})
+	return c, nil
+}
+
+func (s *simStream) Start(sink sockactor.Sink) {
+	if s.sink == nil {
+		s.sink = sink
+	}
+}
+
+func (s *simStream) LocalAddr() net.Addr {
+	if s.local == nil {
+		return nil
+	}
+	return s.local
+}
+
+func (s *simStream) RemoteAddr() net.Addr { return s.remote }
+
+// Read implements sockactor.Stream: it answers from the bytes that have
+// arrived, coalescing segments, as soon as there are any.
+func (s *simStream) Read(max int) {
+	s.reading, s.readMax = true, max
+	s.tryRead()
+}
+
+func (s *simStream) tryRead() {
+	if !s.reading || s.closed || s.sink == nil {
+		return
+	}
+	switch {
+	case s.rst != nil:
+		s.reading = false
+		s.sink(&sockactor.EvData{Err: s.rst})
+	case s.rlen > 0:
+		s.reading = false
+		take := min(s.rlen, s.readMax)
+		data := make([]byte, 0, take)
+		for len(data) < take {
+			k := copy(data[len(data):take], s.rbuf[0])
+			data = data[:len(data)+k]
+			if k == len(s.rbuf[0]) {
+				s.rbuf = s.rbuf[1:]
+			} else {
+				s.rbuf[0] = s.rbuf[0][k:]
+			}
+		}
+		s.rlen -= take
+		s.sink(&sockactor.EvData{Data: data})
+		if s.peer != nil {
+			s.peer.pump() // room in the window
+		}
+	case s.eof:
+		s.reading = false
+		s.sink(&sockactor.EvData{Err: io.EOF})
+	}
+}
+
+// Write implements sockactor.Stream.
+func (s *simStream) Write(bufs [][]byte) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	s.writing, s.wbufs, s.wdone, s.wtotal = true, bufs, 0, total
+	if s.rst != nil {
+		s.endWrite(s.rst)
+		return
+	}
+	s.pump()
+}
+
+func (s *simStream) endWrite(err error) {
+	n := s.wdone
+	s.writing, s.wbufs = false, nil
+	sink := s.sink
+	s.n.after(0, func() { sink(&sockactor.EvWritten{N: n, Err: err}) })
+}
+
+// pump cuts the outstanding write into random segments while the peer's
+// window has room, and schedules their arrival in order.
+func (s *simStream) pump() {
+	if !s.writing || s.closed || s.rst != nil {
+		return
+	}
+	p := s.peer
+	cfg := s.n.config(s.host, s.remote.Host)
+	for s.wdone < s.wtotal {
+		room := cfg.Window - (p.inflight + p.rlen)
+		if room <= 0 {
+			return
+		}
+		size := 1 + s.n.rSeg.IntN(min(cfg.MaxSegment, s.wtotal-s.wdone, room))
+		seg := make([]byte, 0, size)
+		for len(seg) < size {
+			off := s.wdone + len(seg)
+			b, i := s.wbufs[0], off
+			for _, bb := range s.wbufs {
+				if i < len(bb) {
+					b = bb
+					break
+				}
+				i -= len(bb)
+			}
+			seg = append(seg, b[i:min(len(b), i+size-len(seg))]...)
+		}
+		s.wdone += size
+		s.send(p, seg, cfg)
+	}
+	s.endWrite(nil)
+}
+
+// send schedules seg's arrival at p, after every earlier segment (FIFO).
+func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
+	at := int64(s.n.w.clock.now + s.n.delay(cfg))
+	if at < p.lastArr {
+		at = p.lastArr
+	}
+	p.lastArr = at
+	p.inflight += len(seg)
+	epoch := p.epoch
+	s.n.after(timeAt(s.n, at), func() {
+		if p.epoch != epoch {
+			return // lost in a reset
+		}
+		p.inflight -= len(seg)
+		if seg == nil {
+			p.eof = true
+			p.tryRead()
+			return
+		}
+		if p.closed {
+			// Data for a closed socket: the sender gets a reset.
+			s.n.w.Note(fmt.Sprintf("net: data for closed %v: reset", p.local))
+			s.reset()
+			return
+		}
+		if s.n.chance(cfg.ResetRate) {
+			s.n.w.Note(fmt.Sprintf("net: reset %v-%v (fault)", s.local, s.remote))
+			s.reset()
+			return
+		}
+		p.rbuf = append(p.rbuf, seg)
+		p.rlen += len(seg)
+		p.tryRead()
+	})
+}
+
+// reset kills the connection at both ends with ECONNRESET.
+func (s *simStream) reset() {
+	for _, e := range []*simStream{s, s.peer} {
+		if e == nil || e.rst != nil {
+			continue
+		}
+		e.rst = &sockactor.Error{Op: "stream", Errno: syscall.ECONNRESET, Err: fmt.Errorf("sim: connection %v-%v reset", e.local, e.remote)}
+		e.epoch++
+		e.rbuf, e.rlen, e.inflight = nil, 0, 0
+		if e.writing && !e.closed {
+			e.endWrite(e.rst)
+		}
+		e.tryRead()
+	}
+}
+
+// Close implements sockactor.Stream: a FIN follows the data already sent.
+func (s *simStream) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.writing = false
+	if p := s.peer; p != nil && s.rst == nil {
+		s.send(p, nil, s.n.config(s.host, s.remote.Host))
+	}
+	s.forget()
+	if s.sink != nil && !s.finished {
+		s.finished = true
+		sink := s.sink
+		s.n.after(0, func() { sink(&sockactor.EvClosed{}) })
+	}
+}
+
+func (s *simStream) forget() {
+	for i, c := range s.n.conns {
+		if c == s {
+			s.n.conns = append(s.n.conns[:i:i], s.n.conns[i+1:]...)
+			return
+		}
+	}
+}
