@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -79,13 +80,52 @@ type Link struct {
 	Config   *NetConfig
 }
 
-// NewNetwork returns a network on w.
+// NewNetwork returns a network on w. When the run's profile has a
+// "socket" section (see SocketFaults), its fault rates replace cfg's; the
+// network heals with the World.
 func NewNetwork(w *World, cfg NetConfig) *Network {
-	return &Network{
+	var f SocketFaults
+	if on, err := w.DeviceFaults("socket", &f); err != nil {
+		w.fail(err)
+	} else if on {
+		cfg.DropRate, cfg.DupRate, cfg.ReorderRate = f.Drop, f.Duplicate, f.Reorder
+		cfg.ResetRate, cfg.RefuseRate = f.Reset, f.Refuse
+	}
+	n := &Network{
 		w: w, cfg: cfg.withDefaults(),
 		links: map[[2]string]*Link{}, binds: map[string]any{}, ports: map[string]int{},
 		rSeg: w.Rand("net/segments"), rLat: w.Rand("net/latency"), rFault: w.Rand("net/faults"),
 	}
+	w.OnHeal(n.Heal)
+	return n
+}
+
+// SocketFaults are the simulated socket network's faults in a profile
+// (device kind "socket"): per-datagram drop, duplicate and reorder
+// probabilities, and per-segment reset and per-connect refuse ones.
+type SocketFaults struct {
+	Drop      float64 `json:"drop,omitempty"`
+	Duplicate float64 `json:"duplicate,omitempty"`
+	Reorder   float64 `json:"reorder,omitempty"`
+	Reset     float64 `json:"reset,omitempty"`
+	Refuse    float64 `json:"refuse,omitempty"`
+}
+
+func init() {
+	RegisterDevice("socket", func(rng *rand.Rand) json.RawMessage {
+		if rng.Float64() < 0.5 {
+			return nil
+		}
+		on := func(p, max float64) float64 {
+			if rng.Float64() < p {
+				return rng.Float64() * max
+			}
+			return 0
+		}
+		f := SocketFaults{Drop: on(0.5, 0.1), Duplicate: on(0.5, 0.05), Reorder: on(0.5, 0.1), Reset: on(0.5, 0.005), Refuse: on(0.3, 0.2)}
+		raw, _ := json.Marshal(f)
+		return raw
+	})
 }
 
 // Config returns the network-wide configuration.
@@ -128,8 +168,11 @@ func (n *Network) config(from, to string) NetConfig {
 	return c
 }
 
-// chance draws a fault decision.
-func (n *Network) chance(p float64) bool { return p > 0 && n.rFault.Float64() < p }
+// chance decides a fault of kind on link (from>to) through the World, so
+// that it is recorded in the run's plan, replayed from one, and shrunk.
+func (n *Network) chance(kind, link string, p float64) bool {
+	return n.w.Decide("socket/"+kind, link, p)
+}
 
 // delay draws one traversal time of from → to.
 func (n *Network) delay(c NetConfig) time.Duration {

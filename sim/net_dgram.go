@@ -84,19 +84,20 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 		cfg.DropRate, cfg.DupRate, cfg.ReorderRate = 0, 0, 0 // unix datagrams are reliable
 	}
 	what := fmt.Sprintf("%v->%v %dB", p.addr, dst, len(o.Data))
-	if p.n.chance(cfg.DropRate) {
+	link := p.host + ">" + dst.Host
+	if p.n.chance("drop", link, cfg.DropRate) {
 		p.n.w.Note("net: drop " + what)
 		return nil
 	}
 	copies := 1
-	if p.n.chance(cfg.DupRate) {
+	if p.n.chance("duplicate", link, cfg.DupRate) {
 		p.n.w.Note("net: duplicate " + what)
 		copies = 2
 	}
 	data := append([]byte(nil), o.Data...)
 	for c := 0; c < copies; c++ {
 		d := p.n.delay(cfg)
-		if p.n.chance(cfg.ReorderRate) {
+		if p.n.chance("reorder", link, cfg.ReorderRate) {
 			extra := time.Duration(p.n.rFault.Int64N(int64(cfg.ReorderDelay) + 1))
 			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))
 			d += extra

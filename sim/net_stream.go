@@ -122,7 +122,7 @@ func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sock
 		case l == nil || l.closed:
 			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: nothing listens on %s", dst)}})
 			return
-		case n.chance(cfg.RefuseRate):
+		case n.chance("refuse", t.host+">"+dst.Host, cfg.RefuseRate):
 			n.w.Note(fmt.Sprintf("net: refuse connect %s->%s (injected)", t.host, dst))
 			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: connection to %s refused (injected)", dst)}})
 			return
@@ -282,7 +282,7 @@ func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
 			s.reset()
 			return
 		}
-		if s.n.chance(cfg.ResetRate) {
+		if s.n.chance("reset", s.local.Host+">"+s.remote.Host, cfg.ResetRate) {
 			s.n.w.Note(fmt.Sprintf("net: reset %v-%v (fault)", s.local, s.remote))
 			s.reset()
 			return

@@ -4,6 +4,7 @@ package sim
 // runs, never inside one.
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 
@@ -30,6 +31,9 @@ func LoadProfile(path string) (Profile, error) {
 	dec.DisallowUnknownFields()
 	var p Profile
 	if err := dec.Decode(&p); err != nil {
+		return Profile{}, errors.Wrapf(err, "sim: load profile %s", path)
+	}
+	if err := compactDevices(&p); err != nil {
 		return Profile{}, errors.Wrapf(err, "sim: load profile %s", path)
 	}
 	if err := p.Validate(); err != nil {
@@ -60,6 +64,9 @@ func LoadPlan(path string) (Plan, error) {
 	if err := dec.Decode(&p); err != nil {
 		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
 	}
+	if err := compactDevices(&p.Profile); err != nil {
+		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
+	}
 	if err := p.Profile.Validate(); err != nil {
 		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
 	}
@@ -69,4 +76,17 @@ func LoadPlan(path string) (Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// compactDevices undoes the indentation a saved file gives the devices'
+// settings, so that a loaded profile equals the one saved.
+func compactDevices(p *Profile) error {
+	for kind, raw := range p.Devices { //detguard:unordered each entry on its own
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			return errors.Wrapf(err, "device %s", kind)
+		}
+		p.Devices[kind] = b.Bytes()
+	}
+	return nil
 }
