@@ -31,10 +31,11 @@ sim:
 	$(GO) run ./cmd/simrun -check-determinism -seed 2000000 -seeds 10 -scheduler pct
 	$(GO) run ./cmd/simrun -canary -canary-campaigns 5 -canary-limit 300
 
-# Benchmarks, each with its baseline measured in the same run (see the
-# x-base metric: our throughput as a fraction of the baseline's).
+# Benchmarks, each with its baseline measured in the same run, as one
+# table (workload, ours, baseline, ratio, target, met?), also written to
+# BENCHMARKS.md with the machine and the date.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./...
+	$(GO) run ./internal/benchtable -count 3 -md BENCHMARKS.md
 
 # The property suites, run longer.
 props:

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"testing"
 
+	"github.com/actorio/actorio/internal/benchcmp"
 	"github.com/actorio/actorio/sim"
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -70,4 +71,40 @@ func BenchmarkPingpongEvents(b *testing.B) {
 		events += out.Events
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// hotPotato is a world of n actors that each start with a token and pass
+// every token they get to a random actor, so that about n mailboxes are
+// runnable at every step.
+func hotPotato(b *testing.B, n int) *sim.World {
+	w := sim.New(uint64(n))
+	s := w.MustNode("n")
+	pids := make([]*actor.PID, n)
+	for i := range pids {
+		pids[i], _ = s.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+			switch c.Message().(type) {
+			case *actor.Started, *volley:
+				c.Send(pids[s.Rand().IntN(n)], &volley{})
+			}
+		}))
+	}
+	if _, err := w.Run(sim.MaxSteps(int64(4 * n))); err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// BenchmarkEventCostScaling: the cost of a simulated event with 10,000
+// actors all busy, against 10 actors (cost ratio: 1 means flat).
+func BenchmarkEventCostScaling(b *testing.B) {
+	big, small := hotPotato(b, 10_000), hotPotato(b, 10)
+	step := func(w *sim.World) func(int) {
+		return func(n int) {
+			if _, err := w.Run(sim.MaxSteps(w.Steps() + int64(n))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	benchcmp.Compare(b, step(big), step(small))
 }

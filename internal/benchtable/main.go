@@ -1,0 +1,250 @@
+// Command benchtable runs actorio's benchmark suite, each benchmark
+// together with its baseline in the same run (internal/benchcmp), and
+// prints one table: workload, ours, baseline, ratio, target, met. With
+// -md FILE it also writes the table, the machine and the date as Markdown.
+//
+//	go run ./internal/benchtable -count 3 -md BENCHMARKS.md
+//
+// It is what `make bench` runs.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	count := flag.Int("count", 3, "runs of each benchmark; the table shows medians")
+	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	md := flag.String("md", "", "also write the table as Markdown to this file")
+	only := flag.String("only", "", "run only rows whose benchmark name contains this")
+	flag.Parse()
+	results, logs := runAll(*count, *benchtime, *only)
+	table := render(results)
+	fmt.Print(table.text)
+	if logs != "" {
+		fmt.Fprint(os.Stderr, logs)
+	}
+	if *md != "" {
+		if err := os.WriteFile(*md, []byte(markdown(table, *count, *benchtime)), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(1)
+		}
+	}
+	if table.missed > 0 || table.missing > 0 {
+		fmt.Fprintf(os.Stderr, "benchtable: %d targets missed, %d benchmarks missing\n", table.missed, table.missing)
+	}
+}
+
+// metrics holds each benchmark's metric values over the runs.
+type metrics map[string]map[string][]float64 // bench → unit → values
+
+// runAll runs each package's benchmarks once (with -count), one package
+// at a time so that they do not compete for the cores.
+func runAll(count int, benchtime, only string) (metrics, string) {
+	byPkg := map[string][]string{}
+	var pkgs []string
+	for _, r := range rows {
+		if only != "" && !strings.Contains(r.Bench, only) {
+			continue
+		}
+		if _, err := os.Stat(strings.TrimPrefix(r.Pkg, "./")); err != nil {
+			continue // the package does not exist (yet)
+		}
+		if _, seen := byPkg[r.Pkg]; !seen {
+			pkgs = append(pkgs, r.Pkg)
+		}
+		byPkg[r.Pkg] = append(byPkg[r.Pkg], r.Bench)
+	}
+	out := metrics{}
+	var logs strings.Builder
+	for _, pkg := range pkgs {
+		pattern := "^Benchmark(" + strings.Join(byPkg[pkg], "|") + ")$"
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchmem", "-cpu", "1",
+			"-count", strconv.Itoa(count), "-benchtime", benchtime, "-timeout", "60m", pkg)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		fmt.Fprintf(os.Stderr, "benchtable: %s %s\n", pkg, pattern)
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(&logs, "benchtable: %s: %v\n%s%s", pkg, err, stdout.String(), stderr.String())
+		}
+		parse(&stdout, out)
+	}
+	return out, logs.String()
+}
+
+// parse reads `go test -bench` output: "BenchmarkName  N  v unit  v unit …".
+func parse(r io.Reader, into metrics) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i] // the -cpu suffix
+		}
+		if into[name] == nil {
+			into[name] = map[string][]float64{}
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err == nil {
+				into[name][f[i+1]] = append(into[name][f[i+1]], v)
+			}
+		}
+	}
+}
+
+func median(vs []float64) (float64, bool) {
+	if len(vs) == 0 {
+		return 0, false
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2], true
+}
+
+type rendered struct {
+	text            string
+	lines           [][]string
+	missed, missing int
+}
+
+// render computes each row from the medians.
+func render(m metrics) rendered {
+	var t rendered
+	t.lines = append(t.lines, []string{"workload", "ours", "baseline", "ratio", "target", "met?"})
+	for _, r := range rows {
+		line := evaluate(r, m[r.Bench])
+		switch line[5] {
+		case "no":
+			t.missed++
+		case "missing":
+			t.missing++
+		}
+		t.lines = append(t.lines, line)
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, l := range t.lines {
+		fmt.Fprintln(tw, strings.Join(l, "\t"))
+	}
+	tw.Flush()
+	t.text = b.String()
+	return t
+}
+
+func evaluate(r row, got map[string][]float64) []string {
+	line := []string{r.Workload, "—", r.Baseline, "—", target(r), "missing"}
+	switch r.Kind {
+	case throughput, cost:
+		o, ok1 := median(got["ours-ns/op"])
+		b, ok2 := median(got["base-ns/op"])
+		if !ok1 || !ok2 || o == 0 || b == 0 {
+			return line
+		}
+		line[1] = fmt.Sprintf("%s/op", dur(o))
+		line[2] = fmt.Sprintf("%s (%s/op)", r.Baseline, dur(b))
+		if r.Kind == throughput {
+			ratio := b / o
+			line[3] = fmt.Sprintf("%.2f× throughput", ratio)
+			line[5] = met(r.Target == 0 || ratio >= r.Target, r.Target == 0)
+		} else {
+			ratio := o / b
+			line[3] = fmt.Sprintf("%.2f× cost", ratio)
+			line[5] = met(r.Target == 0 || ratio <= r.Target, r.Target == 0)
+		}
+	case absolute, ceiling:
+		v, ok := median(got[r.Metric])
+		if !ok {
+			return line
+		}
+		line[1] = human(v) + " " + r.Unit
+		line[3] = "—"
+		pass := r.Kind == absolute && v >= r.Target || r.Kind == ceiling && v <= r.Target
+		line[5] = met(r.Target == 0 || pass, r.Target == 0)
+	}
+	return line
+}
+
+func target(r row) string {
+	switch {
+	case r.Target == 0:
+		return "report"
+	case r.Kind == throughput:
+		return fmt.Sprintf("≥ %.1f×", r.Target)
+	case r.Kind == cost:
+		return fmt.Sprintf("≤ %.1f×", r.Target)
+	case r.Kind == ceiling:
+		return fmt.Sprintf("≤ %s %s", human(r.Target), r.Unit)
+	}
+	return fmt.Sprintf("≥ %s %s", human(r.Target), r.Unit)
+}
+
+func met(ok, reportOnly bool) string {
+	switch {
+	case reportOnly:
+		return "—"
+	case ok:
+		return "yes"
+	}
+	return "no"
+}
+
+func dur(ns float64) string { return time.Duration(ns).Round(time.Duration(max(1, ns/1000))).String() }
+
+func human(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2f M", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1f k", v/1e3)
+	case v == float64(int64(v)):
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// markdown renders the table with the machine and the date.
+func markdown(t rendered, count int, benchtime string) string {
+	var b strings.Builder
+	b.WriteString("# actorio benchmarks\n\n")
+	fmt.Fprintf(&b, "Measured %s on %s (%s/%s, %d CPUs, %s); each benchmark run %d times (%s each, one core: `-cpu 1`), medians shown.\n\n",
+		time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), count, benchtime)
+	b.WriteString("Every ratio is measured against its baseline **in the same run**: `internal/benchcmp` alternates our workload and the baseline in slices, so both see the same machine. ")
+	b.WriteString("Throughput ratios are ours ÷ baseline (1× = as fast); cost ratios are our time or cost per unit ÷ the baseline's (1× = as cheap).\n\n")
+	b.WriteString("Reproduce: `make bench` (or `go run ./internal/benchtable -count 3 -md BENCHMARKS.md`).\n\n")
+	for i, l := range t.lines {
+		b.WriteString("| " + strings.Join(l, " | ") + " |\n")
+		if i == 0 {
+			b.WriteString("|" + strings.Repeat("---|", len(l)) + "\n")
+		}
+	}
+	return b.String()
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

@@ -1,0 +1,71 @@
+package main
+
+// kind says how a row reads its benchmark.
+type kind int
+
+const (
+	// throughput: x-base (our throughput ÷ the baseline's, measured in the
+	// same run by benchcmp.Compare) must be at least Target.
+	throughput kind = iota
+	// cost: ours-ns/op ÷ base-ns/op (time or cost per unit) must be at
+	// most Target.
+	cost
+	// absolute: the benchmark's Metric must be at least Target (0: the
+	// row only reports it).
+	absolute
+	// ceiling: the benchmark's Metric must be at most Target.
+	ceiling
+)
+
+// row is one line of the table.
+type row struct {
+	Workload string
+	Pkg      string // package pattern the benchmark lives in
+	Bench    string // benchmark name, without "Benchmark"
+	Baseline string // what it is compared with
+	Kind     kind
+	Metric   string // absolute/ceiling rows: the metric to read
+	Unit     string // how to print the value
+	Target   float64
+}
+
+// rows is the suite: the workloads, then the rows that show costs
+// scale with the work and nothing else.
+var rows = []row{
+	{Workload: "local stream, blocking Send/Recv, 256 KiB chunks", Pkg: "./streamactor", Bench: "SendRecv256K",
+		Baseline: "io.Pipe, same chunks", Kind: throughput, Target: 0.5},
+	{Workload: "sparse copy, 4 GiB image, 64 × 1 MiB extents", Pkg: "./examples/sparsecopy", Bench: "SparseCopy4G",
+		Baseline: "cp --sparse=always --reflink=never (time)", Kind: cost, Target: 3},
+	{Workload: "sockactor PDU echo, loopback TCP, 1 KiB", Pkg: "./sockactor", Bench: "PDUEcho1K",
+		Baseline: "goroutine + bufio + net.Conn", Kind: throughput, Target: 0.7},
+	{Workload: "sockactor PDU echo, loopback TCP, 64 KiB", Pkg: "./sockactor", Bench: "PDUEcho64K",
+		Baseline: "goroutine + bufio + net.Conn", Kind: throughput, Target: 0.7},
+	{Workload: "sockactor UDP send/recv", Pkg: "./sockactor", Bench: "UDPEcho",
+		Baseline: "plain net.UDPConn", Kind: throughput, Target: 0.7},
+	{Workload: "signalbus Emit → 100 actor slots", Pkg: "./signalbus", Bench: "EmitVsRawFanOut",
+		Baseline: "raw protoactor fan-out to 100 actors (cost per delivery)", Kind: cost, Target: 1.5},
+	{Workload: "QMP events over a unix socket", Pkg: "./signalbus/qmp", Bench: "QMPEvents",
+		Baseline: "— (absolute)", Kind: absolute, Metric: "events/s", Unit: "events/s"},
+	{Workload: "remote stream, 2 processes, loopback", Pkg: "./streamactor/remote", Bench: "RemoteStream",
+		Baseline: "raw TCP io.Copy between the same processes", Kind: throughput, Target: 0.3},
+	{Workload: "sim pingpong", Pkg: "./sim", Bench: "PingpongEvents",
+		Baseline: "— (events/s, one core)", Kind: absolute, Metric: "events/s", Unit: "events/s", Target: 2e6},
+	{Workload: "sim small stream scenario", Pkg: "./props", Bench: "StreamScenarioSeeds",
+		Baseline: "— (seeds/s, one core)", Kind: absolute, Metric: "seeds/s", Unit: "seeds/s", Target: 100},
+	{Workload: "actor ping-pong round trip (real mode)", Pkg: "./actors", Bench: "PingPongReal",
+		Baseline: "two goroutines, unbuffered channels", Kind: throughput},
+
+	// Costs that follow the work and nothing else.
+	{Workload: "sparse copy: 64 GiB image vs 4 GiB, same data", Pkg: "./examples/sparsecopy", Bench: "SparseCopyScaling",
+		Baseline: "the 4 GiB image (time ratio)", Kind: cost, Target: 1.5},
+	{Workload: "memory per idle stream", Pkg: "./streamactor", Bench: "IdleStreamMemory",
+		Baseline: "—", Kind: absolute, Metric: "B/stream", Unit: "B"},
+	{Workload: "memory per idle signal connection", Pkg: "./signalbus", Bench: "IdleConnectionMemory",
+		Baseline: "—", Kind: absolute, Metric: "B/conn", Unit: "B"},
+	{Workload: "memory per idle socket", Pkg: "./sockactor", Bench: "IdleSocketMemory",
+		Baseline: "—", Kind: absolute, Metric: "B/socket", Unit: "B"},
+	{Workload: "memory under a stalled consumer ÷ window", Pkg: "./streamactor", Bench: "StalledConsumerMemory",
+		Baseline: "the stream's window", Kind: ceiling, Metric: "x-window", Unit: "×", Target: 1},
+	{Workload: "sim time per event, 10,000 actors vs 10", Pkg: "./sim", Bench: "EventCostScaling",
+		Baseline: "10 actors (cost ratio)", Kind: cost, Target: 1.5},
+}
