@@ -1,0 +1,243 @@
+package signalbus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// sigActor is the shell around a signal's Core: it feeds the core the
+// emissions, acknowledgements, timer ticks and table changes it receives,
+// and carries out the effects (sending deliveries, arming timers, fencing
+// and stopping slots).
+type sigActor[T any] struct {
+	sig     *Signal[T]
+	core    *Core
+	slots   map[*Conn]*actor.PID // executor or actor slot of each connection
+	execs   map[*actor.PID]bool  // executors (ours to stop)
+	watched map[string]int       // actor slots watched → connections
+	byPID   map[string]*actor.PID
+}
+
+type throttleTick struct{ key string }
+
+// StatsRequest asks a signal actor for its statistics (a *SignalStats
+// reply); use Stats.
+type StatsRequest struct{}
+
+// SignalStats is a snapshot of a signal's counters.
+type SignalStats struct {
+	Core  CoreStats
+	Conns map[Handle]ConnStats
+}
+
+func newSignalActor[T any](s *Signal[T]) *sigActor[T] {
+	return &sigActor[T]{
+		sig:     s,
+		core:    NewCore(s.info.Throttle != nil),
+		slots:   map[*Conn]*actor.PID{},
+		execs:   map[*actor.PID]bool{},
+		watched: map[string]int{},
+		byPID:   map[string]*actor.PID{},
+	}
+}
+
+func (a *sigActor[T]) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *emission[T]:
+		a.apply(c, a.core.Emit(&m.item))
+	case *wake:
+		a.apply(c, a.core.Wake(m.h))
+	case *throttleTick:
+		a.apply(c, a.core.Tick(m.key))
+	case *connectReq:
+		a.connect(c, m)
+	case *disconnectReq:
+		a.disconnect(c, m)
+	case *ownerGone:
+		a.apply(c, a.core.RemoveOwner(m.owner))
+	case *actor.Terminated:
+		if a.byPID[m.Who.String()] != nil {
+			a.apply(c, a.core.RemoveIf(func(k *Conn) bool {
+				pid, _ := k.Target.(*actor.PID)
+				return pid != nil && pid.Equal(m.Who) && !a.execs[pid]
+			}))
+		}
+	case *StatsRequest:
+		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
+		for _, k := range a.core.Conns() {
+			st.Conns[k.Handle] = k.Total
+		}
+		c.Respond(st)
+	}
+}
+
+func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
+	if m.spec.Link.closed.Load() {
+		return // disconnected (or its session closed) before it got here
+	}
+	pid := m.target.pid
+	if pid == nil {
+		fn := m.target.fn
+		bus := a.sig.bus
+		p, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return &executor{run: fn, bus: bus, ctx: InActor(context.Background())}
+		}), "slot-"+string(m.spec.Handle))
+		if err != nil {
+			actors.FromContext(c).Logger().Error("signalbus: cannot start a slot executor", "signal", a.sig.info.Name, "err", err)
+			return
+		}
+		pid = p
+		a.execs[pid] = true
+	} else {
+		key := pid.String()
+		if a.watched[key] == 0 {
+			c.Watch(pid)
+			a.byPID[key] = pid
+		}
+		a.watched[key]++
+	}
+	spec := m.spec
+	spec.Target = pid
+	k := a.core.Connect(spec)
+	a.slots[k] = pid
+	if m.dflt {
+		k.Link.dflt = true
+	}
+}
+
+func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
+	k := a.core.Find(m.h)
+	if k == nil {
+		if m.wait {
+			c.Respond(&disconnected{})
+		}
+		return
+	}
+	pid := a.slots[k]
+	effects := a.core.Remove(m.h)
+	if !m.wait {
+		a.apply(c, effects)
+		return
+	}
+	// Fence the slot before answering: once it answers, no delivery of
+	// this connection is running, and none will (the link is closed).
+	sender := c.Sender()
+	timeout := a.sig.bus.fenceTimeout
+	a.release(c, k, false)
+	actors.Ask(c, pid, &Fence{Handle: m.h}, timeout, func(_ any, err error) {
+		if a.execs[pid] {
+			delete(a.execs, pid)
+			c.Poison(pid)
+		}
+		var out error
+		if err != nil && !errors.Is(err, actors.ErrNoActor) {
+			out = errors.Wrapf(err, "slot %v did not finish its delivery", pid)
+		}
+		if sender != nil {
+			c.Send(sender, &disconnected{err: out})
+		}
+	})
+}
+
+// release forgets a removed connection's slot; an executor is stopped
+// unless stop is false (a fence will stop it).
+func (a *sigActor[T]) release(c actor.Context, k *Conn, stop bool) {
+	pid := a.slots[k]
+	delete(a.slots, k)
+	k.Link.closed.Store(true)
+	if pid == nil {
+		return
+	}
+	if a.execs[pid] {
+		if stop {
+			delete(a.execs, pid)
+			c.Poison(pid)
+		}
+		return
+	}
+	key := pid.String()
+	if a.watched[key]--; a.watched[key] <= 0 {
+		delete(a.watched, key)
+		delete(a.byPID, key)
+		c.Unwatch(pid)
+	}
+}
+
+func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
+	n := 0
+	for i := range effects {
+		if effects[i].Kind == Deliver {
+			n++
+		}
+	}
+	var evs []Event[T]
+	if n > 0 {
+		evs = make([]Event[T], n)
+	}
+	info := a.sig.info
+	for i := range effects {
+		e := &effects[i]
+		switch e.Kind {
+		case Deliver:
+			em := e.Item.Payload.(*emission[T])
+			ev := &evs[0]
+			evs = evs[1:]
+			ev.Signal, ev.Seq, ev.Time, ev.Args, ev.Dropped = info, e.Item.Seq, em.time, e.Item.Args, e.Dropped
+			ev.Value, ev.link = em.value, e.Conn.Link
+			if !e.Conn.Link.dflt {
+				ev.Tag = e.Conn.Handle
+			}
+			c.Send(e.Conn.Target.(*actor.PID), ev)
+		case ArmTimer:
+			actors.After(c, info.Throttle.Period, &throttleTick{key: e.Key})
+		case Removed:
+			a.release(c, e.Conn, true)
+		}
+	}
+}
+
+// Stats asks the signal actor for its counters.
+func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
+	reply, err := s.sys.Request(ctx, s.pid, &StatsRequest{})
+	if err != nil {
+		return nil, errors.Wrapf(err, "signalbus: stats of %s", s.info.Name)
+	}
+	st, ok := reply.(*SignalStats)
+	if !ok {
+		return nil, errors.Errorf("signalbus: stats of %s: got %T", s.info.Name, reply)
+	}
+	return st, nil
+}
+
+// executor is a func slot's serial executor: one actor per connection.
+type executor struct {
+	run func(ctx context.Context, d Delivery)
+	bus *Bus
+	ctx context.Context
+}
+
+func (x *executor) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case Delivery:
+		if m.Live() {
+			x.call(c, m)
+		}
+		m.Done()
+	case *Fence:
+		c.Respond(&fenced{})
+	}
+}
+
+func (x *executor) call(c actor.Context, d Delivery) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.bus.slotPanics.Add(1)
+			actors.FromContext(c).Logger().Error("signalbus: slot panicked", "signal", d.AnyEvent().Head().Signal.Name, "panic", fmt.Sprint(r))
+		}
+	}()
+	x.run(x.ctx, d)
+}
