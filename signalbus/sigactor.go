@@ -24,6 +24,15 @@ type sigActor[T any] struct {
 
 type throttleTick struct{ key string }
 
+// Flush asks a signal actor for a Flushed reply. Sent with
+// ctx.Request, the reply reaches the sender after every delivery the
+// signal sent it for emissions that came before the Flush (what the QMP
+// endpoint uses to write a command's events before its return).
+type Flush struct{}
+
+// Flushed answers Flush.
+type Flushed struct{}
+
 // StatsRequest asks a signal actor for its statistics (a *SignalStats
 // reply); use Stats.
 type StatsRequest struct{}
@@ -66,6 +75,8 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 				return pid != nil && pid.Equal(m.Who) && !a.execs[pid]
 			}))
 		}
+	case *Flush:
+		c.Respond(&Flushed{})
 	case *StatsRequest:
 		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
 		for _, k := range a.core.Conns() {
