@@ -31,4 +31,38 @@ var Allowed = Allowlist{
 		"select":  "non-blocking poll of the awaited channel between steps",
 		"channel": "receives the awaited token between steps",
 	},
+	// sockactor's real transport: drivers that own the file descriptors.
+	// Each socket's fd belongs to its driver goroutines, which serve one
+	// outstanding read and one write at a time and report to the socket
+	// actor only through its Sink (a message send). Actor code never
+	// calls them except through the Transport interface's non-blocking
+	// methods.
+	"sockactor/net.go": {
+		"go": "starts the dialing goroutine that owns a connecting socket",
+		"io": "binds listeners and datagram sockets (a bind never blocks)",
+	},
+	"sockactor/net_stream.go": {
+		"go":      "the reader and writer goroutines own a connected socket's fd",
+		"channel": "the actor's read/write requests reach the driver goroutines",
+		"select":  "driver goroutines wait for a request or for Close; requests never block the actor",
+		"future":  "the closer goroutine waits for the driver goroutines (sync.WaitGroup) before reporting EvClosed",
+	},
+	"sockactor/net_listen.go": {
+		"go":      "the accept goroutine owns the listening socket's fd",
+		"channel": "the actor's accept requests reach the driver goroutine",
+		"select":  "the driver goroutine waits for a request or for Close; requests never block the actor",
+		"future":  "the closer goroutine waits for the accept goroutine (sync.WaitGroup) before reporting EvClosed",
+	},
+	"sockactor/net_packet.go": {
+		"go":      "the reader and writer goroutines own a datagram socket's fd",
+		"channel": "the actor's recv/send requests reach the driver goroutines",
+		"select":  "driver goroutines wait for a request or for Close; requests never block the actor",
+		"future":  "the closer goroutine waits for the driver goroutines (sync.WaitGroup) before reporting EvClosed",
+	},
+	// sockactor's blocking Go face: a request handle is finished by
+	// closing its channel (never blocks) and waited on through the
+	// System's Waiter, outside the actors.
+	"sockactor/pending.go": {
+		"channel": "a request handle's done channel, closed once by the socket actor, waited on outside the actors",
+	},
 }

@@ -1,0 +1,149 @@
+package sockactor
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// connActor is the stream socket actor: a thin shell around a
+// StreamMachine that turns messages into machine inputs and carries out
+// the machine's effects on its transport endpoint.
+type connActor struct {
+	shell
+	m   *StreamMachine
+	tr  Transport
+	ep  Stream
+	eps map[uint64]Stream // endpoints being closed, by generation
+	// conn is told the addresses once connected (for the Go face).
+	conn *Conn
+}
+
+func newConnActor(cfg StreamConfig, tr Transport, ep Stream, conn *Conn) *connActor {
+	a := &connActor{shell: newShell(conn.face), m: NewStreamMachine(cfg, ep != nil), tr: tr, ep: ep, conn: conn}
+	return a
+}
+
+func (a *connActor) Receive(c actor.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.m.Stop()
+			a.apply(c)
+			c.Logger().Error("sockactor: stream socket stopped after a panic", "err", panicError(r))
+			c.Stop(c.Self())
+		}
+	}()
+	switch msg := c.Message().(type) {
+	case *actor.Started:
+		a.started(c)
+		if a.ep != nil {
+			a.ep.Start(a.sink())
+		}
+	case *transportEvent:
+		a.event(msg)
+	case *ReadPDU:
+		a.register(c, a.m.Readv(msg.Next, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *ReadPDUQueue:
+		a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *Writev:
+		a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *WritevQueue:
+		a.register(c, a.m.Writev(msg.Bufs, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *Connect:
+		a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *Disconnect:
+		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag, msg.h)
+	case *Cancel:
+		if id, ok := a.cancelID(msg); ok {
+			a.m.Cancel(id)
+		}
+	case *expire:
+		a.m.Expire(msg.id)
+	case *Close:
+		a.m.Stop()
+		a.apply(c)
+		c.Stop(c.Self())
+		return
+	case *actor.Stopping:
+		a.m.Stop()
+	case *actor.Stopped:
+		a.m.Stop()
+		a.apply(c)
+		a.finalize(c)
+		return
+	}
+	a.apply(c)
+}
+
+// event feeds a transport event of the current endpoint to the machine.
+func (a *connActor) event(te *transportEvent) {
+	if te.gen != a.gen {
+		return // an endpoint that was closed and replaced
+	}
+	switch ev := te.ev.(type) {
+	case *EvConnected:
+		if ev.Err == nil && a.conn != nil {
+			a.conn.setAddrs(ev.Local, ev.Remote)
+		}
+		a.m.OnConnected(ev.Local, ev.Remote, ev.Err)
+	case *EvData:
+		a.m.OnData(ev.Data, ev.Err)
+	case *EvWritten:
+		a.m.OnWritten(ev.N, ev.Err)
+	case *EvClosed:
+		a.ep = nil
+		a.m.OnClosed()
+	}
+}
+
+// apply carries out the machine's effects until it has none left.
+func (a *connActor) apply(c actor.Context) {
+	for {
+		effs := a.m.Effects()
+		if len(effs) == 0 {
+			return
+		}
+		for _, e := range effs {
+			switch e := e.(type) {
+			case *Completion:
+				a.deliver(c, e)
+			case *EffRead:
+				if a.ep != nil {
+					a.ep.Read(e.Max)
+				}
+			case *EffWrite:
+				if a.ep != nil {
+					a.ep.Write(e.Bufs)
+				}
+			case *EffClose:
+				a.closeEndpoint()
+			case *EffConnect:
+				a.connect(e)
+			case *EffStartTimer:
+				a.startTimer(c, e)
+			case *EffStopTimer:
+				a.stopTimer(e)
+			}
+		}
+	}
+}
+
+func (a *connActor) closeEndpoint() {
+	if a.ep == nil {
+		return
+	}
+	a.ep.Close()
+	if a.m.State() != StateDisconnecting {
+		// Nobody waits for this endpoint's EvClosed: move on.
+		a.ep = nil
+		a.gen++
+	}
+}
+
+func (a *connActor) connect(e *EffConnect) {
+	a.gen++
+	ep, err := a.tr.Connect(e.Network, e.Addr, a.sink())
+	if err != nil {
+		a.m.OnConnected(nil, nil, err)
+		return
+	}
+	a.ep = ep
+}

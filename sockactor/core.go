@@ -1,0 +1,140 @@
+package sockactor
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// This file holds what the two pure state machines (StreamMachine and
+// DgramMachine) share: request identities, operation kinds and effects.
+// The machines have no goroutines, clocks, I/O or actor types: they take
+// inputs (requests, transport events, cancels, timer expiries) and return
+// effects that the socket actor carries out.
+
+// ReqID identifies one accepted request inside a machine.
+type ReqID uint64
+
+// OpKind says which seed helper a request is.
+type OpKind uint8
+
+// The operation kinds, one per seed helper.
+const (
+	OpReadv       OpKind = iota + 1 // tsocket_readv_send with next_iovec
+	OpReadvQueue                    // the readv-PDU queue
+	OpWritev                        // tsocket_writev_send
+	OpWritevQueue                   // tsocket_writev_queue_send
+	OpConnect                       // tsocket_connect_send
+	OpDisconnect                    // tstream/tdgram_disconnect_send
+	OpRecvFrom                      // tsocket_recvfrom_send
+	OpSendTo                        // tsocket_sendto_send
+	OpSendToQueue                   // tsocket_sendto_queue_send
+)
+
+var opNames = [...]string{"", "readv", "readv-queue", "writev", "writev-queue", "connect", "disconnect", "recvfrom", "sendto", "sendto-queue"}
+
+func (k OpKind) String() string {
+	if int(k) < len(opNames) && k != 0 {
+		return opNames[k]
+	}
+	return fmt.Sprintf("op(%d)", uint8(k))
+}
+
+// IOVMax is the most entries one vector may have (Linux IOV_MAX).
+const IOVMax = 1024
+
+// Effect is something a machine asks its actor to do.
+type Effect interface{ isEffect() }
+
+// Completion finishes request ID: exactly one per accepted request.
+type Completion struct {
+	ID   ReqID
+	Kind OpKind
+	N    int   // bytes transferred (readv, writev, sendto, recvfrom)
+	Err  error // nil on success, else an *Error
+	// Data and Src carry a received datagram (recvfrom).
+	Data []byte
+	Src  net.Addr
+	// Local and Remote carry a connect's addresses.
+	Local, Remote net.Addr
+	// Value carries a shell's own result (an accepted *Conn).
+	Value any
+}
+
+// EffRead asks the stream transport for at most Max bytes.
+type EffRead struct{ Max int }
+
+// EffWrite asks the stream transport to write Bufs.
+type EffWrite struct{ Bufs [][]byte }
+
+// EffConnect asks for a new transport endpoint connecting to Addr.
+type EffConnect struct{ Network, Addr string }
+
+// EffClose asks the transport to close the endpoint.
+type EffClose struct{}
+
+// EffRecv asks the datagram transport for the next datagram.
+type EffRecv struct{}
+
+// EffSend asks the datagram transport to send Batch.
+type EffSend struct{ Batch []Outgoing }
+
+// EffStartTimer asks for Expire(ID) after D on the actor clock.
+type EffStartTimer struct {
+	ID ReqID
+	D  time.Duration
+}
+
+// EffStopTimer cancels the timer of ID.
+type EffStopTimer struct{ ID ReqID }
+
+func (*Completion) isEffect()    {}
+func (*EffRead) isEffect()       {}
+func (*EffWrite) isEffect()      {}
+func (*EffConnect) isEffect()    {}
+func (*EffClose) isEffect()      {}
+func (*EffRecv) isEffect()       {}
+func (*EffSend) isEffect()       {}
+func (*EffStartTimer) isEffect() {}
+func (*EffStopTimer) isEffect()  {}
+
+// effects is the output buffer and timer bookkeeping both machines use.
+type effects struct {
+	out    []Effect
+	nextID ReqID
+	timed  map[ReqID]bool
+}
+
+func (e *effects) newID() ReqID {
+	e.nextID++
+	return e.nextID
+}
+
+// arm starts the timer of a request that is now pending.
+func (e *effects) arm(id ReqID, timeout time.Duration) {
+	if timeout <= 0 {
+		return
+	}
+	if e.timed == nil {
+		e.timed = map[ReqID]bool{}
+	}
+	e.timed[id] = true
+	e.emit(&EffStartTimer{ID: id, D: timeout})
+}
+
+func (e *effects) emit(eff Effect) { e.out = append(e.out, eff) }
+
+func (e *effects) complete(c *Completion) {
+	if e.timed[c.ID] {
+		delete(e.timed, c.ID)
+		e.emit(&EffStopTimer{ID: c.ID})
+	}
+	e.emit(c)
+}
+
+// Effects returns the effects produced since the last call, in order.
+func (e *effects) Effects() []Effect {
+	out := e.out
+	e.out = nil
+	return out
+}

@@ -1,0 +1,103 @@
+package sockactor
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Dgram is a datagram socket: an actor (PID) plus its blocking Go face.
+type Dgram struct {
+	sys     *actors.System
+	pid     *actor.PID
+	face    *face
+	local   net.Addr
+	timeout time.Duration
+}
+
+// Datagram is one received datagram with its source address.
+type Datagram struct {
+	Data []byte
+	Src  net.Addr
+}
+
+// ListenPacket binds a datagram socket on network ("udp", "udp4",
+// "udp6", "unixgram") at addr and spawns its actor on owner.
+func ListenPacket(owner Owner, tr Transport, network, addr string, opts ...Option) (*Dgram, error) {
+	if tr == nil {
+		return nil, errors.New("sockactor: nil transport")
+	}
+	sys, err := systemOf(owner)
+	if err != nil {
+		return nil, err
+	}
+	o := buildOptions(opts)
+	ep, err := tr.ListenPacket(network, addr)
+	if err != nil {
+		return nil, AsErrno("listen "+network+" "+addr, err, 0)
+	}
+	d := &Dgram{sys: sys, face: newFace(), local: ep.LocalAddr()}
+	pid, err := spawn(owner, sys, "dgram", o.name, func() actor.Actor {
+		return &dgramActor{shell: newShell(d.face), m: NewDgramMachine(o.dgram), ep: ep}
+	})
+	if err != nil {
+		ep.Close()
+		return nil, err
+	}
+	d.pid = pid
+	return d, nil
+}
+
+// PID returns the socket actor's address.
+func (d *Dgram) PID() *actor.PID { return d.pid }
+
+// LocalAddr returns the bound address.
+func (d *Dgram) LocalAddr() net.Addr { return d.local }
+
+// WithTimeout returns a copy of d whose requests time out after d on the
+// actor clock (ETIMEDOUT); t ≤ 0 means no timeout.
+func (d *Dgram) WithTimeout(t time.Duration) *Dgram {
+	cp := *d
+	cp.timeout = t
+	return &cp
+}
+
+// RecvFrom receives the next whole datagram; EBUSY if one is pending.
+func (d *Dgram) RecvFrom() *Pending[Datagram] {
+	m := &RecvFrom{Timeout: d.timeout}
+	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, func(x *Completion) Datagram {
+		return Datagram{Data: x.Data, Src: x.Src}
+	})
+}
+
+// SendTo sends one datagram to dst; EBUSY if a send is pending.
+func (d *Dgram) SendTo(p []byte, dst net.Addr) *Pending[int] {
+	m := &SendTo{Data: p, Dst: dst, Timeout: d.timeout}
+	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, completionN)
+}
+
+// SendToQueue sends one datagram through the socket's send queue.
+func (d *Dgram) SendToQueue(p []byte, dst net.Addr) *Pending[int] {
+	m := &SendToQueue{Data: p, Dst: dst, Timeout: d.timeout}
+	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, completionN)
+}
+
+// Disconnect closes the endpoint; the actor stays and answers ENOTCONN.
+func (d *Dgram) Disconnect() *Pending[struct{}] {
+	m := &Disconnect{}
+	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, func(*Completion) struct{} { return struct{}{} })
+}
+
+// Close stops the socket: everything pending completes with ECONNABORTED.
+func (d *Dgram) Close() { d.sys.Send(d.pid, &Close{}) }
+
+// Stopped reports whether the socket actor has stopped.
+func (d *Dgram) Stopped() bool { return d.face.isDead() }
+
+// WaitStopped waits until the actor has stopped (after Close, or when its
+// owner stopped it).
+func (d *Dgram) WaitStopped(ctx context.Context) error { return d.face.waitStopped(ctx, d.sys) }

@@ -1,0 +1,227 @@
+package sockactor
+
+import (
+	"context"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Listener is a stream listener: an actor that accepts connections and
+// hands each over as a new *Conn (already connected, its own actor,
+// top-level in the listener's System so that it outlives the listener).
+// Samba's seed has no accept; servers need one, so it follows the same
+// request/completion rules: Accept requests queue up in order, each
+// completes once with one connection; or, with the AcceptTo option,
+// every connection is pushed to an actor as an *AcceptDone.
+type Listener struct {
+	sys     *actors.System
+	pid     *actor.PID
+	face    *face
+	addr    net.Addr
+	timeout time.Duration
+}
+
+// Accept asks a listener for the next connection. Completion:
+// *AcceptDone.
+type Accept struct {
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// AcceptDone completes an Accept, or pushes a connection to the AcceptTo
+// actor (Req nil).
+type AcceptDone struct {
+	Listener *actor.PID
+	Req      *Accept
+	Tag      any
+	Conn     *Conn
+	Err      error
+}
+
+// Listen binds a stream listener on network ("tcp", "tcp4", "tcp6",
+// "unix") at addr and spawns its actor on owner. WithMode sets a unix
+// socket file's mode; WithStreamConfig sizes the accepted connections;
+// AcceptTo pushes them to an actor.
+func Listen(owner Owner, tr Transport, network, addr string, opts ...Option) (*Listener, error) {
+	if tr == nil {
+		return nil, errors.New("sockactor: nil transport")
+	}
+	sys, err := systemOf(owner)
+	if err != nil {
+		return nil, err
+	}
+	o := buildOptions(opts)
+	ep, err := tr.Listen(network, addr, o.listen)
+	if err != nil {
+		return nil, AsErrno("listen "+network+" "+addr, err, syscall.EINVAL)
+	}
+	l := &Listener{sys: sys, face: newFace(), addr: ep.Addr()}
+	pid, err := spawn(owner, sys, "listener", o.name, func() actor.Actor {
+		return &listenerActor{shell: newShell(l.face), ep: ep, cfg: o.stream, pushTo: o.accept}
+	})
+	if err != nil {
+		ep.Close()
+		return nil, err
+	}
+	l.pid = pid
+	return l, nil
+}
+
+// PID returns the listener actor's address.
+func (l *Listener) PID() *actor.PID { return l.pid }
+
+// Addr returns the bound address.
+func (l *Listener) Addr() net.Addr { return l.addr }
+
+// WithTimeout returns a copy of l whose Accept requests time out after d.
+func (l *Listener) WithTimeout(d time.Duration) *Listener {
+	cp := *l
+	cp.timeout = d
+	return &cp
+}
+
+// Accept waits for the next connection.
+func (l *Listener) Accept() *Pending[*Conn] {
+	m := &Accept{Timeout: l.timeout}
+	return submit(l.sys, l.pid, l.face, m, func(h finisher) { m.h = h }, func(x *Completion) *Conn {
+		c, _ := x.Value.(*Conn)
+		return c
+	})
+}
+
+// Close stops listening: pending Accepts complete with ECONNABORTED and
+// accepted connections nobody took are closed.
+func (l *Listener) Close() { l.sys.Send(l.pid, &Close{}) }
+
+// Stopped reports whether the listener actor has stopped.
+func (l *Listener) Stopped() bool { return l.face.isDead() }
+
+// maxReady is how many accepted connections may wait for an Accept.
+const maxReady = 64
+
+type listenerActor struct {
+	shell
+	ep        ListenEndpoint
+	cfg       StreamConfig
+	pushTo    *actor.PID
+	waiting   []ReqID // Accept requests, FIFO
+	ready     []*Conn // accepted, not yet taken
+	accepting bool
+	closed    bool
+	nextID    ReqID
+}
+
+func (a *listenerActor) Receive(c actor.Context) {
+	switch msg := c.Message().(type) {
+	case *actor.Started:
+		a.started(c)
+		a.ep.Start(a.sink())
+	case *transportEvent:
+		if ev, ok := msg.ev.(*EvAccepted); ok {
+			a.accepted(c, ev)
+		}
+	case *Accept:
+		a.nextID++
+		id := a.nextID
+		a.register(c, id, msg, msg.ReplyTo, msg.Tag, msg.h)
+		if a.closed {
+			a.finish(c, id, nil, errf("accept", syscall.ECONNABORTED, "listener closed"))
+			return
+		}
+		a.waiting = append(a.waiting, id)
+		if msg.Timeout > 0 {
+			a.startTimer(c, &EffStartTimer{ID: id, D: msg.Timeout})
+		}
+		a.match(c)
+	case *Cancel:
+		if id, ok := a.cancelID(msg); ok {
+			a.withdraw(c, id, errf("accept", syscall.ECANCELED, "accept cancelled"))
+		}
+	case *expire:
+		a.withdraw(c, msg.id, errf("accept", syscall.ETIMEDOUT, "accept timed out"))
+	case *Close:
+		c.Stop(c.Self())
+	case *actor.Stopping:
+		a.shutdown(c)
+	case *actor.Stopped:
+		a.shutdown(c)
+		a.finalize(c)
+	}
+}
+
+func (a *listenerActor) accepted(c actor.Context, ev *EvAccepted) {
+	a.accepting = false
+	if a.closed {
+		if ev.Stream != nil {
+			ev.Stream.Close()
+		}
+		return
+	}
+	if ev.Err != nil {
+		c.Logger().Warn("sockactor: accept failed", "addr", a.ep.Addr(), "err", ev.Err)
+	} else if conn, err := spawnConn(a.sys, nil, ev.Stream, options{stream: a.cfg}); err != nil {
+		ev.Stream.Close()
+		c.Logger().Warn("sockactor: cannot spawn an accepted connection", "err", err)
+	} else if a.pushTo != nil {
+		c.Send(a.pushTo, &AcceptDone{Listener: a.self, Conn: conn})
+	} else {
+		a.ready = append(a.ready, conn)
+	}
+	a.match(c)
+}
+
+// match pairs ready connections with waiting Accepts and keeps one
+// transport accept outstanding while there is room.
+func (a *listenerActor) match(c actor.Context) {
+	for len(a.waiting) > 0 && len(a.ready) > 0 {
+		id, conn := a.waiting[0], a.ready[0]
+		a.waiting, a.ready = a.waiting[1:], a.ready[1:]
+		a.finish(c, id, conn, nil)
+	}
+	if !a.accepting && !a.closed && (a.pushTo != nil || len(a.ready) < maxReady) {
+		a.accepting = true
+		a.ep.Accept()
+	}
+}
+
+func (a *listenerActor) finish(c actor.Context, id ReqID, conn *Conn, err error) {
+	a.stopTimer(&EffStopTimer{ID: id})
+	a.deliver(c, &Completion{ID: id, Kind: OpConnect, Err: err, Value: conn})
+}
+
+func (a *listenerActor) withdraw(c actor.Context, id ReqID, err error) {
+	for i, w := range a.waiting {
+		if w == id {
+			a.waiting = append(a.waiting[:i:i], a.waiting[i+1:]...)
+			a.finish(c, id, nil, err)
+			return
+		}
+	}
+}
+
+func (a *listenerActor) shutdown(c actor.Context) {
+	if a.closed {
+		return
+	}
+	a.closed = true
+	a.ep.Close()
+	for _, id := range a.waiting {
+		a.finish(c, id, nil, errf("accept", syscall.ECONNABORTED, "listener closed"))
+	}
+	a.waiting = nil
+	for _, conn := range a.ready {
+		conn.Close()
+	}
+	a.ready = nil
+}
+
+// WaitStopped waits until the actor has stopped (after Close, or when its
+// owner stopped it).
+func (l *Listener) WaitStopped(ctx context.Context) error { return l.face.waitStopped(ctx, l.sys) }

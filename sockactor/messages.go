@@ -1,0 +1,184 @@
+package sockactor
+
+import (
+	"net"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Request messages. Send one to a socket's PID (Conn.PID, Dgram.PID); the
+// socket answers with exactly one completion message, never before the
+// send returned. The completion goes to ReplyTo, or to the sender when
+// ReplyTo is nil (send with ctx.Request to be the sender); with neither,
+// it is dropped. Timeout > 0 arms a per-request timeout on the actor
+// clock (ETIMEDOUT). Tag is copied into the completion. A request value
+// is one request: to cancel it, send &Cancel{Req: it}. A request sent to
+// a socket that no longer exists becomes a dead letter (a sender gets
+// protoactor's DeadLetterResponse): watch the socket's PID.
+
+// ReadPDU reads one PDU through Next (tsocket_readv_send with its
+// next_iovec callback). A second read while one is pending gets EBUSY.
+// Completion: *ReadPDUDone.
+type ReadPDU struct {
+	Next    NextFunc
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// ReadPDUQueue is ReadPDU through the socket's read queue: queued PDU reads
+// run one after the other, in order, each getting one whole PDU.
+// Completion: *ReadPDUDone.
+type ReadPDUQueue ReadPDU
+
+// Writev writes the whole vector (tsocket_writev_send). A second write
+// while one is pending gets EBUSY. The buffers must not change until the
+// completion. Completion: *WritevDone.
+type Writev struct {
+	Bufs    [][]byte
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// WritevQueue is Writev through the socket's write queue
+// (tsocket_writev_queue_send): bytes of queued writes go out in
+// submission order, never interleaved. Completion: *WritevDone.
+type WritevQueue Writev
+
+// Connect connects an unconnected stream socket (tsocket_connect_send).
+// Completion: *ConnectDone.
+type Connect struct {
+	Network, Addr string
+	Timeout       time.Duration
+	ReplyTo       *actor.PID
+	Tag           any
+	h             finisher
+}
+
+// Disconnect closes a stream or datagram socket's endpoint; the actor
+// stays to answer later requests with ENOTCONN. EBUSY with I/O pending,
+// EALREADY while disconnecting. Completion: *DisconnectDone.
+type Disconnect struct {
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// RecvFrom receives the next whole datagram with its source address
+// (tsocket_recvfrom_send). A second one while one is pending gets EBUSY.
+// Completion: *RecvFromDone.
+type RecvFrom struct {
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// SendTo sends one datagram to Dst (tsocket_sendto_send). A second one
+// while one is pending gets EBUSY; len 0 gets EINVAL. Completion:
+// *SendToDone.
+type SendTo struct {
+	Data    []byte
+	Dst     net.Addr
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	h       finisher
+}
+
+// SendToQueue is SendTo through the socket's send queue
+// (tsocket_sendto_queue_send): datagrams leave in submission order, each
+// request with its own result. Completion: *SendToDone.
+type SendToQueue SendTo
+
+// Cancel withdraws the request Req (the pointer that was sent). Before
+// the request started it completes cleanly with ECANCELED; after a
+// partial transfer on a stream it completes with ECANCELED and the stream
+// is poisoned (later requests get ECONNABORTED). A finished request is
+// left alone.
+type Cancel struct{ Req any }
+
+// Close stops the socket: everything pending completes with
+// ECONNABORTED, the endpoint is closed and the actor stops.
+type Close struct{}
+
+// ReadPDUDone completes a ReadPDU or ReadPDUQueue: N is the PDU's size.
+type ReadPDUDone struct {
+	Socket *actor.PID
+	Req    any // *ReadPDU or *ReadPDUQueue
+	Tag    any
+	N      int
+	Err    error
+}
+
+// WritevDone completes a Writev or WritevQueue: N is the vector's size.
+type WritevDone struct {
+	Socket *actor.PID
+	Req    any // *Writev or *WritevQueue
+	Tag    any
+	N      int
+	Err    error
+}
+
+// ConnectDone completes a Connect.
+type ConnectDone struct {
+	Socket        *actor.PID
+	Req           *Connect
+	Tag           any
+	Local, Remote net.Addr
+	Err           error
+}
+
+// DisconnectDone completes a Disconnect.
+type DisconnectDone struct {
+	Socket *actor.PID
+	Req    *Disconnect
+	Tag    any
+	Err    error
+}
+
+// RecvFromDone completes a RecvFrom with one whole datagram (possibly
+// empty) and its source address.
+type RecvFromDone struct {
+	Socket *actor.PID
+	Req    *RecvFrom
+	Tag    any
+	Data   []byte
+	Src    net.Addr
+	Err    error
+}
+
+// SendToDone completes a SendTo or SendToQueue: N is the datagram's size.
+type SendToDone struct {
+	Socket *actor.PID
+	Req    any // *SendTo or *SendToQueue
+	Tag    any
+	N      int
+	Err    error
+}
+
+// completionMessage builds the completion message for c of request msg.
+func completionMessage(self *actor.PID, msg any, tag any, c *Completion) any {
+	switch r := msg.(type) {
+	case *ReadPDU, *ReadPDUQueue:
+		return &ReadPDUDone{Socket: self, Req: msg, Tag: tag, N: c.N, Err: c.Err}
+	case *Writev, *WritevQueue:
+		return &WritevDone{Socket: self, Req: msg, Tag: tag, N: c.N, Err: c.Err}
+	case *Connect:
+		return &ConnectDone{Socket: self, Req: r, Tag: tag, Local: c.Local, Remote: c.Remote, Err: c.Err}
+	case *Disconnect:
+		return &DisconnectDone{Socket: self, Req: r, Tag: tag, Err: c.Err}
+	case *RecvFrom:
+		return &RecvFromDone{Socket: self, Req: r, Tag: tag, Data: c.Data, Src: c.Src, Err: c.Err}
+	case *SendTo, *SendToQueue:
+		return &SendToDone{Socket: self, Req: msg, Tag: tag, N: c.N, Err: c.Err}
+	case *Accept:
+		conn, _ := c.Value.(*Conn)
+		return &AcceptDone{Listener: self, Req: r, Tag: tag, Conn: conn, Err: c.Err}
+	}
+	return nil
+}

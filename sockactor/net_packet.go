@@ -1,0 +1,134 @@
+package sockactor
+
+// The real datagram driver: a bound socket owned by a reader goroutine
+// (one outstanding Recv) and a writer goroutine (one outstanding batch).
+// Allowlisted in internal/detguard (go, channel, select).
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// recvBuffer is the receive buffer size: larger than any UDP payload; a
+// datagram that fills it was truncated.
+const recvBuffer = 65536 + 1
+
+type netPacket struct {
+	pc    net.PacketConn
+	sink  Sink
+	recvs chan struct{}
+	sends chan []Outgoing
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	start sync.Once
+	close sync.Once
+}
+
+func newNetPacket(pc net.PacketConn) *netPacket {
+	return &netPacket{pc: pc, recvs: make(chan struct{}, 1), sends: make(chan []Outgoing, 1), quit: make(chan struct{})}
+}
+
+// Start implements Packet.
+func (p *netPacket) Start(sink Sink) {
+	p.start.Do(func() {
+		p.sink = sink
+		p.wg.Add(2)
+		go p.reader()
+		go p.writer()
+	})
+}
+
+func (p *netPacket) reader() {
+	defer p.wg.Done()
+	buf := make([]byte, recvBuffer)
+	for {
+		select {
+		case <-p.recvs:
+		case <-p.quit:
+			return
+		}
+		n, src, err := p.pc.ReadFrom(buf)
+		if err != nil && errors.Is(err, net.ErrClosed) {
+			return
+		}
+		ev := &EvDatagram{Src: src, Err: err}
+		if err == nil {
+			if n == len(buf) {
+				ev.Err = errf("recvfrom", syscall.EMSGSIZE, "datagram from %v truncated at %d bytes", src, n)
+			} else {
+				ev.Data = append(make([]byte, 0, n), buf[:n]...)
+			}
+		}
+		p.sink(ev)
+	}
+}
+
+func (p *netPacket) writer() {
+	defer p.wg.Done()
+	for {
+		var batch []Outgoing
+		select {
+		case batch = <-p.sends:
+		case <-p.quit:
+			return
+		}
+		errs := make([]error, len(batch))
+		for i, o := range batch {
+			errs[i] = p.send(o)
+		}
+		p.sink(&EvSent{Errs: errs})
+	}
+}
+
+// send sends one datagram; on EMSGSIZE it raises the send buffer to the
+// datagram's size (rounded up to 1 KiB) and retries once, as Samba does.
+func (p *netPacket) send(o Outgoing) error {
+	dst, err := resolve(p.pc, o.Dst)
+	if err != nil {
+		return err
+	}
+	_, err = p.pc.WriteTo(o.Data, dst)
+	if errors.Is(err, syscall.EMSGSIZE) {
+		if wb, ok := p.pc.(interface{ SetWriteBuffer(int) error }); ok {
+			if wb.SetWriteBuffer((len(o.Data)+1023)&^1023) == nil {
+				_, err = p.pc.WriteTo(o.Data, dst)
+			}
+		}
+	}
+	return err
+}
+
+// Recv implements Packet.
+func (p *netPacket) Recv() {
+	select {
+	case p.recvs <- struct{}{}:
+	default:
+	}
+}
+
+// Send implements Packet.
+func (p *netPacket) Send(batch []Outgoing) {
+	select {
+	case p.sends <- batch:
+	default:
+	}
+}
+
+// Close implements Packet.
+func (p *netPacket) Close() {
+	p.close.Do(func() {
+		close(p.quit)
+		p.pc.Close()
+		go func() {
+			p.wg.Wait()
+			if p.sink != nil {
+				p.sink(&EvClosed{})
+			}
+		}()
+	})
+}
+
+// LocalAddr implements Packet.
+func (p *netPacket) LocalAddr() net.Addr { return p.pc.LocalAddr() }

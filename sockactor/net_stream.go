@@ -1,0 +1,172 @@
+package sockactor
+
+// The real stream driver: a connected socket owned by two goroutines, a
+// reader and a writer, that serve one outstanding Read and one Write at
+// a time and report through the Sink. Allowlisted in internal/detguard
+// (go, channel, select).
+
+import (
+	"context"
+	"net"
+	"sync"
+)
+
+type netStream struct {
+	sink   Sink
+	conn   net.Conn
+	reads  chan int
+	writes chan [][]byte
+	quit   chan struct{}
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	start  sync.Once
+	close  sync.Once
+
+	mu            sync.Mutex
+	local, remote net.Addr
+}
+
+func newNetStream(conn net.Conn) *netStream {
+	s := &netStream{conn: conn, reads: make(chan int, 1), writes: make(chan [][]byte, 1), quit: make(chan struct{})}
+	if conn != nil {
+		s.local, s.remote = conn.LocalAddr(), conn.RemoteAddr()
+	}
+	return s
+}
+
+func (s *netStream) dial(ctx context.Context, d *net.Dialer, network, addr string) {
+	defer s.wg.Done()
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		s.sink(&EvConnected{Err: err})
+		return
+	}
+	select {
+	case <-s.quit:
+		conn.Close()
+		return
+	default:
+	}
+	s.mu.Lock()
+	s.conn, s.local, s.remote = conn, conn.LocalAddr(), conn.RemoteAddr()
+	s.mu.Unlock()
+	s.run()
+	s.sink(&EvConnected{Local: conn.LocalAddr(), Remote: conn.RemoteAddr()})
+	// Close may have come between the check above and run: it closed
+	// nothing, so look again.
+	select {
+	case <-s.quit:
+		conn.Close()
+	default:
+	}
+}
+
+// Start implements Stream for accepted connections.
+func (s *netStream) Start(sink Sink) {
+	s.start.Do(func() {
+		s.sink = sink
+		s.run()
+	})
+}
+
+func (s *netStream) run() {
+	s.wg.Add(2)
+	go s.reader(s.conn)
+	go s.writer(s.conn)
+}
+
+func (s *netStream) reader(conn net.Conn) {
+	defer s.wg.Done()
+	var scratch []byte
+	for {
+		var max int
+		select {
+		case max = <-s.reads:
+		case <-s.quit:
+			return
+		}
+		if len(scratch) < max {
+			scratch = make([]byte, max)
+		}
+		n, err := conn.Read(scratch[:max])
+		var data []byte
+		switch {
+		case n > max/2:
+			// Hand the buffer over rather than copy most of it.
+			data, scratch = scratch[:n:n], nil
+		case n > 0:
+			data = append([]byte(nil), scratch[:n]...)
+		}
+		s.sink(&EvData{Data: data, Err: err})
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (s *netStream) writer(conn net.Conn) {
+	defer s.wg.Done()
+	for {
+		var bufs [][]byte
+		select {
+		case bufs = <-s.writes:
+		case <-s.quit:
+			return
+		}
+		nb := net.Buffers(bufs)
+		n, err := nb.WriteTo(conn)
+		s.sink(&EvWritten{N: int(n), Err: err})
+	}
+}
+
+// Read implements Stream.
+func (s *netStream) Read(max int) {
+	select {
+	case s.reads <- max:
+	default: // a read is already outstanding: the machine never asks twice
+	}
+}
+
+// Write implements Stream.
+func (s *netStream) Write(bufs [][]byte) {
+	select {
+	case s.writes <- bufs:
+	default:
+	}
+}
+
+// Close implements Stream: it stops the goroutines, closes the socket
+// (or abandons the connect) and reports EvClosed once they are gone.
+func (s *netStream) Close() {
+	s.close.Do(func() {
+		close(s.quit)
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.mu.Lock()
+		if s.conn != nil {
+			s.conn.Close()
+		}
+		s.mu.Unlock()
+		go func() {
+			s.wg.Wait()
+			if s.sink != nil {
+				s.sink(&EvClosed{})
+			}
+		}()
+	})
+}
+
+// LocalAddr implements Stream.
+func (s *netStream) LocalAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.local
+}
+
+// RemoteAddr implements Stream.
+func (s *netStream) RemoteAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}

@@ -1,0 +1,79 @@
+package sockactor
+
+import (
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Owner is where a socket actor is spawned: an *actors.System (a
+// top-level socket) or an actor.Context (a child of the calling actor,
+// stopped with it).
+type Owner interface {
+	SpawnNamed(props *actor.Props, name string) (*actor.PID, error)
+}
+
+// Option configures a socket.
+type Option func(*options)
+
+type options struct {
+	stream StreamConfig
+	dgram  DgramConfig
+	name   string
+	listen ListenConfig
+	accept *actor.PID
+}
+
+// WithStreamConfig sizes a stream socket (and the connections a listener
+// accepts).
+func WithStreamConfig(c StreamConfig) Option { return func(o *options) { o.stream = c } }
+
+// WithDgramConfig sizes a datagram socket.
+func WithDgramConfig(c DgramConfig) Option { return func(o *options) { o.dgram = c } }
+
+// WithName names the socket actor (default: a generated name).
+func WithName(name string) Option { return func(o *options) { o.name = name } }
+
+// WithMode sets the file mode of a unix listener's socket file.
+func WithMode(c ListenConfig) Option { return func(o *options) { o.listen = c } }
+
+// AcceptTo makes a listener push every accepted connection to pid as an
+// *AcceptDone, instead of waiting for Accept requests.
+func AcceptTo(pid *actor.PID) Option { return func(o *options) { o.accept = pid } }
+
+func buildOptions(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		if f != nil {
+			f(&o)
+		}
+	}
+	return o
+}
+
+// systemOf returns the System behind an owner.
+func systemOf(owner Owner) (*actors.System, error) {
+	switch o := owner.(type) {
+	case *actors.System:
+		return o, nil
+	case actor.Context:
+		if s := actors.FromContext(o); s != nil {
+			return s, nil
+		}
+		return nil, errors.New("sockactor: the owner actor was not spawned through an actors.System")
+	case nil:
+		return nil, errors.New("sockactor: nil owner")
+	}
+	return nil, errors.Errorf("sockactor: owner %T is neither an *actors.System nor an actor.Context", owner)
+}
+
+func spawn(owner Owner, sys *actors.System, prefix, name string, producer actor.Producer) (*actor.PID, error) {
+	if name == "" {
+		name = prefix + sys.ActorSystem().ProcessRegistry.NextId()
+	}
+	pid, err := owner.SpawnNamed(actor.PropsFromProducer(producer), name)
+	if err != nil {
+		return nil, errors.Wrapf(err, "sockactor: spawn %s", name)
+	}
+	return pid, nil
+}

@@ -1,0 +1,164 @@
+package sockactor
+
+// This file is the blocking Go face of a request: a handle that a caller
+// outside the actors waits on. It is allowlisted in internal/detguard for
+// its channel: the socket actor finishes a handle by closing its channel
+// (which never blocks), and the caller waits on it through the System's
+// Waiter (a channel wait in a real system, a run of the World in a
+// simulation).
+
+import (
+	"context"
+	"sync"
+	"syscall"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// finisher is what a socket actor calls to complete a Go caller's
+// request: finish with the machine's completion, or abort when the socket
+// is gone.
+type finisher interface {
+	finish(c *Completion)
+	abort(err error)
+}
+
+// Pending is the handle of one request made through the Go face (Conn,
+// Dgram, Listener methods). It completes exactly once.
+type Pending[R any] struct {
+	sys  *actors.System
+	sock *actor.PID
+	req  any
+	face *face
+	conv func(*Completion) R
+
+	mu   sync.Mutex
+	fin  bool
+	done chan struct{}
+	res  R
+	err  error
+}
+
+// Wait blocks until the request completes, or ctx ends (in a simulation:
+// runs the World until it completes). A Wait that returns ctx's error
+// leaves the request running: Cancel it if it is no longer wanted.
+func (p *Pending[R]) Wait(ctx context.Context) (R, error) {
+	if err := p.sys.Wait(ctx, p.done); err != nil {
+		var zero R
+		return zero, err
+	}
+	return p.Result()
+}
+
+// Done is closed when the request has completed. In a simulation use
+// Wait, which runs the World; Done alone does not.
+func (p *Pending[R]) Done() <-chan struct{} { return p.done }
+
+// Result returns the outcome of a completed request (the zero value and
+// nil before that; check Done).
+func (p *Pending[R]) Result() (R, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.res, p.err
+}
+
+// Cancel withdraws the request (see the Cancel message). It returns at
+// once; the request still completes exactly once, with ECANCELED unless
+// it finished first.
+func (p *Pending[R]) Cancel() { p.sys.Send(p.sock, &Cancel{Req: p.req}) }
+
+// Request returns the request message this handle stands for (the value
+// that a Cancel message names).
+func (p *Pending[R]) Request() any { return p.req }
+
+func (p *Pending[R]) finish(c *Completion) { p.set(p.conv(c), c.Err) }
+
+func (p *Pending[R]) abort(err error) {
+	var zero R
+	p.set(zero, err)
+}
+
+func (p *Pending[R]) set(r R, err error) {
+	p.mu.Lock()
+	if p.fin {
+		p.mu.Unlock()
+		return
+	}
+	p.fin, p.res, p.err = true, r, err
+	close(p.done)
+	p.mu.Unlock()
+	p.face.remove(p)
+}
+
+// face is the Go side of one socket: the handles still waiting, so that a
+// socket that stops (or was stopped before it saw a request) fails them
+// instead of leaving them hanging.
+type face struct {
+	mu   sync.Mutex
+	dead bool
+	open map[finisher]struct{}
+	gone chan struct{} // closed once the actor has stopped
+}
+
+func newFace() *face { return &face{open: map[finisher]struct{}{}, gone: make(chan struct{})} }
+
+// waitStopped waits until the socket actor has stopped.
+func (f *face) waitStopped(ctx context.Context, sys *actors.System) error {
+	return sys.Wait(ctx, f.gone)
+}
+
+func (f *face) add(h finisher) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dead {
+		return false
+	}
+	f.open[h] = struct{}{}
+	return true
+}
+
+func (f *face) remove(h finisher) {
+	f.mu.Lock()
+	delete(f.open, h)
+	f.mu.Unlock()
+}
+
+// stopped is called by the socket actor once it has completed everything
+// it knew of: what is still open never reached it.
+func (f *face) stopped() {
+	f.mu.Lock()
+	if !f.dead {
+		close(f.gone)
+	}
+	f.dead = true
+	open := make([]finisher, 0, len(f.open))
+	for h := range f.open { //detguard:unordered each handle is finished independently; none observes the others
+		open = append(open, h)
+	}
+	f.open = nil
+	f.mu.Unlock()
+	for _, h := range open {
+		h.abort(errf("request", syscall.ECONNABORTED, "socket stopped before it handled the request"))
+	}
+}
+
+// isDead reports whether the socket has stopped.
+func (f *face) isDead() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dead
+}
+
+// submit sends msg (whose handle field attach sets) to the socket and
+// returns its handle.
+func submit[R any](sys *actors.System, sock *actor.PID, f *face, msg any, attach func(finisher), conv func(*Completion) R) *Pending[R] {
+	p := &Pending[R]{sys: sys, sock: sock, req: msg, face: f, conv: conv, done: make(chan struct{})}
+	attach(p)
+	if !f.add(p) {
+		p.abort(errf("request", syscall.ECONNABORTED, "socket stopped"))
+		return p
+	}
+	sys.Send(sock, msg)
+	return p
+}

@@ -1,0 +1,123 @@
+package sockactor
+
+import (
+	"fmt"
+	"syscall"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// shell is what the stream and datagram socket actors share: the
+// registry of accepted requests (id ↔ message, reply target, Go handle),
+// timers on the actor clock, delivery of completions and the transport
+// event envelope.
+type shell struct {
+	sys    *actors.System
+	self   *actor.PID
+	face   *face
+	reqs   map[ReqID]*reqRecord
+	byMsg  map[any]ReqID
+	timers map[ReqID]*actors.Timer
+	gen    uint64 // endpoint generation: events of older endpoints are dropped
+}
+
+type reqRecord struct {
+	msg     any
+	replyTo *actor.PID
+	tag     any
+	h       finisher
+}
+
+// transportEvent carries an endpoint event to its socket actor.
+type transportEvent struct {
+	gen uint64
+	ev  any
+}
+
+// expire is a request's timeout firing.
+type expire struct{ id ReqID }
+
+func newShell(f *face) shell {
+	return shell{face: f, reqs: map[ReqID]*reqRecord{}, byMsg: map[any]ReqID{}, timers: map[ReqID]*actors.Timer{}}
+}
+
+func (s *shell) started(c actor.Context) {
+	s.sys = actors.FromContext(c)
+	s.self = c.Self()
+}
+
+// sink returns the Sink for the endpoint of the current generation.
+func (s *shell) sink() Sink {
+	sys, self, gen := s.sys, s.self, s.gen
+	return func(ev any) { sys.Send(self, &transportEvent{gen: gen, ev: ev}) }
+}
+
+// register records request msg under id; the reply goes to replyTo, else
+// to the sender, else to the Go handle.
+func (s *shell) register(c actor.Context, id ReqID, msg any, replyTo *actor.PID, tag any, h finisher) {
+	if replyTo == nil && h == nil {
+		replyTo = c.Sender()
+	}
+	s.reqs[id] = &reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: h}
+	s.byMsg[msg] = id
+}
+
+// deliver sends or hands over one completion.
+func (s *shell) deliver(c actor.Context, comp *Completion) {
+	r := s.reqs[comp.ID]
+	if r == nil {
+		return
+	}
+	delete(s.reqs, comp.ID)
+	delete(s.byMsg, r.msg)
+	switch {
+	case r.h != nil:
+		r.h.finish(comp)
+	case r.replyTo != nil:
+		c.Send(r.replyTo, completionMessage(s.self, r.msg, r.tag, comp))
+	}
+}
+
+func (s *shell) startTimer(c actor.Context, e *EffStartTimer) {
+	s.timers[e.ID] = actors.After(c, e.D, &expire{id: e.ID})
+}
+
+func (s *shell) stopTimer(e *EffStopTimer) {
+	if t := s.timers[e.ID]; t != nil {
+		t.Stop()
+		delete(s.timers, e.ID)
+	}
+}
+
+// cancelID finds the request a Cancel names.
+func (s *shell) cancelID(m *Cancel) (ReqID, bool) {
+	if m == nil || m.Req == nil {
+		return 0, false
+	}
+	id, ok := s.byMsg[m.Req]
+	return id, ok
+}
+
+// finalize runs when the actor stops: every request it knew of has been
+// completed by the machine's Stop; any left (a bug) is aborted too, then
+// the Go face fails what never reached the actor.
+func (s *shell) finalize(c actor.Context) {
+	for _, id := range actors.SortedKeys(s.reqs) {
+		s.deliver(c, &Completion{ID: id, Err: errf("request", syscall.ECONNABORTED, "socket stopped")})
+	}
+	if s.face != nil {
+		s.face.stopped()
+	}
+}
+
+// panicError turns a recovered panic into the error that stops a socket.
+func panicError(r any) error {
+	return errf("socket", syscall.EIO, "socket actor panicked: %v", r)
+}
+
+func unexpected(m any) error {
+	return errf("socket", syscall.EINVAL, "unexpected message %T", m)
+}
+
+var _ = fmt.Sprint

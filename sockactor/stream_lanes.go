@@ -1,0 +1,203 @@
+package sockactor
+
+import (
+	"fmt"
+	"math"
+	"syscall"
+)
+
+// This file is the data path of StreamMachine: the PDU reader fed from
+// the receive buffer, and the write lane that coalesces queued writes.
+
+// OnData feeds a transport read: bytes (possibly none) and an error
+// (io.EOF when the peer closed). The error surfaces only once the bytes
+// before it have been read (drain, then fail).
+func (m *StreamMachine) OnData(p []byte, err error) {
+	m.reading = false
+	if m.state != StateConnected {
+		return
+	}
+	if len(p) > 0 {
+		m.rbuf = append(m.rbuf, p)
+		m.rlen += len(p)
+	}
+	if err != nil && m.reof == nil {
+		m.reof = err
+	}
+	m.pumpReads()
+	m.wantRead()
+}
+
+// wantRead keeps one transport read outstanding while the receive buffer
+// has room, so that data, EOF and resets are seen without a pending read.
+func (m *StreamMachine) wantRead() {
+	if m.reading || m.state != StateConnected || m.err != nil || m.reof != nil || m.rlen >= m.cfg.ReadAhead {
+		return
+	}
+	m.reading = true
+	m.emit(&EffRead{Max: m.cfg.ReadChunk})
+}
+
+// pumpReads advances the read lane as far as the buffered bytes allow.
+func (m *StreamMachine) pumpReads() {
+	for len(m.reads) > 0 {
+		op := m.reads[0]
+		if m.err != nil {
+			m.poison(m.err)
+			return
+		}
+		if !op.started {
+			op.started = true
+			if !m.askNext(op) {
+				continue
+			}
+		}
+		for m.fill(op) {
+			if !m.askNext(op) {
+				break
+			}
+		}
+		if len(m.reads) > 0 && m.reads[0] == op {
+			// op needs bytes that are not here.
+			if m.rlen == 0 && m.reof != nil {
+				m.poison(AsErrno("readv", m.reof, syscall.EIO))
+				return
+			}
+			break
+		}
+	}
+	m.wantRead()
+}
+
+// fill copies buffered bytes into op's array and reports whether the
+// array is now full.
+func (m *StreamMachine) fill(op *readOp) bool {
+	for op.vi < len(op.vec) {
+		dst := op.vec[op.vi][op.off:]
+		if len(dst) == 0 {
+			op.vi, op.off = op.vi+1, 0
+			continue
+		}
+		if m.rlen == 0 {
+			return false
+		}
+		n := copy(dst, m.rbuf[0])
+		if n == len(m.rbuf[0]) {
+			m.rbuf[0] = nil
+			m.rbuf = m.rbuf[1:]
+		} else {
+			m.rbuf[0] = m.rbuf[0][n:]
+		}
+		m.rlen -= n
+		op.off += n
+		op.consumed += n
+	}
+	return true
+}
+
+// askNext calls op's next function for the next array. It returns false
+// when op is finished (done or failed) and removed from the lane.
+func (m *StreamMachine) askNext(op *readOp) bool {
+	vec, err := callNext(op.next)
+	if err == nil {
+		var total int
+		total, err = vectorSize("readv", vec, m.cfg.MaxPDU-op.consumed)
+		switch {
+		case err != nil:
+			if Errno(err) == syscall.EMSGSIZE && len(vec) <= IOVMax {
+				err = errf("readv", syscall.EMSGSIZE, "PDU would exceed the maximum of %d bytes (%d read so far)", m.cfg.MaxPDU, op.consumed)
+			}
+		case len(vec) == 0:
+			m.reads = m.reads[1:]
+			m.complete(&Completion{ID: op.id, Kind: op.kind, N: op.consumed})
+			return false
+		case total == 0:
+			err = errf("readv", syscall.EINVAL, "next returned %d entries totalling 0 bytes (an empty vector ends the PDU)", len(vec))
+		}
+	} else {
+		err = AsErrno("readv", err, syscall.EIO)
+	}
+	if err != nil {
+		if op.consumed > 0 {
+			// Framing is lost: the bytes already taken cannot be given back.
+			m.poison(err)
+			return false
+		}
+		m.reads = m.reads[1:]
+		m.fail(op.id, op.kind, err)
+		return false
+	}
+	op.vec, op.vi, op.off = vec, 0, 0
+	return true
+}
+
+// callNext runs a next function; a panic becomes an EIO error, so no
+// panic escapes the library.
+func callNext(next NextFunc) (vec [][]byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			vec, err = nil, errf("readv", syscall.EIO, "next function panicked: %v", r)
+		}
+	}()
+	return next()
+}
+
+// OnWritten feeds the outcome of the outstanding transport write.
+func (m *StreamMachine) OnWritten(n int, err error) {
+	m.writing = false
+	k := m.inflight
+	m.inflight = 0
+	if m.err != nil || m.state != StateConnected {
+		return // everything it carried was already completed
+	}
+	done := 0
+	for done < k && n >= m.writes[done].total {
+		n -= m.writes[done].total
+		done++
+	}
+	finished := m.writes[:done]
+	m.writes = m.writes[done:]
+	for _, op := range finished {
+		m.complete(&Completion{ID: op.id, Kind: op.kind, N: op.total})
+	}
+	if done < k {
+		if err == nil {
+			err = fmt.Errorf("transport wrote %d bytes short without an error", m.writes[0].total-n)
+		}
+		m.poison(AsErrno("writev", err, syscall.EIO))
+		return
+	}
+	m.pumpWrites()
+}
+
+// pumpWrites hands the queued writes to the transport, coalesced up to
+// WriteBatch bytes, when no transport write is outstanding.
+func (m *StreamMachine) pumpWrites() {
+	if m.err != nil {
+		m.poison(m.err)
+		return
+	}
+	if m.writing || len(m.writes) == 0 || m.state != StateConnected {
+		return
+	}
+	k, size, entries := 0, 0, 0
+	for k < len(m.writes) {
+		op := m.writes[k]
+		if k > 0 && (size+op.total > m.cfg.WriteBatch || size+op.total > math.MaxInt32) {
+			break
+		}
+		size += op.total
+		entries += len(op.bufs)
+		k++
+	}
+	bufs := make([][]byte, 0, entries)
+	for _, op := range m.writes[:k] {
+		for _, b := range op.bufs {
+			if len(b) > 0 {
+				bufs = append(bufs, b)
+			}
+		}
+	}
+	m.writing, m.inflight = true, k
+	m.emit(&EffWrite{Bufs: bufs})
+}

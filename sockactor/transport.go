@@ -1,0 +1,140 @@
+package sockactor
+
+import (
+	"net"
+	"os"
+)
+
+// Transport opens socket endpoints. A socket actor never touches a file
+// descriptor: it asks its endpoint for work and hears the results as
+// events delivered to its Sink. The real Transport (Net) gives every fd
+// to driver goroutines; package sim's network implements the same
+// interface on the simulation loop.
+//
+// Listen and ListenPacket bind at once (a bind never blocks) and report
+// bind errors (EADDRINUSE, EACCES...) directly; Connect reports its
+// outcome later, as one *EvConnected event.
+type Transport interface {
+	// Connect starts connecting a stream endpoint to addr on network
+	// ("tcp", "tcp4", "tcp6", "unix"). Exactly one *EvConnected event
+	// follows on sink, unless the endpoint is closed first. An error is
+	// returned only for a request that cannot start (unknown network).
+	Connect(network, addr string, sink Sink) (Stream, error)
+	// Listen binds a stream listener ("tcp", "tcp4", "tcp6", "unix").
+	// Nothing is accepted until Start and Accept.
+	Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, error)
+	// ListenPacket binds a datagram endpoint ("udp", "udp4", "udp6",
+	// "unixgram"). Nothing is delivered until Start.
+	ListenPacket(network, addr string) (Packet, error)
+}
+
+// ListenConfig tunes a listener.
+type ListenConfig struct {
+	// Mode, when non-zero, is applied to a unix socket's file (QMP
+	// wants 0600). Ignored for other networks.
+	Mode os.FileMode
+}
+
+// Sink receives an endpoint's events. The real transport calls it from
+// its driver goroutines, the simulated one from the simulation loop; a
+// socket actor's sink only sends the event to the actor.
+type Sink func(ev any)
+
+// Stream is one byte-stream endpoint (a connected TCP or unix socket).
+// At most one Read and one Write are outstanding at a time; each is
+// answered by exactly one event.
+type Stream interface {
+	// Start sets the sink of an accepted stream (a connecting stream got
+	// its sink from Connect). Calling it again has no effect.
+	Start(sink Sink)
+	// Read asks for the next bytes, at most max: one *EvData follows.
+	Read(max int)
+	// Write writes every byte of bufs, in order: one *EvWritten follows.
+	// The endpoint does not keep bufs after that event.
+	Write(bufs [][]byte)
+	// Close closes the endpoint. Outstanding operations end with an
+	// error event; then one *EvClosed follows.
+	Close()
+	// LocalAddr and RemoteAddr return the endpoint's addresses (nil
+	// while connecting).
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}
+
+// Packet is one datagram endpoint.
+type Packet interface {
+	// Start sets the sink; nothing is delivered before.
+	Start(sink Sink)
+	// Recv asks for the next datagram: one *EvDatagram follows.
+	Recv()
+	// Send sends each datagram of batch, in order: one *EvSent follows
+	// with one result per datagram.
+	Send(batch []Outgoing)
+	// Close closes the endpoint; one *EvClosed follows.
+	Close()
+	// LocalAddr returns the bound address.
+	LocalAddr() net.Addr
+}
+
+// ListenEndpoint is one stream listener endpoint.
+type ListenEndpoint interface {
+	// Start sets the sink; nothing is delivered before.
+	Start(sink Sink)
+	// Accept asks for the next connection: one *EvAccepted follows.
+	Accept()
+	// Close stops listening; one *EvClosed follows (a unix socket's file
+	// is removed).
+	Close()
+	// Addr returns the bound address.
+	Addr() net.Addr
+}
+
+// Outgoing is one datagram to send.
+type Outgoing struct {
+	Data []byte
+	Dst  net.Addr
+}
+
+// EvConnected ends a Connect: Err is nil on success.
+type EvConnected struct {
+	Local, Remote net.Addr
+	Err           error
+}
+
+// EvData answers a Stream.Read: the bytes read (len ≥ 1), or an error
+// (io.EOF when the peer closed its side).
+type EvData struct {
+	Data []byte
+	Err  error
+}
+
+// EvWritten answers a Stream.Write: N bytes were accepted by the kernel;
+// Err is non-nil when not all were.
+type EvWritten struct {
+	N   int
+	Err error
+}
+
+// EvClosed reports that an endpoint is closed and will send nothing more.
+type EvClosed struct{}
+
+// EvAccepted answers a Listener.Accept: a new unstarted Stream, or an
+// error.
+type EvAccepted struct {
+	Stream Stream
+	Err    error
+}
+
+// EvDatagram answers a Packet.Recv: one whole datagram and its source,
+// or an error.
+type EvDatagram struct {
+	Data []byte
+	Src  net.Addr
+	Err  error
+}
+
+// EvSent answers a Packet.Send: one error (nil for success) per datagram
+// of the batch, in order.
+type EvSent struct {
+	Errs []error
+}
