@@ -86,6 +86,18 @@ func (c *Conn) Receive(ctx actor.Context) {
 		c.flushed(ctx)
 	case *actor.Stopping:
 		c.shutdown(ctx)
+	default:
+		if tr, ok := c.stream.(Translator); ok {
+			if out, handled := tr.Translate(ctx, m); handled && out != nil {
+				switch o := out.(type) {
+				case *LineRead:
+					c.reading = false
+					c.lineRead(ctx, o)
+				case *Written:
+					c.written(ctx, o)
+				}
+			}
+		}
 	}
 }
 
