@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/actors"
-	"github.com/actorio/actorio/sim"
 	"github.com/actorio/actorio/signalbus"
+	"github.com/actorio/actorio/sim"
 	"github.com/asynkron/protoactor-go/actor"
 )
 
