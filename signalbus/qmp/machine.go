@@ -1,6 +1,7 @@
 package qmp
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -104,7 +105,7 @@ func (m *Machine) Input(in []byte) (reply []byte, call *Call) {
 		return errorLine(nil, Errorf("QMP input must be a JSON object")), nil
 	}
 	if err != nil {
-		return errorLine(nil, Errorf("JSON parse error, %s", parseMessage(err))), nil
+		return errorLine(nil, Errorf("JSON parse error, %s", parseMessage(in, err))), nil
 	}
 	var id json.RawMessage
 	for _, mb := range members {
@@ -120,14 +121,24 @@ func (m *Machine) Input(in []byte) (reply []byte, call *Call) {
 	return nil, c
 }
 
-// TooLong returns the error for a line of n bytes over the limit.
+// TooLong returns the error for an input value over the limit (n is how
+// much of it was read when it was cut; the rest is discarded).
 func (m *Machine) TooLong(n int) []byte {
-	return errorLine(nil, Errorf("JSON line of %d bytes exceeds the limit of %d bytes", n, m.maxLine))
+	return errorLine(nil, Errorf("JSON input exceeds the limit of %d bytes (cut at %d)", m.maxLine, n))
 }
 
-func parseMessage(err error) string {
+// parseMessage words a parse error as QEMU does for the common cases.
+func parseMessage(in []byte, err error) string {
+	t := bytes.TrimSpace(in)
+	if len(t) > 0 && (t[0] >= 'a' && t[0] <= 'z' || t[0] >= 'A' && t[0] <= 'Z') {
+		end := 0
+		for end < len(t) && (t[end] >= 'a' && t[end] <= 'z' || t[end] >= 'A' && t[end] <= 'Z' || t[end] >= '0' && t[end] <= '9' || t[end] == '_') {
+			end++
+		}
+		return fmt.Sprintf("invalid keyword '%s'", t[:end])
+	}
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
+	if errors.As(err, &se) || len(t) == 0 {
 		return "expecting value"
 	}
 	return err.Error()
@@ -136,21 +147,16 @@ func parseMessage(err error) string {
 // check validates a request object in QEMU's order
 // (qapi/qmp-dispatch.c: qmp_dispatch_check_obj, qmp_dispatch).
 func (m *Machine) check(members []member) (*Call, *Error) {
-	var exec, oob string
-	var hasExec, hasOOB bool
+	var exec string
+	var hasExec bool
 	args := json.RawMessage("{}")
 	for _, mb := range members {
 		switch mb.Key {
-		case "execute", "exec-oob":
-			var s string
-			if err := json.Unmarshal(mb.Value, &s); err != nil {
+		case "execute":
+			if err := json.Unmarshal(mb.Value, &exec); err != nil || len(mb.Value) == 0 || mb.Value[0] != '"' {
 				return nil, Errorf("QMP input member '%s' must be a string", mb.Key)
 			}
-			if mb.Key == "execute" {
-				exec, hasExec = s, true
-			} else {
-				oob, hasOOB = s, true
-			}
+			hasExec = true
 		case "arguments":
 			if len(mb.Value) == 0 || mb.Value[0] != '{' {
 				return nil, Errorf("QMP input member 'arguments' must be an object")
@@ -158,16 +164,10 @@ func (m *Machine) check(members []member) (*Call, *Error) {
 			args = mb.Value
 		case "id":
 		default:
+			// exec-oob too: out-of-band execution is never offered, and
+			// QEMU reports it so when it was not enabled.
 			return nil, Errorf("QMP input member '%s' is unexpected", mb.Key)
 		}
-	}
-	if hasExec && hasOOB {
-		return nil, Errorf("QMP input member 'execute' clashes with 'exec-oob'")
-	}
-	if hasOOB {
-		// OOB is never offered, so exec-oob is an unexpected member.
-		_ = oob
-		return nil, Errorf("QMP input member 'exec-oob' is unexpected")
 	}
 	if !hasExec {
 		return nil, Errorf("QMP input lacks member 'execute'")
@@ -217,15 +217,21 @@ func (m *Machine) Result(call *Call, value any, err error) []byte {
 	return line(buf)
 }
 
+// errorLine formats an error response in QEMU's member order: the id
+// (when known) first, then the error.
 func errorLine(id json.RawMessage, e *Error) []byte {
 	buf := make([]byte, 0, 96+len(e.Desc))
-	buf = append(buf, `{"error": {"class": `...)
+	buf = append(buf, '{')
+	if id != nil {
+		buf = append(buf, `"id": `...)
+		buf = append(buf, compact(id)...)
+		buf = append(buf, ", "...)
+	}
+	buf = append(buf, `"error": {"class": `...)
 	buf = append(buf, mustJSON(e.Class)...)
 	buf = append(buf, `, "desc": `...)
 	buf = append(buf, mustJSON(e.Desc)...)
-	buf = append(buf, '}')
-	buf = appendID(buf, id)
-	buf = append(buf, '}')
+	buf = append(buf, "}}"...)
 	return line(buf)
 }
 

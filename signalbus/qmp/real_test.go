@@ -156,3 +156,5 @@ func TestTCPBindsLoopback(t *testing.T) {
 		t.Fatalf("greeting %q %v", line, err)
 	}
 }
+
+func waitABit() { time.Sleep(10 * time.Millisecond) }
