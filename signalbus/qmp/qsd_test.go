@@ -117,21 +117,21 @@ func TestDifferentialQEMUStorageDaemon(t *testing.T) {
 		in    string
 		lines int
 	}{
-		{`{"execute": "query-version", "id": 1}` + "\n", 1},                                   // before negotiation
-		{`{"execute": "qmp_capabilities", "id": {"x": [1, "a"]}}` + "\n", 1},                  // negotiation; object id echoed
-		{`{"execute": "nope", "id": 3}` + "\n", 1},                                             // unknown command
-		{`{"execute": "qmp_capabilities"}` + "\n", 1},                                          // again
-		{"garbage\n", 1},                                                                       // malformed JSON
-		{"[1]\n", 1},                                                                           // not an object
-		{`{"execute": 5}` + "\n", 1},                                                           // execute not a string
-		{`{"execute": "query-version", "arguments": {"x": 1}, "id": "s"}` + "\n", 1},           // bad argument
-		{`{"execute": "query-version", "foo": 1, "id": 9}` + "\n", 1},                          // unexpected member
-		{`{"arguments": {}, "id": 10}` + "\n", 1},                                              // no execute
-		{`{"execute": "query-version", "arguments": [], "id": 11}`, 1},                         // arguments not an object, no newline
-		{`{'execute': 'nope', 'id': 'q'}` + "\r\n", 1},                                         // single quotes
-		{`{"execute": "nope", "id": 12}{"execute": "nope", "id": 13}` + "\n", 2},               // two on one line
-		{`{"execute": "exec-oob-less", "exec-oob": "x", "id": 14}` + "\n", 1},                  // clash
-		{"{\"execute\": \"nope\",\n \"id\": 15}\n", 1},                                         // one command over two lines
+		{`{"execute": "query-version", "id": 1}` + "\n", 1},                  // before negotiation
+		{`{"execute": "qmp_capabilities", "id": {"x": [1, "a"]}}` + "\n", 1}, // negotiation; object id echoed
+		{`{"execute": "nope", "id": 3}` + "\n", 1},                           // unknown command
+		{`{"execute": "qmp_capabilities"}` + "\n", 1},                        // again
+		{"garbage\n", 1},             // malformed JSON
+		{"[1]\n", 1},                 // not an object
+		{`{"execute": 5}` + "\n", 1}, // execute not a string
+		{`{"execute": "query-version", "arguments": {"x": 1}, "id": "s"}` + "\n", 1}, // bad argument
+		{`{"execute": "query-version", "foo": 1, "id": 9}` + "\n", 1},                // unexpected member
+		{`{"arguments": {}, "id": 10}` + "\n", 1},                                    // no execute
+		{`{"execute": "query-version", "arguments": [], "id": 11}`, 1},               // arguments not an object, no newline
+		{`{'execute': 'nope', 'id': 'q'}` + "\r\n", 1},                               // single quotes
+		{`{"execute": "nope", "id": 12}{"execute": "nope", "id": 13}` + "\n", 2},     // two on one line
+		{`{"execute": "exec-oob-less", "exec-oob": "x", "id": 14}` + "\n", 1},        // clash
+		{"{\"execute\": \"nope\",\n \"id\": 15}\n", 1},                               // one command over two lines
 	}
 	for _, s := range same {
 		qemu.send(t, s.in)
