@@ -10,7 +10,7 @@ import (
 )
 
 func TestParseSeed(t *testing.T) {
-	src, err := os.ReadFile("testdata/seed.qapi")
+	src, err := os.ReadFile("../../internal/seedapi/seed.qapi")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 
 // FuzzParse: any input gives a schema or a positioned error, never a panic.
 func FuzzParse(f *testing.F) {
-	seed, _ := os.ReadFile("testdata/seed.qapi")
+	seed, _ := os.ReadFile("../../internal/seedapi/seed.qapi")
 	f.Add(string(seed))
 	f.Add("{ 'A': [ 'x' ] } [ 'f', {}, {}, 'A' ]")
 	f.Add("{ 'throttle': 'AEvent', 'exempt': { 'a': [ 1 ] } }")
