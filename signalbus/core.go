@@ -286,6 +286,9 @@ func (c *Core) fanout(it *Item) {
 // offer hands it to connection k: straight to the slot when the window
 // allows and nothing is queued, else into the bounded queue.
 func (c *Core) offer(k *Conn, it *Item) {
+	if k.queue.len() > 0 {
+		c.drain(k) // window space the slot gave back since the last look
+	}
 	if k.queue.len() == 0 && k.inflight() < uint64(k.Window) {
 		c.deliver(k, it)
 		return
