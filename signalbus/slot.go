@@ -82,7 +82,11 @@ const DefaultQueueLimit = 1024
 // backlog waits in the signal, where the overflow policy can pick.
 const maxWindow = 64
 
-// split turns a backlog limit into the window and the signal-side queue.
+// SplitQueue says how a connection's backlog limit (Queue) is split into
+// the window (deliveries handed to the slot and not yet acknowledged) and
+// the queue kept in the signal, where the overflow policy applies.
+func SplitQueue(limit int) (window, queue int) { return split(limit) }
+
 func split(limit int) (window, queue int) {
 	if limit < 1 {
 		limit = 1
