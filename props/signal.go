@@ -30,6 +30,9 @@ type SigSignals struct {
 // SlowPeriod is the Slow signal's throttle period.
 const SlowPeriod = time.Second
 
+// simSignals describes SigSignals for the model.
+var simSignals = []ModelSignal{{Name: "PlainEvent", Args: 1}, {Name: "SlowEvent", Args: 1, Throttle: SlowPeriod}}
+
 // NewSigSignals registers the workload's signals on bus.
 func NewSigSignals(bus *signalbus.Bus) (*SigSignals, error) {
 	plain, err := signalbus.NewSignal[SigEvent](bus, "PlainEvent", signalbus.WithArgs("dev"))

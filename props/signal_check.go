@@ -49,6 +49,9 @@ import (
 // SignalLog is what the slots of a run saw, per connection key.
 type SignalLog struct {
 	Conns map[string]*ConnLog
+	// Order gives an emission's position in emission order; nil: ids
+	// are in emission order themselves.
+	Order map[int]int
 }
 
 // ConnLog is one connection's deliveries.
@@ -106,10 +109,14 @@ func CheckSignalLog(l *SignalLog, period time.Duration) error {
 			if s.Signal != "SlowEvent" || s.Action == "stop" {
 				continue
 			}
-			if prev, ok := lastKeyID[s.Dev]; ok && s.ID < prev {
-				fail("I18: %s got emission %d of key %s after %d", key, s.ID, s.Dev, prev)
+			pos := s.ID
+			if l.Order != nil {
+				pos = l.Order[s.ID]
 			}
-			lastKeyID[s.Dev] = s.ID
+			if prev, ok := lastKeyID[s.Dev]; ok && pos < prev {
+				fail("I18: %s got emission %d of key %s after a later one", key, s.ID, s.Dev)
+			}
+			lastKeyID[s.Dev] = pos
 			if c.KeptUp {
 				if prev, ok := lastKeyAt[s.Dev]; ok && s.At.Sub(prev) < period {
 					fail("I16: %s got key %s at %v and %v, less than %v apart", key, s.Dev, prev, s.At, period)

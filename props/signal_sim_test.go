@@ -44,7 +44,6 @@ type simHarness struct {
 	sigOf    map[string]string
 }
 
-var simSignals = []ModelSignal{{Name: "PlainEvent", Args: 1}, {Name: "SlowEvent", Args: 1, Throttle: SlowPeriod}}
 
 func (h *simHarness) settle(rt *rapid.T) {
 	if _, err := h.w.Run(sim.Until(h.w.Now())); err != nil {
