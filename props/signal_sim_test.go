@@ -44,7 +44,6 @@ type simHarness struct {
 	sigOf    map[string]string
 }
 
-
 func (h *simHarness) settle(rt *rapid.T) {
 	if _, err := h.w.Run(sim.Until(h.w.Now())); err != nil {
 		rt.Fatal(err)
