@@ -86,7 +86,12 @@ func TestSignalActorsMatchModel(t *testing.T) {
 			everHeld: map[string]bool{}, filterOf: map[string]string{}, sigOf: map[string]string{}}
 		ctx := context.Background()
 		devs := rapid.SampledFrom([]string{"a", "b"})
-		limits := rapid.SampledFrom([]int{1, 2, 3, 5, 64})
+		// A backlog of 1 (window 1, no queue) is left to the core machine:
+		// here, two fan-outs reaching one connection in the same step (two
+		// keys of a throttled signal ending their periods together) race
+		// with the slot's acknowledgement, so whether the second is dropped
+		// depends on the schedule, not on the operations.
+		limits := rapid.SampledFrom([]int{2, 3, 5, 64})
 		liveSession := func(rt *rapid.T) (int, *simSession) {
 			var open []int
 			for i, s := range h.sessions {
@@ -247,8 +252,11 @@ func TestSignalActorsMatchModel(t *testing.T) {
 				key := rapid.SampledFrom(actors.SortedKeys(h.held)).Draw(rt, "key")
 				n := rapid.IntRange(1, 4).Draw(rt, "n")
 				bus.System().Send(h.sessions[h.ownerOf[key]].pid, Release(key, n))
+				// The recorder holds what was handed over; releasing all of
+				// it ends the hold.
+				_, before := h.m.Backlog(signalbus.Handle(key))
 				h.m.Ack(signalbus.Handle(key), n)
-				if _, shown := h.m.Backlog(signalbus.Handle(key)); shown == 0 || !h.m.Open(signalbus.Handle(key)) {
+				if n >= before || !h.m.Open(signalbus.Handle(key)) {
 					delete(h.held, key)
 					bus.System().Send(h.sessions[h.ownerOf[key]].pid, Release(key, 1<<30))
 				}

@@ -16,10 +16,12 @@ type Link struct {
 	handle Handle
 	owner  uint64
 	sig    *signalBase
-	acked  atomic.Uint64
-	parked atomic.Bool
-	closed atomic.Bool
 	dflt   bool // a default connection: its events carry no tag
+	closed atomic.Bool
+	parked atomic.Bool
+	_      [64]byte      // the slot writes acked: keep it off the line the signal reads
+	acked  atomic.Uint64 // written by the slot only
+	_      [56]byte
 }
 
 // NewLink returns a link for tests of the core; the signal actors make
