@@ -112,12 +112,12 @@ func (r *Recorder) Receive(c actor.Context) {
 		}
 		ev := m.AnyEvent()
 		h := ev.Head()
-		key := string(h.Tag)
+		key := string(ev.EventTag())
 		if key == "" {
 			key = DefaultKey(r.Session.ID(), h.Signal.Name)
 		}
 		v := ev.Data().(SigEvent)
-		r.Got[key] = append(r.Got[key], Seen{ID: v.ID, Dropped: h.Dropped, Tag: h.Tag, Seq: h.Seq, Emitted: h.Time,
+		r.Got[key] = append(r.Got[key], Seen{ID: v.ID, Dropped: ev.EventDropped(), Tag: ev.EventTag(), Seq: h.Seq, Emitted: h.Time,
 			At: actors.FromContext(c).Now(), Dev: v.Dev, Action: v.Action, Signal: h.Signal.Name})
 		if r.hold[key] {
 			r.held[key] = append(r.held[key], m)

@@ -119,6 +119,7 @@ type Effect struct {
 	Conn    *Conn
 	Item    *Item
 	Dropped uint64
+	N       uint64 // Deliver: the delivery's number on its connection, from 1
 	Key     string
 }
 
@@ -342,7 +343,7 @@ func (c *Core) drain(k *Conn) {
 func (c *Core) deliver(k *Conn, it *Item) {
 	k.sent++
 	k.Total.Delivered++
-	c.out = append(c.out, Effect{Kind: Deliver, Conn: k, Item: it, Dropped: k.dropped})
+	c.out = append(c.out, Effect{Kind: Deliver, Conn: k, Item: it, Dropped: k.dropped, N: k.sent})
 	k.dropped = 0
 }
 

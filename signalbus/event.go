@@ -10,14 +10,13 @@ import (
 // through an explicit connection carries its handle as Tag.
 type Handle string
 
-// Header is what every delivered event carries besides its value.
+// Header is what an emission carries besides its value; it is shared by
+// every connection the emission reaches (read-only once fanned out).
 type Header struct {
-	Signal  *SignalInfo // the signal it was emitted on
-	Tag     Handle      // the connection's handle; empty on default connections
-	Seq     uint64      // the signal's order: every connection sees increasing Seq
-	Time    time.Time   // when it was emitted (not when delivered), on the bus clock
-	Args    []string    // accessor argument values, in Signal.Args order
-	Dropped uint64      // events this connection lost to its overflow policy just before this one
+	Signal *SignalInfo // the signal it was emitted on
+	Seq    uint64      // the signal's order: every connection sees increasing Seq
+	Time   time.Time   // when it was emitted (not when delivered), on the bus clock
+	Args   []string    // accessor argument values, in Signal.Args order
 }
 
 // Arg returns the value of accessor argument name, and whether the signal
@@ -31,13 +30,28 @@ func (h *Header) Arg(name string) (string, bool) {
 	return "", false
 }
 
-// Event is one event delivered to a slot: the emitted value and its
-// header. Actor slots receive *Event[T] messages.
-type Event[T any] struct {
+// Emission is one emitted value with its header, shared by every
+// connection it reaches.
+type Emission[T any] struct {
 	Header
 	Value T
-	link  *Link
-	done  bool
+}
+
+// Event is one event delivered to a slot through one connection: the
+// shared emission (its fields are promoted: ev.Value, ev.Time, ev.Seq,
+// ev.Args) and what is particular to the connection. Actor slots receive
+// *Event[T] messages.
+//
+// An Event is valid until it is acknowledged (Done): the connection
+// reuses it for a later delivery then. A func slot's event is valid
+// during the call; an actor slot behind SlotMiddleware's, until its
+// Receive returns. Copy what you keep (the value, or *ev).
+type Event[T any] struct {
+	*Emission[T]
+	Tag     Handle // the connection's handle; empty on default connections
+	Dropped uint64 // events this connection lost to its overflow policy just before this one
+	link    *Link
+	done    bool
 }
 
 // AnyEvent is an event without its type parameter (what sessions and the
@@ -46,18 +60,29 @@ type AnyEvent interface {
 	Head() *Header
 	// Data returns the emitted value.
 	Data() any
+	// EventTag returns the connection's handle (empty: a default connection).
+	EventTag() Handle
+	// EventDropped returns how many events the connection lost just before this one.
+	EventDropped() uint64
 }
 
-// Head returns the event's header.
-func (e *Event[T]) Head() *Header { return &e.Header }
+// Head returns the emission's header.
+func (e *Event[T]) Head() *Header { return &e.Emission.Header }
 
 // Data returns the emitted value.
 func (e *Event[T]) Data() any { return e.Value }
 
+// EventTag returns e.Tag.
+func (e *Event[T]) EventTag() Handle { return e.Tag }
+
+// EventDropped returns e.Dropped.
+func (e *Event[T]) EventDropped() uint64 { return e.Dropped }
+
 // Live reports whether the event's connection is still open.
 func (e *Event[T]) Live() bool { return e.link == nil || !e.link.closed.Load() }
 
-// Done acknowledges the delivery; calls after the first do nothing.
+// Done acknowledges the delivery. Call it exactly once per delivery;
+// further calls before the event is reused do nothing.
 func (e *Event[T]) Done() {
 	if e.done {
 		return

@@ -55,7 +55,8 @@ type Delivery interface {
 	// closed connection must not reach the slot.
 	Live() bool
 	// Done acknowledges the delivery, giving the connection its window
-	// space back. Calls after the first do nothing.
+	// space back (and the delivery's Event, which the connection reuses).
+	// Call it exactly once per delivery, after the last use of the event.
 	Done()
 	// AnyEvent returns the event without its type parameter.
 	AnyEvent() AnyEvent

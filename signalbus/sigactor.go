@@ -71,8 +71,8 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 	case *actor.Terminated:
 		if a.byPID[m.Who.String()] != nil {
 			a.apply(c, a.core.RemoveIf(func(k *Conn) bool {
-				pid, _ := k.Target.(*actor.PID)
-				return pid != nil && pid.Equal(m.Who) && !a.execs[pid]
+				ref, _ := k.Target.(*slotRef[T])
+				return ref != nil && ref.pid.Equal(m.Who) && !a.execs[ref.pid]
 			}))
 		}
 	case *Flush:
@@ -112,12 +112,19 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 		a.watched[key]++
 	}
 	spec := m.spec
-	spec.Target = pid
+	if m.dflt {
+		spec.Link.dflt = true
+	}
+	ref := &slotRef[T]{pid: pid, ring: make([]Event[T], max(1, spec.Window))}
+	for i := range ref.ring {
+		ref.ring[i].link = spec.Link
+		if !m.dflt {
+			ref.ring[i].Tag = spec.Handle
+		}
+	}
+	spec.Target = ref
 	k := a.core.Connect(spec)
 	a.slots[k] = pid
-	if m.dflt {
-		k.Link.dflt = true
-	}
 }
 
 func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
@@ -179,30 +186,22 @@ func (a *sigActor[T]) release(c actor.Context, k *Conn, stop bool) {
 }
 
 func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
-	n := 0
-	for i := range effects {
-		if effects[i].Kind == Deliver {
-			n++
-		}
-	}
-	var evs []Event[T]
-	if n > 0 {
-		evs = make([]Event[T], n)
-	}
 	info := a.sig.info
 	for i := range effects {
 		e := &effects[i]
 		switch e.Kind {
 		case Deliver:
 			em := e.Item.Payload.(*emission[T])
-			ev := &evs[0]
-			evs = evs[1:]
-			ev.Signal, ev.Seq, ev.Time, ev.Args, ev.Dropped = info, e.Item.Seq, em.time, e.Item.Args, e.Dropped
-			ev.Value, ev.link = em.value, e.Conn.Link
-			if !e.Conn.Link.dflt {
-				ev.Tag = e.Conn.Handle
+			if em.Seq == 0 {
+				em.Seq = e.Item.Seq // set once, before the first delivery leaves
 			}
-			c.Send(e.Conn.Target.(*actor.PID), ev)
+			// A connection has at most Window deliveries unacknowledged,
+			// so delivery n reuses the ring entry of delivery n-Window,
+			// which its slot has acknowledged.
+			ref := e.Conn.Target.(*slotRef[T])
+			ev := &ref.ring[(e.N-1)%uint64(len(ref.ring))]
+			ev.Emission, ev.Dropped, ev.done = &em.Emission, e.Dropped, false
+			c.Send(ref.pid, ev)
 		case ArmTimer:
 			actors.After(c, info.Throttle.Period, &throttleTick{key: e.Key})
 		case Removed:
@@ -222,6 +221,13 @@ func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
 		return nil, errors.Errorf("signalbus: stats of %s: got %T", s.info.Name, reply)
 	}
 	return st, nil
+}
+
+// slotRef is a connection's target: its slot and the ring of Events its
+// deliveries reuse (one allocation per connection, none per delivery).
+type slotRef[T any] struct {
+	pid  *actor.PID
+	ring []Event[T]
 }
 
 // executor is a func slot's serial executor: one actor per connection.

@@ -133,12 +133,12 @@ func (s *Signal[T]) Emit(v T, args ...string) error {
 	if s.closed.Load() {
 		return errors.Wrapf(ErrClosed, "signalbus: emit %s", s.info.Name)
 	}
-	e := &emission[T]{time: s.sys.Now(), value: v}
+	e := &emission[T]{Emission: Emission[T]{Header: Header{Signal: s.info, Time: s.sys.Now(), Args: args}, Value: v}}
 	e.item.Args = args
 	e.item.Payload = e
 	if s.info.Throttle != nil {
-		e.item.Key = s.key(&e.value, args)
-		e.item.Exempt = s.exempt(&e.value, args)
+		e.item.Key = s.key(&e.Value, args)
+		e.item.Exempt = s.exempt(&e.Value, args)
 	}
 	s.send(e)
 	return nil
@@ -165,11 +165,11 @@ func (s *Signal[T]) Disconnect(ctx context.Context, h Handle) error {
 	return s.bus.disconnect(ctx, h, 0, s.signalBase)
 }
 
-// emission is one Emit on its way to the signal actor.
+// emission is one Emit on its way to the signal actor; its Emission is
+// what every connection's Event points to.
 type emission[T any] struct {
-	item  Item
-	time  time.Time
-	value T
+	item Item
+	Emission[T]
 }
 
 // ErrClosed means the bus (or the signal, or the session) was closed.

@@ -56,6 +56,8 @@ type Conn struct {
 
 	out     [][]byte // lines waiting to be written
 	outAcks []signalbus.Delivery
+	// bytes in out, and in the write in progress
+	outBytes, writingBytes int
 	writing bool
 	acks    []signalbus.Delivery // acknowledged when the current write completes
 	closed  bool
@@ -190,8 +192,8 @@ func (c *Conn) deliver(ctx actor.Context, d signalbus.Delivery) {
 		return
 	}
 	ev := d.AnyEvent()
-	if h := ev.Head(); h.Dropped > 0 {
-		c.queue(ctx, OverflowLine(h), nil)
+	if ev.EventDropped() > 0 {
+		c.queue(ctx, OverflowLine(ev), nil)
 	}
 	b, err := EventLine(ev)
 	if err != nil {
@@ -207,11 +209,27 @@ func (c *Conn) deliver(ctx actor.Context, d signalbus.Delivery) {
 // windows and the bus applies their overflow policy.
 func (c *Conn) queue(ctx actor.Context, b []byte, ack signalbus.Delivery) {
 	c.out = append(c.out, b)
+	c.outBytes += len(b)
 	if ack != nil {
-		c.outAcks = append(c.outAcks, ack)
+		// While the output backlog is small the event is acknowledged
+		// at once; beyond maxOutput the acknowledgement waits for the
+		// write, so a client that stops reading holds its connections'
+		// windows and their overflow policy applies.
+		if c.outBytes+c.writingBytes <= maxOutput {
+			ack.Done()
+		} else {
+			c.outAcks = append(c.outAcks, ack)
+		}
 	}
 	c.flush(ctx)
 }
+
+// maxIOV is the most lines written as separate buffers of one vector.
+const maxIOV = 16
+
+// maxOutput is the output backlog (bytes queued or being written) below
+// which event deliveries are acknowledged without waiting for the write.
+const maxOutput = 256 << 10
 
 func (c *Conn) flush(ctx actor.Context) {
 	if c.writing || len(c.out) == 0 || c.closed {
@@ -219,12 +237,22 @@ func (c *Conn) flush(ctx actor.Context) {
 	}
 	c.writing = true
 	bufs := c.out
+	if len(bufs) > maxIOV {
+		// Many small lines: one buffer, so the vector stays short.
+		joined := make([]byte, 0, c.outBytes)
+		for _, b := range bufs {
+			joined = append(joined, b...)
+		}
+		bufs = [][]byte{joined}
+	}
 	c.acks, c.out, c.outAcks = c.outAcks, nil, nil
+	c.writingBytes, c.outBytes = c.outBytes, 0
 	c.stream.Write(ctx, bufs)
 }
 
 func (c *Conn) written(ctx actor.Context, m *Written) {
 	c.writing = false
+	c.writingBytes = 0
 	for _, d := range c.acks {
 		d.Done()
 	}

@@ -1,6 +1,7 @@
 package qmp
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -26,14 +27,15 @@ func EventLine(ev signalbus.AnyEvent) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eventLine(h.Time, h.Signal.Wire, data, h.Tag), nil
+	return eventLine(h.Time, h.Signal.Wire, data, ev.EventTag()), nil
 }
 
 // OverflowLine formats the marker for dropped events of the connection
-// the event h arrived on.
-func OverflowLine(h *signalbus.Header) []byte {
-	data := map[string]any{"event": h.Signal.Wire, "dropped": h.Dropped}
-	return eventLine(h.Time, OverflowEvent, mustJSON(data), h.Tag)
+// the event ev arrived on.
+func OverflowLine(ev signalbus.AnyEvent) []byte {
+	h := ev.Head()
+	data := map[string]any{"event": h.Signal.Wire, "dropped": ev.EventDropped()}
+	return eventLine(h.Time, OverflowEvent, mustJSON(data), ev.EventTag())
 }
 
 func eventLine(t time.Time, wire string, data []byte, tag signalbus.Handle) []byte {
@@ -72,41 +74,58 @@ func eventData(h *signalbus.Header, v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(body) == 0 || body[0] != '{' {
+	if len(body) < 2 || body[0] != '{' {
 		return nil, &Error{Class: GenericError, Desc: "event " + h.Signal.Name + " does not encode as a JSON object"}
 	}
-	members, err := objectMembers(body)
-	if err != nil {
-		return nil, err
-	}
-	var ordered []member
+	body = escapeASCII(spaced(body))
+	empty := len(body) == 2
+	var buf []byte
 	for i, a := range h.Signal.Args {
 		if i >= len(h.Args) {
 			break
 		}
-		dup := false
-		for _, m := range members {
-			dup = dup || m.Key == a.Name
+		key := mustJSON(a.Name)
+		if !empty && hasMember(body, a.Name) {
+			continue // the event has a member of that name: it wins
 		}
-		if dup {
-			continue
-		}
-		ordered = append(ordered, member{Key: a.Name, Value: argJSON(a.Type, h.Args[i])})
-	}
-	ordered = append(ordered, members...)
-	if len(ordered) == 0 {
-		return nil, nil
-	}
-	buf := []byte{'{'}
-	for i, m := range ordered {
-		if i > 0 {
+		if buf == nil {
+			buf = make([]byte, 0, len(body)+64)
+			buf = append(buf, '{')
+		} else {
 			buf = append(buf, ", "...)
 		}
-		buf = append(buf, mustJSON(m.Key)...)
+		buf = append(buf, key...)
 		buf = append(buf, ": "...)
-		buf = append(buf, escapeASCII(spaced(m.Value))...)
+		buf = append(buf, escapeASCII(spaced(argJSON(a.Type, h.Args[i])))...)
 	}
-	return append(buf, '}'), nil
+	switch {
+	case buf == nil && empty:
+		return nil, nil
+	case buf == nil:
+		return body, nil
+	case empty:
+		return append(buf, '}'), nil
+	}
+	buf = append(buf, ", "...)
+	return append(buf, body[1:]...), nil
+}
+
+// hasMember reports whether the top-level JSON object body has member
+// name (a quick scan first; a full decode only when it may).
+func hasMember(body []byte, name string) bool {
+	if !bytes.Contains(body, []byte(`"`+name+`"`)) {
+		return false
+	}
+	members, err := objectMembers(body)
+	if err != nil {
+		return false
+	}
+	for _, m := range members {
+		if m.Key == name {
+			return true
+		}
+	}
+	return false
 }
 
 func argJSON(typ, v string) json.RawMessage {

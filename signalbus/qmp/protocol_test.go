@@ -125,3 +125,36 @@ func TestExplicitConnectionsOnly(t *testing.T) {
 		t.Fatalf("%d sessions still open", n)
 	}
 }
+
+// TestStalledClientOverflow: a client that stops reading never blocks the
+// emitter; its connection drops the oldest events and, once it reads
+// again, a SIGNAL_OVERFLOW marker says how many it lost.
+func TestStalledClientOverflow(t *testing.T) {
+	f, sock := serveUnix(t, qmp.WithLimits(qmp.Limits{EventQueue: 8}))
+	p := dialPeer(t, "slow", sock)
+	negotiate(t, p)
+	const n = 30000
+	for i := 0; i < n; i++ {
+		if err := f.io.Emit(blockIOEvent{Device: "vda", Action: "report", Operation: strings.Repeat("w", 100)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Everything was emitted without the client reading a byte. Now read
+	// until the marker.
+	for i := 0; i < n; i++ {
+		l := p.lines(t, 1)[0]
+		if strings.Contains(l, `"event": "SIGNAL_OVERFLOW"`) {
+			var m struct {
+				Data struct {
+					Event   string `json:"event"`
+					Dropped int    `json:"dropped"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(l), &m); err != nil || m.Data.Event != "BLOCK_IO_EVENT" || m.Data.Dropped <= 0 {
+				t.Fatalf("marker %q: %v", l, err)
+			}
+			return
+		}
+	}
+	t.Fatal("no overflow marker")
+}
