@@ -58,10 +58,10 @@ type Conn struct {
 	outAcks []signalbus.Delivery
 	// bytes in out, and in the write in progress
 	outBytes, writingBytes int
-	writing bool
-	acks    []signalbus.Delivery // acknowledged when the current write completes
-	closed  bool
-	down    bool
+	writing                bool
+	acks                   []signalbus.Delivery // acknowledged when the current write completes
+	closed                 bool
+	down                   bool
 }
 
 // Session returns the session's bus session.
