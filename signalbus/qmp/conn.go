@@ -122,8 +122,12 @@ func (c *Conn) start(ctx actor.Context) {
 	c.read(ctx)
 }
 
+// read asks for the next line, unless one is asked for already, the
+// inbox is full (MaxPending), or a write is in progress: a sockactor
+// stream makes the peer's EOF sticky for writes too, so reading ahead
+// past a client's half-close would lose the replies still owed to it.
 func (c *Conn) read(ctx actor.Context) {
-	if c.reading || c.eof || c.closed || len(c.inbox) >= c.srv.limits.MaxPending {
+	if c.reading || c.eof || c.closed || c.writing || c.busy != nil || len(c.inbox) >= c.srv.limits.MaxPending {
 		return
 	}
 	c.reading = true
@@ -263,6 +267,7 @@ func (c *Conn) written(ctx actor.Context, m *Written) {
 		return
 	}
 	c.flush(ctx)
+	c.read(ctx)
 	c.maybeClose(ctx)
 }
 
