@@ -8,6 +8,16 @@
 //	          answered and one that times out; a supervised crash and
 //	          restart; a watched actor poisoned; a periodic ticker.
 //	          Invariants P1–P7 (see CheckPingpong).
+//	signal    emitters on a plain and a throttled signal; subscribers in
+//	          three sessions (one without default connections) connect,
+//	          disconnect (also from inside their slot), stall and resume.
+//	          The model-free invariants of research/qapi-events.md §5
+//	          (CheckSignalLog; the map of all 30 is in signal_check.go)
+//	          and last-not-lost after healing (CheckSignal).
+//
+// The signal bus also has a reference model (SigModel) that rapid state
+// machines compare with the pure core and with the actors in the
+// simulator, connection by connection.
 //
 // The workloads are ordinary actors: RunPingpong runs the same referee on a
 // real System, where CheckPingpong checks the same invariants with times
