@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sim"
 )
 
@@ -46,7 +47,7 @@ func TestCheckSignalCanFail(t *testing.T) {
 	}
 	// first finds a connection with at least two deliveries.
 	first := func(rep *SignalReport, explicit bool) (string, *Recorder) {
-		for _, k := range sortedConnKeys(rep) {
+		for _, k := range actors.SortedKeys(rep.Conns) {
 			c := rep.Conns[k]
 			rec := rep.Recorders[c.Session]
 			if len(rec.Got[k]) >= 2 && explicit == !strings.HasPrefix(k, "s") {
@@ -64,7 +65,7 @@ func TestCheckSignalCanFail(t *testing.T) {
 			rec.Got[k][0], rec.Got[k][1] = rec.Got[k][1], rec.Got[k][0]
 		},
 		"I17": func(r *SignalReport) {
-			for _, k := range sortedConnKeys(r) {
+			for _, k := range actors.SortedKeys(r.Conns) {
 				if c := r.Conns[k]; c.Open && !c.Held && strings.HasPrefix(k, "s") {
 					rec := r.Recorders[c.Session]
 					rec.Got[k] = rec.Got[k][:len(rec.Got[k])-1]
@@ -83,15 +84,3 @@ func TestCheckSignalCanFail(t *testing.T) {
 	}
 }
 
-func sortedConnKeys(rep *SignalReport) []string {
-	var out []string
-	for k := range rep.Conns { //detguard:unordered sorted below
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}

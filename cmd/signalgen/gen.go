@@ -142,15 +142,8 @@ func (g *gen) typ(t *schema.Type) error {
 	if t.Event {
 		kind = "event"
 	}
-	g.p("// %s is the schema %s %s.\ntype %s struct {\n", n, kind, t.Name, n)
-	for _, m := range t.Members {
-		tag := m.Name
-		if m.Optional || m.List {
-			tag += ",omitempty"
-		}
-		g.p("%s %s `json:%q`\n", goName(m.Name), g.goType(m), tag)
-	}
-	g.p("}\n\n")
+	g.p("// %s is the schema %s %s.\n", n, kind, t.Name)
+	g.structType(n, t.Members)
 	if !t.Event {
 		return nil
 	}
@@ -182,6 +175,20 @@ func (g *gen) typ(t *schema.Type) error {
 	}
 	g.p("}\nreturn \"\", false\n}\n\n")
 	return nil
+}
+
+// structType writes a struct with one json-tagged field per member
+// (optional and list members are omitted when empty).
+func (g *gen) structType(name string, members []*schema.Member) {
+	g.p("type %s struct {\n", name)
+	for _, m := range members {
+		tag := m.Name
+		if m.Optional || m.List {
+			tag += ",omitempty"
+		}
+		g.p("%s %s `json:%q`\n", goName(m.Name), g.goType(m), tag)
+	}
+	g.p("}\n\n")
 }
 
 // accessorArgs returns an event's accessor arguments.
@@ -322,15 +329,8 @@ func (g *gen) client() error {
 		argsType := ""
 		if len(c.Args) > 0 {
 			argsType = n + "Args"
-			g.p("// %s holds the arguments of %s.\ntype %s struct {\n", argsType, c.Name, argsType)
-			for _, m := range c.Args {
-				tag := m.Name
-				if m.Optional || m.List {
-					tag += ",omitempty"
-				}
-				g.p("%s %s `json:%q`\n", goName(m.Name), g.goType(m), tag)
-			}
-			g.p("}\n\n")
+			g.p("// %s holds the arguments of %s.\n", argsType, c.Name)
+			g.structType(argsType, c.Args)
 		}
 		params := "ctx context.Context"
 		argv := "nil"

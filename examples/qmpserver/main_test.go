@@ -19,18 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // typed client connects to a device, injects events, and gets only its
 // device's, tagged.
 func TestQMPServerExample(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "qmp.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, sock, "", func(a string) { ready <- a }) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	<-ready
+	sock := startExample(t)
 	cctx, ccancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer ccancel()
 	qc, err := qmp.Dial(cctx, "unix", sock, qmp.WithoutDefaults())
@@ -76,16 +65,7 @@ func TestQMPServerWithSocat(t *testing.T) {
 		}
 		t.Skip("socat not installed")
 	}
-	sock := filepath.Join(t.TempDir(), "qmp.sock")
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, sock, "", func(a string) { ready <- a }) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	<-ready
+	sock := startExample(t)
 	in := strings.Join([]string{
 		`{"execute": "disconnect-default-signals"}`,
 		`{"execute": "qmp_capabilities"}`,
@@ -105,3 +85,22 @@ func TestQMPServerWithSocat(t *testing.T) {
 }
 
 func getenv(k string) string { return lookupEnv(k) }
+
+// startExample runs the example server on a fresh socket until the test
+// ends.
+func startExample(t *testing.T) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "qmp.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, sock, "", func(a string) { ready <- a }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	<-ready
+	return sock
+}
