@@ -83,4 +83,3 @@ func TestCheckSignalCanFail(t *testing.T) {
 		}
 	}
 }
-
