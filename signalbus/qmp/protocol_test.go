@@ -158,3 +158,28 @@ func TestStalledClientOverflow(t *testing.T) {
 	}
 	t.Fatal("no overflow marker")
 }
+
+// TestConnectionLimit: a session over MaxConns is told so and closed; the
+// others are untouched, and a slot frees up when a session ends.
+func TestConnectionLimit(t *testing.T) {
+	f, sock := serveUnix(t, qmp.WithLimits(qmp.Limits{MaxConns: 1}))
+	a := dialPeer(t, "a", sock)
+	negotiate(t, a)
+	b := dialPeer(t, "b", sock)
+	if got := b.lines(t, 1)[0]; got != `{"error": {"class": "GenericError", "desc": "too many QMP connections (limit 1)"}}`+"\r\n" {
+		t.Fatalf("over the limit: %q", got)
+	}
+	if _, err := b.r.ReadString('\n'); err == nil {
+		t.Fatal("the rejected session stayed open")
+	}
+	a.send(t, `{"execute": "query-version", "id": 1}`+"\n")
+	if got := a.lines(t, 1)[0]; !strings.HasPrefix(got, `{"return": {"package": "actorio"`) {
+		t.Fatalf("first session: %q", got)
+	}
+	a.c.Close()
+	for i := 0; i < 500 && f.srv.Conns() > 0; i++ {
+		waitABit()
+	}
+	c := dialPeer(t, "c", sock)
+	negotiate(t, c)
+}
