@@ -3,7 +3,7 @@
 GO      ?= go
 # Debian packages the tests need (real peers); installed by `make deps`
 # when missing and run as root.
-DEBS    := dnsmasq
+DEBS    := dnsmasq qemu-system-common socat
 TIMEOUT ?= 18m
 
 .PHONY: test deps fmt-check vet unit sim bench props sim-long

@@ -8,10 +8,31 @@
 //	          answered and one that times out; a supervised crash and
 //	          restart; a watched actor poisoned; a periodic ticker.
 //	          Invariants P1–P7 (see CheckPingpong).
+//	handoff   a coordinator needs a long worker chain's result and an
+//	          unrelated ready, in either order (H1).
+//	durable-kv  a client puts keys into a crashing server that acks only
+//	          synced keys; every acked key survives (K1), all are acked
+//	          after the heal (K2).
+//	retry-counter  a client retries increments across drops and
+//	          partitions; each counts once (C1).
 //	socket    clients pipeline length-prefixed PDUs to an echo server
 //	          over the simulated network (random segmentation, latency,
 //	          resets); invariants S1–S5 (see CheckSocket). The tsocket
 //	          invariants of research §6 are mapped in SockInvariants.
+//	signal    emitters on a plain and a throttled signal; subscribers in
+//	          three sessions (one without default connections) connect,
+//	          disconnect (also from inside their slot), stall and resume.
+//	          The model-free invariants of research/qapi-events.md §5
+//	          (CheckSignalLog; the map of all 30 is in signal_check.go)
+//	          and last-not-lost after healing (CheckSignal).
+//
+// Canaries (Canaries) are the same workloads with planted bugs of known
+// depth: they prove the checkers can fail and measure seeds to failure per
+// scheduler (simrun -canary).
+//
+// The signal bus also has a reference model (SigModel) that rapid state
+// machines compare with the pure core and with the actors in the
+// simulator, connection by connection.
 //
 // The workloads are ordinary actors: RunPingpong runs the same referee on a
 // real System, where CheckPingpong checks the same invariants with times

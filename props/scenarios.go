@@ -14,6 +14,7 @@ func Scenarios() []sim.Scenario {
 		KV(DefaultKV),
 		Counter(DefaultCounter),
 		Socket(DefaultSocket),
+		Signal(DefaultSignal),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all

@@ -72,4 +72,15 @@ var Allowed = Allowlist{
 	"sockactor/pending.go": {
 		"channel": "a request handle's done channel, closed once by the socket actor, waited on outside the actors",
 	},
+	// signalbus: the QMP client is a plain Go client outside the actors
+	// (the proposal's libqmp): a reader goroutine owns the socket, an
+	// executor goroutine runs event handlers in order, callers wait for
+	// their replies on channels.
+	"signalbus/qmp/client.go": {
+		"go":      "the socket reader and the event executor goroutines of the client",
+		"select":  "callers wait for a reply or their context; the executor waits for events or close",
+		"channel": "reply, wake-up and close channels between the caller, reader and executor goroutines",
+		"future":  "sync.WaitGroup.Wait in Close, which is called outside any actor",
+		"io":      "dials the QMP server (a client, never inside an actor)",
+	},
 }

@@ -1,0 +1,246 @@
+package signalbus
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Bus is a set of signals and the sessions connected to them, on one
+// actors.System. It issues handles (never reused) and keeps the table of
+// open connections, so that Disconnect can close a connection at once,
+// from anywhere, and check that the caller owns it.
+type Bus struct {
+	sys          *actors.System
+	fenceTimeout time.Duration
+
+	nextHandle  atomic.Uint64
+	slotPanics  atomic.Uint64
+	mu          sync.Mutex
+	closed      bool
+	links       map[Handle]*Link
+	signals     []*signalBase // in registration order
+	byName      map[string]*signalBase
+	byAccessor  map[string]*signalBase
+	sessions    map[uint64]*Session
+	nextSession uint64
+}
+
+// BusOption configures a Bus.
+type BusOption func(*Bus)
+
+// WithFenceTimeout bounds how long a blocking Disconnect waits for a slot
+// that is busy with a delivery (default 10s on the bus clock).
+func WithFenceTimeout(d time.Duration) BusOption { return func(b *Bus) { b.fenceTimeout = d } }
+
+// New returns an empty bus on sys.
+func New(sys *actors.System, opts ...BusOption) *Bus {
+	b := &Bus{
+		sys:          sys,
+		fenceTimeout: 10 * time.Second,
+		links:        map[Handle]*Link{},
+		byName:       map[string]*signalBase{},
+		byAccessor:   map[string]*signalBase{},
+		sessions:     map[uint64]*Session{},
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
+
+// System returns the bus's actor system.
+func (b *Bus) System() *actors.System { return b.sys }
+
+// SlotPanics counts panics of func slots (each recovered; the delivery is
+// acknowledged and the connection goes on).
+func (b *Bus) SlotPanics() uint64 { return b.slotPanics.Load() }
+
+// SignalRef is a signal without its type parameter.
+type SignalRef interface {
+	Info() *SignalInfo
+	PID() *actor.PID
+	base() *signalBase
+}
+
+// Signals returns the bus's signals in registration order.
+func (b *Bus) Signals() []SignalRef {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]SignalRef, len(b.signals))
+	for i, s := range b.signals {
+		out[i] = s
+	}
+	return out
+}
+
+// Lookup returns the signal whose type name, wire name or accessor is name.
+func (b *Bus) Lookup(name string) (SignalRef, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s, ok := b.byName[name]; ok {
+		return s, true
+	}
+	if s, ok := b.byAccessor[name]; ok {
+		return s, true
+	}
+	for _, s := range b.signals {
+		if s.info.Wire == name {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+func (b *Bus) addSignal(s *signalBase, spawn func() (*actor.PID, error)) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return errors.Wrapf(ErrClosed, "signalbus: new signal %s", s.info.Name)
+	}
+	if _, dup := b.byName[s.info.Name]; dup {
+		b.mu.Unlock()
+		return errors.Errorf("signalbus: new signal %s: a signal of that name exists", s.info.Name)
+	}
+	if _, dup := b.byAccessor[s.info.Accessor]; dup {
+		b.mu.Unlock()
+		return errors.Errorf("signalbus: new signal %s: accessor %s exists", s.info.Name, s.info.Accessor)
+	}
+	pid, err := spawn()
+	if err != nil {
+		b.mu.Unlock()
+		return errors.Wrapf(err, "signalbus: new signal %s", s.info.Name)
+	}
+	s.pid = pid
+	b.signals = append(b.signals, s)
+	b.byName[s.info.Name] = s
+	b.byAccessor[s.info.Accessor] = s
+	var started []*Session
+	for _, id := range actors.SortedKeys(b.sessions) {
+		if ss := b.sessions[id]; ss.started && ss.defaults {
+			started = append(started, ss)
+		}
+	}
+	b.mu.Unlock()
+	for _, ss := range started {
+		ss.connectDefault(s)
+	}
+	return nil
+}
+
+// Close ends the bus: signals stop accepting emissions and connections and
+// their actors are stopped after what is already queued for them.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	sigs := append([]*signalBase(nil), b.signals...)
+	for _, h := range actors.SortedKeys(b.links) {
+		b.links[h].closed.Store(true)
+	}
+	b.links = map[Handle]*Link{}
+	b.mu.Unlock()
+	for _, s := range sigs {
+		s.closed.Store(true)
+		b.sys.Poison(s.pid)
+	}
+}
+
+// Disconnect ends connection h made without a session, on any signal.
+func (b *Bus) Disconnect(ctx context.Context, h Handle) error {
+	return b.disconnect(ctx, h, 0, nil)
+}
+
+func (b *Bus) newHandle(prefix string) Handle {
+	return Handle(prefix + strconv.FormatUint(b.nextHandle.Add(1), 10))
+}
+
+func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, limit int, policy Policy, dflt bool) (Handle, error) {
+	prefix := "c"
+	if dflt {
+		prefix = "default-"
+	}
+	h := b.newHandle(prefix)
+	link := &Link{handle: h, owner: owner, sig: s}
+	b.mu.Lock()
+	if b.closed || s.closed.Load() {
+		b.mu.Unlock()
+		return "", errors.Wrapf(ErrClosed, "signalbus: connect %s", s.info.Name)
+	}
+	if owner != 0 {
+		ss := b.sessions[owner]
+		if ss == nil || ss.closed {
+			b.mu.Unlock()
+			return "", errors.Wrapf(ErrClosed, "signalbus: connect %s: session", s.info.Name)
+		}
+		ss.handles = append(ss.handles, h)
+	}
+	b.links[h] = link
+	b.mu.Unlock()
+	window, queue := split(limit)
+	s.send(&connectReq{
+		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
+		target: t,
+		dflt:   dflt,
+	})
+	return h, nil
+}
+
+// disconnect closes h if owner owns it (and, with only set, if it is a
+// connection of that signal), then removes it from its signal.
+func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only *signalBase) error {
+	b.mu.Lock()
+	link := b.links[h]
+	if link == nil || link.owner != owner || (only != nil && link.sig != only) {
+		b.mu.Unlock()
+		return errors.Wrapf(ErrUnknownHandle, "signalbus: disconnect %q", string(h))
+	}
+	delete(b.links, h)
+	link.closed.Store(true)
+	if owner != 0 {
+		if ss := b.sessions[owner]; ss != nil {
+			ss.forget(h)
+		}
+	}
+	b.mu.Unlock()
+	return link.sig.remove(ctx, h)
+}
+
+// remove asks the signal actor to drop h; outside an actor it waits for
+// the slot fence.
+func (s *signalBase) remove(ctx context.Context, h Handle) error {
+	if inActor(ctx) {
+		s.send(&disconnectReq{h: h})
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	reply, err := s.sys.Request(ctx, s.pid, &disconnectReq{h: h, wait: true})
+	if err != nil {
+		return errors.Wrapf(err, "signalbus: disconnect %q: waiting for the signal", string(h))
+	}
+	if d, ok := reply.(*disconnected); ok && d.err != nil {
+		return errors.Wrapf(d.err, "signalbus: disconnect %q", string(h))
+	}
+	return nil
+}
+
+// closeLinks closes and forgets the given handles (a session closing).
+func (b *Bus) closeLinks(hs []Handle) {
+	for _, h := range hs {
+		if l := b.links[h]; l != nil {
+			l.closed.Store(true)
+			delete(b.links, h)
+		}
+	}
+}

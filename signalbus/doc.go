@@ -1,0 +1,77 @@
+// Package signalbus re-creates the QAPI events proposal (Anthony
+// Liguori, qemu-devel, 2011) with every signal an actor: typed signals,
+// explicit connections with opaque handles, accessor arguments that
+// select one object (a device), tags on the events of explicit
+// connections, default connections that keep old clients working, and
+// sessions. Package signalbus/qmp serves a bus over QMP, signalbus/schema
+// parses the proposal's schema notation and cmd/signalgen turns a schema
+// into typed Go (signals and the libqmp-style client).
+//
+// # The model
+//
+// A Signal[T] is one actor holding its connections (handle → slot,
+// accessor-argument filter, bounded queue), its throttle state and its
+// order. Emit never blocks: it sends the emission to the actor, which
+// gives it the next sequence number and fans it out, so every connection
+// sees one order per signal and its own events in FIFO order. A slot is
+// an actor (ActorSlot; the actor uses SlotMiddleware) or a func run on a
+// serial executor of the connection's own (FuncSlot).
+//
+// Each connection has a window (deliveries handed to the slot and not yet
+// acknowledged) and a queue in the signal behind it, bounded together by
+// Queue(limit, policy). A slot that stalls fills them; then the declared
+// policy applies (DropOldest or DropNewest) and the next event delivered
+// carries the count of lost ones (Event.Dropped; the QMP endpoint writes
+// a SIGNAL_OVERFLOW event). The emitter and the other connections never
+// wait for it.
+//
+// Handles are opaque strings, unique for the bus's lifetime. Disconnect
+// is a barrier: the connection is closed before Disconnect returns (no
+// delivery reaches the slot afterwards, the ones already on their way are
+// dropped), and from outside the actors it also waits until a delivery
+// the slot is handling has finished. Inside a slot (a func slot's ctx, or
+// InActor) nothing waits, so a slot can emit, connect and disconnect
+// itself. Connect never blocks: the connection sees every matching event
+// emitted after Connect returned and none before.
+//
+// Throttling (WithThrottle) is declared per signal, QEMU style: per key
+// (an accessor argument or a member of T) the first emission goes out at
+// once, later ones within the period replace each other (latest wins) and
+// the last is delivered when the period ends, so it is never lost;
+// emissions with an exempt member value bypass it. It runs on the actor
+// clock, so the simulator tests it in virtual time.
+//
+// A Session is one client (a QMP connection or an in-process user). Once
+// started it has the default connection to every signal (untagged
+// events, as QEMU's broadcast); DisconnectDefaults before Start (QMP:
+// disconnect-default-signals in capabilities-negotiation mode) means no
+// event ever reaches it through one. Its explicit connections are its
+// own: another session's Disconnect of them fails with ErrUnknownHandle,
+// and Close removes them all.
+//
+// The state machine of a signal is Core: pure (no actors, clock or
+// goroutines), property-tested directly against a reference model in
+// package props, as are the actors in the simulator.
+//
+// # The proposal → actorio
+//
+//	proposal                                           actorio
+//	{ 'BlockIOEvent': {...} } (Event suffix)           an event type T; schema.Parse, cmd/signalgen
+//	BlockIOEvent (opaque signal object)                *Signal[T] (one actor), NewSignal
+//	BlockIOEventFunc *cb, void *opaque                 Slot[T]: FuncSlot(func(ctx, *Event[T])) or ActorSlot(pid)
+//	block_io_event_connect(event, cb, opaque) → int    Signal.Connect(ctx, slot, opts...) → Handle (opaque, never reused)
+//	block_io_event_signal(event, members...)           Signal.Emit(v, accessorArgs...) (never blocks)
+//	block_io_event_disconnect(event, handle)           Signal.Disconnect(ctx, h) (a barrier)
+//	[ 'block-device-event', {'device': 'str'}, ... ]   WithArgs("device") + Arg("device", v) filters; Emit(v, device)
+//	  (signal accessor with arguments)
+//	qmp_block_device_event(device) accessor            generated Signals.BlockDeviceEventConnect(ctx, device, slot)
+//	QMP block-io-event-connect → 'str'                 qmp: <accessor>-connect returns the tag
+//	QMP block-io-event-disconnect {'tag'}              qmp: <accessor>-disconnect {tag, accessor args}
+//	'tag' on events of a connection                    Event.Tag; "tag" member on the QMP event line
+//	default signal connection                          Session.Start; untagged events
+//	capabilities-mode command dropping defaults        Session.DisconnectDefaults; qmp: disconnect-default-signals
+//	libqmp_block_device_event_connect(sess, device,    generated Client.BlockDeviceEventConnect(ctx, device, func(BlockDeviceEvent))
+//	  cb, opaque)
+//	(not in the proposal) QEMU's event rate limiting   WithThrottle (period, key, exempt values), on the actor clock
+//	(not in the proposal) slow consumers               Queue(limit, DropOldest|DropNewest), Event.Dropped
+package signalbus

@@ -1,0 +1,103 @@
+package signalbus
+
+import (
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Link is the state a connection shares between its signal actor and its
+// slot: how many deliveries the slot acknowledged (credit), whether the
+// signal waits for an acknowledgement to drain its queue, and whether the
+// connection is closed. Closing is synchronous (Disconnect sets the flag
+// before it returns), which is what makes Disconnect a barrier: a slot
+// never runs for a delivery of a closed link.
+type Link struct {
+	handle Handle
+	owner  uint64
+	sig    *signalBase
+	dflt   bool // a default connection: its events carry no tag
+	closed atomic.Bool
+	parked atomic.Bool
+	_      [64]byte      // the slot writes acked: keep it off the line the signal reads
+	acked  atomic.Uint64 // written by the slot only
+	_      [56]byte
+}
+
+// NewLink returns a link for tests of the core; the signal actors make
+// their own.
+func NewLink(h Handle) *Link { return &Link{handle: h} }
+
+// Ack acknowledges one delivery (used by tests of the core).
+func (l *Link) Ack() { l.ack() }
+
+// Closed reports whether the connection was disconnected.
+func (l *Link) Closed() bool { return l.closed.Load() }
+
+func (l *Link) ack() {
+	l.acked.Add(1)
+	if l.parked.Load() && l.parked.CompareAndSwap(true, false) && l.sig != nil {
+		l.sig.send(&wake{h: l.handle})
+	}
+}
+
+// wake tells a signal actor that connection h has window space again.
+type wake struct{ h Handle }
+
+// Delivery is what every delivered event implements, whatever its type:
+// slots that are actors see *Event[T] values, which are Deliveries. An
+// actor slot spawned with SlotMiddleware needs none of this; an actor that
+// handles deliveries itself (as the QMP session does, acknowledging once
+// the event is written) must skip deliveries that are not Live and call
+// Done exactly once for each delivery it receives.
+type Delivery interface {
+	// Live reports whether the connection is still open: a delivery of a
+	// closed connection must not reach the slot.
+	Live() bool
+	// Done acknowledges the delivery, giving the connection its window
+	// space back (and the delivery's Event, which the connection reuses).
+	// Call it exactly once per delivery, after the last use of the event.
+	Done()
+	// AnyEvent returns the event without its type parameter.
+	AnyEvent() AnyEvent
+}
+
+// Fence is sent to a slot when its connection is removed by a blocking
+// Disconnect: a slot that handles deliveries itself must Respond to it
+// (with anything) once no delivery of that connection is running.
+// SlotMiddleware does this.
+type Fence struct{ Handle Handle }
+
+// SlotMiddleware is the receiver middleware that makes an actor a slot:
+// it drops deliveries of closed connections, acknowledges each delivery
+// once the actor's Receive has returned, and answers Fences. Spawn actor
+// slots with it (or with SlotProps):
+//
+//	props := actor.PropsFromProducer(newMySlot, actor.WithReceiverMiddleware(signalbus.SlotMiddleware))
+func SlotMiddleware(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+		switch m := env.Message.(type) {
+		case Delivery:
+			if !m.Live() {
+				m.Done()
+				return
+			}
+			defer m.Done()
+			next(c, env)
+		case *Fence:
+			if ctx, ok := c.(actor.SenderContext); ok && env.Sender != nil {
+				ctx.Send(env.Sender, &fenced{})
+			}
+		default:
+			next(c, env)
+		}
+	}
+}
+
+// SlotProps returns props for an actor slot: producer's actor behind
+// SlotMiddleware.
+func SlotProps(producer actor.Producer) *actor.Props {
+	return actor.PropsFromProducer(producer, actor.WithReceiverMiddleware(SlotMiddleware))
+}
+
+type fenced struct{}

@@ -1,0 +1,300 @@
+package qmp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/actorio/actorio/signalbus"
+	"github.com/pkg/errors"
+)
+
+// Client is a QMP client (the proposal's libqmp, untyped; cmd/signalgen
+// generates a typed one on top). It is ordinary Go, not an actor: one
+// goroutine reads the socket, another runs event handlers one at a time,
+// in order. Commands carry ids, so several may be in flight.
+type Client struct {
+	conn     net.Conn
+	Greeting json.RawMessage
+
+	wmu sync.Mutex // serialises writes
+
+	mu       sync.Mutex
+	nextID   uint64
+	pending  map[string]*pendingCall
+	handlers map[string]func(Event) // by tag; "" for untagged events
+	queue    []Event
+	wake     chan struct{}
+	closed   bool
+	err      error
+	done     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// Event is one event as the client sees it.
+type Event struct {
+	Event     string
+	Data      json.RawMessage // nil when the event had none
+	Tag       string          // set on events of explicit connections
+	Timestamp time.Time
+}
+
+type pendingCall struct {
+	done     chan struct{}
+	ret      json.RawMessage
+	err      error
+	onReturn func(ret json.RawMessage) // run by the reader before it reads on
+}
+
+// ClientOption configures Dial.
+type ClientOption func(*clientConfig)
+
+type clientConfig struct{ noDefaults bool }
+
+// WithoutDefaults sends disconnect-default-signals during capabilities
+// negotiation: the session then only receives what it connects.
+func WithoutDefaults() ClientOption { return func(c *clientConfig) { c.noDefaults = true } }
+
+// Dial connects to a QMP server, reads the greeting and negotiates
+// capabilities.
+func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Client, error) {
+	var cfg clientConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, errors.Wrapf(err, "qmp: dial %s %s", network, addr)
+	}
+	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	r := bufio.NewReaderSize(conn, 64<<10)
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetReadDeadline(dl)
+	}
+	g, err := r.ReadBytes('\n')
+	if err != nil {
+		conn.Close()
+		return nil, errors.Wrap(err, "qmp: reading the greeting")
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	c.Greeting = json.RawMessage(g)
+	c.wg.Add(2)
+	go c.read(r)
+	go c.dispatch()
+	if cfg.noDefaults {
+		if err := c.Execute(ctx, "disconnect-default-signals", nil, nil); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if err := c.Execute(ctx, "qmp_capabilities", nil, nil); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// OnEvent sets the handler of untagged events (the default connections).
+func (c *Client) OnEvent(f func(Event)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.handlers[""] = f
+}
+
+// Execute runs command name with args (nil: none) and decodes its return
+// into result (nil: ignored). A QMP error is returned as *Error.
+func (c *Client) Execute(ctx context.Context, name string, args any, result any) error {
+	return c.execute(ctx, name, args, result, nil)
+}
+
+func (c *Client) execute(ctx context.Context, name string, args any, result any, onReturn func(json.RawMessage)) error {
+	c.mu.Lock()
+	if c.closed {
+		err := c.err
+		c.mu.Unlock()
+		return errors.Wrapf(err, "qmp: %s", name)
+	}
+	c.nextID++
+	id := strconv.FormatUint(c.nextID, 10)
+	p := &pendingCall{done: make(chan struct{}), onReturn: onReturn}
+	c.pending[id] = p
+	c.mu.Unlock()
+	req := map[string]any{"execute": name, "id": id}
+	if args != nil {
+		req["arguments"] = args
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		c.forget(id)
+		return errors.Wrapf(err, "qmp: %s: encoding arguments", name)
+	}
+	c.wmu.Lock()
+	_, err = c.conn.Write(append(b, '\n'))
+	c.wmu.Unlock()
+	if err != nil {
+		c.forget(id)
+		return errors.Wrapf(err, "qmp: %s", name)
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		c.forget(id)
+		return errors.Wrapf(ctx.Err(), "qmp: %s", name)
+	}
+	if p.err != nil {
+		return p.err
+	}
+	if result != nil {
+		if err := json.Unmarshal(p.ret, result); err != nil {
+			return errors.Wrapf(err, "qmp: %s: decoding the return", name)
+		}
+	}
+	return nil
+}
+
+func (c *Client) forget(id string) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+// Connect runs <accessor>-connect with args and, before any event of the
+// new connection can be dispatched, binds f to its tag. f runs on the
+// client's event goroutine, one event at a time.
+func (c *Client) Connect(ctx context.Context, accessor string, args map[string]any, f func(Event)) (signalbus.Handle, error) {
+	var tag string
+	err := c.execute(ctx, accessor+"-connect", args, nil, func(ret json.RawMessage) {
+		if json.Unmarshal(ret, &tag) == nil && tag != "" {
+			c.handlers[tag] = f // the reader holds c.mu
+		}
+	})
+	if err != nil {
+		return "", err
+	}
+	return signalbus.Handle(tag), nil
+}
+
+// Disconnect runs <accessor>-disconnect for h; once it returns, f is
+// never called again for h (a call already running may finish, unless
+// Disconnect was called from inside it).
+func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Handle, args map[string]any) error {
+	c.mu.Lock()
+	delete(c.handlers, string(h))
+	c.mu.Unlock()
+	a := map[string]any{"tag": string(h)}
+	for k, v := range args { //detguard:unordered copying into a map
+		a[k] = v
+	}
+	return c.Execute(ctx, accessor+"-disconnect", a, nil)
+}
+
+// Close closes the connection and stops the client's goroutines.
+func (c *Client) Close() error {
+	err := c.conn.Close()
+	c.shut(errors.New("qmp: client closed"))
+	c.wg.Wait()
+	return err
+}
+
+func (c *Client) shut(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed, c.err = true, err
+	for id, p := range c.pending { //detguard:unordered each pending call fails alike
+		p.err = errors.Wrap(err, "qmp")
+		close(p.done)
+		delete(c.pending, id)
+	}
+	close(c.done)
+}
+
+func (c *Client) read(r *bufio.Reader) {
+	defer c.wg.Done()
+	for {
+		b, err := r.ReadBytes('\n')
+		if err != nil {
+			c.shut(errors.Wrap(err, "connection lost"))
+			return
+		}
+		var msg struct {
+			Event     string          `json:"event"`
+			Data      json.RawMessage `json:"data"`
+			Tag       string          `json:"tag"`
+			Timestamp struct {
+				Seconds      int64 `json:"seconds"`
+				Microseconds int64 `json:"microseconds"`
+			} `json:"timestamp"`
+			Return json.RawMessage `json:"return"`
+			Error  *struct {
+				Class string `json:"class"`
+				Desc  string `json:"desc"`
+			} `json:"error"`
+			ID json.RawMessage `json:"id"`
+		}
+		if json.Unmarshal(b, &msg) != nil {
+			continue
+		}
+		c.mu.Lock()
+		if msg.Event != "" {
+			c.queue = append(c.queue, Event{Event: msg.Event, Data: msg.Data, Tag: msg.Tag,
+				Timestamp: time.Unix(msg.Timestamp.Seconds, msg.Timestamp.Microseconds*1000)})
+			c.mu.Unlock()
+			select {
+			case c.wake <- struct{}{}:
+			default:
+			}
+			continue
+		}
+		var id string
+		_ = json.Unmarshal(msg.ID, &id)
+		p := c.pending[id]
+		delete(c.pending, id)
+		if p != nil {
+			if msg.Error != nil {
+				p.err = &Error{Class: msg.Error.Class, Desc: msg.Error.Desc}
+			} else {
+				p.ret = msg.Return
+				if p.onReturn != nil {
+					p.onReturn(msg.Return)
+				}
+			}
+			close(p.done)
+		}
+		c.mu.Unlock()
+	}
+}
+
+// dispatch runs handlers one event at a time: the serial executor.
+func (c *Client) dispatch() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		for {
+			c.mu.Lock()
+			if len(c.queue) == 0 {
+				c.mu.Unlock()
+				break
+			}
+			ev := c.queue[0]
+			c.queue = c.queue[1:]
+			f := c.handlers[ev.Tag]
+			c.mu.Unlock()
+			if f != nil {
+				f(ev)
+			}
+		}
+	}
+}

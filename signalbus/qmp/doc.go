@@ -1,0 +1,40 @@
+// Package qmp serves a signalbus.Bus over QMP, the QEMU Machine Protocol,
+// on sockactor stream sockets (unix and TCP), and has a QMP client.
+//
+// The default path is byte-compatible with QEMU (checked against a real
+// qemu-storage-daemon): the greeting, capabilities negotiation with
+// qmp_capabilities, commands with their id echoed, errors as
+// {"id": ..., "error": {"class", "desc"}} with QEMU's classes and texts,
+// and events as {"timestamp": {"seconds", "microseconds"}, "event",
+// "data"}, every message one ASCII JSON object on a CRLF-terminated line.
+// Input is split into JSON values as QEMU's streamer does (no newline
+// needed; single-quoted strings accepted).
+//
+// From the QAPI events proposal: each signal's accessor gives the
+// commands <accessor>-connect (its arguments are the accessor's; it
+// returns the tag) and <accessor>-disconnect {tag}; events of an explicit
+// connection carry "tag"; disconnect-default-signals, accepted in
+// capabilities-negotiation mode, leaves only explicit connections. An
+// event's data also carries the accessor arguments it was emitted for
+// (device), so default connections can tell objects apart. Wire names
+// are QEMU style: BlockIOEvent → BLOCK_IO_EVENT.
+//
+// Also: query-version, query-commands, query-events, query-qmp-schema;
+// application commands (Server.Register), whose arguments are checked
+// against schema types before they run and whose events are written
+// before their return, as QEMU does. Limits: sessions per server, bytes
+// per input value, values read ahead of the command being handled, and
+// each session connection's backlog (a client that stops reading gets a
+// SIGNAL_OVERFLOW event with the count it lost). A unix socket is created
+// with mode 0600 unless told otherwise; a TCP address without a host
+// binds loopback.
+//
+// The session (Conn) is an actor around a pure Machine (decoding,
+// validation in QEMU's order, modes, output formatting); it reads and
+// writes through a Stream, which SockStream implements over a sockactor
+// Conn (ReadPDU with a Frame as the PDU reader, Writev).
+//
+// Client is the proposal's libqmp without types: Execute with ids,
+// Connect/Disconnect binding a handler to a tag, handlers run in order
+// on one goroutine. cmd/signalgen generates the typed client on top.
+package qmp

@@ -1,0 +1,422 @@
+// Package schema parses the QAPI events proposal's schema notation (JSON
+// with single-quoted strings and # comments), one top-level expression
+// after another:
+//
+//	{ 'BlockIOEvent': { 'device': 'str', 'action': 'str' } }   a type; the Event suffix makes it an event
+//	{ 'BlockDeviceAction': [ 'report', 'stop', 'none' ] }     an enum
+//	[ 'block-device-event', { 'device': 'str' }, {}, 'BlockDeviceEvent' ]
+//	                                                          a function; returning an event makes it a signal accessor
+//
+// Member types are str, int, bool, number, an enum, a type, or a list of
+// one of those ([ 'str' ]); a member name starting with '*' is optional.
+// One extension declares throttling (the proposal has none; QEMU
+// hard-codes it):
+//
+//	{ 'throttle': 'BlockIOEvent', 'period-ms': 1000, 'key': 'device', 'exempt': { 'action': [ 'stop' ] } }
+//
+// Errors carry the line and column of the offending token.
+package schema
+
+import (
+	"sort"
+	"strings"
+)
+
+// Schema is a parsed schema.
+type Schema struct {
+	Types     []*Type
+	Enums     []*Enum
+	Commands  []*Command // functions that do not return an event
+	Accessors []*Command // signal accessors: functions returning an event
+	Throttles []*Throttle
+	byName    map[string]any
+}
+
+// Type is a structure or an event.
+type Type struct {
+	Name    string
+	Members []*Member
+	Event   bool // the name ends in Event
+	Pos     Pos
+}
+
+// Member is one member of a type, or one argument of a function.
+type Member struct {
+	Name     string
+	Type     string // str, int, bool, number, or a schema type or enum name
+	List     bool
+	Optional bool
+	Pos      Pos
+}
+
+// Enum is an enumeration.
+type Enum struct {
+	Name   string
+	Values []string
+	Pos    Pos
+}
+
+// Command is a function: [ name, args, options, returns ].
+type Command struct {
+	Name    string
+	Args    []*Member
+	Options []*Member
+	Returns string // a type, enum, builtin, or 'none'; empty when omitted
+	List    bool   // returns a list
+	Pos     Pos
+}
+
+// Throttle is a throttle declaration for an event.
+type Throttle struct {
+	Event    string
+	PeriodMS int64
+	Key      string
+	Exempt   map[string][]string
+	Pos      Pos
+}
+
+// Builtins are the scalar member types.
+var Builtins = map[string]bool{"str": true, "int": true, "bool": true, "number": true, "any": true}
+
+// Lookup returns the type, enum or command named name.
+func (s *Schema) Lookup(name string) any { return s.byName[name] }
+
+// Type returns the type named name, or nil.
+func (s *Schema) Type(name string) *Type { t, _ := s.byName[name].(*Type); return t }
+
+// Enum returns the enum named name, or nil.
+func (s *Schema) Enum(name string) *Enum { e, _ := s.byName[name].(*Enum); return e }
+
+// Events returns the event types, in source order.
+func (s *Schema) Events() []*Type {
+	var out []*Type
+	for _, t := range s.Types {
+		if t.Event {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// AccessorFor returns the signal accessor of event name, or nil.
+func (s *Schema) AccessorFor(event string) *Command {
+	for _, a := range s.Accessors {
+		if a.Returns == event {
+			return a
+		}
+	}
+	return nil
+}
+
+// ThrottleFor returns event name's throttle declaration, or nil.
+func (s *Schema) ThrottleFor(event string) *Throttle {
+	for _, t := range s.Throttles {
+		if t.Event == event {
+			return t
+		}
+	}
+	return nil
+}
+
+// Parse parses src; file names it in errors.
+func Parse(file, src string) (*Schema, error) {
+	l := &lexer{file: file, src: src, line: 1, col: 1}
+	s := &Schema{byName: map[string]any{}}
+	var pending []*value
+	for l.skip() {
+		v, err := l.value(0)
+		if err != nil {
+			return nil, err
+		}
+		pending = append(pending, v)
+	}
+	for _, v := range pending {
+		if err := s.declare(l, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.check(l); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Schema) define(l *lexer, name string, p Pos, d any) error {
+	if name == "" {
+		return l.errf(p, "empty name")
+	}
+	if old, dup := s.byName[name]; dup {
+		op := posOf(old)
+		return l.errf(p, "%q is already defined at %d:%d", name, op.Line, op.Col)
+	}
+	s.byName[name] = d
+	return nil
+}
+
+func posOf(d any) Pos {
+	switch x := d.(type) {
+	case *Type:
+		return x.Pos
+	case *Enum:
+		return x.Pos
+	case *Command:
+		return x.Pos
+	}
+	return Pos{}
+}
+
+func (s *Schema) declare(l *lexer, v *value) error {
+	switch v.kind {
+	case 'o':
+		if len(v.keys) > 0 && v.keys[0] == "throttle" {
+			return s.throttle(l, v)
+		}
+		if len(v.keys) != 1 {
+			return l.errf(v.pos, "a type or enum declaration has exactly one member, this one has %d", len(v.keys))
+		}
+		name, body, np := v.keys[0], v.vals[0], v.kpos[0]
+		switch body.kind {
+		case 'o':
+			members, err := membersOf(l, body)
+			if err != nil {
+				return err
+			}
+			t := &Type{Name: name, Members: members, Event: strings.HasSuffix(name, "Event"), Pos: np}
+			s.Types = append(s.Types, t)
+			return s.define(l, name, np, t)
+		case 'a':
+			e := &Enum{Name: name, Pos: np}
+			for _, el := range body.vals {
+				if el.kind != 's' {
+					return l.errf(el.pos, "enum %s: value is %s, want a string", name, el.what())
+				}
+				for _, old := range e.Values {
+					if old == el.str {
+						return l.errf(el.pos, "enum %s: duplicate value %q", name, el.str)
+					}
+				}
+				if el.str == "" {
+					return l.errf(el.pos, "enum %s: empty value", name)
+				}
+				e.Values = append(e.Values, el.str)
+			}
+			if len(e.Values) == 0 {
+				return l.errf(body.pos, "enum %s has no values", name)
+			}
+			s.Enums = append(s.Enums, e)
+			return s.define(l, name, np, e)
+		default:
+			return l.errf(body.pos, "%s: expecting an object (type) or a list (enum), found %s", name, body.what())
+		}
+	case 'a':
+		return s.function(l, v)
+	default:
+		return l.errf(v.pos, "expecting an object or a list at top level, found %s", v.what())
+	}
+}
+
+func membersOf(l *lexer, o *value) ([]*Member, error) {
+	var out []*Member
+	for i, k := range o.keys {
+		m := &Member{Name: k, Pos: o.kpos[i]}
+		if strings.HasPrefix(k, "*") {
+			m.Name, m.Optional = k[1:], true
+		}
+		if m.Name == "" {
+			return nil, l.errf(o.kpos[i], "empty member name")
+		}
+		t := o.vals[i]
+		if t.kind == 'a' {
+			if len(t.vals) != 1 || t.vals[0].kind != 's' {
+				return nil, l.errf(t.pos, "member %s: a list type is [ 'Type' ]", m.Name)
+			}
+			m.List, t = true, t.vals[0]
+		}
+		if t.kind != 's' {
+			return nil, l.errf(t.pos, "member %s: type is %s, want a type name", m.Name, t.what())
+		}
+		m.Type = t.str
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (s *Schema) function(l *lexer, v *value) error {
+	if len(v.vals) < 1 || len(v.vals) > 4 {
+		return l.errf(v.pos, "a function is [ 'name', {args}, {options}, 'Returns' ], found %d elements", len(v.vals))
+	}
+	if v.vals[0].kind != 's' {
+		return l.errf(v.vals[0].pos, "function name is %s, want a string", v.vals[0].what())
+	}
+	c := &Command{Name: v.vals[0].str, Pos: v.vals[0].pos}
+	for i, dst := range []*[]*Member{&c.Args, &c.Options} {
+		if len(v.vals) <= i+1 {
+			break
+		}
+		o := v.vals[i+1]
+		if o.kind != 'o' {
+			return l.errf(o.pos, "function %s: element %d is %s, want an object", c.Name, i+2, o.what())
+		}
+		ms, err := membersOf(l, o)
+		if err != nil {
+			return err
+		}
+		*dst = ms
+	}
+	if len(v.vals) == 4 {
+		r := v.vals[3]
+		if r.kind == 'a' && len(r.vals) == 1 && r.vals[0].kind == 's' {
+			c.List, r = true, r.vals[0]
+		}
+		if r.kind != 's' {
+			return l.errf(r.pos, "function %s: return type is %s, want a type name", c.Name, r.what())
+		}
+		c.Returns = r.str
+	}
+	return s.define(l, c.Name, c.Pos, c)
+}
+
+func (s *Schema) throttle(l *lexer, v *value) error {
+	t := &Throttle{Pos: v.pos, Exempt: map[string][]string{}}
+	for i, k := range v.keys {
+		val := v.vals[i]
+		switch k {
+		case "throttle", "key":
+			if val.kind != 's' {
+				return l.errf(val.pos, "throttle: %s is %s, want a string", k, val.what())
+			}
+			if k == "throttle" {
+				t.Event = val.str
+			} else {
+				t.Key = val.str
+			}
+		case "period-ms":
+			if val.kind != 'n' || val.num <= 0 {
+				return l.errf(val.pos, "throttle: period-ms must be a positive number")
+			}
+			t.PeriodMS = val.num
+		case "exempt":
+			if val.kind != 'o' {
+				return l.errf(val.pos, "throttle: exempt is %s, want an object", val.what())
+			}
+			for j, mk := range val.keys {
+				lst := val.vals[j]
+				if lst.kind != 'a' {
+					return l.errf(lst.pos, "throttle: exempt %s is %s, want a list of strings", mk, lst.what())
+				}
+				for _, el := range lst.vals {
+					if el.kind != 's' {
+						return l.errf(el.pos, "throttle: exempt %s: value is %s, want a string", mk, el.what())
+					}
+					t.Exempt[mk] = append(t.Exempt[mk], el.str)
+				}
+			}
+		default:
+			return l.errf(v.kpos[i], "throttle: unknown key %q (want throttle, period-ms, key, exempt)", k)
+		}
+	}
+	if t.PeriodMS == 0 {
+		return l.errf(v.pos, "throttle %s: period-ms is missing", t.Event)
+	}
+	s.Throttles = append(s.Throttles, t)
+	return nil
+}
+
+// check resolves every type reference and sorts functions into commands
+// and signal accessors.
+func (s *Schema) check(l *lexer) error {
+	known := func(name string) bool {
+		if Builtins[name] {
+			return true
+		}
+		switch s.byName[name].(type) {
+		case *Type, *Enum:
+			return true
+		}
+		return false
+	}
+	for _, t := range s.Types {
+		for _, m := range t.Members {
+			if !known(m.Type) {
+				return l.errf(m.Pos, "%s.%s: unknown type %q", t.Name, m.Name, m.Type)
+			}
+		}
+	}
+	names := make([]string, 0, len(s.byName))
+	for n := range s.byName { //detguard:unordered sorted below
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var fns []*Command
+	for _, n := range names {
+		if c, ok := s.byName[n].(*Command); ok {
+			fns = append(fns, c)
+		}
+	}
+	sort.Slice(fns, func(i, j int) bool {
+		a, b := fns[i].Pos, fns[j].Pos
+		return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
+	})
+	for _, c := range fns {
+		for _, m := range append(append([]*Member(nil), c.Args...), c.Options...) {
+			if !known(m.Type) {
+				return l.errf(m.Pos, "%s: argument %s: unknown type %q", c.Name, m.Name, m.Type)
+			}
+		}
+		if c.Returns != "" && c.Returns != "none" && !known(c.Returns) {
+			return l.errf(c.Pos, "%s: unknown return type %q", c.Name, c.Returns)
+		}
+		if t := s.Type(c.Returns); t != nil && t.Event {
+			if c.List {
+				return l.errf(c.Pos, "%s: a signal accessor returns one event, not a list", c.Name)
+			}
+			for _, m := range c.Args {
+				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {
+					return l.errf(m.Pos, "%s: accessor argument %s must be str, int or bool", c.Name, m.Name)
+				}
+			}
+			if other := s.AccessorFor(t.Name); other != nil {
+				return l.errf(c.Pos, "%s: event %s already has the accessor %s", c.Name, t.Name, other.Name)
+			}
+			s.Accessors = append(s.Accessors, c)
+			continue
+		}
+		s.Commands = append(s.Commands, c)
+	}
+	for _, th := range s.Throttles {
+		t := s.Type(th.Event)
+		if t == nil || !t.Event {
+			return l.errf(th.Pos, "throttle: %q is not an event", th.Event)
+		}
+		acc := s.AccessorFor(t.Name)
+		has := func(name string) bool {
+			for _, m := range t.Members {
+				if m.Name == name {
+					return true
+				}
+			}
+			if acc != nil {
+				for _, m := range acc.Args {
+					if m.Name == name {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if th.Key != "" && !has(th.Key) {
+			return l.errf(th.Pos, "throttle %s: key %q is neither a member nor an accessor argument", t.Name, th.Key)
+		}
+		keys := make([]string, 0, len(th.Exempt))
+		for k := range th.Exempt { //detguard:unordered sorted below
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !has(k) {
+				return l.errf(th.Pos, "throttle %s: exempt member %q is neither a member nor an accessor argument", t.Name, k)
+			}
+		}
+	}
+	return nil
+}

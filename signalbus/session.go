@@ -1,0 +1,220 @@
+package signalbus
+
+import (
+	"context"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Session is one client of the bus: a QMP connection or an in-process
+// user. Once started it has the default connection to every signal (events
+// arriving that way carry no tag), unless it disconnected its defaults
+// first. Its explicit connections are its own: another session cannot
+// disconnect them, and closing the session removes them all.
+type Session struct {
+	bus    *Bus
+	id     uint64
+	sink   target
+	limit  int
+	policy Policy
+
+	// guarded by bus.mu
+	defaults  bool
+	started   bool
+	closed    bool
+	handles   []Handle // every open connection, defaults included
+	dfltLinks []Handle
+}
+
+// Sink is where a session's connections deliver: an actor (which handles
+// Delivery and Fence itself, or uses SlotMiddleware) or a func run on a
+// serial executor per connection.
+type Sink struct{ t target }
+
+// ActorSink delivers to pid; the messages are Deliveries (*Event[T]).
+func ActorSink(pid *actor.PID) Sink { return Sink{target{pid: pid}} }
+
+// FuncSink runs f for each event.
+func FuncSink(f func(ctx context.Context, ev AnyEvent)) Sink {
+	return Sink{target{fn: func(ctx context.Context, d Delivery) { f(ctx, d.AnyEvent()) }}}
+}
+
+// SessionOption configures a session.
+type SessionOption func(*Session)
+
+// SessionQueue sets the backlog bound and overflow policy of every
+// connection of the session.
+func SessionQueue(limit int, policy Policy) SessionOption {
+	return func(s *Session) { s.limit, s.policy = limit, policy }
+}
+
+// NewSession opens a session delivering to sink. It is not started: no
+// event reaches it until Start (the QMP endpoint starts a session when
+// capabilities negotiation ends).
+func (b *Bus) NewSession(sink Sink, opts ...SessionOption) (*Session, error) {
+	if sink.t.pid == nil && sink.t.fn == nil {
+		return nil, errors.New("signalbus: new session: empty sink")
+	}
+	s := &Session{bus: b, sink: sink.t, limit: DefaultQueueLimit, defaults: true}
+	for _, o := range opts {
+		o(s)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errors.Wrap(ErrClosed, "signalbus: new session")
+	}
+	b.nextSession++
+	s.id = b.nextSession
+	b.sessions[s.id] = s
+	return s, nil
+}
+
+// ID returns the session's number on its bus.
+func (s *Session) ID() uint64 { return s.id }
+
+// Start makes the session live: unless its defaults were disconnected, it
+// gets the default connection to every signal, now and to signals added
+// later. Starting twice does nothing.
+func (s *Session) Start() error {
+	b := s.bus
+	b.mu.Lock()
+	if s.closed {
+		b.mu.Unlock()
+		return errors.Wrap(ErrClosed, "signalbus: start session")
+	}
+	if s.started {
+		b.mu.Unlock()
+		return nil
+	}
+	s.started = true
+	var sigs []*signalBase
+	if s.defaults {
+		sigs = append(sigs, b.signals...)
+	}
+	b.mu.Unlock()
+	for _, sig := range sigs {
+		s.connectDefault(sig)
+	}
+	return nil
+}
+
+func (s *Session) connectDefault(sig *signalBase) {
+	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, s.policy, true)
+	if err != nil {
+		return // the bus or the session closed meanwhile
+	}
+	s.bus.mu.Lock()
+	s.dfltLinks = append(s.dfltLinks, h)
+	s.bus.mu.Unlock()
+}
+
+// Started reports whether Start was called.
+func (s *Session) Started() bool {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	return s.started
+}
+
+// Defaults reports whether the session has (or will have, once started)
+// its default connections.
+func (s *Session) Defaults() bool {
+	s.bus.mu.Lock()
+	defer s.bus.mu.Unlock()
+	return s.defaults
+}
+
+// DisconnectDefaults drops the session's default connections: before
+// Start, none is ever made; after it, each is disconnected (a barrier, as
+// Disconnect). Calling it again does nothing.
+func (s *Session) DisconnectDefaults(ctx context.Context) error {
+	b := s.bus
+	b.mu.Lock()
+	if s.closed {
+		b.mu.Unlock()
+		return errors.Wrap(ErrClosed, "signalbus: disconnect default signals")
+	}
+	s.defaults = false
+	hs := s.dfltLinks
+	s.dfltLinks = nil
+	b.mu.Unlock()
+	var first error
+	for _, h := range hs {
+		if err := b.disconnect(ctx, h, s.id, nil); err != nil && first == nil && !errors.Is(err, ErrUnknownHandle) {
+			first = err
+		}
+	}
+	return first
+}
+
+// Connect connects the session's sink to sig with the given options
+// (accessor-argument filters; the queue is the session's). Events through
+// it carry its handle as Tag.
+func (s *Session) Connect(sig SignalRef, opts ...ConnectOption) (Handle, error) {
+	base := sig.base()
+	if base.bus != s.bus {
+		return "", errors.Errorf("signalbus: connect %s: signal of another bus", base.info.Name)
+	}
+	all := append([]ConnectOption{Queue(s.limit, s.policy)}, opts...)
+	all = append(all, InSession(s))
+	return base.connect(s.sink, all)
+}
+
+// Disconnect ends the session's connection h. A handle the session does
+// not own (never issued, already disconnected, another session's) gives
+// ErrUnknownHandle and changes nothing.
+func (s *Session) Disconnect(ctx context.Context, h Handle) error {
+	return s.bus.disconnect(ctx, h, s.id, nil)
+}
+
+// Owns reports whether h is an open connection of the session, and to
+// which signal.
+func (s *Session) Owns(h Handle) (SignalRef, bool) {
+	b := s.bus
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := b.links[h]
+	if l == nil || l.owner != s.id {
+		return nil, false
+	}
+	return l.sig, true
+}
+
+func (s *Session) forget(h Handle) {
+	for i, x := range s.handles {
+		if x == h {
+			s.handles = append(s.handles[:i], s.handles[i+1:]...)
+			break
+		}
+	}
+	for i, x := range s.dfltLinks {
+		if x == h {
+			s.dfltLinks = append(s.dfltLinks[:i], s.dfltLinks[i+1:]...)
+			break
+		}
+	}
+}
+
+// Close ends the session: all its connections are closed at once (no
+// delivery reaches the sink afterwards) and removed from their signals.
+// It never blocks. Closing twice does nothing.
+func (s *Session) Close() {
+	b := s.bus
+	b.mu.Lock()
+	if s.closed {
+		b.mu.Unlock()
+		return
+	}
+	s.closed = true
+	b.closeLinks(s.handles)
+	s.handles, s.dfltLinks = nil, nil
+	delete(b.sessions, s.id)
+	sigs := append([]*signalBase(nil), b.signals...)
+	b.mu.Unlock()
+	for _, sig := range sigs {
+		if !sig.closed.Load() {
+			sig.send(&ownerGone{owner: s.id})
+		}
+	}
+}

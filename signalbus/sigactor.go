@@ -1,0 +1,260 @@
+package signalbus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// sigActor is the shell around a signal's Core: it feeds the core the
+// emissions, acknowledgements, timer ticks and table changes it receives,
+// and carries out the effects (sending deliveries, arming timers, fencing
+// and stopping slots).
+type sigActor[T any] struct {
+	sig     *Signal[T]
+	core    *Core
+	slots   map[*Conn]*actor.PID // executor or actor slot of each connection
+	execs   map[*actor.PID]bool  // executors (ours to stop)
+	watched map[string]int       // actor slots watched → connections
+	byPID   map[string]*actor.PID
+}
+
+type throttleTick struct{ key string }
+
+// Flush asks a signal actor for a Flushed reply. Sent with
+// ctx.Request, the reply reaches the sender after every delivery the
+// signal sent it for emissions that came before the Flush (what the QMP
+// endpoint uses to write a command's events before its return).
+type Flush struct{}
+
+// Flushed answers Flush.
+type Flushed struct{}
+
+// StatsRequest asks a signal actor for its statistics (a *SignalStats
+// reply); use Stats.
+type StatsRequest struct{}
+
+// SignalStats is a snapshot of a signal's counters.
+type SignalStats struct {
+	Core  CoreStats
+	Conns map[Handle]ConnStats
+}
+
+func newSignalActor[T any](s *Signal[T]) *sigActor[T] {
+	return &sigActor[T]{
+		sig:     s,
+		core:    NewCore(s.info.Throttle != nil),
+		slots:   map[*Conn]*actor.PID{},
+		execs:   map[*actor.PID]bool{},
+		watched: map[string]int{},
+		byPID:   map[string]*actor.PID{},
+	}
+}
+
+func (a *sigActor[T]) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *emission[T]:
+		a.apply(c, a.core.Emit(&m.item))
+	case *wake:
+		a.apply(c, a.core.Wake(m.h))
+	case *throttleTick:
+		a.apply(c, a.core.Tick(m.key))
+	case *connectReq:
+		a.connect(c, m)
+	case *disconnectReq:
+		a.disconnect(c, m)
+	case *ownerGone:
+		a.apply(c, a.core.RemoveOwner(m.owner))
+	case *actor.Terminated:
+		if a.byPID[m.Who.String()] != nil {
+			a.apply(c, a.core.RemoveIf(func(k *Conn) bool {
+				ref, _ := k.Target.(*slotRef[T])
+				return ref != nil && ref.pid.Equal(m.Who) && !a.execs[ref.pid]
+			}))
+		}
+	case *Flush:
+		c.Respond(&Flushed{})
+	case *StatsRequest:
+		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
+		for _, k := range a.core.Conns() {
+			st.Conns[k.Handle] = k.Total
+		}
+		c.Respond(st)
+	}
+}
+
+func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
+	if m.spec.Link.closed.Load() {
+		return // disconnected (or its session closed) before it got here
+	}
+	pid := m.target.pid
+	if pid == nil {
+		fn := m.target.fn
+		bus := a.sig.bus
+		p, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return &executor{run: fn, bus: bus, ctx: InActor(context.Background())}
+		}), "slot-"+string(m.spec.Handle))
+		if err != nil {
+			actors.FromContext(c).Logger().Error("signalbus: cannot start a slot executor", "signal", a.sig.info.Name, "err", err)
+			return
+		}
+		pid = p
+		a.execs[pid] = true
+	} else {
+		key := pid.String()
+		if a.watched[key] == 0 {
+			c.Watch(pid)
+			a.byPID[key] = pid
+		}
+		a.watched[key]++
+	}
+	spec := m.spec
+	if m.dflt {
+		spec.Link.dflt = true
+	}
+	ref := &slotRef[T]{pid: pid, ring: make([]Event[T], max(1, spec.Window))}
+	for i := range ref.ring {
+		ref.ring[i].link = spec.Link
+		if !m.dflt {
+			ref.ring[i].Tag = spec.Handle
+		}
+	}
+	spec.Target = ref
+	k := a.core.Connect(spec)
+	a.slots[k] = pid
+}
+
+func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
+	k := a.core.Find(m.h)
+	if k == nil {
+		if m.wait {
+			c.Respond(&disconnected{})
+		}
+		return
+	}
+	pid := a.slots[k]
+	effects := a.core.Remove(m.h)
+	if !m.wait {
+		a.apply(c, effects)
+		return
+	}
+	// Fence the slot before answering: once it answers, no delivery of
+	// this connection is running, and none will (the link is closed).
+	sender := c.Sender()
+	timeout := a.sig.bus.fenceTimeout
+	a.release(c, k, false)
+	actors.Ask(c, pid, &Fence{Handle: m.h}, timeout, func(_ any, err error) {
+		if a.execs[pid] {
+			delete(a.execs, pid)
+			c.Poison(pid)
+		}
+		var out error
+		if err != nil && !errors.Is(err, actors.ErrNoActor) {
+			out = errors.Wrapf(err, "slot %v did not finish its delivery", pid)
+		}
+		if sender != nil {
+			c.Send(sender, &disconnected{err: out})
+		}
+	})
+}
+
+// release forgets a removed connection's slot; an executor is stopped
+// unless stop is false (a fence will stop it).
+func (a *sigActor[T]) release(c actor.Context, k *Conn, stop bool) {
+	pid := a.slots[k]
+	delete(a.slots, k)
+	k.Link.closed.Store(true)
+	if pid == nil {
+		return
+	}
+	if a.execs[pid] {
+		if stop {
+			delete(a.execs, pid)
+			c.Poison(pid)
+		}
+		return
+	}
+	key := pid.String()
+	if a.watched[key]--; a.watched[key] <= 0 {
+		delete(a.watched, key)
+		delete(a.byPID, key)
+		c.Unwatch(pid)
+	}
+}
+
+func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
+	info := a.sig.info
+	for i := range effects {
+		e := &effects[i]
+		switch e.Kind {
+		case Deliver:
+			em := e.Item.Payload.(*emission[T])
+			if em.Seq == 0 {
+				em.Seq = e.Item.Seq // set once, before the first delivery leaves
+			}
+			// A connection has at most Window deliveries unacknowledged,
+			// so delivery n reuses the ring entry of delivery n-Window,
+			// which its slot has acknowledged.
+			ref := e.Conn.Target.(*slotRef[T])
+			ev := &ref.ring[(e.N-1)%uint64(len(ref.ring))]
+			ev.Emission, ev.Dropped, ev.done = &em.Emission, e.Dropped, false
+			c.Send(ref.pid, ev)
+		case ArmTimer:
+			actors.After(c, info.Throttle.Period, &throttleTick{key: e.Key})
+		case Removed:
+			a.release(c, e.Conn, true)
+		}
+	}
+}
+
+// Stats asks the signal actor for its counters.
+func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
+	reply, err := s.sys.Request(ctx, s.pid, &StatsRequest{})
+	if err != nil {
+		return nil, errors.Wrapf(err, "signalbus: stats of %s", s.info.Name)
+	}
+	st, ok := reply.(*SignalStats)
+	if !ok {
+		return nil, errors.Errorf("signalbus: stats of %s: got %T", s.info.Name, reply)
+	}
+	return st, nil
+}
+
+// slotRef is a connection's target: its slot and the ring of Events its
+// deliveries reuse (one allocation per connection, none per delivery).
+type slotRef[T any] struct {
+	pid  *actor.PID
+	ring []Event[T]
+}
+
+// executor is a func slot's serial executor: one actor per connection.
+type executor struct {
+	run func(ctx context.Context, d Delivery)
+	bus *Bus
+	ctx context.Context
+}
+
+func (x *executor) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case Delivery:
+		if m.Live() {
+			x.call(c, m)
+		}
+		m.Done()
+	case *Fence:
+		c.Respond(&fenced{})
+	}
+}
+
+func (x *executor) call(c actor.Context, d Delivery) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.bus.slotPanics.Add(1)
+			actors.FromContext(c).Logger().Error("signalbus: slot panicked", "signal", d.AnyEvent().Head().Signal.Name, "panic", fmt.Sprint(r))
+		}
+	}()
+	x.run(x.ctx, d)
+}

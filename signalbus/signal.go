@@ -1,0 +1,184 @@
+package signalbus
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// SignalInfo describes a signal: what the schema says about it.
+type SignalInfo struct {
+	Name     string    // the event type's name, e.g. BlockDeviceEvent
+	Wire     string    // its QMP event name, e.g. BLOCK_DEVICE_EVENT
+	Accessor string    // the signal accessor, e.g. block-device-event
+	Args     []ArgInfo // the accessor's arguments, e.g. device
+	Throttle *Throttle // nil: not throttled
+}
+
+// ArgInfo is one accessor argument.
+type ArgInfo struct {
+	Name     string
+	Type     string // schema type: str, int, bool
+	Optional bool   // may be omitted on connect (then it does not filter)
+}
+
+// Throttle declares rate limiting for a signal, as QEMU does for some of
+// its events: per value of Key (an accessor argument or a member of the
+// event; empty: one key for the whole signal), the first emission is
+// delivered at once, later ones within Period are held and only the latest
+// is delivered when the period ends ("latest wins, the last is never
+// lost"). Emissions whose member Exempt names has one of the listed values
+// bypass the throttle. It runs on the actor clock.
+type Throttle struct {
+	Period time.Duration
+	Key    string
+	Exempt map[string][]string
+}
+
+// SignalOption configures a signal.
+type SignalOption func(*SignalInfo)
+
+// WithArgs declares the signal accessor's arguments (all of type str and
+// required on QMP connect). Emit takes their values in this order.
+func WithArgs(names ...string) SignalOption {
+	return func(i *SignalInfo) {
+		for _, n := range names {
+			i.Args = append(i.Args, ArgInfo{Name: n, Type: "str"})
+		}
+	}
+}
+
+// WithArgInfo declares accessor arguments with their types.
+func WithArgInfo(args ...ArgInfo) SignalOption {
+	return func(i *SignalInfo) { i.Args = append(i.Args, args...) }
+}
+
+// WithThrottle declares the signal's throttle.
+func WithThrottle(t Throttle) SignalOption {
+	return func(i *SignalInfo) { tt := t; i.Throttle = &tt }
+}
+
+// WithWire overrides the QMP event name.
+func WithWire(name string) SignalOption { return func(i *SignalInfo) { i.Wire = name } }
+
+// WithAccessor overrides the accessor's name (default: the type name in
+// QEMU command style, BlockIOEvent → block-io-event).
+func WithAccessor(name string) SignalOption { return func(i *SignalInfo) { i.Accessor = name } }
+
+// Signal is one typed signal: an actor holding its connections, its
+// throttle and its order. Emit never blocks.
+type Signal[T any] struct {
+	*signalBase
+	key    func(v *T, args []string) string
+	exempt func(v *T, args []string) bool
+}
+
+// signalBase is the untyped part of a signal, shared with sessions and the
+// QMP endpoint.
+type signalBase struct {
+	info   *SignalInfo
+	bus    *Bus
+	sys    *actors.System
+	pid    *actor.PID
+	closed atomic.Bool
+}
+
+func (s *signalBase) send(m any) { s.sys.Send(s.pid, m) }
+
+// Info returns what the schema says about the signal.
+func (s *signalBase) Info() *SignalInfo { return s.info }
+
+// PID returns the signal's actor.
+func (s *signalBase) PID() *actor.PID { return s.pid }
+
+func (s *signalBase) base() *signalBase { return s }
+
+// NewSignal registers a signal called name (the event type's name) on bus
+// and starts its actor. Sessions that are already started get their
+// default connection to it.
+func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], error) {
+	info := &SignalInfo{Name: name}
+	for _, o := range opts {
+		o(info)
+	}
+	if info.Wire == "" {
+		info.Wire = WireName(name)
+	}
+	if info.Accessor == "" {
+		info.Accessor = AccessorName(name)
+	}
+	s := &Signal[T]{signalBase: &signalBase{info: info, bus: bus, sys: bus.sys}}
+	if err := s.prepareThrottle(); err != nil {
+		return nil, err
+	}
+	if err := bus.addSignal(s.signalBase, func() (*actor.PID, error) {
+		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newSignalActor(s) }), "signal-"+info.Accessor)
+	}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Emit emits v with the accessor argument values args (one per declared
+// argument, in order). It never blocks: the signal actor fans the event
+// out. It fails only on misuse: a wrong argument count, or a closed bus.
+func (s *Signal[T]) Emit(v T, args ...string) error {
+	if len(args) != len(s.info.Args) {
+		return errors.Errorf("signalbus: emit %s: %d accessor arguments, want %d", s.info.Name, len(args), len(s.info.Args))
+	}
+	if s.closed.Load() {
+		return errors.Wrapf(ErrClosed, "signalbus: emit %s", s.info.Name)
+	}
+	e := &emission[T]{Emission: Emission[T]{Header: Header{Signal: s.info, Time: s.sys.Now(), Args: args}, Value: v}}
+	e.item.Args = args
+	e.item.Payload = e
+	if s.info.Throttle != nil {
+		e.item.Key = s.key(&e.Value, args)
+		e.item.Exempt = s.exempt(&e.Value, args)
+	}
+	s.send(e)
+	return nil
+}
+
+// Connect connects slot to the signal and returns the connection's handle.
+// Options give accessor-argument filters (Arg), the queue (Queue) and the
+// owning session (InSession). The connection receives every matching event
+// emitted after Connect returns, and none emitted before. Connect never
+// blocks, so it may be called from inside a slot.
+func (s *Signal[T]) Connect(ctx context.Context, slot Slot[T], opts ...ConnectOption) (Handle, error) {
+	if err := slot.check(); err != nil {
+		return "", errors.Wrapf(err, "signalbus: connect %s", s.info.Name)
+	}
+	return s.connect(slot.target(), opts)
+}
+
+// Disconnect ends connection h, made with Signal.Connect without a
+// session. It is a barrier: once it returns, the slot receives nothing
+// more through h; called from outside the actors it also waits until a
+// delivery the slot may be handling right now has finished. Called from
+// inside a slot (a func slot's ctx, or InActor), it does not wait.
+func (s *Signal[T]) Disconnect(ctx context.Context, h Handle) error {
+	return s.bus.disconnect(ctx, h, 0, s.signalBase)
+}
+
+// emission is one Emit on its way to the signal actor; its Emission is
+// what every connection's Event points to.
+type emission[T any] struct {
+	item Item
+	Emission[T]
+}
+
+// ErrClosed means the bus (or the signal, or the session) was closed.
+var ErrClosed = errors.New("closed")
+
+// ErrUnknownHandle means a handle is not an open connection of the caller
+// (never issued, already disconnected, or another session's).
+var ErrUnknownHandle = errors.New("unknown handle")
+
+// ErrBadArgument means a connect named an accessor argument the signal
+// does not have, or named one twice.
+var ErrBadArgument = errors.New("bad accessor argument")

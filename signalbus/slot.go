@@ -1,0 +1,161 @@
+package signalbus
+
+import (
+	"context"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Slot is where a connection delivers: an actor (ActorSlot) or a Go func
+// run on the connection's own serial executor (FuncSlot).
+type Slot[T any] struct {
+	pid *actor.PID
+	fn  func(ctx context.Context, ev *Event[T])
+}
+
+// ActorSlot delivers *Event[T] messages to pid. The actor must be spawned
+// with SlotMiddleware (SlotProps), or handle Delivery and Fence itself.
+func ActorSlot[T any](pid *actor.PID) Slot[T] { return Slot[T]{pid: pid} }
+
+// FuncSlot runs f for each event, one at a time, in order, on an executor
+// of the connection's own. ctx lets f call Connect, Disconnect and Emit
+// without blocking; ev is valid only during the call.
+func FuncSlot[T any](f func(ctx context.Context, ev *Event[T])) Slot[T] { return Slot[T]{fn: f} }
+
+func (s Slot[T]) check() error {
+	if s.pid == nil && s.fn == nil {
+		return errors.New("empty slot")
+	}
+	return nil
+}
+
+func (s Slot[T]) target() target {
+	if s.pid != nil {
+		return target{pid: s.pid}
+	}
+	f := s.fn
+	return target{fn: func(ctx context.Context, d Delivery) { f(ctx, d.(*Event[T])) }}
+}
+
+// target is an untyped slot.
+type target struct {
+	pid *actor.PID
+	fn  func(ctx context.Context, d Delivery)
+}
+
+// ConnectOption configures one connection.
+type ConnectOption func(*connectConfig)
+
+type connectConfig struct {
+	args    []namedArg
+	limit   int
+	policy  Policy
+	session *Session
+}
+
+type namedArg struct{ name, value string }
+
+// Arg filters the connection on an accessor argument: it sees only events
+// emitted with that value (e.g. Arg("device", "virtio0")).
+func Arg(name, value string) ConnectOption {
+	return func(c *connectConfig) { c.args = append(c.args, namedArg{name, value}) }
+}
+
+// Queue bounds the connection's backlog (events handed to the slot but
+// not yet acknowledged, plus events waiting in the signal) to limit, and
+// sets what happens beyond it. The default is DefaultQueueLimit with
+// DropOldest.
+func Queue(limit int, policy Policy) ConnectOption {
+	return func(c *connectConfig) { c.limit, c.policy = limit, policy }
+}
+
+// InSession makes the connection belong to s: only s can disconnect it,
+// and closing s removes it.
+func InSession(s *Session) ConnectOption { return func(c *connectConfig) { c.session = s } }
+
+// DefaultQueueLimit is a connection's backlog bound unless Queue says
+// otherwise.
+const DefaultQueueLimit = 1024
+
+// maxWindow caps the deliveries in flight to a slot; the rest of the
+// backlog waits in the signal, where the overflow policy can pick.
+const maxWindow = 64
+
+// SplitQueue says how a connection's backlog limit (Queue) is split into
+// the window (deliveries handed to the slot and not yet acknowledged) and
+// the queue kept in the signal, where the overflow policy applies.
+func SplitQueue(limit int) (window, queue int) { return split(limit) }
+
+func split(limit int) (window, queue int) {
+	if limit < 1 {
+		limit = 1
+	}
+	window = min(maxWindow, (limit+1)/2)
+	return window, limit - window
+}
+
+// connectReq asks the signal actor to add a connection.
+type connectReq struct {
+	spec   ConnSpec
+	target target
+	dflt   bool
+}
+
+// disconnectReq asks the signal actor to remove connection h; with wait
+// set, it answers the sender once the slot is fenced.
+type disconnectReq struct {
+	h    Handle
+	wait bool
+}
+
+// disconnected answers a waiting disconnectReq.
+type disconnected struct{ err error }
+
+// ownerGone removes every connection of a closed session.
+type ownerGone struct{ owner uint64 }
+
+func (s *signalBase) connect(t target, opts []ConnectOption) (Handle, error) {
+	var cfg connectConfig
+	cfg.limit = DefaultQueueLimit
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	filter, err := s.filter(cfg.args)
+	if err != nil {
+		return "", err
+	}
+	var owner uint64
+	if cfg.session != nil {
+		owner = cfg.session.id
+		if cfg.session.bus != s.bus {
+			return "", errors.Errorf("signalbus: connect %s: session of another bus", s.info.Name)
+		}
+	}
+	return s.bus.connect(s, t, owner, filter, cfg.limit, cfg.policy, false)
+}
+
+// filter resolves named accessor arguments to positional matches.
+func (s *signalBase) filter(args []namedArg) ([]ArgMatch, error) {
+	var out []ArgMatch
+	for _, a := range args {
+		idx := -1
+		for i, ai := range s.info.Args {
+			if ai.Name == a.name {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return nil, errors.Wrapf(ErrBadArgument, "signalbus: connect %s: no accessor argument %q", s.info.Name, a.name)
+		}
+		for _, m := range out {
+			if m.Index == idx {
+				return nil, errors.Wrapf(ErrBadArgument, "signalbus: connect %s: argument %q given twice", s.info.Name, a.name)
+			}
+		}
+		out = append(out, ArgMatch{Index: idx, Value: a.value})
+	}
+	return out, nil
+}
