@@ -120,10 +120,6 @@ func (s *Server) Listen(tr sockactor.Transport, network, addr string, opts ...Li
 		s.sys.Stop(acc)
 		return nil, errors.Wrapf(err, "qmp: listen %s %s", network, addr)
 	}
-	// sockactor's listener arms its first transport accept only when an
-	// Accept request arrives, even with AcceptTo; this one starts it (it
-	// stays pending: AcceptTo pushes every connection).
-	s.sys.Send(l.PID(), &sockactor.Accept{ReplyTo: acc})
 	return &Listener{l: l, acceptor: acc, srv: s}, nil
 }
 
