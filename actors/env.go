@@ -76,10 +76,12 @@ type Observer interface {
 	DeadLetter(system string, target *actor.PID, message any, sender *actor.PID)
 }
 
-// FaultPoints decides whether a named fault point fires. The simulator
-// implements it from the run's fault profile.
+// FaultPoints decides whether a named fault point fires, and whether a
+// planted bug (a canary) is on. The simulator implements it from the run's
+// fault profile and canary set.
 type FaultPoints interface {
 	Buggify(site string) bool
+	Canary(name string) bool
 }
 
 // Buggify reports whether the named fault point site fires now. Code uses
@@ -101,6 +103,15 @@ func Buggify(ctx actor.Context, site string) bool {
 // Buggify is the System's fault point, for code outside actors.
 func (s *System) Buggify(site string) bool {
 	return s.env.Faults != nil && s.env.Faults.Buggify(site)
+}
+
+// Canary reports whether the planted bug called name is on. Library code
+// guards a deliberate bug with it (a window one too large, a delivery
+// after a disconnect) so that the simulator's checkers can be shown to
+// catch it: only a simulation run with that canary (simrun -canary, or a
+// test) turns one on. In a real System it is always false.
+func (s *System) Canary(name string) bool {
+	return s.env.Faults != nil && s.env.Faults.Canary(name)
 }
 
 // chanWaiter is the real Waiter: it waits on the channel or the context.

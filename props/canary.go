@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/sim"
 )
 
@@ -51,6 +52,11 @@ func Canaries() []Canary {
 					Net:        sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03},
 					Partitions: &sim.PartitionFaults{Every: ms(150), Min: ms(10), Max: ms(60), OneWay: 0.5}}
 			},
+		},
+		{
+			Name: "signal-after-disconnect", Depth: 2, Steps: 4000,
+			Scenario: signalCanary(),
+			Profile:  noFaults,
 		},
 	}
 	slices.SortFunc(all, func(a, b Canary) int { return cmpString(a.Name, b.Name) })
@@ -128,4 +134,13 @@ func (c Canary) Measure(s Scheduler, campaigns, limit int) CanaryStats {
 		st.Mean = float64(sum) / float64(campaigns)
 	}
 	return st
+}
+
+// signalCanary is the signal scenario with the Disconnect barrier broken
+// (signalbus.CanaryDeliverAfterDisconnect).
+func signalCanary() sim.Scenario {
+	sc := Signal(DefaultSignal)
+	sc.Name = "canary-signal-after-disconnect"
+	sc.Options = append(sc.Options, sim.WithCanary(signalbus.CanaryDeliverAfterDisconnect))
+	return sc
 }

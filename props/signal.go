@@ -66,6 +66,7 @@ type Seen struct {
 	Dev     string
 	Action  string
 	Signal  string
+	Order   int // position in the run's order of recorded events (0: not ordered)
 }
 
 // Recorder is an actor slot (a session's sink) that records what it is
@@ -79,6 +80,21 @@ type Recorder struct {
 	hold    map[string]bool
 	held    map[string][]signalbus.Delivery
 	selfOff map[string]signalbus.Handle
+	// Clock, when set, orders the recorder's deliveries and its own
+	// disconnects with the rest of the run (the director shares it).
+	Clock *int
+	// OffAt is when (in Clock's order) the recorder's own Disconnect of a
+	// connection returned.
+	OffAt map[string]int
+}
+
+// tick advances the shared order and returns the new position.
+func (r *Recorder) tick() int {
+	if r.Clock == nil {
+		return 0
+	}
+	*r.Clock++
+	return *r.Clock
 }
 
 type (
@@ -96,7 +112,7 @@ type (
 // NewRecorder returns a recorder (its Session is set once the session
 // exists).
 func NewRecorder() *Recorder {
-	return &Recorder{Got: map[string][]Seen{}, hold: map[string]bool{}, held: map[string][]signalbus.Delivery{}, selfOff: map[string]signalbus.Handle{}}
+	return &Recorder{Got: map[string][]Seen{}, hold: map[string]bool{}, held: map[string][]signalbus.Delivery{}, selfOff: map[string]signalbus.Handle{}, OffAt: map[string]int{}}
 }
 
 // DefaultKey is the recorder key of a session's default connection.
@@ -118,7 +134,7 @@ func (r *Recorder) Receive(c actor.Context) {
 		}
 		v := ev.Data().(SigEvent)
 		r.Got[key] = append(r.Got[key], Seen{ID: v.ID, Dropped: ev.EventDropped(), Tag: ev.EventTag(), Seq: h.Seq, Emitted: h.Time,
-			At: actors.FromContext(c).Now(), Dev: v.Dev, Action: v.Action, Signal: h.Signal.Name})
+			At: actors.FromContext(c).Now(), Dev: v.Dev, Action: v.Action, Signal: h.Signal.Name, Order: r.tick()})
 		if r.hold[key] {
 			r.held[key] = append(r.held[key], m)
 		} else {
@@ -127,6 +143,7 @@ func (r *Recorder) Receive(c actor.Context) {
 		if off, ok := r.selfOff[key]; ok {
 			delete(r.selfOff, key)
 			_ = r.Session.Disconnect(signalbus.InActor(context.Background()), off)
+			r.OffAt[key] = r.tick()
 		}
 	case *signalbus.Fence:
 		c.Respond(&struct{}{})

@@ -21,7 +21,7 @@ import (
 //	I4  exactly once                model (no loss, no duplicate); log: no id twice on a connection
 //	I5  filter soundness            model; log: a filtered connection sees only its dev, and only its signal
 //	I6  filter completeness         model
-//	I7  no delivery after Disconnect model machine: nothing recorded after a disconnect (blocking or from the slot) returned
+//	I7  no delivery after Disconnect model machine: nothing recorded after a disconnect (blocking or from the slot) returned; log: no delivery ordered after its Disconnect returned (canary signal-after-disconnect)
 //	I8  no retroactive delivery     model (connections see only later fan-outs)
 //	I9  connect during dispatch     signalbus tests (TestReentrancy: connect from inside a slot sees only later events)
 //	I10 per-connection FIFO         log: Seq strictly increasing on every connection
@@ -61,6 +61,7 @@ type ConnLog struct {
 	Signal   string // the signal's name, if known
 	KeptUp   bool   // its slot never held a delivery (so delivery time = fan-out time)
 	Seen     []Seen
+	OffAt    int // when, in the Seen Order, its Disconnect returned (0: never, or not ordered)
 }
 
 // CheckSignalLog checks the model-free invariants on a log; period is the
@@ -76,6 +77,9 @@ func CheckSignalLog(l *SignalLog, period time.Duration) error {
 		lastKeyID := map[string]int{}
 		lastKeyAt := map[string]time.Time{}
 		for i, s := range c.Seen {
+			if c.OffAt > 0 && s.Order > c.OffAt {
+				fail("I7: %s got emission %d after its Disconnect returned", key, s.ID)
+			}
 			switch {
 			case c.Explicit && string(s.Tag) != key:
 				fail("I3: %s delivery %d carries tag %q", key, i, s.Tag)

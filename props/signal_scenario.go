@@ -34,6 +34,7 @@ type SignalReport struct {
 	EmitIndex map[int]int    // id → position in emission order
 	Conns     map[string]*ScenarioConn
 	Recorders []*Recorder
+	Clock     int // orders deliveries and disconnects across the run
 }
 
 // ScenarioConn is one connection the director made.
@@ -45,6 +46,7 @@ type ScenarioConn struct {
 	Watermark int  // emissions before it was made
 	Open      bool // still connected at the end
 	Held      bool // its slot stalled at some point
+	OffAt     int  // when (in SignalReport.Clock's order) the director's Disconnect returned
 }
 
 type (
@@ -135,6 +137,7 @@ func (d *director) Receive(c actor.Context) {
 func (d *director) start(c actor.Context) {
 	for i := 0; i < d.cfg.Sessions; i++ {
 		rec := NewRecorder()
+		rec.Clock = &d.rep.Clock
 		pid, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return rec }), fmt.Sprintf("recorder%d", i))
 		if err != nil {
 			panic(err)
@@ -190,6 +193,8 @@ func (d *director) act(c actor.Context) {
 	case op == 2: // disconnect from here
 		k := open[rng.IntN(len(open))]
 		_ = d.sessions[k.Session].Disconnect(ctx, signalbus.Handle(k.Key))
+		d.rep.Clock++
+		k.OffAt = d.rep.Clock
 		k.Open = false
 	case op == 3: // disconnect from inside the slot, on its next delivery
 		k := open[rng.IntN(len(open))]
@@ -288,7 +293,11 @@ func CheckSignal(cfg SignalConfig, rep *SignalReport) error {
 	for _, k := range actors.SortedKeys(rep.Conns) {
 		c := rep.Conns[k]
 		rec := rep.Recorders[c.Session]
-		l.Conns[k] = &ConnLog{Explicit: !strings.HasPrefix(k, "s"), Filter: c.Filter, Signal: simSignals[c.Signal].Name, KeptUp: !c.Held, Seen: rec.Got[k]}
+		off := c.OffAt
+		if at := rec.OffAt[k]; at > 0 && (off == 0 || at < off) {
+			off = at
+		}
+		l.Conns[k] = &ConnLog{Explicit: !strings.HasPrefix(k, "s"), Filter: c.Filter, Signal: simSignals[c.Signal].Name, KeptUp: !c.Held, Seen: rec.Got[k], OffAt: off}
 	}
 	if err := CheckSignalLog(l, SlowPeriod); err != nil {
 		return err

@@ -205,7 +205,11 @@ func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only *sign
 		return errors.Wrapf(ErrUnknownHandle, "signalbus: disconnect %q", string(h))
 	}
 	delete(b.links, h)
-	link.closed.Store(true)
+	if !b.sys.Canary(CanaryDeliverAfterDisconnect) {
+		// The barrier: from here on the slot drops this connection's
+		// deliveries, even those already queued for it.
+		link.closed.Store(true)
+	}
 	if owner != 0 {
 		if ss := b.sessions[owner]; ss != nil {
 			ss.forget(h)

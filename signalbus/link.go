@@ -101,3 +101,11 @@ func SlotProps(producer actor.Producer) *actor.Props {
 }
 
 type fenced struct{}
+
+// CanaryDeliverAfterDisconnect is the planted bug that breaks the
+// Disconnect barrier: Disconnect returns without closing the connection's
+// link, which the signal actor only closes once it gets the request, so a
+// delivery already queued for the slot meanwhile still reaches it. Only a
+// simulation run with this canary turns it on (see actors'
+// System.Canary).
+const CanaryDeliverAfterDisconnect = "signalbus/deliver-after-disconnect"

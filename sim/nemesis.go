@@ -196,3 +196,32 @@ func (w *World) Buggify(site string) bool {
 	}
 	return w.Decide("buggify", site, f.Fire)
 }
+
+// WithCanary turns on the planted bugs called names (see actors'
+// System.Canary) for the World's nodes.
+func WithCanary(names ...string) Option {
+	return func(w *World) {
+		if w.canaries == nil {
+			w.canaries = map[string]bool{}
+		}
+		for _, n := range names {
+			w.canaries[n] = true
+		}
+	}
+}
+
+// Canary implements actors.FaultPoints: whether planted bug name is on.
+// The first use of an enabled canary is traced.
+func (w *World) Canary(name string) bool {
+	if !w.canaries[name] {
+		return false
+	}
+	if !w.canaryUsed[name] {
+		if w.canaryUsed == nil {
+			w.canaryUsed = map[string]bool{}
+		}
+		w.canaryUsed[name] = true
+		w.Note("canary " + name + " active")
+	}
+	return true
+}

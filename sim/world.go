@@ -47,6 +47,8 @@ type World struct {
 	healHooks   []func()
 	panicTarget func(node, actorID string) bool
 	buggify     map[string]bool // site → activated
+	canaries    map[string]bool // planted bugs turned on
+	canaryUsed  map[string]bool
 
 	replay        *replay        // replaying a plan instead of drawing faults
 	injected      []Fault        // the faults injected so far
