@@ -89,6 +89,11 @@ func TestSeedsExploreInterleavings(t *testing.T) {
 // TestGoroutineCountUnchanged: a simulated run starts no goroutine.
 func TestGoroutineCountUnchanged(t *testing.T) {
 	sim.RunScenario(pingpong, 1) // warm up one-time initialisation
+	// Let goroutines of earlier tests (child processes, planted escapes)
+	// finish first, so that only this test's count is measured.
+	if err := goleak.Find(); err != nil {
+		t.Fatal(err)
+	}
 	before := runtime.NumGoroutine()
 	for seed := uint64(1); seed <= 20; seed++ {
 		if out := sim.RunScenario(pingpong, seed); out.Err != nil {

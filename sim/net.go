@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -68,6 +69,7 @@ type Network struct {
 	binds  map[string]any // bind key → *simListener | *simPacket
 	ports  map[string]int // host → next ephemeral port
 	conns  []*simStream   // live stream endpoints, in creation order
+	hosts  []string       // hosts in order of first use (partition candidates)
 	rSeg   *rand.Rand
 	rLat   *rand.Rand
 	rFault *rand.Rand
@@ -78,6 +80,9 @@ type Network struct {
 type Link struct {
 	From, To string
 	Config   *NetConfig
+
+	cutUntil  time.Duration // partitioned until then (virtual time)
+	clogUntil time.Duration // clogged until then
 }
 
 // NewNetwork returns a network on w. When the run's profile has a
@@ -85,7 +90,8 @@ type Link struct {
 // network heals with the World.
 func NewNetwork(w *World, cfg NetConfig) *Network {
 	var f SocketFaults
-	if on, err := w.DeviceFaults("socket", &f); err != nil {
+	on, err := w.DeviceFaults("socket", &f)
+	if err != nil {
 		w.fail(err)
 	} else if on {
 		cfg.DropRate, cfg.DupRate, cfg.ReorderRate = f.Drop, f.Duplicate, f.Reorder
@@ -95,6 +101,9 @@ func NewNetwork(w *World, cfg NetConfig) *Network {
 		w: w, cfg: cfg.withDefaults(),
 		links: map[[2]string]*Link{}, binds: map[string]any{}, ports: map[string]int{},
 		rSeg: w.Rand("net/segments"), rLat: w.Rand("net/latency"), rFault: w.Rand("net/faults"),
+	}
+	if on {
+		n.startFaults(f)
 	}
 	w.OnHeal(n.Heal)
 	return n
@@ -109,6 +118,14 @@ type SocketFaults struct {
 	Reorder   float64 `json:"reorder,omitempty"`
 	Reset     float64 `json:"reset,omitempty"`
 	Refuse    float64 `json:"refuse,omitempty"`
+	// PartitionRate is how many partitions per second each ordered host
+	// pair sees, each lasting up to PartitionMax, one-way with
+	// probability OneWay; ClogRate and ClogMax likewise for clogs.
+	PartitionRate float64  `json:"partition_rate,omitempty"`
+	PartitionMax  Duration `json:"partition_max,omitempty"`
+	OneWay        float64  `json:"one_way,omitempty"`
+	ClogRate      float64  `json:"clog_rate,omitempty"`
+	ClogMax       Duration `json:"clog_max,omitempty"`
 }
 
 func init() {
@@ -122,7 +139,14 @@ func init() {
 			}
 			return 0
 		}
-		f := SocketFaults{Drop: on(0.5, 0.1), Duplicate: on(0.5, 0.05), Reorder: on(0.5, 0.1), Reset: on(0.5, 0.005), Refuse: on(0.3, 0.2)}
+		f := SocketFaults{Drop: on(0.5, 0.1), Duplicate: on(0.5, 0.05), Reorder: on(0.5, 0.1), Reset: on(0.5, 0.005), Refuse: on(0.3, 0.2),
+			PartitionRate: on(0.4, 2), OneWay: rng.Float64(), ClogRate: on(0.4, 2)}
+		if f.PartitionRate > 0 {
+			f.PartitionMax = Duration(time.Millisecond + time.Duration(rng.Int64N(int64(300*time.Millisecond))))
+		}
+		if f.ClogRate > 0 {
+			f.ClogMax = Duration(time.Millisecond + time.Duration(rng.Int64N(int64(100*time.Millisecond))))
+		}
 		raw, _ := json.Marshal(f)
 		return raw
 	})
@@ -150,6 +174,7 @@ func (n *Network) Link(from, to string) *Link {
 // segmentation stay: they are not faults).
 func (n *Network) Heal() {
 	n.healed = true
+	n.mend()
 	n.w.Note("net: heal")
 }
 
@@ -188,7 +213,12 @@ func (n *Network) after(d time.Duration, f func()) { n.w.clock.AfterFunc(d, f) }
 
 // Host returns the Transport of host name: its sockets bind and connect
 // from that host.
-func (n *Network) Host(name string) sockactor.Transport { return &hostTransport{n: n, host: name} }
+func (n *Network) Host(name string) sockactor.Transport {
+	if !slices.Contains(n.hosts, name) {
+		n.hosts = append(n.hosts, name)
+	}
+	return &hostTransport{n: n, host: name}
+}
 
 // Reset resets every live connection between hosts a and b (either
 // direction): both ends get ECONNRESET, data in flight is lost. It

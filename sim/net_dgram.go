@@ -85,6 +85,10 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 	}
 	what := fmt.Sprintf("%v->%v %dB", p.addr, dst, len(o.Data))
 	link := p.host + ">" + dst.Host
+	if dst.Net != "unixgram" && p.n.cut(p.host, dst.Host) > 0 {
+		p.n.w.Note("net: lost in a partition " + what)
+		return nil
+	}
 	if p.n.chance("drop", link, cfg.DropRate) {
 		p.n.w.Note("net: drop " + what)
 		return nil
@@ -97,6 +101,9 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 	data := append([]byte(nil), o.Data...)
 	for c := 0; c < copies; c++ {
 		d := p.n.delay(cfg)
+		if dst.Net != "unixgram" {
+			d = max(d, p.n.hold(p.host, dst.Host)-p.n.w.clock.now)
+		}
 		if p.n.chance("reorder", link, cfg.ReorderRate) {
 			extra := time.Duration(p.n.rFault.Int64N(int64(cfg.ReorderDelay) + 1))
 			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))

@@ -260,6 +260,9 @@ func (s *simStream) pump() {
 // send schedules seg's arrival at p, after every earlier segment (FIFO).
 func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
 	at := int64(s.n.w.clock.now + s.n.delay(cfg))
+	if held := int64(s.n.hold(s.host, s.remote.Host)); at < held {
+		at = held // partitioned or clogged: retransmitted once it clears
+	}
 	if at < p.lastArr {
 		at = p.lastArr
 	}

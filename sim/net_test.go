@@ -116,3 +116,65 @@ func TestNetStreamReset(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNetPartition: bytes sent across a partition are held and arrive, in
+// order, once it mends; datagrams sent across it are lost; a clog delays
+// without losing; the heal mends everything.
+func TestNetPartition(t *testing.T) {
+	w := sim.New(5)
+	sys := w.MustNode("n1")
+	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, MaxSegment: 4})
+	ctx := context.Background()
+	l, err := sockactor.Listen(sys, n.Host("srv"), "tcp", ":80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := l.Accept()
+	c, err := sockactor.Dial(ctx, sys, n.Host("cli"), "tcp", "srv:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := acc.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Partition("cli", "srv", true, 100*time.Millisecond)
+	start := w.Now()
+	c.WritevQueue([]byte("held "), []byte("until mended"))
+	buf := make([]byte, len("held until mended"))
+	if _, err := s.ReadPDU(sockactor.ReadFull(buf)).Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if string(buf) != "held until mended" || w.Now()-start < 100*time.Millisecond {
+		t.Fatalf("read %q after %v", buf, w.Now()-start)
+	}
+	// One-way: the other direction flows meanwhile.
+	n.Partition("srv", "cli", true, time.Second)
+	n.Clog("cli", "srv", 50*time.Millisecond)
+	start = w.Now()
+	c.Writev([]byte("late"))
+	got := make([]byte, 4)
+	if _, err := s.ReadPDU(sockactor.ReadFull(got)).Wait(ctx); err != nil || string(got) != "late" || w.Now()-start < 50*time.Millisecond {
+		t.Fatalf("clogged read %q after %v: %v", got, w.Now()-start, err)
+	}
+	a, err := sockactor.ListenPacket(sys, n.Host("cli"), "udp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sockactor.ListenPacket(sys, n.Host("srv"), "udp", ":53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SendTo([]byte("lost"), a.LocalAddr()) // srv → cli is cut
+	if _, err := a.WithTimeout(10 * time.Millisecond).RecvFrom().Wait(ctx); sockactor.Errno(err) != syscall.ETIMEDOUT {
+		t.Fatalf("a datagram crossed a partition: %v", err)
+	}
+	n.Heal()
+	b.SendTo([]byte("after"), a.LocalAddr())
+	if d, err := a.RecvFrom().Wait(ctx); err != nil || string(d.Data) != "after" {
+		t.Fatalf("after the heal: %v, %v", d, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
