@@ -50,7 +50,9 @@ func benchPDU(b *testing.B, size int) {
 	sys := actors.New()
 	defer sys.Close(ctx)
 	tr := sockactor.RealTransport()
-	srv, _ := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return echoActor{} }))
+	// The echo server is a data-path actor: like the sockets, it runs with
+	// actors.HotPath (handled on the goroutine that hands it a message).
+	srv, _ := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return echoActor{} }, actors.HotPath()...))
 	l, err := sockactor.Listen(sys, tr, "tcp", "127.0.0.1:0", sockactor.AcceptTo(srv))
 	if err != nil {
 		b.Fatal(err)
@@ -187,7 +189,7 @@ func BenchmarkUDPEcho(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sd.Close()
-	sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return &udpEcho{d: sd} }))
+	sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return &udpEcho{d: sd} }, actors.HotPath()...))
 	cd, err := sockactor.ListenPacket(sys, tr, "udp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -71,7 +71,14 @@ func spawn(owner Owner, sys *actors.System, prefix, name string, producer actor.
 	if name == "" {
 		name = prefix + sys.ActorSystem().ProcessRegistry.NextId()
 	}
-	pid, err := owner.SpawnNamed(actor.PropsFromProducer(producer), name)
+	// Sockets are data-path actors: in a real system they run on the
+	// goroutine that hands them a message (a driver posting an event, a
+	// caller posting a request) with a lean mailbox, which saves a
+	// goroutine start per message; in a simulation the World's dispatcher
+	// and mailbox replace both. The drivers take commands without
+	// blocking, so an actor running on a driver's goroutine cannot wait
+	// on itself.
+	pid, err := owner.SpawnNamed(actor.PropsFromProducer(producer, actors.HotPath()...), name)
 	if err != nil {
 		return nil, errors.Wrapf(err, "sockactor: spawn %s", name)
 	}
