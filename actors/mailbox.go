@@ -1,0 +1,203 @@
+package actors
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// HotPath returns Props options for actors on a data path (a stream's
+// ends): in a real system they get LeanMailbox and run on the goroutine
+// of whoever sends them a message (InlineDispatcher), so a message costs
+// neither an allocation nor a goroutine switch. In a simulation the
+// World's dispatcher and mailbox replace both, as for every actor.
+func HotPath() []actor.PropsOption {
+	return []actor.PropsOption{actor.WithMailbox(LeanMailbox()), actor.WithDispatcher(InlineDispatcher())}
+}
+
+// InlineDispatcher runs a mailbox on the goroutine that posted to it (at
+// most one goroutine runs a given mailbox at a time; the others only
+// enqueue). The poster may be another actor, in which case the receiver's
+// messages are handled nested in the poster's Receive.
+func InlineDispatcher() actor.Dispatcher { return actor.NewSynchronizedDispatcher(inlineThroughput) }
+
+// inlineThroughput is how many messages a mailbox handles before yielding
+// the processor.
+const inlineThroughput = 300
+
+// LeanMailbox returns a producer of unbounded mailboxes with the semantics
+// of protoactor's default one (system messages first, suspension, batches,
+// a panic escalated to the supervisor) that allocate nothing per message
+// or activation in steady state: protoactor's allocates a closure each
+// time the mailbox is scheduled, and a queue node per message.
+func LeanMailbox() actor.MailboxProducer {
+	return func() actor.Mailbox {
+		m := &leanMailbox{}
+		m.runFn = m.process
+		return m
+	}
+}
+
+const (
+	mbIdle int32 = iota
+	mbRunning
+)
+
+type leanMailbox struct {
+	mu         sync.Mutex
+	user       anyRing
+	system     anyRing
+	userCount  atomic.Int32
+	sysCount   atomic.Int32
+	status     atomic.Int32
+	suspended  atomic.Bool
+	invoker    actor.MessageInvoker
+	dispatcher actor.Dispatcher
+	runFn      func() // m.process, bound once
+}
+
+// PostUserMessage implements actor.Mailbox.
+func (m *leanMailbox) PostUserMessage(message any) {
+	if batch, ok := message.(actor.MessageBatch); ok {
+		for _, msg := range batch.GetMessages() {
+			m.PostUserMessage(msg)
+		}
+	}
+	if env, ok := message.(*actor.MessageEnvelope); ok {
+		if batch, ok := env.Message.(actor.MessageBatch); ok {
+			for _, msg := range batch.GetMessages() {
+				m.PostUserMessage(msg)
+			}
+		}
+	}
+	m.mu.Lock()
+	m.user.push(message)
+	m.mu.Unlock()
+	m.userCount.Add(1)
+	m.schedule()
+}
+
+// PostSystemMessage implements actor.Mailbox.
+func (m *leanMailbox) PostSystemMessage(message any) {
+	m.mu.Lock()
+	m.system.push(message)
+	m.mu.Unlock()
+	m.sysCount.Add(1)
+	m.schedule()
+}
+
+// RegisterHandlers implements actor.Mailbox.
+func (m *leanMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
+	m.invoker = invoker
+	m.dispatcher = dispatcher
+}
+
+// Start implements actor.Mailbox.
+func (m *leanMailbox) Start() {}
+
+// UserMessageCount implements actor.Mailbox.
+func (m *leanMailbox) UserMessageCount() int { return int(m.userCount.Load()) }
+
+func (m *leanMailbox) schedule() {
+	if m.status.CompareAndSwap(mbIdle, mbRunning) {
+		m.dispatcher.Schedule(m.runFn)
+	}
+}
+
+func (m *leanMailbox) process() {
+	for {
+		m.run()
+		m.status.Store(mbIdle)
+		sys, user := m.sysCount.Load(), m.userCount.Load()
+		if sys == 0 && (m.suspended.Load() || user == 0) {
+			return
+		}
+		// Posted after the loop ended: run again if nobody else took it.
+		if !m.status.CompareAndSwap(mbIdle, mbRunning) {
+			return
+		}
+	}
+}
+
+func (m *leanMailbox) pop(q *anyRing) (any, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if q.len() == 0 {
+		return nil, false
+	}
+	return q.pop(), true
+}
+
+func (m *leanMailbox) run() {
+	var msg any
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, msg)
+		}
+	}()
+	i, t := 0, m.dispatcher.Throughput()
+	for {
+		if i > t {
+			i = 0
+			runtime.Gosched()
+		}
+		i++
+		if v, ok := m.pop(&m.system); ok {
+			msg = v
+			m.sysCount.Add(-1)
+			switch msg.(type) {
+			case *actor.SuspendMailbox:
+				m.suspended.Store(true)
+			case *actor.ResumeMailbox:
+				m.suspended.Store(false)
+			default:
+				m.invoker.InvokeSystemMessage(msg)
+			}
+			continue
+		}
+		if m.suspended.Load() {
+			return
+		}
+		v, ok := m.pop(&m.user)
+		if !ok {
+			return
+		}
+		msg = v
+		m.userCount.Add(-1)
+		m.invoker.InvokeUserMessage(msg)
+	}
+}
+
+// anyRing is a growable FIFO that keeps its memory.
+type anyRing struct {
+	buf        []any
+	head, size int
+}
+
+func (r *anyRing) len() int { return r.size }
+
+func (r *anyRing) push(v any) {
+	if r.size == len(r.buf) {
+		n := 2 * len(r.buf)
+		if n == 0 {
+			n = 8
+		}
+		buf := make([]any, n)
+		for i := 0; i < r.size; i++ {
+			buf[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = buf, 0
+	}
+	r.buf[(r.head+r.size)%len(r.buf)] = v
+	r.size++
+}
+
+func (r *anyRing) pop() any {
+	v := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
+	return v
+}
