@@ -31,4 +31,11 @@ var Allowed = Allowlist{
 		"select":  "non-blocking poll of the awaited channel between steps",
 		"channel": "receives the awaited token between steps",
 	},
+	// streamactor: the wake-up tokens of the blocking face. The actor
+	// only ever signals without blocking (room for one token); callers
+	// wait on them outside the actors, through System.Wait.
+	"streamactor/waker.go": {
+		"channel": "reusable wake-up channel of a blocked stream caller (cap 1)",
+		"select":  "non-blocking signal and drain of that channel",
+	},
 }
