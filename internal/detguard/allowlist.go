@@ -38,4 +38,15 @@ var Allowed = Allowlist{
 		"channel": "reusable wake-up channel of a blocked stream caller (cap 1)",
 		"select":  "non-blocking signal and drain of that channel",
 	},
+	// streamactor's file driver: the goroutine that owns a real file and
+	// runs its operations outside the actors (simulated files run theirs
+	// on the simulation loop instead).
+	"streamactor/runner.go": {
+		"go":      "the driver goroutine that owns a real file",
+		"channel": "wakes the driver goroutine when an operation is queued",
+		"select":  "non-blocking wake-up of the driver goroutine",
+	},
+	"streamactor/osfile_linux.go": {
+		"io": "fallocate(PUNCH_HOLE) on a real file, run by the driver goroutine or the caller of WriteTo",
+	},
 }
