@@ -10,6 +10,7 @@ import (
 func Scenarios() []sim.Scenario {
 	all := []sim.Scenario{
 		Pingpong(DefaultPingpong),
+		Stream(DefaultStream),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
