@@ -55,11 +55,11 @@ type producer struct {
 }
 
 type (
-	resume      struct{}
-	awaitDone   struct{}
-	awaitStall  struct{}
-	workDone    struct{}
-	chunkTag    struct {
+	resume     struct{}
+	awaitDone  struct{}
+	awaitStall struct{}
+	workDone   struct{}
+	chunkTag   struct {
 		data bool
 		hole int64
 	}
