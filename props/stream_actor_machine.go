@@ -28,10 +28,10 @@ type ActorMachine struct {
 	mine     *streamactor.Stream
 	other    *streamactor.Stream
 
-	prod   *ProducerReport
-	cons   *ConsumerReport
-	sent   Extents // producer role: what Send/SendHole accepted
-	got    Extents // consumer role: what Recv/RecvHole returned
+	prod     *ProducerReport
+	cons     *ConsumerReport
+	sent     Extents // producer role: what Send/SendHole accepted
+	got      Extents // consumer role: what Recv/RecvHole returned
 	eof      bool
 	finished bool // our Finish returned nil
 	closed   bool // we finished or aborted our end
