@@ -115,7 +115,7 @@ func (x *executor) do(t evTask) {
 		return
 	}
 	if !r.st.dead.Load() {
-		r.st.sys.Send(r.st.pid, &evAck{reg: r, stale: stale})
+		r.st.sys.Send(r.st.pid, &evAck{reg: r, end: r.st.idx, stale: stale})
 	}
 }
 
@@ -128,7 +128,7 @@ func (r *eventReg) invoke(ev Event) {
 			err := errors.Errorf("streamactor: event callback panicked: %v", p)
 			r.st.sys.Logger().Error("streamactor: event callback panicked; aborting the stream", slog.String("panic", fmt.Sprint(p)))
 			req := newRequest()
-			req.op.Kind, req.op.Cause = OpAbort, err
+			req.op.Kind, req.op.Cause, req.end = OpAbort, err, r.st.idx
 			r.st.sys.Send(r.st.pid, &req.env)
 		}
 	}()

@@ -34,17 +34,19 @@ func AttachFileSource(st *Stream, f File, opts FileOptions) error {
 		src.run.Stop()
 		return err
 	}
-	src.peer = st.pid
 	if err := st.attach(context.Background(), RoleReceiver, pid); err != nil {
 		st.sys.Stop(pid)
 		return errors.Wrap(err, "file source")
 	}
+	// Only now may the source send: the receiver is attached.
+	st.sys.Send(pid, &driverStart{})
 	return nil
 }
 
 // fileSource is the download driver.
 type fileSource struct {
 	driver
+	started          bool
 	off, length, end int64
 	// The section at off: unknown (secLen < 0), data or hole.
 	secData bool
@@ -57,6 +59,9 @@ func (s *fileSource) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.self, s.secLen = ctx.Self(), -1
+		return
+	case *driverStart:
+		s.started = true
 	case *Credit:
 		s.core.Deliver(m)
 		m.release()
@@ -71,6 +76,9 @@ func (s *fileSource) Receive(ctx actor.Context) {
 		s.stopping(ctx)
 		return
 	default:
+		return
+	}
+	if !s.started {
 		return
 	}
 	s.pump(ctx)
