@@ -105,7 +105,11 @@ func TestSourceOffsetLengthNoSparse(t *testing.T) {
 		holes := int64(0)
 		err := streamactor.SparseRecvAll(ctx, st,
 			func(_ *streamactor.Stream, p []byte) (int, error) { got = append(got, p...); return len(p), nil },
-			func(_ *streamactor.Stream, n int64) error { holes += n; got = append(got, make([]byte, n)...); return nil })
+			func(_ *streamactor.Stream, n int64) error {
+				holes += n
+				got = append(got, make([]byte, n)...)
+				return nil
+			})
 		if err != nil {
 			t.Fatal(err)
 		}
