@@ -35,11 +35,18 @@ type CoreMachine struct {
 	holePending int64
 	closes      [2]int
 	sFinished   bool
+	canary      string
 }
+
+// coreCanary plants a fault in the S→R link for the canary test, which
+// proves that the machine's checks catch a broken stream: "dup" delivers
+// a data segment twice, "drop" loses one, "flip" corrupts a byte, "swap"
+// reorders two segments.
+var coreCanary string
 
 // CheckCoreMachine runs one CoreMachine.
 func CheckCoreMachine(t *rapid.T) {
-	m := &CoreMachine{}
+	m := &CoreMachine{canary: coreCanary}
 	m.init(t)
 	t.Repeat(rapid.StateMachineActions(m))
 }
@@ -228,6 +235,11 @@ func (m *CoreMachine) Check(t *rapid.T) {
 	if m.got.HoleBytes() > m.sent.HoleBytes() || m.got.DataBytes() > m.sent.Size() {
 		t.Fatalf("S4: got %d data and %d hole bytes of %d and %d", m.got.DataBytes(), m.got.HoleBytes(), m.sent.DataBytes(), m.sent.HoleBytes())
 	}
+	for _, c := range []*streamactor.Core{m.s, m.r} {
+		if errors.Is(c.Err(), streamactor.ErrProtocol) {
+			t.Fatalf("S20: protocol error between two correct ends (gap, duplicate or credit overrun): %v", c.Err())
+		}
+	}
 	if m.closes[0] > 1 || m.closes[1] > 1 {
 		t.Fatalf("S18: Close messages: sender %d, receiver %d", m.closes[0], m.closes[1])
 	}
@@ -240,6 +252,24 @@ func (m *CoreMachine) DeliverToReceiver(t *rapid.T) {
 	}
 	msg := m.sr[0]
 	m.sr = m.sr[1:]
+	if seg, ok := msg.(*streamactor.Segment); ok && m.canary != "" && seg.Kind == streamactor.SegData && !seg.Borrowed {
+		switch m.canary {
+		case "dup":
+			cp := *seg
+			cp.Data = append([]byte(nil), seg.Data...)
+			m.sr = append([]any{&cp}, m.sr...)
+		case "drop":
+			return
+		case "flip":
+			seg.Data[0] ^= 0x40
+		case "swap":
+			if len(m.sr) > 0 {
+				if next, ok := m.sr[0].(*streamactor.Segment); ok {
+					m.sr[0], msg = seg, next
+				}
+			}
+		}
+	}
 	if c, ok := msg.(*streamactor.Close); ok && !c.Finished && !m.sentEOF {
 		m.sAbortFirst = true
 	}
