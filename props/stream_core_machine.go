@@ -457,8 +457,13 @@ func (m *CoreMachine) Abort(t *rapid.T) {
 		c = m.r
 	}
 	state := c.State()
+	parkedFinish := c == m.s && m.sFin != nil
+	fin := m.sFin
 	op := &streamactor.Op{Kind: streamactor.OpAbort}
 	m.submit(t, c, op, nil)
+	if parkedFinish && (!fin.Done || fin.Err == nil) {
+		t.Fatalf("S18: Abort won over a pending Finish, but the Finish returned %v (done %v)", fin.Err, fin.Done)
+	}
 	if op.Err != nil {
 		t.Fatalf("S16: abort returned %v", op.Err)
 	}
