@@ -1,6 +1,8 @@
 package streamactor
 
 import (
+	"context"
+
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pkg/errors"
@@ -99,5 +101,37 @@ func spawnDriver(sys *actors.System, a actor.Actor) (*actor.PID, error) {
 	return pid, nil
 }
 
-// driverStart is sent to a driver once its peer is attached.
+// driverStart is sent to a driver once its peer is attached: only then
+// may it emit (a sink its window, a source its first segment).
 type driverStart struct{}
+
+// attachDriver attaches st to a file driver: the driver's end takes role,
+// st the other one. build makes the driver's actor around d.
+func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, build func(d driver) actor.Actor) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	if f == nil {
+		return errors.Wrapf(ErrBadOption, "%s: nil file", name)
+	}
+	core := NewCore(st.cfg)
+	if err := core.Attach(role); err != nil {
+		return err
+	}
+	d := driver{sys: st.sys, core: core, f: f, run: opts.runner(f), peer: st.pid}
+	pid, err := spawnDriver(st.sys, build(d))
+	if err != nil {
+		d.run.Stop()
+		return err
+	}
+	other := RoleSender
+	if role == RoleSender {
+		other = RoleReceiver
+	}
+	if err := st.attach(context.Background(), other, pid); err != nil {
+		st.sys.Stop(pid)
+		return errors.Wrap(err, name)
+	}
+	st.sys.Send(pid, &driverStart{})
+	return nil
+}

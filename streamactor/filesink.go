@@ -1,7 +1,6 @@
 package streamactor
 
 import (
-	"context"
 	"io"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -18,32 +17,13 @@ import (
 // and close succeeded. Any failure aborts the stream with that error,
 // which st's next call (or its Finish) returns. The driver owns f.
 func AttachFileSink(st *Stream, f File, opts FileOptions) error {
-	if err := opts.check(); err != nil {
-		return err
-	}
-	if f == nil {
-		return errors.Wrap(ErrBadOption, "file sink: nil file")
-	}
-	core := NewCore(st.cfg)
-	if err := core.Attach(RoleReceiver); err != nil {
-		return err
-	}
-	k := &fileSink{driver: driver{sys: st.sys, core: core, f: f, run: opts.runner(f), peer: st.pid}, off: opts.Offset, size: -1}
-	if opts.Length > 0 {
-		k.limit = opts.Offset + opts.Length
-	}
-	pid, err := spawnDriver(st.sys, k)
-	if err != nil {
-		k.run.Stop()
-		return err
-	}
-	if err := st.attach(context.Background(), RoleSender, pid); err != nil {
-		st.sys.Stop(pid)
-		return errors.Wrap(err, "file sink")
-	}
-	// Only now may the sink grant its window: the sender is attached.
-	st.sys.Send(pid, &driverStart{})
-	return nil
+	return attachDriver(st, f, opts, "file sink", RoleReceiver, func(d driver) actor.Actor {
+		k := &fileSink{driver: d, off: opts.Offset, size: -1}
+		if opts.Length > 0 {
+			k.limit = opts.Offset + opts.Length
+		}
+		return k
+	})
 }
 
 // fileSink is the upload driver.

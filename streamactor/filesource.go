@@ -1,7 +1,6 @@
 package streamactor
 
 import (
-	"context"
 	"io"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -18,29 +17,9 @@ import (
 // st's Recv then returns io.EOF and st's Finish confirms. A read error
 // aborts the stream with that error. The driver owns f from now on.
 func AttachFileSource(st *Stream, f File, opts FileOptions) error {
-	if err := opts.check(); err != nil {
-		return err
-	}
-	if f == nil {
-		return errors.Wrap(ErrBadOption, "file source: nil file")
-	}
-	core := NewCore(st.cfg)
-	if err := core.Attach(RoleSender); err != nil {
-		return err
-	}
-	src := &fileSource{driver: driver{sys: st.sys, core: core, f: f, run: opts.runner(f), peer: st.pid}, off: opts.Offset, length: opts.Length, end: -1}
-	pid, err := spawnDriver(st.sys, src)
-	if err != nil {
-		src.run.Stop()
-		return err
-	}
-	if err := st.attach(context.Background(), RoleReceiver, pid); err != nil {
-		st.sys.Stop(pid)
-		return errors.Wrap(err, "file source")
-	}
-	// Only now may the source send: the receiver is attached.
-	st.sys.Send(pid, &driverStart{})
-	return nil
+	return attachDriver(st, f, opts, "file source", RoleSender, func(d driver) actor.Actor {
+		return &fileSource{driver: d, off: opts.Offset, length: opts.Length, end: -1}
+	})
 }
 
 // fileSource is the download driver.

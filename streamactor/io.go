@@ -51,40 +51,32 @@ func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
 	if f, ok := r.(*os.File); ok {
 		return s.readFromFile(f)
 	}
-	buf := make([]byte, s.cfg.MaxSegment)
-	var total int64
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			if _, werr := s.Write(buf[:n]); werr != nil {
-				return total, werr
-			}
-			total += int64(n)
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
+	// Only Write: io.CopyBuffer would otherwise call ReadFrom again.
+	return io.CopyBuffer(struct{ io.Writer }{s}, r, make([]byte, s.cfg.MaxSegment))
+}
+
+// fileStart returns where f stands, its size and whether it is a
+// regular file.
+func fileStart(f *os.File) (off, size int64, regular bool, err error) {
+	if off, err = f.Seek(0, io.SeekCurrent); err != nil {
+		return 0, 0, false, err
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	return off, fi.Size(), fi.Mode().IsRegular(), nil
 }
 
 func (s *Stream) readFromFile(f *os.File) (int64, error) {
 	ctx := context.Background()
-	start, err := f.Seek(0, io.SeekCurrent)
+	start, end, sparseInfo, err := fileStart(f)
 	if err != nil {
 		return 0, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	end := fi.Size()
 	buf := make([]byte, s.cfg.MaxSegment)
 	var zeros []byte
 	off := start
-	sparseInfo := fi.Mode().IsRegular()
 	for off < end {
 		dataAt, holeAt := off, end
 		if sparseInfo {
@@ -158,40 +150,16 @@ func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 	if f, ok := w.(*os.File); ok && s.cfg.Sparse {
 		return s.writeToFile(f)
 	}
-	buf := make([]byte, s.cfg.MaxSegment)
-	var total int64
-	for {
-		n, err := s.Recv(context.Background(), buf)
-		if n > 0 {
-			k, werr := w.Write(buf[:n])
-			total += int64(k)
-			if werr == nil && k < n {
-				werr = io.ErrShortWrite
-			}
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
+	// Only Read: io.CopyBuffer would otherwise call WriteTo again.
+	return io.CopyBuffer(w, struct{ io.Reader }{s}, make([]byte, s.cfg.MaxSegment))
 }
 
 func (s *Stream) writeToFile(f *os.File) (int64, error) {
 	ctx := context.Background()
-	start, err := f.Seek(0, io.SeekCurrent)
+	start, size, _, err := fileStart(f)
 	if err != nil {
 		return 0, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	size := fi.Size()
 	off := start
 	buf := make([]byte, s.cfg.MaxSegment)
 	for {
