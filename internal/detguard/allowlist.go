@@ -49,4 +49,14 @@ var Allowed = Allowlist{
 	"streamactor/osfile_linux.go": {
 		"io": "fallocate(PUNCH_HOLE) on a real file, run by the driver goroutine or the caller of WriteTo",
 	},
+	// props.CheckStream, the stream conformance suite: it drives both ends
+	// of a stream on a real System from goroutines outside the actors
+	// (a producer goroutine, a consumer goroutine, polling with sleeps) and
+	// never runs inside a simulation or an actor.
+	"props/stream_conformance.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for those producers and for callbacks",
+		"select":  "waits for a callback's signal or the test's deadline",
+		"time":    "polls a real stream's stats and waits for late callbacks",
+	},
 }
