@@ -23,6 +23,7 @@ func (e Extent) Size() int64 {
 	return int64(len(e.Data))
 }
 
+// String describes the extent, as "D(12)" or "H(4096)".
 func (e Extent) String() string {
 	if e.Hole {
 		return fmt.Sprintf("H(%d)", e.Len)
@@ -34,6 +35,7 @@ func (e Extent) String() string {
 // what is received.
 type Extents []Extent
 
+// String lists the extents.
 func (x Extents) String() string {
 	parts := make([]string, len(x))
 	for i, e := range x {

@@ -64,6 +64,7 @@ const (
 	RoleReceiver
 )
 
+// String names the role.
 func (r Role) String() string {
 	switch r {
 	case RoleSender:
@@ -90,6 +91,7 @@ const (
 	StateAborted
 )
 
+// String names the state.
 func (s State) String() string {
 	switch s {
 	case StateOpen:
@@ -119,6 +121,7 @@ const (
 
 var opNames = [...]string{OpSend: "send", OpSendHole: "send hole", OpRecv: "recv", OpRecvHole: "recv hole", OpFinish: "finish", OpAbort: "abort"}
 
+// String names the operation.
 func (k OpKind) String() string {
 	if int(k) < len(opNames) && opNames[k] != "" {
 		return opNames[k]

@@ -118,6 +118,7 @@ type PeerError struct {
 	Cause error
 }
 
+// Error says that the peer aborted, and why.
 func (e *PeerError) Error() string {
 	return fmt.Sprintf("streamactor: stream aborted by peer: %v", e.Cause)
 }

@@ -41,6 +41,7 @@ const (
 
 const allEvents = EventReadable | EventWritable | EventError | EventHangup
 
+// String names the events, as "READABLE|HANGUP".
 func (e Event) String() string {
 	if e == 0 {
 		return "0"

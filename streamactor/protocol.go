@@ -26,6 +26,7 @@ const (
 	SegEOF
 )
 
+// String names the kind.
 func (k SegKind) String() string {
 	switch k {
 	case SegData:
@@ -62,6 +63,7 @@ type Segment struct {
 	env actor.MessageEnvelope // local delivery without allocation
 }
 
+// String describes the segment, as "#3 data(4096)".
 func (s *Segment) String() string {
 	switch s.Kind {
 	case SegData:

@@ -55,7 +55,16 @@ var Allowed = Allowlist{
 	// never runs inside a simulation or an actor.
 	"props/stream_conformance.go": {
 		"go":      "producer goroutines driving a real stream's sending end",
-		"channel": "the test goroutine waits for those producers and for callbacks",
+		"channel": "the test goroutine waits for those producers",
+		"time":    "a producer on a NonBlock stream retries after a short sleep",
+	},
+	"props/stream_conformance_close.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for those producers",
+	},
+	"props/stream_conformance_flow.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for a callback's signal",
 		"select":  "waits for a callback's signal or the test's deadline",
 		"time":    "polls a real stream's stats and waits for late callbacks",
 	},
