@@ -131,6 +131,11 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 	}
 	r.seq = s.calls.Add(1)
 	sl.wake.drain()
+	if s.dead.Load() {
+		// The actor died since the check above, and drain may have taken
+		// the token it left: do not wait for a reply that cannot come.
+		return errDead
+	}
 	s.sys.Send(s.pid, &r.env)
 	if err := s.sys.Wait(ctx, sl.wake.C()); err != nil {
 		// Give up: the actor cancels the call if it is parked, and
@@ -341,6 +346,9 @@ func (s *Stream) Free() error {
 	r.end = s.idx
 	r.seq = s.calls.Add(1)
 	s.ctl.wake.drain()
+	if s.dead.Load() {
+		return nil // stopped meanwhile (see call)
+	}
 	s.sys.Send(s.pid, &r.env)
 	if err := s.sys.Wait(context.Background(), s.ctl.wake.C()); err != nil {
 		return errors.Wrap(err, "streamactor: free")
