@@ -25,6 +25,11 @@
 //	          The model-free invariants of research/qapi-events.md §5
 //	          (CheckSignalLog; the map of all 30 is in signal_check.go)
 //	          and last-not-lost after healing (CheckSignal).
+//	stream    producer and consumer actors move random extent lists
+//	          through streams: a clean transfer, aborts on either side, a
+//	          stalled consumer, an upload into and a download from a
+//	          simulated sparse file with faults (EIO, ENOSPC, short I/O,
+//	          a failed sync). See CheckStreamRun.
 //
 // Canaries (Canaries) are the same workloads with planted bugs of known
 // depth: they prove the checkers can fail and measure seeds to failure per
@@ -33,6 +38,14 @@
 // The signal bus also has a reference model (SigModel) that rapid state
 // machines compare with the pure core and with the actors in the
 // simulator, connection by connection.
+//
+// For streams (package streamactor) there are also: the extent-list model
+// (Extents), the invariants of research §4 (StreamInvariants, each with
+// where it is checked), a rapid machine over the pure core
+// (CheckCoreMachine), one over the actors in the simulator with rapid
+// drawing the seed (CheckActorMachine), and the conformance suite any
+// stream implementation can run (CheckStream with a StreamFactory; the
+// pipe, connected ends and both file drivers pass it).
 //
 // The workloads are ordinary actors: RunPingpong runs the same referee on a
 // real System, where CheckPingpong checks the same invariants with times

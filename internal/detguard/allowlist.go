@@ -83,4 +83,41 @@ var Allowed = Allowlist{
 		"future":  "sync.WaitGroup.Wait in Close, which is called outside any actor",
 		"io":      "dials the QMP server (a client, never inside an actor)",
 	},
+	// streamactor: the wake-up tokens of the blocking face. The actor
+	// only ever signals without blocking (room for one token); callers
+	// wait on them outside the actors, through System.Wait.
+	"streamactor/waker.go": {
+		"channel": "reusable wake-up channel of a blocked stream caller (cap 1)",
+		"select":  "non-blocking signal and drain of that channel",
+	},
+	// streamactor's file driver: the goroutine that owns a real file and
+	// runs its operations outside the actors (simulated files run theirs
+	// on the simulation loop instead).
+	"streamactor/runner.go": {
+		"go":      "the driver goroutine that owns a real file",
+		"channel": "wakes the driver goroutine when an operation is queued",
+		"select":  "non-blocking wake-up of the driver goroutine",
+	},
+	"streamactor/osfile_linux.go": {
+		"io": "fallocate(PUNCH_HOLE) on a real file, run by the driver goroutine or the caller of WriteTo",
+	},
+	// props.CheckStream, the stream conformance suite: it drives both ends
+	// of a stream on a real System from goroutines outside the actors
+	// (a producer goroutine, a consumer goroutine, polling with sleeps) and
+	// never runs inside a simulation or an actor.
+	"props/stream_conformance.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for those producers",
+		"time":    "a producer on a NonBlock stream retries after a short sleep",
+	},
+	"props/stream_conformance_close.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for those producers",
+	},
+	"props/stream_conformance_flow.go": {
+		"go":      "producer goroutines driving a real stream's sending end",
+		"channel": "the test goroutine waits for a callback's signal",
+		"select":  "waits for a callback's signal or the test's deadline",
+		"time":    "polls a real stream's stats and waits for late callbacks",
+	},
 }

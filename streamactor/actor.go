@@ -1,0 +1,307 @@
+package streamactor
+
+import (
+	"log/slog"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// hostActor is the actor behind Stream handles: a thin shell around the
+// Core of one stream end, or of both ends of a Pipe. It feeds each core
+// its handle's requests and its peer's messages, passes what a core emits
+// to the peer (at once when the peer is the other end in this actor, by
+// message otherwise), completes requests (waking the blocked caller, or
+// answering the requesting actor) and decides when event callbacks fire.
+// It never blocks and never runs user code.
+//
+// Hosting both ends of a pipe in one actor lets a blocking Send lend its
+// buffer to the receiving end for the length of one step: the bytes go
+// straight into a waiting Recv (one copy instead of two). Nothing lent
+// outlives the step, so no buffer is shared across actors.
+type hostActor struct {
+	ends []*end
+	dead bool
+}
+
+// end is one stream end inside a host.
+type end struct {
+	st    *Stream
+	core  *Core
+	peer  *actor.PID // the peer end's actor, when it is another actor
+	local *end       // the peer end, when it is in this actor
+	ev    eventState
+	freed bool
+}
+
+// eventState is the shell's side of an end's event callback: which
+// registration is live, whether an invocation is out, and what it said.
+type eventState struct {
+	reg     *eventReg
+	busy    bool   // an invocation is posted and not yet acknowledged
+	gen     uint64 // core generation at the last invocation
+	last    Event  // what the last invocation reported
+	force   bool   // the last invocation was stale: re-evaluate
+	toldErr bool   // ERROR was reported to this registration
+	lastSeq uint64 // highest handle call number processed
+}
+
+// Messages only the handle and the executor send.
+type (
+	cancelReq struct {
+		req *request
+		end int
+		err error
+	}
+	evAck struct {
+		reg   *eventReg
+		end   int
+		stale bool
+	}
+)
+
+func (h *hostActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *request:
+		h.onRequest(ctx, m)
+	case *Segment:
+		h.ends[0].core.Deliver(m)
+	case *Credit:
+		h.ends[0].core.Deliver(m)
+		m.release()
+	case *Close:
+		h.ends[0].core.Deliver(m)
+	case *cancelReq:
+		h.ends[m.end].core.Cancel(&m.req.op, m.err)
+	case *evAck:
+		if e := h.ends[m.end]; m.reg == e.ev.reg {
+			e.ev.busy = false
+			e.ev.force = e.ev.force || m.stale
+		}
+	case *actor.Restarting:
+		// A panic in this actor is a bug; abort the streams rather than
+		// leave callers waiting on a state that may be broken.
+		for _, e := range h.ends {
+			e.core.Fail(errors.Wrap(ErrInternal, "stream actor restarted after a panic"))
+		}
+	case *actor.Stopping, *actor.Stopped:
+		h.stop(ctx)
+		return
+	default:
+		return
+	}
+	h.flush(ctx)
+}
+
+func (h *hostActor) onRequest(ctx actor.Context, r *request) {
+	e := h.ends[r.end]
+	if r.seq > e.ev.lastSeq {
+		e.ev.lastSeq = r.seq
+	}
+	switch r.ctl {
+	case ctlNone:
+		r.op.NonBlock = e.st.cfg.NonBlock
+		r.op.Borrow = e.local != nil
+		e.core.Submit(&r.op)
+		e.afterOp(r.op.Kind)
+		return
+	case ctlAttach:
+		if err := e.core.Attach(r.role); err != nil {
+			r.op.Err = err
+		} else {
+			e.peer = r.peer
+			if r.peer == nil && len(h.ends) == 2 {
+				e.local = h.ends[1-r.end]
+			}
+		}
+	case ctlStats:
+		r.stats = e.core.Stats()
+	case ctlEventAdd:
+		if e.ev.reg != nil {
+			r.op.Err = errors.Wrap(ErrCallbackRegistered, "event add callback")
+		} else if st := e.core.State(); st == StateFinished || (st == StateAborted && e.core.Err() == nil) {
+			r.op.Err = e.core.closedErr("event add callback")
+		} else {
+			e.ev = eventState{reg: r.reg, lastSeq: e.ev.lastSeq}
+		}
+	case ctlEventUpdate:
+		if e.ev.reg == nil {
+			r.op.Err = errors.Wrap(ErrNoCallback, "event update callback")
+		} else {
+			e.ev.reg.mask.Store(uint32(r.events))
+			e.ev.gen, e.ev.last = 0, 0 // re-evaluate with the new mask
+		}
+	case ctlEventRemove:
+		if e.ev.reg == nil {
+			r.op.Err = errors.Wrap(ErrNoCallback, "event remove callback")
+		} else {
+			e.removeEvents(false)
+		}
+	case ctlDispose:
+		if st := e.core.State(); st != StateFinished && st != StateAborted && e.core.Role() != RoleNone {
+			e.st.sys.Logger().Warn("streamactor: last reference freed on an active stream; aborting it",
+				slog.String("stream", e.st.pid.Id), slog.String("state", st.String()))
+		}
+		e.core.Abort(errors.Wrap(ErrFreed, "stream freed"))
+		e.closeEvents(e.core.State() == StateAborted)
+		e.freed = true
+		r.op.Done = true
+		r.signal()
+		h.flush(ctx)
+		if h.allFreed() {
+			ctx.Stop(ctx.Self())
+		}
+		return
+	}
+	r.op.Done = true
+	r.signal()
+}
+
+func (h *hostActor) allFreed() bool {
+	for _, e := range h.ends {
+		if !e.freed {
+			return false
+		}
+	}
+	return true
+}
+
+// flush carries out what the cores asked for until nothing is left:
+// messages between the ends of this actor go at once, others by message;
+// completed operations wake their callers; then events are decided.
+func (h *hostActor) flush(ctx actor.Context) {
+	for busy := true; busy; {
+		busy = false
+		for _, e := range h.ends {
+			out := e.core.Output()
+			if len(out.ToPeer) == 0 && len(out.Completed) == 0 {
+				continue
+			}
+			busy = true
+			for _, m := range out.ToPeer {
+				switch {
+				case e.local != nil:
+					e.local.core.Deliver(m)
+					if c, ok := m.(*Credit); ok {
+						c.release()
+					}
+				default:
+					sendToPeer(ctx, e.peer, m)
+				}
+			}
+			for _, op := range out.Completed {
+				complete(ctx, requestOf(op))
+			}
+			e.core.ResetOutput()
+		}
+	}
+	if !h.dead {
+		for _, e := range h.ends {
+			e.maybeFire()
+		}
+	}
+}
+
+// complete hands a finished request back: a blocked caller is woken, an
+// actor gets its result message.
+func complete(ctx actor.Context, req *request) {
+	if req.reply != nil {
+		ctx.Send(req.reply, req.result())
+		return
+	}
+	req.signal()
+}
+
+// sendToPeer sends one protocol message to a peer actor. Without a peer
+// (never attached), pooled messages go back to their pool.
+func sendToPeer(ctx actor.Context, peer *actor.PID, m any) {
+	switch m := m.(type) {
+	case *Segment:
+		if peer == nil {
+			m.release()
+			return
+		}
+		ctx.Send(peer, m.envelope())
+	case *Credit:
+		if peer == nil {
+			m.release()
+			return
+		}
+		ctx.Send(peer, m.envelope())
+	default:
+		if peer != nil {
+			ctx.Send(peer, m)
+		}
+	}
+}
+
+// afterOp ends the event registration once the caller closed the stream:
+// a Finish that succeeded or failed for good, or an Abort (which tells a
+// live callback ERROR once).
+func (e *end) afterOp(k OpKind) {
+	if k != OpAbort && k != OpFinish {
+		return
+	}
+	if s := e.core.State(); s == StateFinished || s == StateAborted {
+		e.closeEvents(k == OpAbort)
+	}
+}
+
+// maybeFire posts an invocation of the callback when something it asks
+// for holds and has changed since the last one (events are level
+// conditions, re-reported after each change, never in a busy loop).
+func (e *end) maybeFire() {
+	ev := &e.ev
+	if ev.reg == nil || ev.busy {
+		return
+	}
+	ready := e.core.Ready()
+	want := ready & (Event(ev.reg.mask.Load()) | EventError | EventHangup)
+	if want == 0 {
+		return
+	}
+	if !ev.force && e.core.Gen() == ev.gen && want&^ev.last == 0 {
+		return
+	}
+	ev.busy, ev.force, ev.gen, ev.last = true, false, e.core.Gen(), want
+	ev.toldErr = ev.toldErr || want&EventError != 0
+	e.st.exec.post(evTask{reg: ev.reg, ev: want, stamp: ev.lastSeq})
+}
+
+// closeEvents ends the registration after a local Finish or Abort;
+// after an Abort the callback is told ERROR once (unless it was told
+// already), then freed.
+func (e *end) closeEvents(aborted bool) {
+	if e.ev.reg != nil {
+		e.removeEvents(aborted)
+	}
+}
+
+func (e *end) removeEvents(tellError bool) {
+	reg, told := e.ev.reg, e.ev.toldErr
+	e.ev = eventState{lastSeq: e.ev.lastSeq}
+	reg.removed.Store(true)
+	t := evTask{reg: reg, final: true}
+	if tellError && !told {
+		t.ev = EventError
+	}
+	e.st.exec.post(t)
+}
+
+// stop runs when the actor stops (the last Free, or the system closing):
+// the streams are aborted, waiting callers and callbacks told, and every
+// later call fails at once.
+func (h *hostActor) stop(ctx actor.Context) {
+	if h.dead {
+		return
+	}
+	for _, e := range h.ends {
+		e.core.Abort(errors.Wrap(ErrClosed, "stream actor stopped"))
+		e.closeEvents(e.core.State() == StateAborted)
+	}
+	h.flush(ctx)
+	h.dead = true
+	for _, e := range h.ends {
+		e.st.markDead()
+	}
+}

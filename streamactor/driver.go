@@ -1,0 +1,137 @@
+package streamactor
+
+import (
+	"context"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// driver is what the file source and the file sink share: an actor with
+// one stream end (its Core) facing a peer end, and a file whose
+// operations run on a Runner, one at a time; each completion comes back
+// as an ioDone message.
+type driver struct {
+	sys    *actors.System
+	core   *Core
+	peer   *actor.PID
+	self   *actor.PID
+	f      File
+	run    Runner
+	busy   bool // a file operation is out
+	closed bool // the file is closed (or being closed) and the runner released
+	fin    Op   // the driver's own Finish
+}
+
+// ioDone is the result of one file operation.
+type ioDone struct {
+	kind ioKind
+	seg  *Segment
+	n    int
+	pos  int64
+	err  error
+}
+
+type ioKind uint8
+
+const (
+	ioSize ioKind = iota + 1
+	ioSeekData
+	ioSeekHole
+	ioRead
+	ioWrite
+	ioPunch
+	ioTruncate
+	ioSync
+	ioClose
+)
+
+// start runs op on the runner; its result comes back as an ioDone.
+func (d *driver) start(op func() *ioDone) {
+	d.busy = true
+	sys, self := d.sys, d.self
+	d.run.Run(func() { sys.Send(self, op()) })
+}
+
+// flush sends what the core emitted to the peer.
+func (d *driver) flush(ctx actor.Context) {
+	out := d.core.Output()
+	for _, m := range out.ToPeer {
+		sendToPeer(ctx, d.peer, m)
+	}
+	d.core.ResetOutput()
+}
+
+// fail aborts the stream for err (the peer sees it).
+func (d *driver) fail(err error) { d.core.Fail(err) }
+
+// closeFile closes the file without reporting (after a failure, or when
+// the actor stops) and releases the runner.
+func (d *driver) closeFile() {
+	if d.closed {
+		return
+	}
+	d.closed = true
+	f := d.f
+	d.run.Run(func() { _ = f.Close() })
+	d.run.Stop()
+}
+
+// stopping handles the actor stopping (the system closing): the stream is
+// aborted and the file closed.
+func (d *driver) stopping(ctx actor.Context) {
+	d.core.Abort(errors.Wrap(ErrClosed, "file driver stopped"))
+	d.flush(ctx)
+	d.closeFile()
+}
+
+// over reports whether the stream is over for the driver.
+func (d *driver) over() bool {
+	s := d.core.State()
+	return s == StateAborted || s == StateFinished
+}
+
+// spawnDriver starts a driver actor on sys.
+func spawnDriver(sys *actors.System, a actor.Actor) (*actor.PID, error) {
+	pid, err := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }, actors.HotPath()...))
+	if err != nil {
+		return nil, errors.Wrap(err, "streamactor: start file driver")
+	}
+	return pid, nil
+}
+
+// driverStart is sent to a driver once its peer is attached: only then
+// may it emit (a sink its window, a source its first segment).
+type driverStart struct{}
+
+// attachDriver attaches st to a file driver: the driver's end takes role,
+// st the other one. build makes the driver's actor around d.
+func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, build func(d driver) actor.Actor) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
+	if f == nil {
+		return errors.Wrapf(ErrBadOption, "%s: nil file", name)
+	}
+	core := NewCore(st.cfg)
+	if err := core.Attach(role); err != nil {
+		return err
+	}
+	d := driver{sys: st.sys, core: core, f: f, run: opts.runner(f), peer: st.pid}
+	pid, err := spawnDriver(st.sys, build(d))
+	if err != nil {
+		d.run.Stop()
+		return err
+	}
+	other := RoleSender
+	if role == RoleSender {
+		other = RoleReceiver
+	}
+	if err := st.attach(context.Background(), other, pid); err != nil {
+		st.sys.Stop(pid)
+		return errors.Wrap(err, name)
+	}
+	st.sys.Send(pid, &driverStart{})
+	return nil
+}

@@ -1,0 +1,214 @@
+package streamactor
+
+import (
+	"io"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// AttachFileSink makes st the sending end of an upload into f (libvirt's
+// virStorageVolUpload from a stream): a driver actor writes what st sends
+// into f from opts.Offset. A hole becomes a seek, or a punched hole where
+// f already holds data (so nothing stale shows through); a trailing hole
+// extends f by truncation. At the end of the stream the driver truncates
+// if needed, syncs and closes f, and only then confirms: st's Finish
+// returns nil only if every byte and hole reached the file and the sync
+// and close succeeded. Any failure aborts the stream with that error,
+// which st's next call (or its Finish) returns. The driver owns f.
+func AttachFileSink(st *Stream, f File, opts FileOptions) error {
+	return attachDriver(st, f, opts, "file sink", RoleReceiver, func(d driver) actor.Actor {
+		k := &fileSink{driver: d, off: opts.Offset, size: -1}
+		if opts.Length > 0 {
+			k.limit = opts.Offset + opts.Length
+		}
+		return k
+	})
+}
+
+// fileSink is the upload driver.
+type fileSink struct {
+	driver
+	started bool
+	off     int64 // where the next byte goes
+	size    int64 // the file's size as far as we know (-1: not yet asked)
+	limit   int64 // offset + length, or 0
+	phase   sinkPhase
+}
+
+type sinkPhase uint8
+
+const (
+	sinkWriting sinkPhase = iota
+	sinkTruncated
+	sinkSynced
+	sinkDone
+)
+
+func (k *fileSink) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		k.self = ctx.Self()
+		return
+	case *driverStart:
+		k.started = true
+	case *Segment:
+		k.core.Deliver(m)
+	case *Close:
+		k.core.Deliver(m)
+	case *Credit:
+		k.core.Deliver(m) // a protocol error: the core aborts
+		m.release()
+	case *ioDone:
+		k.busy = false
+		k.done(m)
+	case *actor.Stopping:
+		k.stopping(ctx)
+		return
+	default:
+		return
+	}
+	if !k.started {
+		return // the initial credit waits until the sender is attached
+	}
+	k.pump()
+	k.flush(ctx)
+	if k.closed && !k.busy && k.over() {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+func (k *fileSink) pump() {
+	for !k.busy && !k.closed {
+		if k.over() {
+			k.closeFile()
+			return
+		}
+		if k.size < 0 {
+			f := k.f
+			k.start(func() *ioDone { n, err := f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
+			return
+		}
+		seg, used := k.core.HeadSegment()
+		if seg == nil {
+			if k.core.AtEOF() {
+				k.finish()
+			}
+			return
+		}
+		switch seg.Kind {
+		case SegData:
+			p := seg.Data[used:]
+			if k.limit > 0 && k.off+int64(len(p)) > k.limit {
+				k.fail(errors.Wrapf(ErrLength, "data of %d bytes at %d, length ends at %d", len(p), k.off, k.limit))
+				continue
+			}
+			f, off := k.f, k.off
+			k.start(func() *ioDone { n, err := f.WriteAt(p, off); return &ioDone{kind: ioWrite, n: n, pos: off, err: err} })
+			return
+		case SegHole:
+			n := seg.Hole - used
+			if k.limit > 0 && k.off+n > k.limit {
+				k.fail(errors.Wrapf(ErrLength, "hole of %d bytes at %d, length ends at %d", n, k.off, k.limit))
+				continue
+			}
+			if k.off < k.size {
+				// Data already there: punch it out (or write zeros) so
+				// that the hole reads as zeros.
+				f, off, span := k.f, k.off, min(n, k.size-k.off)
+				k.start(func() *ioDone { return &ioDone{kind: ioPunch, n: int(span), pos: off, err: clearRange(f, off, span)} })
+				return
+			}
+			k.off += n
+			k.core.ConsumeHead(n)
+		}
+	}
+}
+
+// finish runs the end of the upload: truncate for a trailing hole, sync,
+// close, then confirm to the sender.
+func (k *fileSink) finish() {
+	f := k.f
+	switch k.phase {
+	case sinkWriting:
+		if k.off > k.size {
+			size := k.off
+			k.start(func() *ioDone { return &ioDone{kind: ioTruncate, pos: size, err: f.Truncate(size)} })
+			return
+		}
+		k.phase = sinkTruncated
+		fallthrough
+	case sinkTruncated:
+		k.start(func() *ioDone { return &ioDone{kind: ioSync, err: f.Sync()} })
+	case sinkSynced:
+		k.start(func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
+	}
+}
+
+func (k *fileSink) done(m *ioDone) {
+	if k.over() {
+		return
+	}
+	if m.err != nil {
+		if m.kind == ioClose {
+			k.closed = true
+			k.run.Stop()
+		}
+		k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", sinkOpName[m.kind], m.pos))
+		return
+	}
+	switch m.kind {
+	case ioSize:
+		k.size = m.pos
+	case ioWrite:
+		if m.n <= 0 {
+			k.fail(errors.Wrapf(io.ErrShortWrite, "streamactor: file sink: write at %d wrote nothing", m.pos))
+			return
+		}
+		k.off += int64(m.n)
+		k.size = max(k.size, k.off)
+		k.core.ConsumeHead(int64(m.n)) // a short write: the rest goes next
+	case ioPunch:
+		seg, used := k.core.HeadSegment()
+		if seg != nil && seg.Kind == SegHole {
+			n := seg.Hole - used
+			k.off += n
+			k.core.ConsumeHead(n)
+		}
+	case ioTruncate:
+		k.size = m.pos
+		k.phase = sinkTruncated
+	case ioSync:
+		k.phase = sinkSynced
+	case ioClose:
+		k.closed = true
+		k.run.Stop()
+		k.phase = sinkDone
+		k.fin = Op{Kind: OpFinish}
+		k.core.Submit(&k.fin) // confirms: the sender's Finish returns nil
+	}
+}
+
+var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close"}
+
+// clearRange makes [off, off+n) read as zeros: a punched hole, or zeros
+// written where the file system cannot punch.
+func clearRange(f File, off, n int64) error {
+	err := f.PunchHole(off, n)
+	if err == nil || !errors.Is(err, ErrNoSparseInfo) {
+		return err
+	}
+	zeros := make([]byte, min(n, 1<<20))
+	for n > 0 {
+		k, err := f.WriteAt(zeros[:min(n, int64(len(zeros)))], off)
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			return io.ErrShortWrite
+		}
+		off += int64(k)
+		n -= int64(k)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package streamactor
+
+import (
+	"io"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// AttachFileSource makes st the receiving end of a download from f
+// (libvirt's virStorageVolDownload into a stream): a driver actor reads f
+// from opts.Offset (opts.Length bytes, or to the end) and sends it into
+// st. On a Sparse stream it finds data and holes with SeekData/SeekHole
+// and sends holes as holes; otherwise holes arrive as zeros (still
+// without reading them from the disk). After the last byte it closes f
+// (a failure to close is a stream error) and sends the end of the stream;
+// st's Recv then returns io.EOF and st's Finish confirms. A read error
+// aborts the stream with that error. The driver owns f from now on.
+func AttachFileSource(st *Stream, f File, opts FileOptions) error {
+	return attachDriver(st, f, opts, "file source", RoleSender, func(d driver) actor.Actor {
+		return &fileSource{driver: d, off: opts.Offset, length: opts.Length, end: -1}
+	})
+}
+
+// fileSource is the download driver.
+type fileSource struct {
+	driver
+	started          bool
+	off, length, end int64
+	// The section at off: unknown (secLen < 0), data or hole.
+	secData bool
+	secLen  int64
+	noSeek  bool // no SEEK_DATA: everything is data
+	eofSent bool
+}
+
+func (s *fileSource) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		s.self, s.secLen = ctx.Self(), -1
+		return
+	case *driverStart:
+		s.started = true
+	case *Credit:
+		s.core.Deliver(m)
+		m.release()
+	case *Close:
+		s.core.Deliver(m)
+	case *Segment:
+		s.core.Deliver(m) // a protocol error: the core aborts
+	case *ioDone:
+		s.busy = false
+		s.done(m)
+	case *actor.Stopping:
+		s.stopping(ctx)
+		return
+	default:
+		return
+	}
+	if !s.started {
+		return
+	}
+	s.pump(ctx)
+	s.flush(ctx)
+	if s.closed && !s.busy && s.over() {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+// pump starts the next file operation, or sends what needs no I/O.
+func (s *fileSource) pump(ctx actor.Context) {
+	for !s.busy && !s.closed {
+		if s.over() {
+			s.closeFile()
+			return
+		}
+		if s.eofSent {
+			return // waiting for the receiver to finish or abort
+		}
+		if s.end < 0 {
+			s.start(func() *ioDone { n, err := s.f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
+			return
+		}
+		if s.off >= s.end {
+			f := s.f
+			s.start(func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
+			return
+		}
+		if s.secLen < 0 {
+			if s.noSeek {
+				s.secData, s.secLen = true, s.end-s.off
+				continue
+			}
+			f, off := s.f, s.off
+			s.start(func() *ioDone { pos, err := f.SeekData(off); return &ioDone{kind: ioSeekData, pos: pos, err: err} })
+			return
+		}
+		if !s.secData {
+			if !s.sendHole() {
+				return // no credit yet
+			}
+			continue
+		}
+		n := int(min(s.secLen, int64(s.core.cfg.MaxSegment)))
+		if !s.core.CanSend(segmentCost(n)) {
+			return
+		}
+		seg, f, off := getData(n), s.f, s.off
+		s.start(func() *ioDone {
+			k, err := f.ReadAt(seg.Data, off)
+			return &ioDone{kind: ioRead, seg: seg, n: k, pos: off, err: err}
+		})
+		return
+	}
+}
+
+// sendHole sends the hole at off: as a hole on a sparse stream, as zeros
+// otherwise. It reports false when it must wait for credit.
+func (s *fileSource) sendHole() bool {
+	if s.core.cfg.Sparse {
+		if !s.core.CanSend(SegmentOverhead) {
+			return false
+		}
+		s.core.SendSegment(getHole(s.secLen))
+		s.off += s.secLen
+		s.secLen = -1
+		return true
+	}
+	n := int(min(s.secLen, int64(s.core.cfg.MaxSegment)))
+	if !s.core.CanSend(segmentCost(n)) {
+		return false
+	}
+	seg := getData(n)
+	clear(seg.Data)
+	s.core.SendSegment(seg)
+	s.off += int64(n)
+	if s.secLen -= int64(n); s.secLen == 0 {
+		s.secLen = -1
+	}
+	return true
+}
+
+func (s *fileSource) done(m *ioDone) {
+	if s.over() {
+		if m.seg != nil {
+			m.seg.release()
+		}
+		return
+	}
+	switch m.kind {
+	case ioSize:
+		if m.err != nil {
+			s.fail(errors.Wrap(m.err, "streamactor: file source: size"))
+			return
+		}
+		s.end = m.pos
+		if s.length > 0 {
+			s.end = min(s.end, s.off+s.length)
+		}
+	case ioSeekData:
+		switch {
+		case m.err == nil && m.pos > s.off:
+			s.secData, s.secLen = false, min(m.pos, s.end)-s.off
+		case m.err == nil:
+			f, off := s.f, s.off
+			s.start(func() *ioDone { pos, err := f.SeekHole(off); return &ioDone{kind: ioSeekHole, pos: pos, err: err} })
+		case noData(m.err):
+			s.secData, s.secLen = false, s.end-s.off
+		case errors.Is(m.err, ErrNoSparseInfo):
+			s.noSeek = true
+		default:
+			s.fail(errors.Wrapf(m.err, "streamactor: file source: seek data at %d", s.off))
+		}
+	case ioSeekHole:
+		if m.err != nil {
+			s.fail(errors.Wrapf(m.err, "streamactor: file source: seek hole at %d", s.off))
+			return
+		}
+		s.secData, s.secLen = true, min(max(m.pos, s.off+1), s.end)-s.off
+	case ioRead:
+		if m.n == 0 {
+			m.seg.release()
+			err := m.err
+			if err == nil || err == io.EOF {
+				err = errors.Errorf("file ended at %d, before %d", s.off, s.end)
+			}
+			s.fail(errors.Wrapf(err, "streamactor: file source: read at %d", s.off))
+			return
+		}
+		m.seg.Data = m.seg.Data[:m.n]
+		s.core.SendSegment(m.seg) // the credit was there when the read started
+		s.off += int64(m.n)
+		if s.secLen -= int64(m.n); s.secLen == 0 {
+			s.secLen = -1
+		}
+	case ioClose:
+		s.closed = true
+		s.run.Stop()
+		if m.err != nil {
+			s.fail(errors.Wrap(m.err, "streamactor: file source: close"))
+			return
+		}
+		s.fin = Op{Kind: OpFinish}
+		s.core.Submit(&s.fin) // sends EOF; done when the receiver finishes
+		s.eofSent = true
+	}
+}

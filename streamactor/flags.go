@@ -1,0 +1,167 @@
+package streamactor
+
+import (
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+// StreamFlags are the flags of New (libvirt's virStreamFlags).
+type StreamFlags uint32
+
+// StreamNonBlock is VIR_STREAM_NONBLOCK: calls that cannot move data at
+// once return ErrWouldBlock instead of waiting.
+const StreamNonBlock StreamFlags = 1
+
+// RecvFlag is a flag of RecvFlags (libvirt's virStreamRecvFlagsValues).
+type RecvFlag uint32
+
+// RecvStopAtHole is VIR_STREAM_RECV_STOP_AT_HOLE: stop at a hole and
+// return ErrHole (the -3) instead of reading the hole as zeros.
+const RecvStopAtHole RecvFlag = 1
+
+// Event is a set of stream events (libvirt's virStreamEventType).
+type Event uint32
+
+// The stream events; the values are libvirt's.
+const (
+	// EventReadable: the next non-blocking Recv will not return
+	// ErrWouldBlock (data, a hole, the end of the stream or an error is
+	// waiting).
+	EventReadable Event = 1
+	// EventWritable: the next non-blocking Send will not return
+	// ErrWouldBlock (the peer granted credit).
+	EventWritable Event = 2
+	// EventError: an error is latched on the stream, or it was aborted.
+	EventError Event = 4
+	// EventHangup: the other end will send nothing more (it finished
+	// sending, or it aborted).
+	EventHangup Event = 8
+)
+
+const allEvents = EventReadable | EventWritable | EventError | EventHangup
+
+// String names the events, as "READABLE|HANGUP".
+func (e Event) String() string {
+	if e == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, x := range []struct {
+		bit  Event
+		name string
+	}{{EventReadable, "READABLE"}, {EventWritable, "WRITABLE"}, {EventError, "ERROR"}, {EventHangup, "HANGUP"}} {
+		if e&x.bit != 0 {
+			parts = append(parts, x.name)
+		}
+	}
+	if rest := e &^ allEvents; rest != 0 {
+		parts = append(parts, "0x"+strings.ToUpper(uintHex(uint64(rest))))
+	}
+	return strings.Join(parts, "|")
+}
+
+func uintHex(v uint64) string {
+	const digits = "0123456789abcdef"
+	if v == 0 {
+		return "0"
+	}
+	var b [16]byte
+	i := len(b)
+	for v > 0 {
+		i--
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[i:])
+}
+
+// Sizes.
+const (
+	// SegmentOverhead is what one segment costs in a window besides its
+	// data buffer: the bookkeeping of a queued segment. A hole costs
+	// exactly this, whatever its length, so holes take credit too and a
+	// stalled consumer cannot make a stream hold unbounded holes.
+	SegmentOverhead = 64
+	// DefaultMaxSegment is the largest data segment (256 KiB, libvirt's
+	// server chunk rounded to a power of two).
+	DefaultMaxSegment = 256 << 10
+	// DefaultWindow is the default window: four full segments.
+	DefaultWindow = 4 * (DefaultMaxSegment + SegmentOverhead)
+	// MinSegmentClass is the smallest data buffer; smaller sends still
+	// cost this much.
+	MinSegmentClass = 512
+	// MaxSegmentLimit bounds MaxSegment (a remote transport must carry a
+	// segment in one message).
+	MaxSegmentLimit = 16 << 20
+)
+
+// Config is a stream's configuration, built by New's options.
+type Config struct {
+	// NonBlock: calls return ErrWouldBlock instead of waiting.
+	NonBlock bool
+	// Sparse: holes may be sent and received (SendHole, RecvHole,
+	// RecvStopAtHole). Fixed for the stream's life, as libvirt fixes it
+	// when the stream is opened.
+	Sparse bool
+	// Window is the receiver's buffer in cost units (data bytes rounded
+	// up to a power of two, plus SegmentOverhead per segment). The
+	// receiving end never holds more, in flight included.
+	Window int64
+	// MaxSegment is the largest data segment the sending end emits.
+	MaxSegment int
+}
+
+// Option configures New.
+type Option func(*Config) error
+
+// NonBlock makes the stream non-blocking (VIR_STREAM_NONBLOCK).
+func NonBlock() Option { return func(c *Config) error { c.NonBlock = true; return nil } }
+
+// Sparse allows holes on the stream (libvirt's *_SPARSE_STREAM flags).
+func Sparse() Option { return func(c *Config) error { c.Sparse = true; return nil } }
+
+// Flags applies libvirt-style flags; unknown bits are ErrBadFlags.
+func Flags(f StreamFlags) Option {
+	return func(c *Config) error {
+		if f&^StreamNonBlock != 0 {
+			return errors.Wrapf(ErrBadFlags, "new: flags %#x (known: %#x)", uint32(f), uint32(StreamNonBlock))
+		}
+		c.NonBlock = f&StreamNonBlock != 0
+		return nil
+	}
+}
+
+// Window sets the receive window in cost units (see Config.Window). It
+// must hold at least one full segment.
+func Window(n int64) Option { return func(c *Config) error { c.Window = n; return nil } }
+
+// MaxSegment sets the largest data segment, between MinSegmentClass and
+// MaxSegmentLimit bytes.
+func MaxSegment(n int) Option { return func(c *Config) error { c.MaxSegment = n; return nil } }
+
+// NewConfig applies opts to the defaults and validates the result.
+func NewConfig(opts ...Option) (Config, error) {
+	c := Config{Window: -1}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return Config{}, err
+		}
+	}
+	if c.MaxSegment == 0 {
+		c.MaxSegment = DefaultMaxSegment
+	}
+	if c.MaxSegment < MinSegmentClass || c.MaxSegment > MaxSegmentLimit {
+		return Config{}, errors.Wrapf(ErrBadOption, "max segment %d: must be within [%d, %d]", c.MaxSegment, MinSegmentClass, MaxSegmentLimit)
+	}
+	if c.Window == -1 {
+		c.Window = 4 * segmentCost(c.MaxSegment)
+	}
+	if min := segmentCost(c.MaxSegment); c.Window < min {
+		return Config{}, errors.Wrapf(ErrBadOption, "window %d: must hold one full segment (%d)", c.Window, min)
+	}
+	return c, nil
+}

@@ -1,0 +1,8 @@
+package streamactor_test
+
+import (
+	"os"
+	"syscall"
+)
+
+func blocksOf(fi os.FileInfo) int64 { return fi.Sys().(*syscall.Stat_t).Blocks }

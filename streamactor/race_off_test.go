@@ -1,0 +1,5 @@
+//go:build !race
+
+package streamactor_test
+
+const raceEnabled = false

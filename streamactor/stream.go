@@ -1,0 +1,364 @@
+package streamactor
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Stream is the handle of one end of a stream: libvirt's virStreamPtr. Its
+// methods block the calling goroutine (never an actor: actors use the
+// message face, see SendRequest) until the end's actor answers; in a
+// simulation the wait runs the World. A Stream is safe for use by several
+// goroutines, but one data call (Send, Recv, SendHole, RecvHole) at a time:
+// a second one concurrently gets ErrBusy.
+type Stream struct {
+	sys  *actors.System
+	pid  *actor.PID
+	cfg  Config
+	idx  int // which end of its host actor
+	refs atomic.Int64
+	dead atomic.Bool // the actor stopped: every call fails at once
+	// calls counts the handle's calls; the event executor uses it to drop
+	// READABLE/WRITABLE reports made stale by a call in between.
+	calls atomic.Uint64
+	exec  *executor
+
+	data slot // Send, Recv, SendHole, RecvHole
+	fin  slot // Finish
+	ctl  slot // Abort, Stats, events, attach, dispose (serialised)
+}
+
+// slot is a reusable request and its wake-up channel, for one call at a
+// time.
+type slot struct {
+	mu   sync.Mutex
+	req  *request
+	wake *waker
+}
+
+func (s *slot) init(st *Stream) {
+	s.req = newRequest()
+	s.wake = newWaker()
+	s.req.wake = s.wake
+	s.req.st = st
+}
+
+// New returns a new, unattached stream end on sys (virStreamNew). Attach
+// it with Connect, AttachFileSource or AttachFileSink before moving data
+// (Pipe makes two ends already connected). The caller holds one
+// reference; Free releases it.
+func New(sys *actors.System, opts ...Option) (*Stream, error) {
+	cfg, err := NewConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	sts, err := spawnHost(sys, cfg, 1)
+	if err != nil {
+		return nil, err
+	}
+	return sts[0], nil
+}
+
+// spawnHost starts a host actor with n ends (1, or 2 for a pipe) and
+// returns their handles.
+func spawnHost(sys *actors.System, cfg Config, n int) ([]*Stream, error) {
+	if sys == nil {
+		return nil, errors.Wrap(ErrBadOption, "new: nil system")
+	}
+	h := &hostActor{}
+	sts := make([]*Stream, n)
+	exec := newExecutor(sys.Clock())
+	for i := range sts {
+		st := &Stream{sys: sys, cfg: cfg, idx: i, exec: exec}
+		st.refs.Store(1)
+		st.data.init(st)
+		st.fin.init(st)
+		st.ctl.init(st)
+		sts[i] = st
+		h.ends = append(h.ends, &end{st: st, core: NewCore(cfg)})
+	}
+	// The producer returns the same actor on a restart, so a panic does
+	// not lose the streams' state (the actor aborts them instead).
+	pid, err := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return h }, actors.HotPath()...))
+	if err != nil {
+		return nil, errors.Wrap(err, "streamactor: new")
+	}
+	for _, st := range sts {
+		st.pid = pid
+	}
+	return sts, nil
+}
+
+// PID returns the address of the end's actor, for the message face.
+func (s *Stream) PID() *actor.PID { return s.pid }
+
+// System returns the system the stream lives on.
+func (s *Stream) System() *actors.System { return s.sys }
+
+// Config returns the stream's configuration.
+func (s *Stream) Config() Config { return s.cfg }
+
+// markDead is called by the actor when it stops: every caller waiting on
+// a slot wakes (and finds its request not done), later calls fail at once.
+func (s *Stream) markDead() {
+	s.dead.Store(true)
+	s.data.wake.signal()
+	s.fin.wake.signal()
+	s.ctl.wake.signal()
+}
+
+var errDead = errors.Wrap(ErrClosed, "stream actor stopped")
+
+func errFreed(k OpKind) error { return errors.Wrapf(ErrFreed, "%v", k) }
+
+// call runs the request in sl through the actor and waits for it. If ctx
+// ends first, the actor is told to cancel and the call returns what was
+// done (a partial Send keeps its count) with ctx's error.
+func (s *Stream) call(ctx context.Context, sl *slot) error {
+	r := sl.req
+	r.end = s.idx
+	if s.refs.Load() <= 0 {
+		return errFreed(r.op.Kind)
+	}
+	if s.dead.Load() {
+		return errDead
+	}
+	r.seq = s.calls.Add(1)
+	sl.wake.drain()
+	if s.dead.Load() {
+		// The actor died since the check above, and drain may have taken
+		// the token it left: do not wait for a reply that cannot come.
+		return errDead
+	}
+	s.sys.Send(s.pid, &r.env)
+	if err := s.sys.Wait(ctx, sl.wake.C()); err != nil {
+		// Give up: the actor cancels the call if it is parked, and
+		// either way one token comes back.
+		s.sys.Send(s.pid, &cancelReq{req: r, end: s.idx, err: err})
+		if werr := s.sys.Wait(context.Background(), sl.wake.C()); werr != nil && !r.op.Done {
+			return errors.Wrapf(werr, "streamactor: %v: waiting for the cancellation", r.op.Kind)
+		}
+		if r.op.Done && r.op.Err == nil {
+			return nil // it completed meanwhile: nothing is lost
+		}
+	}
+	if !r.op.Done {
+		return errDead
+	}
+	return nil
+}
+
+// dataCall runs op in the data slot.
+func (s *Stream) dataCall(ctx context.Context, fill func(op *Op)) (*Op, error) {
+	if !s.data.mu.TryLock() {
+		return nil, errors.Wrap(ErrBusy, "another data call is pending on this stream")
+	}
+	defer s.data.mu.Unlock()
+	r := s.data.req
+	r.reset(ctlNone)
+	fill(&r.op)
+	if err := s.call(ctx, &s.data); err != nil {
+		return &r.op, err
+	}
+	return &r.op, r.op.Err
+}
+
+// Send sends data (virStreamSend). A blocking stream returns once all of
+// p is accepted (the receiver's window limits what is in flight); a
+// NonBlock stream accepts what fits now, and returns ErrWouldBlock if
+// nothing does. Sending 0 bytes does nothing (it is never EOF). An error
+// the peer or a driver raised earlier is returned here (libvirt: errors
+// "may be delayed until a subsequent call").
+func (s *Stream) Send(ctx context.Context, p []byte) (int, error) {
+	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf = OpSend, p })
+	n, handoff := 0, false
+	if op != nil {
+		n, handoff = op.N, op.Handoff
+		op.Buf = nil
+	}
+	if handoff {
+		// The data went straight into a waiting Recv: let the receiver
+		// run, so that it is waiting again for the next Send (one copy
+		// per chunk instead of two).
+		runtime.Gosched()
+	}
+	return n, err
+}
+
+// Recv receives data (virStreamRecv): 0 < n ≤ len(p) bytes, with holes
+// read as zeros. At the end of the stream it returns 0, io.EOF, and keeps
+// doing so. A NonBlock stream returns ErrWouldBlock when nothing is
+// waiting. Recv with an empty p returns 0, nil.
+func (s *Stream) Recv(ctx context.Context, p []byte) (int, error) {
+	return s.RecvFlags(ctx, p, 0)
+}
+
+// RecvFlags is Recv with flags (virStreamRecvFlags). With RecvStopAtHole
+// it stops before a hole: when the stream is at a hole it returns 0,
+// ErrHole (libvirt's -3) and consumes nothing; RecvHole then takes the
+// hole.
+func (s *Stream) RecvFlags(ctx context.Context, p []byte, flags RecvFlag) (int, error) {
+	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf, op.Flags = OpRecv, p, uint32(flags) })
+	n := 0
+	if op != nil {
+		n = op.N
+		op.Buf = nil
+	}
+	return n, err
+}
+
+// SendHole asks the receiver to create length bytes of empty space
+// (virStreamSendHole). Only on Sparse streams; length must be > 0; flags
+// must be 0. A hole costs credit like a small segment, so it may wait.
+func (s *Stream) SendHole(ctx context.Context, length int64, flags uint32) error {
+	_, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Len, op.Flags = OpSendHole, length, flags })
+	return err
+}
+
+// RecvHole takes the hole at the head of the stream and returns its
+// length (virStreamRecvHole). With no hole at the head it returns 0, nil
+// and does not wait (libvirt's remote driver; its docs say -1). Only on
+// Sparse streams; flags must be 0.
+func (s *Stream) RecvHole(ctx context.Context, flags uint32) (int64, error) {
+	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Flags = OpRecvHole, flags })
+	if op == nil {
+		return 0, err
+	}
+	return op.Hole, err
+}
+
+// Finish ends the stream (virStreamFinish) and is its synchronisation
+// point. On the sending end it sends the end of the stream and waits
+// until the receiver took everything and its consumer confirmed it (a
+// file sink: written, truncated for a trailing hole, synced and closed);
+// it returns nil only then. Any error on the way, including one after the
+// last Send, is returned. On the receiving end it confirms, after Recv
+// returned io.EOF, that everything was received (ErrNotAtEOF before that,
+// leaving the stream as it was). Finish waits even on NonBlock streams.
+// A second Finish returns ErrClosed.
+func (s *Stream) Finish(ctx context.Context) error {
+	if !s.fin.mu.TryLock() {
+		return errors.Wrap(ErrBusy, "finish: already finishing")
+	}
+	defer s.fin.mu.Unlock()
+	r := s.fin.req
+	r.reset(ctlNone)
+	r.op.Kind = OpFinish
+	if err := s.call(ctx, &s.fin); err != nil {
+		return err
+	}
+	return r.op.Err
+}
+
+// Abort cancels the transfer (virStreamAbort): the other end is told,
+// data still queued is dropped, pending calls fail, and a registered
+// callback is told ERROR once, then freed. Aborting a finished, aborted
+// or never attached stream does nothing. Abort returns nil (unlike
+// libvirt's remote driver, it does not re-raise a latched error); it only
+// fails if the stream was freed or its actor is gone.
+func (s *Stream) Abort(ctx context.Context) error {
+	return s.abort(ctx, nil)
+}
+
+// abort aborts with cause, which the peer sees (the *All helpers give the
+// original error of a failed callback).
+func (s *Stream) abort(ctx context.Context, cause error) error {
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	r := s.ctl.req
+	r.reset(ctlNone)
+	r.op.Kind, r.op.Cause = OpAbort, cause
+	if err := s.call(ctx, &s.ctl); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil // the actor is gone: the stream is closed already
+		}
+		return err
+	}
+	return r.op.Err
+}
+
+// ctlCall runs a control request.
+func (s *Stream) ctlCall(ctx context.Context, kind ctlKind, fill func(r *request)) (*request, error) {
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	r := s.ctl.req
+	r.reset(kind)
+	if fill != nil {
+		fill(r)
+	}
+	if err := s.call(ctx, &s.ctl); err != nil {
+		return r, err
+	}
+	return r, r.op.Err
+}
+
+// Stats returns the end's counters: what its receive queue holds (never
+// more than the window), its credit, the bytes moved.
+func (s *Stream) Stats(ctx context.Context) (Stats, error) {
+	r, err := s.ctlCall(ctx, ctlStats, nil)
+	return r.stats, err
+}
+
+// Ref adds a reference to the stream (virStreamRef); each needs a
+// matching Free.
+func (s *Stream) Ref() error {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return errors.Wrap(ErrFreed, "ref")
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return nil
+		}
+	}
+}
+
+// Free releases a reference (virStreamFree). The last one disposes of the
+// stream: an unfinished stream is aborted (and a warning logged), a
+// registered callback is freed, and the end's actor stops. A Free without
+// a reference returns ErrFreed.
+func (s *Stream) Free() error {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return errors.Wrap(ErrFreed, "free")
+		}
+		if s.refs.CompareAndSwap(n, n-1) {
+			if n > 1 {
+				return nil
+			}
+			break
+		}
+	}
+	if s.dead.Load() {
+		return nil
+	}
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	r := s.ctl.req
+	r.reset(ctlDispose)
+	r.end = s.idx
+	r.seq = s.calls.Add(1)
+	s.ctl.wake.drain()
+	if s.dead.Load() {
+		return nil // stopped meanwhile (see call)
+	}
+	s.sys.Send(s.pid, &r.env)
+	if err := s.sys.Wait(context.Background(), s.ctl.wake.C()); err != nil {
+		return errors.Wrap(err, "streamactor: free")
+	}
+	return nil
+}
+
+// attach connects this end to peer in role (used by Connect and the
+// drivers).
+func (s *Stream) attach(ctx context.Context, role Role, peer *actor.PID) error {
+	_, err := s.ctlCall(ctx, ctlAttach, func(r *request) { r.role, r.peer = role, peer })
+	return err
+}
