@@ -7,6 +7,7 @@ import (
 
 	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/sim"
+	"github.com/actorio/actorio/streamactor"
 )
 
 // A Canary is a planted bug of known depth in a workload, with the faults
@@ -52,6 +53,11 @@ func Canaries() []Canary {
 					Net:        sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03},
 					Partitions: &sim.PartitionFaults{Every: ms(150), Min: ms(10), Max: ms(60), OneWay: 0.5}}
 			},
+		},
+		{
+			Name: "stream-window", Depth: 2, Steps: 4000,
+			Scenario: streamCanary(),
+			Profile:  noFaults,
 		},
 		{
 			Name: "signal-after-disconnect", Depth: 2, Steps: 4000,
@@ -142,5 +148,14 @@ func signalCanary() sim.Scenario {
 	sc := Signal(DefaultSignal)
 	sc.Name = "canary-signal-after-disconnect"
 	sc.Options = append(sc.Options, sim.WithCanary(signalbus.CanaryDeliverAfterDisconnect))
+	return sc
+}
+
+// streamCanary is the stream scenario with the receive window one segment
+// too large (streamactor.CanaryWindowOffByOne).
+func streamCanary() sim.Scenario {
+	sc := Stream(DefaultStream)
+	sc.Name = "canary-stream-window"
+	sc.Options = append(sc.Options, sim.WithCanary(streamactor.CanaryWindowOffByOne))
 	return sc
 }

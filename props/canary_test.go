@@ -20,7 +20,7 @@ func TestScenariosUnderSwarm(t *testing.T) {
 }
 
 // canaryInvariant is the invariant each canary's bug must break.
-var canaryInvariant = map[string]string{"reorder": "H1:", "lost-ack": "K1:", "retry-dup": "C1:", "signal-after-disconnect": "I7:"}
+var canaryInvariant = map[string]string{"reorder": "H1:", "lost-ack": "K1:", "retry-dup": "C1:", "signal-after-disconnect": "I7:", "stream-window": "S30:"}
 
 // TestCanariesCaught: every planted bug is caught, by the invariant it
 // breaks, within a few hundred seeds under PCT.

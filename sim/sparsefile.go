@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -76,8 +77,63 @@ func NewSparseFile(w *World, name string, faults FileFaults) *SparseFile {
 		w: w, name: name, rng: w.Rand("file/" + name),
 		blocks: map[int64][]byte{}, durable: map[int64][]byte{},
 	}
+	var pf FileProfile
+	if on, err := w.DeviceFaults("file", &pf); err != nil {
+		w.fail(err)
+	} else if on {
+		// The profile adds faults a correct client must absorb without a
+		// different outcome; erroring ones (EIO, ENOSPC, failing syncs)
+		// are the scenario's to declare, since its checker must expect
+		// them.
+		faults.ShortRead = max(faults.ShortRead, pf.ShortRead)
+		faults.ShortWrite = max(faults.ShortWrite, pf.ShortWrite)
+		faults.MaxLatency = max(faults.MaxLatency, pf.MaxLatency.D())
+	}
 	f.SetFaults(faults)
+	w.OnHeal(func() {
+		f.faults.ShortRead, f.faults.ShortWrite = 0, 0
+	})
 	return f
+}
+
+// FileProfile is the simulated files' section of a fault profile (device
+// kind "file"): short reads and writes, and slow operations.
+type FileProfile struct {
+	ShortRead  float64  `json:"short_read,omitempty"`
+	ShortWrite float64  `json:"short_write,omitempty"`
+	MaxLatency Duration `json:"max_latency,omitempty"`
+}
+
+func init() {
+	RegisterDevice("file", func(rng *rand.Rand) json.RawMessage {
+		if rng.Float64() < 0.5 {
+			return nil
+		}
+		var p FileProfile
+		if rng.Float64() < 0.5 {
+			p.ShortRead = rng.Float64() * 0.3
+		}
+		if rng.Float64() < 0.5 {
+			p.ShortWrite = rng.Float64() * 0.3
+		}
+		if rng.Float64() < 0.5 {
+			p.MaxLatency = Duration(time.Duration(rng.Int64N(int64(time.Millisecond))))
+		}
+		raw, _ := json.Marshal(p)
+		return raw
+	})
+}
+
+// OwnedBy ties the file to node: when that node crashes the file loses
+// its unsynced writes (Crash), as the page cache of a killed machine
+// would; the node's boot code reopens it.
+func (f *SparseFile) OwnedBy(node string) {
+	f.w.OnCrash(func(crashed string) {
+		if crashed == node {
+			f.Crash()
+			f.closed = true
+		}
+	})
 }
 
 // SetFaults replaces the fault knobs (a swarm profile sets them per seed).
@@ -205,14 +261,37 @@ func (f *SparseFile) hitEIO(list *[]int64, off, n int64, op string) bool {
 	return false
 }
 
-// short draws a short count for an operation of n bytes.
+// short draws a short count for an operation of n bytes. Whether it is
+// short is decided through World.Decide (recorded, replayable, shrinkable).
 func (f *SparseFile) short(p float64, n int, op string, off int64) int {
-	if n <= 1 || p <= 0 || f.rng.Float64() >= p {
+	if n <= 1 || !f.w.Decide("file/short-"+op, f.name, p) {
 		return n
 	}
 	k := 1 + f.rng.IntN(n-1)
 	f.fault(fmt.Sprintf("short %s at %d: %d of %d", op, off, k, n))
 	return k
+}
+
+// Peek copies the file's current content at off into p, whatever its
+// faults, without latency and without counting as an operation: it is for
+// checkers, which must see what is really there. It returns how many
+// bytes lie within the file.
+func (f *SparseFile) Peek(p []byte, off int64) int {
+	if off < 0 || off >= f.size {
+		return 0
+	}
+	n := int(min(int64(len(p)), f.size-off))
+	for i := 0; i < n; {
+		b, in := (off+int64(i))/f.bs, (off+int64(i))%f.bs
+		k := int(min(int64(n-i), f.bs-in))
+		if blk, ok := f.blocks[b]; ok {
+			copy(p[i:i+k], blk[in:])
+		} else {
+			clear(p[i : i+k])
+		}
+		i += k
+	}
+	return n
 }
 
 // ReadAt implements streamactor.File (pread: possibly short).
@@ -232,17 +311,7 @@ func (f *SparseFile) ReadAt(p []byte, off int64) (int, error) {
 		return 0, f.pathErr("read", syscall.EIO)
 	}
 	n = f.short(f.faults.ShortRead, n, "read", off)
-	for i := 0; i < n; {
-		b, in := (off+int64(i))/f.bs, (off+int64(i))%f.bs
-		k := int(min(int64(n-i), f.bs-in))
-		if blk, ok := f.blocks[b]; ok {
-			copy(p[i:i+k], blk[in:])
-		} else {
-			clear(p[i : i+k])
-		}
-		i += k
-	}
-	return n, nil
+	return f.Peek(p[:n], off), nil
 }
 
 // WriteAt implements streamactor.File (pwrite: possibly short).

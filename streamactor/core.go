@@ -206,7 +206,7 @@ func (c *Core) Attach(role Role) error {
 	c.role = role
 	c.gen++
 	if role == RoleReceiver {
-		c.grantedOut = c.cfg.Window
+		c.grantedOut = c.cfg.Window + c.cfg.slack
 		c.emit(getCredit(c.grantedOut))
 	}
 	return nil

@@ -119,7 +119,7 @@ func (c *Core) maybeGrant() {
 		}
 		return
 	}
-	avail := c.released + c.cfg.Window - c.grantedOut
+	avail := c.released + c.cfg.Window + c.cfg.slack - c.grantedOut
 	if avail > 0 && (avail >= c.cfg.Window/4 || c.q.len() == 0) {
 		c.grantedOut += avail
 		if !c.mustReturn {

@@ -110,7 +110,18 @@ type Config struct {
 	Window int64
 	// MaxSegment is the largest data segment the sending end emits.
 	MaxSegment int
+
+	// slack is extra credit a receiving end grants beyond Window: always
+	// 0, except under the CanaryWindowOffByOne planted bug.
+	slack int64
 }
+
+// CanaryWindowOffByOne is the planted bug that makes a receiving end
+// grant one maximum segment more credit than its window (the classic
+// "<=" for "<"), so that a stalled consumer's end holds more than its
+// window. Only a simulation run with this canary turns it on (see actors'
+// System.Canary); the stream checker's invariant S30 catches it.
+const CanaryWindowOffByOne = "streamactor/window-off-by-one"
 
 // Option configures New.
 type Option func(*Config) error

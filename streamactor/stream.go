@@ -71,6 +71,9 @@ func spawnHost(sys *actors.System, cfg Config, n int) ([]*Stream, error) {
 	if sys == nil {
 		return nil, errors.Wrap(ErrBadOption, "new: nil system")
 	}
+	if sys.Canary(CanaryWindowOffByOne) {
+		cfg.slack = segmentCost(cfg.MaxSegment)
+	}
 	h := &hostActor{}
 	sts := make([]*Stream, n)
 	exec := newExecutor(sys.Clock())
