@@ -49,18 +49,21 @@ var Allowed = Allowlist{
 		"io": "binds listeners and datagram sockets (a bind never blocks)",
 	},
 	"sockactor/net_stream.go": {
+		"io":      "the driver goroutines own the connection: they read, write, close it and report its addresses",
 		"go":      "the reader and writer goroutines own a connected socket's fd",
 		"channel": "the actor's read/write requests reach the driver goroutines",
 		"select":  "driver goroutines wait for a request or for Close; requests never block the actor",
 		"future":  "the closer goroutine waits for the driver goroutines (sync.WaitGroup) before reporting EvClosed",
 	},
 	"sockactor/net_listen.go": {
+		"io":      "the accept goroutine owns the listener: it accepts, closes it and reports its address",
 		"go":      "the accept goroutine owns the listening socket's fd",
 		"channel": "the actor's accept requests reach the driver goroutine",
 		"select":  "the driver goroutine waits for a request or for Close; requests never block the actor",
 		"future":  "the closer goroutine waits for the accept goroutine (sync.WaitGroup) before reporting EvClosed",
 	},
 	"sockactor/net_packet.go": {
+		"io":      "the driver goroutines own the datagram socket: they receive, send, close it and report its address",
 		"go":      "the reader and writer goroutines own a datagram socket's fd",
 		"channel": "the actor's recv/send requests reach the driver goroutines",
 		"select":  "driver goroutines wait for a request or for Close; requests never block the actor",
@@ -82,6 +85,17 @@ var Allowed = Allowlist{
 		"channel": "reply, wake-up and close channels between the caller, reader and executor goroutines",
 		"future":  "sync.WaitGroup.Wait in Close, which is called outside any actor",
 		"io":      "dials the QMP server (a client, never inside an actor)",
+	},
+	// streamactor's Go-native faces for *os.File (ReadFrom, WriteTo): they
+	// run in the caller's goroutine, outside the actors, reading or writing
+	// the caller's file and blocking on the stream's face.
+	"streamactor/io.go": {
+		"io": "ReadFrom/WriteTo seek, read, write and truncate the caller's *os.File outside any actor",
+	},
+	// streamactor's File adapter over a real *os.File, used only by the
+	// file driver's goroutine (runner.go).
+	"streamactor/osfile.go": {
+		"io": "the File adapter's methods call *os.File on the driver goroutine that owns it",
 	},
 	// streamactor: the wake-up tokens of the blocking face. The actor
 	// only ever signals without blocking (room for one token); callers

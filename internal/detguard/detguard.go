@@ -15,7 +15,9 @@
 //	timeout   SetReceiveTimeout
 //	scheduler an import of protoactor's scheduler package
 //	mailbox   protoactor's blocking Bounded mailbox
-//	io        real I/O: os file and process calls, net dialing and listening, syscall
+//	io        real I/O: os file and process calls, net dialing and listening,
+//	          syscall and golang.org/x/sys/unix, and any method of *os.File or
+//	          of package net's types
 //	maprange  ranging over a map, unless the line (or the line above) says
 //	          //detguard:unordered <why the order cannot be observed>
 //
@@ -208,14 +210,18 @@ func (c *checker) packageCall(n *ast.CallExpr, pkg, name string) {
 		c.report(n, "rand", "%s.%s: global randomness; use the system's seeded rand (actors.FromContext(ctx).Rand())", pkg, name)
 	case pkg == protoactorActor && name == "Bounded":
 		c.report(n, "mailbox", "actor.Bounded blocks the sender when full")
-	case pkg == "syscall":
-		c.report(n, "io", "syscall.%s: real I/O belongs in a driver", name)
+	case pkg == "syscall" || pkg == "golang.org/x/sys/unix":
+		c.report(n, "io", "%s.%s: real I/O belongs in a driver", pkg, name)
 	case bannedIO[pkg][name]:
 		c.report(n, "io", "%s.%s: real I/O belongs in a driver", pkg, name)
 	}
 }
 
 func (c *checker) methodCall(n *ast.CallExpr, sel *ast.SelectorExpr, name string) {
+	if t := c.ioReceiver(sel.X); t != "" {
+		c.report(n, "io", "%s.%s: real I/O belongs in a driver", t, name)
+		return
+	}
 	switch name {
 	case "SetReceiveTimeout":
 		c.report(n, "timeout", "SetReceiveTimeout runs a wall-clock timer; use actors.SetIdleTimeout")
@@ -238,6 +244,31 @@ func (c *checker) negativeConstant(e ast.Expr) bool {
 		return false
 	}
 	return strings.HasPrefix(tv.Value.ExactString(), "-")
+}
+
+// ioReceiver names x's type if it is *os.File or one of package net's
+// (connections, listeners), else "".
+func (c *checker) ioReceiver(x ast.Expr) string {
+	tv, ok := c.info.Types[x]
+	if !ok || tv.Type == nil {
+		return ""
+	}
+	t := tv.Type
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := t.(*types.Named)
+	if !ok || named.Obj().Pkg() == nil {
+		return ""
+	}
+	path, name := named.Obj().Pkg().Path(), named.Obj().Name()
+	switch {
+	case path == "os" && name == "File":
+		return "*os.File"
+	case path == "net" && name != "IP" && name != "IPMask" && name != "IPNet" && !strings.HasSuffix(name, "Addr") && name != "HardwareAddr":
+		return "net." + name
+	}
+	return ""
 }
 
 // blockingReceiver reports whether x is a protoactor Future or one of

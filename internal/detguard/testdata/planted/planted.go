@@ -13,6 +13,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	_ "github.com/asynkron/protoactor-go/scheduler" // want: scheduler
+	"golang.org/x/sys/unix"
 )
 
 type receiver struct {
@@ -48,8 +49,12 @@ func (r *receiver) Receive(ctx actor.Context) {
 	ctx.SetReceiveTimeout(time.Second)                   // want: timeout
 	_ = actor.Bounded(10)                                // want: mailbox
 
-	_, _ = os.Open("/etc/hosts")  // want: io
-	_, _ = net.Dial("tcp", "x:1") // want: io
+	f2, _ := os.Open("/etc/hosts") // want: io
+	_, _ = f2.ReadAt(nil, 0)       // want: io
+	c, _ := net.Dial("tcp", "x:1") // want: io
+	_, _ = c.Write(nil)            // want: io
+	_ = unix.Fsync(0)              // want: io
+	_ = net.ParseIP("::1").String()
 
 	for k := range r.seen { // want: maprange
 		_ = k
