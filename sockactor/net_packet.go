@@ -42,24 +42,20 @@ func (p *netPacket) Start(sink Sink) {
 
 func (p *netPacket) reader() {
 	defer p.wg.Done()
-	buf := make([]byte, recvBuffer)
 	for {
 		select {
 		case <-p.recvs:
 		case <-p.quit:
 			return
 		}
-		n, src, err := p.pc.ReadFrom(buf)
+		// Wait for a datagram without holding a buffer (see readPacket).
+		data, src, truncated, err := readPacket(p.pc)
 		if err != nil && errors.Is(err, net.ErrClosed) {
 			return
 		}
-		ev := &EvDatagram{Src: src, Err: err}
-		if err == nil {
-			if n == len(buf) {
-				ev.Err = errf("recvfrom", syscall.EMSGSIZE, "datagram from %v truncated at %d bytes", src, n)
-			} else {
-				ev.Data = append(make([]byte, 0, n), buf[:n]...)
-			}
+		ev := &EvDatagram{Src: src, Data: data, Err: err}
+		if truncated {
+			ev.Data, ev.Err = nil, errf("recvfrom", syscall.EMSGSIZE, "datagram from %v truncated at %d bytes", src, recvBuffer)
 		}
 		p.sink(ev)
 	}

@@ -77,7 +77,6 @@ func (s *netStream) run() {
 
 func (s *netStream) reader(conn net.Conn) {
 	defer s.wg.Done()
-	var scratch []byte
 	for {
 		var max int
 		select {
@@ -85,18 +84,8 @@ func (s *netStream) reader(conn net.Conn) {
 		case <-s.quit:
 			return
 		}
-		if len(scratch) < max {
-			scratch = make([]byte, max)
-		}
-		n, err := conn.Read(scratch[:max])
-		var data []byte
-		switch {
-		case n > max/2:
-			// Hand the buffer over rather than copy most of it.
-			data, scratch = scratch[:n:n], nil
-		case n > 0:
-			data = append([]byte(nil), scratch[:n]...)
-		}
+		// Wait for data without holding a buffer (see readStream).
+		data, err := readStream(conn, max)
 		s.sink(&EvData{Data: data, Err: err})
 		if err != nil {
 			return

@@ -59,3 +59,33 @@ func BenchmarkSparsecopyVsCpSync(b *testing.B) {
 			runN(n, "sh", "-c", `cp --sparse=always --reflink=never "$1" "$2" && sync "$2"`, "sh", src, dst)
 		})
 }
+
+// BenchmarkSparseCopyScaling: the cost of copying a 64 GiB image holding
+// the same 64 × 1 MiB of data as a 4 GiB one, against the 4 GiB one, in
+// the same run: the time must follow the data, not the file size.
+func BenchmarkSparseCopyScaling(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "sparsecopy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	small, big, dst := filepath.Join(dir, "4g.img"), filepath.Join(dir, "64g.img"), filepath.Join(dir, "dst.img")
+	makeImage(b, small, 4<<30, 64, 1<<20, 1)
+	makeImage(b, big, 64<<30, 64, 1<<20, 1)
+	copyN := func(src string) func(int) {
+		return func(n int) {
+			for i := 0; i < n; i++ {
+				b.StopTimer()
+				if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if out, err := exec.Command(bin, src, dst).CombinedOutput(); err != nil {
+					b.Fatalf("sparsecopy %s: %v\n%s", src, err, out)
+				}
+			}
+		}
+	}
+	b.ResetTimer()
+	benchcmp.Compare(b, copyN(big), copyN(small))
+}

@@ -69,6 +69,12 @@ var Allowed = Allowlist{
 		"select":  "driver goroutines wait for a request or for Close; requests never block the actor",
 		"future":  "the closer goroutine waits for the driver goroutines (sync.WaitGroup) before reporting EvClosed",
 	},
+	"sockactor/net_ready_unix.go": {
+		"io": "the reader goroutines read only when the socket is readable (syscall.RawConn), so an idle socket holds no buffer",
+	},
+	"sockactor/net_ready.go": {
+		"io": "the plain blocking reads a driver goroutine falls back to",
+	},
 	// sockactor's blocking Go face: a request handle is finished by
 	// closing its channel (never blocks) and waited on through the
 	// System's Waiter, outside the actors.

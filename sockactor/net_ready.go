@@ -1,0 +1,28 @@
+package sockactor
+
+import "net"
+
+// readPlain reads up to max bytes from conn the plain way: the buffer is
+// held for as long as the read blocks.
+func readPlain(conn net.Conn, max int) ([]byte, error) {
+	buf := make([]byte, max)
+	n, err := conn.Read(buf)
+	if n == 0 {
+		return nil, err
+	}
+	return buf[:n:n], err
+}
+
+// readPacketPlain receives one datagram from pc the plain way; truncated
+// reports a datagram that filled the whole buffer (it was cut).
+func readPacketPlain(pc net.PacketConn) ([]byte, net.Addr, bool, error) {
+	buf := make([]byte, recvBuffer)
+	n, src, err := pc.ReadFrom(buf)
+	if err != nil {
+		return nil, src, false, err
+	}
+	if n == len(buf) {
+		return nil, src, true, nil
+	}
+	return buf[:n:n], src, false, nil
+}
