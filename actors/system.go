@@ -86,6 +86,7 @@ func New(opts ...Option) *System {
 		as = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 			return c.env.Logger.With("system", c.env.Name)
 		}))
+		compactRegistry(as)
 	}
 	as.ID = c.env.Name
 	// protoactor's EventStream carries a dead-letter logger whose throttle

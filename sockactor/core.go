@@ -107,6 +107,7 @@ func (*EffStopTimer) isEffect()  {}
 // effects is the output buffer and timer bookkeeping both machines use.
 type effects struct {
 	out    []Effect
+	spare  []Effect // the slice Effects returned last time, reused next
 	nextID ReqID
 	timed  map[ReqID]bool
 }
@@ -139,8 +140,10 @@ func (e *effects) complete(c *Completion) {
 }
 
 // Effects returns the effects produced since the last call, in order.
+// The slice is valid until the next call, which reuses its array.
 func (e *effects) Effects() []Effect {
 	out := e.out
-	e.out = nil
+	clear(e.spare)
+	e.out, e.spare = e.spare[:0], out
 	return out
 }

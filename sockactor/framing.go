@@ -36,6 +36,10 @@ type Frame struct {
 
 	pdu   []byte
 	phase int
+	// hdr holds a short header while it is read and vec the one-entry
+	// vector Next returns, so that a PDU costs one allocation (its own).
+	hdr [16]byte
+	vec [1][]byte
 }
 
 // LengthPrefixed returns the framing of a big-endian length prefix of
@@ -73,13 +77,15 @@ func (f *Frame) Next() ([][]byte, error) {
 			return nil, err
 		}
 		if n == 0 {
-			f.phase = 0
+			// A header-only PDU: give it its own buffer, as promised.
+			f.pdu, f.phase = append([]byte(nil), f.pdu...), 0
 			return nil, nil
 		}
 		pdu := make([]byte, f.Header+n)
 		copy(pdu, f.pdu)
 		f.pdu, f.phase = pdu, 2
-		return [][]byte{pdu[f.Header:]}, nil
+		f.vec[0] = pdu[f.Header:]
+		return f.vec[:], nil
 	case 2:
 		f.phase = 0
 		return nil, nil
@@ -87,8 +93,14 @@ func (f *Frame) Next() ([][]byte, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	f.pdu, f.phase = make([]byte, f.Header), 1
-	return [][]byte{f.pdu}, nil
+	if f.Header <= len(f.hdr) {
+		f.pdu = f.hdr[:f.Header]
+	} else {
+		f.pdu = make([]byte, f.Header)
+	}
+	f.phase = 1
+	f.vec[0] = f.pdu
+	return f.vec[:], nil
 }
 
 // Length decodes a header: the number of bytes that follow it, or

@@ -20,88 +20,112 @@ import (
 // readBuffers are the buffers reads use between readiness and copy-out.
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, recvBuffer); return &b }}
 
+// rawConn returns the descriptor access of c, if it has one.
+func rawConn(c any) syscall.RawConn {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// readResult is what one non-blocking read or receive found.
+type readResult struct {
+	data       []byte
+	src        net.Addr
+	truncated  bool // a datagram filled the whole buffer (it was cut)
+	err        error
+	wouldBlock bool // nothing there yet
+}
+
+// readOnce reads up to max bytes from fd without waiting.
+func readOnce(fd uintptr, max int) (r readResult) {
+	bp := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(bp)
+	for {
+		n, err := syscall.Read(int(fd), (*bp)[:max])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			r.wouldBlock = true
+		case err != nil:
+			r.err = os.NewSyscallError("read", err)
+		case n == 0:
+			r.err = io.EOF
+		default:
+			r.data = append(make([]byte, 0, n), (*bp)[:n]...)
+		}
+		return r
+	}
+}
+
+// recvOnce receives one datagram from fd without waiting.
+func recvOnce(fd uintptr, network string) (r readResult) {
+	bp := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(bp)
+	for {
+		n, sa, err := syscall.Recvfrom(int(fd), *bp, 0)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			r.wouldBlock = true
+		case err != nil:
+			r.err = os.NewSyscallError("recvfrom", err)
+		case n == len(*bp):
+			r.src, r.truncated = sockaddrToAddr(sa, network), true
+		default:
+			r.src = sockaddrToAddr(sa, network)
+			r.data = append(make([]byte, 0, n), (*bp)[:n]...)
+		}
+		return r
+	}
+}
+
 // readStream reads up to max bytes from conn once it is readable. A
 // connection that cannot expose its descriptor is read the plain way.
 func readStream(conn net.Conn, max int) ([]byte, error) {
-	sc, ok := conn.(syscall.Conn)
-	if !ok || max <= 0 || max > recvBuffer {
+	raw := rawConn(conn)
+	if raw == nil || max <= 0 || max > recvBuffer {
 		return readPlain(conn, max)
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return readPlain(conn, max)
-	}
-	var data []byte
-	var rerr error
-	err = raw.Read(func(fd uintptr) bool {
-		bp := readBuffers.Get().(*[]byte)
-		defer readBuffers.Put(bp)
-		for {
-			n, err := syscall.Read(int(fd), (*bp)[:max])
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				return false // not readable after all: wait again
-			case err != nil:
-				rerr = os.NewSyscallError("read", err)
-			case n == 0:
-				rerr = io.EOF
-			default:
-				data = append(make([]byte, 0, n), (*bp)[:n]...)
-			}
-			return true
-		}
-	})
-	if err != nil {
+	var r readResult
+	if err := raw.Read(func(fd uintptr) bool {
+		r = readOnce(fd, max)
+		return !r.wouldBlock // false: wait for readiness, then again
+	}); err != nil {
 		return nil, err // closed meanwhile
 	}
-	return data, rerr
+	return r.data, r.err
 }
 
-// readPacket receives one datagram from pc once it is readable; truncated
-// reports a datagram that filled the whole buffer (it was cut).
+// readPacket receives one datagram from pc once it is readable.
 func readPacket(pc net.PacketConn) (data []byte, src net.Addr, truncated bool, err error) {
-	sc, ok := pc.(syscall.Conn)
-	if !ok {
+	raw := rawConn(pc)
+	if raw == nil {
 		return readPacketPlain(pc)
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return readPacketPlain(pc)
-	}
-	network := "udp"
-	if _, unix := pc.(*net.UnixConn); unix {
-		network = "unixgram"
-	}
-	var rerr error
-	err = raw.Read(func(fd uintptr) bool {
-		bp := readBuffers.Get().(*[]byte)
-		defer readBuffers.Put(bp)
-		for {
-			n, sa, err := syscall.Recvfrom(int(fd), *bp, 0)
-			switch {
-			case err == syscall.EINTR:
-				continue
-			case err == syscall.EAGAIN:
-				return false
-			case err != nil:
-				rerr = os.NewSyscallError("recvfrom", err)
-				return true
-			}
-			src = sockaddrToAddr(sa, network)
-			if n == len(*bp) {
-				truncated = true
-				return true
-			}
-			data = append(make([]byte, 0, n), (*bp)[:n]...)
-			return true
-		}
-	})
-	if err != nil {
+	network := packetNetwork(pc)
+	var r readResult
+	if err := raw.Read(func(fd uintptr) bool {
+		r = recvOnce(fd, network)
+		return !r.wouldBlock
+	}); err != nil {
 		return nil, nil, false, err
 	}
-	return data, src, truncated, rerr
+	return r.data, r.src, r.truncated, r.err
+}
+
+func packetNetwork(pc net.PacketConn) string {
+	if _, unix := pc.(*net.UnixConn); unix {
+		return "unixgram"
+	}
+	return "udp"
 }
 
 func sockaddrToAddr(sa syscall.Sockaddr, network string) net.Addr {

@@ -16,7 +16,7 @@ type shell struct {
 	sys    *actors.System
 	self   *actor.PID
 	face   *face
-	reqs   map[ReqID]*reqRecord
+	reqs   map[ReqID]reqRecord
 	byMsg  map[any]ReqID
 	timers map[ReqID]*actors.Timer
 	gen    uint64 // endpoint generation: events of older endpoints are dropped
@@ -43,7 +43,7 @@ type flush struct{}
 type expire struct{ id ReqID }
 
 func newShell(f *face) shell {
-	return shell{face: f, reqs: map[ReqID]*reqRecord{}, byMsg: map[any]ReqID{}, timers: map[ReqID]*actors.Timer{}}
+	return shell{face: f, reqs: map[ReqID]reqRecord{}, byMsg: map[any]ReqID{}, timers: map[ReqID]*actors.Timer{}}
 }
 
 func (s *shell) started(c actor.Context) {
@@ -63,14 +63,14 @@ func (s *shell) register(c actor.Context, id ReqID, msg any, replyTo *actor.PID,
 	if replyTo == nil && h == nil {
 		replyTo = c.Sender()
 	}
-	s.reqs[id] = &reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: h}
+	s.reqs[id] = reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: h}
 	s.byMsg[msg] = id
 }
 
 // deliver sends or hands over one completion.
 func (s *shell) deliver(c actor.Context, comp *Completion) {
-	r := s.reqs[comp.ID]
-	if r == nil {
+	r, ok := s.reqs[comp.ID]
+	if !ok {
 		return
 	}
 	delete(s.reqs, comp.ID)
