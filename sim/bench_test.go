@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/actorio/actorio/internal/benchcmp"
@@ -107,4 +108,20 @@ func BenchmarkEventCostScaling(b *testing.B) {
 	}
 	b.ResetTimer()
 	benchcmp.Compare(b, step(big), step(small))
+}
+
+// BenchmarkHotPotatoSteps runs the hot-potato world of each size for b.N
+// steps. make bench runs it under cachegrind at two step counts: the
+// difference, divided by the difference in steps, is the instructions one
+// event costs, with the set-up taken out.
+func BenchmarkHotPotatoSteps(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10_000} {
+		b.Run(fmt.Sprintf("actors=%d", n), func(b *testing.B) {
+			w := hotPotato(b, n)
+			b.ResetTimer()
+			if _, err := w.Run(sim.MaxSteps(w.Steps() + int64(b.N))); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

@@ -59,7 +59,7 @@ func runAll(count int, benchtime, only string) (metrics, string) {
 		if only != "" && !strings.Contains(r.Bench, only) {
 			continue
 		}
-		if _, err := os.Stat(strings.TrimPrefix(r.Pkg, "./")); err != nil {
+		if _, err := os.Stat(strings.TrimPrefix(r.Pkg, "./")); err != nil && r.Pkg != cachegrindPkg {
 			continue // the package does not exist (yet)
 		}
 		if _, seen := byPkg[r.Pkg]; !seen {
@@ -70,6 +70,13 @@ func runAll(count int, benchtime, only string) (metrics, string) {
 	out := metrics{}
 	var logs strings.Builder
 	for _, pkg := range pkgs {
+		if pkg == cachegrindPkg {
+			fmt.Fprintf(os.Stderr, "benchtable: cachegrind %s\n", cachegrindBench)
+			if err := runCachegrind(out); err != nil {
+				fmt.Fprintf(&logs, "benchtable: %s: %v\n", cachegrindBench, err)
+			}
+			continue
+		}
 		pattern := "^Benchmark(" + strings.Join(byPkg[pkg], "|") + ")$"
 		cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchmem", "-cpu", "1",
 			"-count", strconv.Itoa(count), "-benchtime", benchtime, "-timeout", "60m", pkg)
@@ -151,13 +158,22 @@ func evaluate(r row, got map[string][]float64) []string {
 	line := []string{r.Workload, "—", r.Baseline, "—", target(r), "missing"}
 	switch r.Kind {
 	case throughput, cost:
-		o, ok1 := median(got["ours-ns/op"])
-		b, ok2 := median(got["base-ns/op"])
+		oursMetric, baseMetric := "ours-ns/op", "base-ns/op"
+		if r.Ours != "" {
+			oursMetric, baseMetric = r.Ours, r.Base
+		}
+		o, ok1 := median(got[oursMetric])
+		b, ok2 := median(got[baseMetric])
 		if !ok1 || !ok2 || o == 0 || b == 0 {
 			return line
 		}
-		line[1] = fmt.Sprintf("%s/op", dur(o))
-		line[2] = fmt.Sprintf("%s (%s/op)", r.Baseline, dur(b))
+		if r.Unit == "" {
+			line[1] = fmt.Sprintf("%s/op", dur(o))
+			line[2] = fmt.Sprintf("%s (%s/op)", r.Baseline, dur(b))
+		} else {
+			line[1] = withUnit(o, r.Unit) + misses(got, "ours")
+			line[2] = fmt.Sprintf("%s (%s%s)", r.Baseline, withUnit(b, r.Unit), misses(got, "base"))
+		}
 		if r.Kind == throughput {
 			ratio := b / o
 			line[3] = fmt.Sprintf("%.2f× throughput", ratio)
@@ -172,12 +188,22 @@ func evaluate(r row, got map[string][]float64) []string {
 		if !ok {
 			return line
 		}
-		line[1] = human(v) + " " + r.Unit
+		line[1] = withUnit(v, r.Unit)
 		line[3] = "—"
 		pass := r.Kind == absolute && v >= r.Target || r.Kind == ceiling && v <= r.Target
 		line[5] = met(r.Target == 0 || pass, r.Target == 0)
 	}
 	return line
+}
+
+// misses adds the cache misses per event of a cachegrind row's side.
+func misses(got map[string][]float64, side string) string {
+	d1, ok1 := median(got[side+"-D1miss/event"])
+	ll, ok2 := median(got[side+"-LLmiss/event"])
+	if !ok1 || !ok2 {
+		return ""
+	}
+	return fmt.Sprintf("; %.1f D1, %.2f LL misses", d1, ll)
 }
 
 func target(r row) string {
@@ -189,9 +215,9 @@ func target(r row) string {
 	case r.Kind == cost:
 		return fmt.Sprintf("≤ %.1f×", r.Target)
 	case r.Kind == ceiling:
-		return fmt.Sprintf("≤ %s %s", human(r.Target), r.Unit)
+		return "≤ " + withUnit(r.Target, r.Unit)
 	}
-	return fmt.Sprintf("≥ %s %s", human(r.Target), r.Unit)
+	return "≥ " + withUnit(r.Target, r.Unit)
 }
 
 func met(ok, reportOnly bool) string {
@@ -206,14 +232,27 @@ func met(ok, reportOnly bool) string {
 
 func dur(ns float64) string { return time.Duration(ns).Round(time.Duration(max(1, ns/1000))).String() }
 
+// withUnit prints v in unit: bytes in B or KiB, anything else through human.
+func withUnit(v float64, unit string) string {
+	switch {
+	case unit == "B" && v >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", v/(1<<10))
+	case unit == "B":
+		return fmt.Sprintf("%.0f B", v)
+	case unit == "×":
+		return fmt.Sprintf("%.2f×", v)
+	}
+	return human(v) + " " + unit
+}
+
 func human(v float64) string {
 	switch {
 	case v >= 1e6:
 		return fmt.Sprintf("%.2f M", v/1e6)
 	case v >= 1e4:
 		return fmt.Sprintf("%.1f k", v/1e3)
-	case v == float64(int64(v)):
-		return strconv.FormatInt(int64(v), 10)
+	case v == float64(int64(v)) || v >= 100:
+		return strconv.FormatInt(int64(v+0.5), 10)
 	}
 	return fmt.Sprintf("%.2f", v)
 }

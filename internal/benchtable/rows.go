@@ -25,8 +25,11 @@ type row struct {
 	Baseline string // what it is compared with
 	Kind     kind
 	Metric   string // absolute/ceiling rows: the metric to read
-	Unit     string // how to print the value
+	Unit     string // how to print the value (cost rows: "" prints durations)
 	Target   float64
+	// Ours and Base name the metrics a throughput or cost row compares
+	// (default "ours-ns/op" and "base-ns/op").
+	Ours, Base string
 }
 
 // rows is the suite: the workloads, then the rows that show costs
@@ -63,13 +66,16 @@ var rows = []row{
 	{Workload: "sparse copy: 64 GiB image vs 4 GiB, same data", Pkg: "./examples/sparsecopy", Bench: "SparseCopyScaling",
 		Baseline: "the 4 GiB image (time ratio)", Kind: cost, Target: 1.5},
 	{Workload: "memory per idle stream", Pkg: "./streamactor", Bench: "IdleStreamMemory",
-		Baseline: "—", Kind: absolute, Metric: "B/stream", Unit: "B"},
+		Baseline: "— (ceiling)", Kind: ceiling, Metric: "B/stream", Unit: "B", Target: 8 << 10},
 	{Workload: "memory per idle signal connection", Pkg: "./signalbus", Bench: "IdleConnectionMemory",
-		Baseline: "—", Kind: absolute, Metric: "B/conn", Unit: "B"},
+		Baseline: "— (ceiling)", Kind: ceiling, Metric: "B/conn", Unit: "B", Target: 8 << 10},
 	{Workload: "memory per idle socket", Pkg: "./sockactor", Bench: "IdleSocketMemory",
-		Baseline: "—", Kind: absolute, Metric: "B/socket", Unit: "B"},
+		Baseline: "— (ceiling; its two driver goroutines' stacks included)", Kind: ceiling, Metric: "B/socket", Unit: "B", Target: 16 << 10},
 	{Workload: "memory under a stalled consumer ÷ window", Pkg: "./streamactor", Bench: "StalledConsumerMemory",
 		Baseline: "the stream's window", Kind: ceiling, Metric: "x-window", Unit: "×", Target: 1},
 	{Workload: "sim time per event, 10,000 actors vs 10", Pkg: "./sim", Bench: "EventCostScaling",
 		Baseline: "10 actors (cost ratio)", Kind: cost, Target: 1.5},
+	{Workload: "sim instructions per event, 10,000 actors vs 10 (cachegrind)", Pkg: cachegrindPkg, Bench: cachegrindBench,
+		Baseline: "10 actors (instruction ratio)", Kind: cost, Target: 1.2, Unit: "instr",
+		Ours: "ours-Ir/event", Base: "base-Ir/event"},
 }
