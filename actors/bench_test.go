@@ -2,6 +2,8 @@ package actors_test
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/actorio/actorio/actors"
@@ -60,3 +62,53 @@ func BenchmarkPingPongReal(b *testing.B) {
 	b.ResetTimer()
 	benchcmp.Compare(b, ours, base)
 }
+
+// BenchmarkSendHotPath: one message to a HotPath actor (a LeanMailbox,
+// handled on the sender's goroutine) from one sender, against one value
+// through a buffered channel to a consumer goroutine. Zero allocations: the
+// message is the sender's, and actorio's per-actor state needs no
+// envelope.
+func BenchmarkSendHotPath(b *testing.B) {
+	sys := actors.New()
+	defer sys.Close(context.Background())
+	var got atomic.Int64
+	pid, _ := sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if _, ok := c.Message().(*tick); ok {
+			got.Add(1)
+		}
+	}, actors.HotPath()...))
+	m := &tick{}
+	ours := func(n int) {
+		start := got.Load()
+		for i := 0; i < n; i++ {
+			sys.Send(pid, m)
+		}
+		for got.Load()-start < int64(n) {
+			runtime.Gosched()
+		}
+	}
+	ch := make(chan *tick, 1024)
+	var recv atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range ch {
+			recv.Add(1)
+		}
+	}()
+	base := func(n int) {
+		start := recv.Load()
+		for i := 0; i < n; i++ {
+			ch <- m
+		}
+		for recv.Load()-start < int64(n) {
+			runtime.Gosched()
+		}
+	}
+	b.ReportAllocs()
+	benchcmp.Compare(b, ours, base)
+	close(ch)
+	<-done
+}
+
+type tick struct{}

@@ -2,17 +2,18 @@ package actors
 
 import (
 	"reflect"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
 
 // prepare returns a copy of props that carries the system's Env: its
-// dispatcher and mailbox (when the Env sets them), the actorio receive
-// middleware (timers, asks, idle timeouts), a supervisor on the system
+// dispatcher and mailbox (when the Env sets them), the actorio per-actor
+// state (timers, asks, idle timeouts; see stateActor), a supervisor on the system
 // clock when props has none, and the child spawn middleware, so that
 // children spawned with bare Props are prepared in turn.
 //
-// Each spawn gets its own copy, which gives each actor its own middleware
+// Each spawn gets its own copy, which gives each actor its own producer
 // closure and so its own per-actor state.
 func (s *System) prepare(props *actor.Props) *actor.Props {
 	opts := make([]actor.PropsOption, 0, 5)
@@ -25,11 +26,25 @@ func (s *System) prepare(props *actor.Props) *actor.Props {
 	if !hasSupervisor(props) {
 		opts = append(opts, actor.WithSupervisor(s.children))
 	}
-	opts = append(opts,
-		actor.WithReceiverMiddleware(s.receiveMiddleware),
-		actor.WithSpawnMiddleware(s.childSpawnMiddleware),
-	)
+	if produce := producerOf(props); produce != nil {
+		st, as := &actorState{sys: s}, s.as
+		opts = append(opts, actor.WithProducer(func() actor.Actor {
+			return &stateActor{st: st, inner: produce(as)}
+		}))
+	}
+	opts = append(opts, actor.WithSpawnMiddleware(s.childSpawnMiddleware))
 	return props.Clone(opts...)
+}
+
+// producerOf returns the producer props was made with. protoactor has no
+// getter for it either; TestPropsProducerField guards the field's name and
+// type.
+func producerOf(props *actor.Props) actor.ProducerWithActorSystem {
+	f := reflect.ValueOf(props).Elem().FieldByName("producer")
+	if !f.IsValid() || f.Type() != reflect.TypeOf(actor.ProducerWithActorSystem(nil)) {
+		return nil
+	}
+	return *(*actor.ProducerWithActorSystem)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
 // hasSupervisor reports whether props carries its own supervisor strategy.

@@ -271,6 +271,15 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// TestPropsProducerField guards the producer field prepare reads by
+// reflection to put each actor inside its stateActor.
+func TestPropsProducerField(t *testing.T) {
+	f, ok := reflect.TypeOf(actor.Props{}).FieldByName("producer")
+	if !ok || f.Type != reflect.TypeOf(actor.ProducerWithActorSystem(nil)) {
+		t.Fatal("actor.Props has no producer field of type ProducerWithActorSystem")
+	}
+}
+
 // TestPropsSupervisorField guards the one protoactor field actors reads by
 // reflection: a protoactor upgrade that renames it must fail here.
 func TestPropsSupervisorField(t *testing.T) {

@@ -20,7 +20,7 @@ type Timer struct {
 	active bool
 }
 
-// timerFired is what the clock sends to the actor; the middleware turns it
+// timerFired is what the clock sends to the actor; its stateActor turns it
 // into the timer's message, unless the timer was stopped meanwhile.
 type timerFired struct {
 	id, gen uint64

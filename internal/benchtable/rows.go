@@ -61,6 +61,8 @@ var rows = []row{
 		Baseline: "— (seeds/s, one core)", Kind: absolute, Metric: "seeds/s", Unit: "seeds/s", Target: 100},
 	{Workload: "actor ping-pong round trip (real mode)", Pkg: "./actors", Bench: "PingPongReal",
 		Baseline: "two goroutines, unbuffered channels", Kind: throughput},
+	{Workload: "one message to a HotPath actor (real mode)", Pkg: "./actors", Bench: "SendHotPath",
+		Baseline: "buffered channel to a consumer goroutine", Kind: throughput},
 
 	// Costs that follow the work and nothing else.
 	{Workload: "sparse copy: 64 GiB image vs 4 GiB, same data", Pkg: "./examples/sparsecopy", Bench: "SparseCopyScaling",
