@@ -144,7 +144,9 @@ func (m *leanMailbox) run() {
 			runtime.Gosched()
 		}
 		i++
-		if v, ok := m.pop(&m.system); ok {
+		if m.sysCount.Load() == 0 {
+			// no system message: skip the lock
+		} else if v, ok := m.pop(&m.system); ok {
 			msg = v
 			m.sysCount.Add(-1)
 			switch msg.(type) {
@@ -170,7 +172,8 @@ func (m *leanMailbox) run() {
 	}
 }
 
-// anyRing is a growable FIFO that keeps its memory.
+// anyRing is a growable FIFO that keeps its memory. Its length is always
+// a power of two, so positions wrap with a mask.
 type anyRing struct {
 	buf        []any
 	head, size int
@@ -186,18 +189,18 @@ func (r *anyRing) push(v any) {
 		}
 		buf := make([]any, n)
 		for i := 0; i < r.size; i++ {
-			buf[i] = r.buf[(r.head+i)%len(r.buf)]
+			buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
 		}
 		r.buf, r.head = buf, 0
 	}
-	r.buf[(r.head+r.size)%len(r.buf)] = v
+	r.buf[(r.head+r.size)&(len(r.buf)-1)] = v
 	r.size++
 }
 
 func (r *anyRing) pop() any {
 	v := r.buf[r.head]
 	r.buf[r.head] = nil
-	r.head = (r.head + 1) % len(r.buf)
+	r.head = (r.head + 1) & (len(r.buf) - 1)
 	r.size--
 	return v
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -286,5 +287,30 @@ func TestPropsSupervisorField(t *testing.T) {
 	f, ok := reflect.TypeOf(actor.Props{}).FieldByName("supervisionStrategy")
 	if !ok || f.Type != reflect.TypeOf((*actor.SupervisorStrategy)(nil)).Elem() {
 		t.Fatal("actor.Props has no supervisionStrategy field of type SupervisorStrategy")
+	}
+}
+
+// TestCompactRegistryKeepsEverything: a fresh protoactor system holds only
+// the processes compactRegistry moves to the smaller table, so none is lost.
+func TestCompactRegistryKeepsEverything(t *testing.T) {
+	as := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+	var ids []string
+	for _, bucket := range as.ProcessRegistry.LocalPIDs.LocalPIDs {
+		for _, id := range bucket.Keys() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"deadletter", "eventstream"}) {
+		t.Fatalf("a fresh protoactor system registers %q; compactRegistry moves only [deadletter eventstream]", ids)
+	}
+	sys := actors.New()
+	defer sys.Close(context.Background())
+	for _, id := range ids {
+		if _, ok := sys.ActorSystem().ProcessRegistry.Get(actor.NewPID("nonhost", id)); !ok {
+			t.Fatalf("process %q is not in the compacted table", id)
+		}
 	}
 }

@@ -42,6 +42,7 @@ func (p *netPacket) Start(sink Sink) {
 
 func (p *netPacket) reader() {
 	defer p.wg.Done()
+	read := packetReader(p.pc)
 	for {
 		select {
 		case <-p.recvs:
@@ -49,7 +50,7 @@ func (p *netPacket) reader() {
 			return
 		}
 		// Wait for a datagram without holding a buffer (see readPacket).
-		data, src, truncated, err := readPacket(p.pc)
+		data, src, truncated, err := read()
 		if err != nil && errors.Is(err, net.ErrClosed) {
 			return
 		}

@@ -4,9 +4,12 @@ package sockactor
 
 import "net"
 
-// readStream reads up to max bytes from conn.
-func readStream(conn net.Conn, max int) ([]byte, error) { return readPlain(conn, max) }
+// streamReader returns the reader a driver goroutine uses for conn.
+func streamReader(conn net.Conn) func(max int) ([]byte, error) {
+	return func(max int) ([]byte, error) { return readPlain(conn, max) }
+}
 
-// readPacket receives one datagram; truncated reports one that filled the
-// whole buffer.
-func readPacket(pc net.PacketConn) ([]byte, net.Addr, bool, error) { return readPacketPlain(pc) }
+// packetReader returns the receiver a driver goroutine uses for pc.
+func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
+	return func() ([]byte, net.Addr, bool, error) { return readPacketPlain(pc) }
+}

@@ -87,10 +87,23 @@ func recvOnce(fd uintptr, network string) (r readResult) {
 	}
 }
 
-// readStream reads up to max bytes from conn once it is readable. A
-// connection that cannot expose its descriptor is read the plain way.
-func readStream(conn net.Conn, max int) ([]byte, error) {
+// streamReader returns the reader a driver goroutine uses for conn. It
+// takes conn's descriptor access once (each SyscallConn call allocates).
+func streamReader(conn net.Conn) func(max int) ([]byte, error) {
 	raw := rawConn(conn)
+	return func(max int) ([]byte, error) { return readStream(conn, raw, max) }
+}
+
+// packetReader returns the receiver a driver goroutine uses for pc.
+func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
+	raw := rawConn(pc)
+	return func() ([]byte, net.Addr, bool, error) { return readPacket(pc, raw) }
+}
+
+// readStream reads up to max bytes from conn once it is readable. A
+// connection that cannot expose its descriptor (raw == nil) is read the
+// plain way.
+func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
 	if raw == nil || max <= 0 || max > recvBuffer {
 		return readPlain(conn, max)
 	}
@@ -105,8 +118,7 @@ func readStream(conn net.Conn, max int) ([]byte, error) {
 }
 
 // readPacket receives one datagram from pc once it is readable.
-func readPacket(pc net.PacketConn) (data []byte, src net.Addr, truncated bool, err error) {
-	raw := rawConn(pc)
+func readPacket(pc net.PacketConn, raw syscall.RawConn) (data []byte, src net.Addr, truncated bool, err error) {
 	if raw == nil {
 		return readPacketPlain(pc)
 	}

@@ -77,6 +77,7 @@ func (s *netStream) run() {
 
 func (s *netStream) reader(conn net.Conn) {
 	defer s.wg.Done()
+	read := streamReader(conn)
 	for {
 		var max int
 		select {
@@ -85,7 +86,7 @@ func (s *netStream) reader(conn net.Conn) {
 			return
 		}
 		// Wait for data without holding a buffer (see readStream).
-		data, err := readStream(conn, max)
+		data, err := read(max)
 		s.sink(&EvData{Data: data, Err: err})
 		if err != nil {
 			return
