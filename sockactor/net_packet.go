@@ -16,18 +16,19 @@ import (
 const recvBuffer = 65536 + 1
 
 type netPacket struct {
-	pc    net.PacketConn
-	sink  Sink
-	recvs chan struct{}
-	sends chan []Outgoing
-	quit  chan struct{}
-	wg    sync.WaitGroup
-	start sync.Once
-	close sync.Once
+	pc      net.PacketConn
+	batcher *sendBatcher // nil: one send per datagram
+	sink    Sink
+	recvs   chan struct{}
+	sends   chan []Outgoing
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	start   sync.Once
+	close   sync.Once
 }
 
 func newNetPacket(pc net.PacketConn) *netPacket {
-	return &netPacket{pc: pc, recvs: make(chan struct{}, 1), sends: make(chan []Outgoing, 1), quit: make(chan struct{})}
+	return &netPacket{pc: pc, batcher: newSendBatcher(pc), recvs: make(chan struct{}, 1), sends: make(chan []Outgoing, 1), quit: make(chan struct{})}
 }
 
 // Start implements Packet.
@@ -72,8 +73,12 @@ func (p *netPacket) writer() {
 			return
 		}
 		errs := make([]error, len(batch))
-		for i, o := range batch {
-			errs[i] = p.send(o)
+		if b := p.batcher; b != nil {
+			b.sendAll(batch, errs, p.send)
+		} else {
+			for i, o := range batch {
+				errs[i] = p.send(o)
+			}
 		}
 		p.sink(&EvSent{Errs: errs})
 	}
