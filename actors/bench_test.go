@@ -14,7 +14,7 @@ import (
 type ball struct{ left int }
 
 // BenchmarkPingPongReal: a round trip between two actors of a real System
-// (protoactor's goroutine dispatcher), against the same ping-pong between
+// (its pool of worker goroutines), against the same ping-pong between
 // two goroutines over unbuffered channels. One op is one round trip.
 func BenchmarkPingPongReal(b *testing.B) {
 	s := actors.New()

@@ -32,6 +32,9 @@ func (s *System) Close(ctx context.Context) error {
 			s.name, len(left), strings.Join(names, " "))
 	}
 	s.unsubscribe()
+	if s.workers != nil {
+		s.workers.stop()
+	}
 	if s.owned && !s.as.IsStopped() {
 		s.as.Shutdown()
 	}

@@ -12,7 +12,7 @@
 // the Props of every child), so no actor escapes onto a goroutine or a
 // clock the Env does not control.
 //
-//	sys := actors.New()                      // real: goroutines, wall clock
+//	sys := actors.New()                      // real: worker goroutines, wall clock
 //	pid, err := sys.Spawn(actor.PropsFromProducer(newCounter))
 //	...
 //	err = sys.Close(ctx)                     // stops every actor and waits
@@ -47,6 +47,15 @@
 //	logs at Info on stderr             routed to the Env's slog logger, Warn by default
 //	panics and dead letters logged     counted in Stats and reported to an Observer
 //	Props without a dispatcher         the Env's dispatcher and mailbox, always
+//	a goroutine per mailbox activation  a pool of workers that keep their
+//	                                   grown stacks (a ping-pong round trip
+//	                                   5 µs → 0.9 µs)
+//	a MessageEnvelope per message when  none: timers, asks and idle timeouts
+//	  receive middleware is installed  live in a wrapper actor
+//	a 1,024-map process table (3 MB)   one map of 32 shards per 8 cores
+//
+// Data-path actors (a stream's ends, a socket) go further with HotPath: a
+// mailbox that allocates nothing and runs on the sender's goroutine.
 //
 // A service that already runs protoactor can Wrap its ActorSystem: actors
 // spawned through the wrapper get all of the above; its own actors are left

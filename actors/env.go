@@ -9,8 +9,8 @@ import (
 )
 
 // Env is everything a System takes from the world it runs in. The zero
-// value of every field means "the real thing": protoactor's goroutine
-// dispatcher and unbounded mailbox, the wall clock, a randomly seeded
+// value of every field means "the real thing": a pool of worker goroutines
+// running protoactor's unbounded mailboxes, the wall clock, a randomly seeded
 // generator, a quiet logger and channel waits. The simulator (package sim)
 // fills every field so that the same actors run on one goroutine, in a
 // seeded order, in virtual time.
@@ -19,8 +19,10 @@ type Env struct {
 	Name string
 
 	// Dispatcher runs mailboxes. It is injected into every spawn, children
-	// included. Nil keeps protoactor's default (a goroutine per mailbox
-	// activation) or whatever dispatcher the Props already carry.
+	// included. Nil means a pool of worker goroutines that keep their
+	// grown stacks between activations (protoactor's default starts a
+	// goroutine per activation), for Props that carry no dispatcher of
+	// their own.
 	Dispatcher actor.Dispatcher
 
 	// Mailbox produces the mailbox of every actor. Nil keeps protoactor's

@@ -17,13 +17,16 @@ import (
 // closure and so its own per-actor state.
 func (s *System) prepare(props *actor.Props) *actor.Props {
 	opts := make([]actor.PropsOption, 0, 5)
-	if s.env.Dispatcher != nil {
+	switch {
+	case s.env.Dispatcher != nil:
 		opts = append(opts, actor.WithDispatcher(s.env.Dispatcher))
+	case s.workers != nil && !hasField(props, "dispatcher"):
+		opts = append(opts, actor.WithDispatcher(s.workers))
 	}
 	if s.env.Mailbox != nil {
 		opts = append(opts, actor.WithMailbox(s.env.Mailbox))
 	}
-	if !hasSupervisor(props) {
+	if !hasField(props, "supervisionStrategy") {
 		opts = append(opts, actor.WithSupervisor(s.children))
 	}
 	if produce := producerOf(props); produce != nil {
@@ -47,11 +50,11 @@ func producerOf(props *actor.Props) actor.ProducerWithActorSystem {
 	return *(*actor.ProducerWithActorSystem)(unsafe.Pointer(f.UnsafeAddr()))
 }
 
-// hasSupervisor reports whether props carries its own supervisor strategy.
-// protoactor has no getter for it, so this reads the unexported field; the
-// test TestPropsSupervisorField fails if a protoactor upgrade renames it.
-func hasSupervisor(props *actor.Props) bool {
-	f := reflect.ValueOf(props).Elem().FieldByName("supervisionStrategy")
+// hasField reports whether props carries its own value in the unexported
+// field name (supervisionStrategy, dispatcher): protoactor has no getters
+// for them. TestPropsFields fails if a protoactor upgrade renames one.
+func hasField(props *actor.Props, name string) bool {
+	f := reflect.ValueOf(props).Elem().FieldByName(name)
 	return f.IsValid() && !f.IsNil()
 }
 

@@ -21,14 +21,17 @@ var ErrClosed = errors.New("actors: system closed")
 // mailbox, clock and supervision of the Env apply to every actor and none
 // escapes onto a goroutine the Env does not control.
 type System struct {
-	as     *actor.ActorSystem
-	owned  bool // built by New: we replaced protoactor's EventStream and Root
-	name   string
-	env    Env
-	clock  Clock
-	rand   *rand.Rand
-	logger *slog.Logger
-	waiter Waiter
+	as *actor.ActorSystem
+	// workers runs the mailboxes of actors whose Props name no
+	// dispatcher, when the Env names none (a real system).
+	workers *workerDispatcher
+	owned   bool // built by New: we replaced protoactor's EventStream and Root
+	name    string
+	env     Env
+	clock   Clock
+	rand    *rand.Rand
+	logger  *slog.Logger
+	waiter  Waiter
 
 	rawRoot *actor.RootContext // no middleware: timers and internal sends
 	root    *actor.RootContext // public: spawns go through prepare, under the guardian
@@ -78,7 +81,7 @@ func WithActorSystem(as *actor.ActorSystem) Option {
 }
 
 // New builds a System on a fresh protoactor ActorSystem. Without options it
-// is real: protoactor's goroutine dispatcher, the wall clock, a quiet logger.
+// is real: a pool of worker goroutines, the wall clock, a quiet logger.
 func New(opts ...Option) *System {
 	c := configure(opts)
 	as := c.base
@@ -154,6 +157,9 @@ func build(as *actor.ActorSystem, c *config, owned bool) *System {
 		rand:   rand.New(c.env.Rand),
 		logger: c.env.Logger,
 		waiter: c.env.Waiter,
+	}
+	if c.env.Dispatcher == nil {
+		s.workers = newWorkerDispatcher()
 	}
 	s.guardian = c.guardian
 	if s.guardian == nil {

@@ -281,12 +281,17 @@ func TestPropsProducerField(t *testing.T) {
 	}
 }
 
-// TestPropsSupervisorField guards the one protoactor field actors reads by
-// reflection: a protoactor upgrade that renames it must fail here.
-func TestPropsSupervisorField(t *testing.T) {
-	f, ok := reflect.TypeOf(actor.Props{}).FieldByName("supervisionStrategy")
-	if !ok || f.Type != reflect.TypeOf((*actor.SupervisorStrategy)(nil)).Elem() {
-		t.Fatal("actor.Props has no supervisionStrategy field of type SupervisorStrategy")
+// TestPropsFields guards the protoactor fields actors reads by reflection
+// (hasField): a protoactor upgrade that renames one must fail here.
+func TestPropsFields(t *testing.T) {
+	for name, typ := range map[string]reflect.Type{
+		"supervisionStrategy": reflect.TypeOf((*actor.SupervisorStrategy)(nil)).Elem(),
+		"dispatcher":          reflect.TypeOf((*actor.Dispatcher)(nil)).Elem(),
+	} {
+		f, ok := reflect.TypeOf(actor.Props{}).FieldByName(name)
+		if !ok || f.Type != typ {
+			t.Errorf("actor.Props has no %s field of type %v", name, typ)
+		}
 	}
 }
 

@@ -15,6 +15,13 @@ var Allowed = Allowlist{
 		"select":  "the real Waiter blocks a caller outside the actors",
 		"channel": "the real Waiter receives the awaited token",
 	},
+	// The real dispatcher: a pool of worker goroutines that run mailboxes.
+	// A simulation replaces it with the World's single-goroutine one.
+	"actors/dispatcher.go": {
+		"go":      "starts a worker goroutine when none is parked",
+		"channel": "hands a mailbox to a parked worker; closes the pool on Close",
+		"select":  "hand-off that never blocks the scheduling actor; a parked worker waits for work or Close",
+	},
 	"actors/toplevel.go": {
 		"select":  "closes the 'all stopped' channel once, without blocking",
 		"channel": "the 'all stopped' channel Close waits on",
