@@ -32,7 +32,7 @@ func newWorkerDispatcher() *workerDispatcher {
 	return &workerDispatcher{
 		work:       make(chan func()),
 		quit:       make(chan struct{}),
-		maxIdle:    int32(2*runtime.GOMAXPROCS(0) + 2),
+		maxIdle:    int32(8*runtime.GOMAXPROCS(0) + 32),
 		throughput: 300, // protoactor's default
 	}
 }
@@ -51,6 +51,7 @@ func (d *workerDispatcher) Schedule(fn func()) {
 func (d *workerDispatcher) Throughput() int { return d.throughput }
 
 func (d *workerDispatcher) worker(fn func()) {
+	growStack()
 	for {
 		fn()
 		if d.idle.Add(1) > d.maxIdle {
@@ -76,3 +77,18 @@ func (d *workerDispatcher) stop() {
 }
 
 var _ actor.Dispatcher = (*workerDispatcher)(nil)
+
+// stackSink keeps growStack's frame from being optimized away.
+var stackSink atomic.Uint32
+
+// growStack grows a new worker's stack to 16 KiB at once, while it holds
+// one frame: growing it later, under a mailbox's deep Receive chain, costs
+// a walk of every frame on it (for a burst of new workers that walk was a
+// sixth of a fan-out's time).
+//
+//go:noinline
+func growStack() {
+	var frame [8 << 10]byte
+	frame[stackSink.Load()%uint32(len(frame))] = 1
+	stackSink.Store(uint32(frame[0]))
+}
