@@ -38,7 +38,7 @@ func Dial(ctx context.Context, sys *actors.System, svc *actor.PID, role streamac
 	if err != nil {
 		sys.Stop(link)
 		_ = st.Free()
-		return nil, errors.Wrapf(err, "streamactor/remote: dial %s", svc)
+		return nil, errors.Wrapf(err, "dial %s/%s", svc.Address, svc.Id)
 	}
 	return st, nil
 }
@@ -49,7 +49,7 @@ func DialAsync(ctx actor.Context, svc *actor.PID, role streamactor.Role, meta st
 	sys := actors.FromContext(ctx)
 	_, link, err := dial(sys, svc, role, meta, o, opts)
 	if err != nil {
-		ctx.Send(ctx.Self(), &DialResult{Err: errors.Wrapf(err, "streamactor/remote: dial %s", svc), Tag: tag})
+		ctx.Send(ctx.Self(), &DialResult{Err: errors.Wrapf(err, "dial %s/%s", svc.Address, svc.Id), Tag: tag})
 		return
 	}
 	ctx.Send(link, &awaitDial{tag: tag, replyTo: ctx.Self()})
@@ -77,7 +77,7 @@ func dial(sys *actors.System, svc *actor.PID, role streamactor.Role, meta string
 	// The link draws the stream's id and names itself in the open when
 	// it starts.
 	lcfg := LinkConfig{
-		Role: role, Sparse: cfg.Sparse, MaxSegment: cfg.MaxSegment, Options: o, Peer: svc.Address,
+		Role: role, Sparse: cfg.Sparse, MaxSegment: cfg.MaxSegment, Options: o, Peer: svc.Address, Service: svc.Id,
 		Open: &wire.StreamOpen{
 			DialerSends: role == streamactor.RoleSender,
 			Sparse:      cfg.Sparse, Window: cfg.Window, MaxSegment: int64(cfg.MaxSegment), Meta: meta,

@@ -33,6 +33,9 @@ var (
 	// carries the service's reason (an *Error).
 	ErrRejected = errors.New("streamactor/remote: stream refused by the service")
 
+	// ErrNoService: no actor of that name on the node dialled.
+	ErrNoService = errors.New("streamactor/remote: no such stream service")
+
 	// ErrBadConfig: options that cannot work across nodes (a segment
 	// larger than a message may be, a window that cannot hold one
 	// segment, a zero timeout), or a peer asking for such a stream.
@@ -46,7 +49,23 @@ func (gapError) Error() string { return "streamactor/remote: segments lost in tr
 // Is makes errors.Is(ErrGap, streamactor.ErrProtocol) true.
 func (gapError) Is(target error) bool { return target == streamactor.ErrProtocol }
 
+// linkError is an error of this package with its own text, for
+// errors.Is its sentinel.
+type linkError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *linkError) Error() string { return e.msg }
+func (e *linkError) Unwrap() error { return e.sentinel }
+
+// newError makes an error of kind sentinel whose text is
+// "streamactor/remote: " and the formatted rest.
+func newError(sentinel error, format string, args ...any) error {
+	return &linkError{sentinel: sentinel, msg: "streamactor/remote: " + fmt.Sprintf(format, args...)}
+}
+
 // lostf builds an ErrPeerLost naming peer.
 func lostf(peer, format string, args ...any) error {
-	return errors.Wrapf(ErrPeerLost, "peer %s: %s", peer, fmt.Sprintf(format, args...))
+	return newError(ErrPeerLost, "peer %s lost: %s", peer, fmt.Sprintf(format, args...))
 }

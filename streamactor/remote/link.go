@@ -70,9 +70,11 @@ type LinkConfig struct {
 	MaxSegment int
 	// Options: the timeouts (defaults applied).
 	Options Options
-	// Open, for a dialing link, is what it sends to the service; Peer is
-	// then the service's address until the accept names the peer link.
-	Open *wire.StreamOpen
+	// Open, for a dialing link, is what it sends to the service (named
+	// Service); Peer is then the service's address until the accept
+	// names the peer link.
+	Open    *wire.StreamOpen
+	Service string
 	// Peer is the peer's node address.
 	Peer string
 	// SkipGaps is a planted bug for the simulator's checkers (the
@@ -201,7 +203,7 @@ func (l *Link) FromPeer(msg proto.Message, now time.Time) {
 	if r, ok := msg.(*wire.Refused); ok {
 		// The peer's node does not know our wire messages (an older
 		// build): nothing will get through.
-		l.fail(errors.Wrapf(ErrRejected, "peer %s refused a %s: %s", l.peer, r.GetTypeName(), r.GetReason()))
+		l.fail(newError(ErrRejected, "peer %s refused a %s: %s", l.peer, r.GetTypeName(), r.GetReason()))
 		return
 	}
 	if streamOf(msg) != l.cfg.Stream {
@@ -244,7 +246,7 @@ func (l *Link) fromPeerDialing(msg proto.Message, now time.Time) {
 	switch m := msg.(type) {
 	case *wire.StreamAccept:
 		if m.GetLinkAddress() == "" || m.GetLinkId() == "" {
-			l.fail(errors.Wrapf(ErrBadConfig, "service %s: accept without a link", l.peer))
+			l.fail(newError(ErrBadConfig, "the stream service at %s accepted without naming a link", l.peer))
 			return
 		}
 		l.phase = phaseOpen
@@ -265,11 +267,7 @@ func (l *Link) fromPeerDialing(msg proto.Message, now time.Time) {
 			l.checkDone()
 		}
 	case *wire.StreamReject:
-		err := errors.Wrapf(ErrRejected, "service %s", l.peer)
-		if cause := DecodeError(l.peer, m.GetError()); cause != nil {
-			err = &rejectError{err: err, cause: cause}
-		}
-		l.fail(err)
+		l.fail(&rejectError{cause: DecodeError(l.peer, m.GetError())})
 	case *wire.StreamCredit:
 		// The service's link may speak before its accept arrives: keep
 		// the credit for when it does (it is cumulative).
@@ -285,13 +283,21 @@ func (l *Link) fromPeerDialing(msg proto.Message, now time.Time) {
 
 // rejectError is a refusal: errors.Is finds ErrRejected and the
 // service's reason.
-type rejectError struct {
-	err   error
-	cause error
+type rejectError struct{ cause error }
+
+func (e *rejectError) Error() string {
+	if e.cause == nil {
+		return "streamactor/remote: the stream service refused"
+	}
+	return "streamactor/remote: the stream service refused: " + e.cause.Error()
 }
 
-func (e *rejectError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
-func (e *rejectError) Unwrap() []error { return []error{e.err, e.cause} }
+func (e *rejectError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrRejected}
+	}
+	return []error{ErrRejected, e.cause}
+}
 
 func (l *Link) onCredit(g int64) {
 	if l.cfg.Role == streamactor.RoleSender && g > l.granted {
@@ -332,7 +338,7 @@ func (l *Link) Tick(now time.Time) {
 	switch l.phase {
 	case phaseDialing:
 		if now.Sub(l.start) >= o.DialTimeout {
-			l.fail(errors.Wrapf(ErrDialTimeout, "service %s: nothing within %v", l.peer, o.DialTimeout))
+			l.fail(newError(ErrDialTimeout, "no answer from the stream service at %s within %v", l.peer, o.DialTimeout))
 			return
 		}
 		l.out.ToService = append(l.out.ToService, l.cfg.Open)
@@ -353,22 +359,34 @@ func (l *Link) Tick(now time.Time) {
 	}
 }
 
-// PeerGone reports the peer link's end: its node died (addressGone:
-// Terminated{AddressTerminated}) or it stopped. While dialing it is the
-// service that is gone.
-func (l *Link) PeerGone(addressGone bool, now time.Time) {
+// Why a peer is gone (from its Terminated).
+const (
+	GoneStopped   = iota // the actor stopped
+	GoneAddress          // its node died or cannot be reached
+	GoneNotFound         // there was no such actor
+)
+
+// PeerGone reports the peer link's end (why: GoneStopped, GoneAddress,
+// GoneNotFound). While dialing it is the service that is gone.
+func (l *Link) PeerGone(why int, now time.Time) {
 	switch l.phase {
 	case phaseDone:
 		return
 	case phaseDialing:
-		l.fail(lostf(l.peer, "the stream service's node is gone"))
+		if why == GoneAddress {
+			l.fail(lostf(l.peer, "its node is gone (address terminated) while dialing %s", l.cfg.Service))
+			return
+		}
+		// protoactor remote reports a watch of an actor that does not
+		// exist as a stop: the two cannot be told apart.
+		l.fail(newError(ErrNoService, "no stream service %s at %s (none, or it stopped)", l.cfg.Service, l.peer))
 		return
 	}
 	if l.localClosed {
 		l.phase, l.out.Stop = phaseDone, true // the stream is over here: nothing to report
 		return
 	}
-	if addressGone {
+	if why == GoneAddress {
 		l.fail(lostf(l.peer, "its node is gone (address terminated)"))
 		return
 	}

@@ -106,7 +106,14 @@ func (a *linkActor) Receive(ctx actor.Context) {
 	case *actor.Terminated:
 		switch {
 		case a.peer != nil && m.Who.Equal(a.peer), a.peer == nil && a.svc != nil && m.Who.Equal(a.svc):
-			a.link.PeerGone(m.Why == actor.TerminatedReason_AddressTerminated, sys.Now())
+			why := GoneStopped
+			switch m.Why {
+			case actor.TerminatedReason_AddressTerminated:
+				why = GoneAddress
+			case actor.TerminatedReason_NotFound:
+				why = GoneNotFound
+			}
+			a.link.PeerGone(why, sys.Now())
 		default:
 			return
 		}

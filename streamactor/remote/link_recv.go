@@ -166,5 +166,5 @@ func (l *Link) checkGap(now time.Time) {
 	for seq := range r.pending { //detguard:unordered the maximum does not depend on the order
 		last = max(last, seq)
 	}
-	l.fail(errors.Wrapf(ErrGap, "from peer %s: segment #%d missing for %v (the peer sent up to #%d)", l.peer, r.expect, now.Sub(r.gapSince).Round(time.Millisecond), last))
+	l.fail(newError(ErrGap, "segments from peer %s lost in transit: #%d missing for %v (the peer sent up to #%d)", l.peer, r.expect, now.Sub(r.gapSince).Round(time.Millisecond), last))
 }
