@@ -361,9 +361,9 @@ func (l *Link) Tick(now time.Time) {
 
 // Why a peer is gone (from its Terminated).
 const (
-	GoneStopped   = iota // the actor stopped
-	GoneAddress          // its node died or cannot be reached
-	GoneNotFound         // there was no such actor
+	GoneStopped  = iota // the actor stopped
+	GoneAddress         // its node died or cannot be reached
+	GoneNotFound        // there was no such actor
 )
 
 // PeerGone reports the peer link's end (why: GoneStopped, GoneAddress,
