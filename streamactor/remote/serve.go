@@ -212,32 +212,44 @@ func (a *acceptor) onOpen(ctx actor.Context, m *wire.StreamOpen) {
 
 // request checks an open (peer input) and makes the handler's Request.
 func (a *acceptor) request(ctx actor.Context, m *wire.StreamOpen) (*Request, error) {
-	req := &Request{Meta: m.GetMeta(), Peer: m.GetLinkAddress(), sys: actors.FromContext(ctx), o: a.o, open: m}
-	req.Role = streamactor.RoleSender
+	role, cfg, err := Negotiate(m, a.o)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{Meta: m.GetMeta(), Peer: m.GetLinkAddress(), Role: role, Config: cfg,
+		sys: actors.FromContext(ctx), o: a.o, open: m}, nil
+}
+
+// Negotiate checks a dialer's open against a service's options (o, with
+// defaults applied) and returns the service end's role and the stream's
+// configuration: the dialer's Sparse and MaxSegment, and its Window,
+// lowered to o.MaxWindow when the service's end receives. Whatever the
+// peer sent, the result is a valid configuration or an ErrBadConfig.
+func Negotiate(m *wire.StreamOpen, o Options) (streamactor.Role, streamactor.Config, error) {
+	role := streamactor.RoleSender
 	if m.GetDialerSends() {
-		req.Role = streamactor.RoleReceiver
+		role = streamactor.RoleReceiver
 	}
 	seg := m.GetMaxSegment()
 	if seg < streamactor.MinSegmentClass || seg > streamactor.MaxSegmentLimit {
-		return nil, errors.Wrapf(ErrBadConfig, "max segment %d", seg)
+		return 0, streamactor.Config{}, errors.Wrapf(ErrBadConfig, "max segment %d", seg)
 	}
 	window := m.GetWindow()
-	if req.Role == streamactor.RoleReceiver {
-		window = min(window, a.o.MaxWindow) // this node's memory: the service's limit
+	if role == streamactor.RoleReceiver {
+		window = min(window, o.MaxWindow) // this node's memory: the service's limit
 	}
-	var opts []streamactor.Option
+	opts := []streamactor.Option{streamactor.Window(window), streamactor.MaxSegment(int(seg))}
 	if m.GetSparse() {
 		opts = append(opts, streamactor.Sparse())
 	}
-	cfg, err := streamactor.NewConfig(append(opts, streamactor.Window(window), streamactor.MaxSegment(int(seg)))...)
+	cfg, err := streamactor.NewConfig(opts...)
 	if err != nil {
-		return nil, errors.Wrapf(ErrBadConfig, "%v", err)
+		return 0, streamactor.Config{}, errors.Wrapf(ErrBadConfig, "%v", err)
 	}
-	if err := a.o.checkStream(cfg); err != nil {
-		return nil, err
+	if err := o.checkStream(cfg); err != nil {
+		return 0, streamactor.Config{}, err
 	}
-	req.Config = cfg
-	return req, nil
+	return role, cfg, nil
 }
 
 // call runs the handler; a panic in it refuses the stream.
