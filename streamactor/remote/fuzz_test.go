@@ -78,7 +78,9 @@ func FuzzNegotiate(f *testing.F) {
 // messages: nothing panics, the receiving end only ever gets segments in
 // order, and early segments stay within the credit granted.
 func FuzzLinkInput(f *testing.F) {
-	seq := func(kind byte, m proto.Message) []byte { return append([]byte{kind, byte(len(marshal(m)))}, marshal(m)...) }
+	seq := func(kind byte, m proto.Message) []byte {
+		return append([]byte{kind, byte(len(marshal(m)))}, marshal(m)...)
+	}
 	data := func(n uint64) *wire.StreamSegment {
 		return &wire.StreamSegment{Stream: 9, Seq: n, Kind: 1, Data: []byte("abc"), Cost: streamactor.SegmentCost(3)}
 	}
