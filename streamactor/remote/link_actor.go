@@ -27,6 +27,9 @@ type linkActor struct {
 	svc   *actor.PID // a dialer's service
 	held  []any      // for the local end, until it is bound
 	tick  *actors.Timer
+	// stopWhenBound: the link is done, but its local end must still be
+	// told what is held.
+	stopWhenBound bool
 
 	// A dialer's answer: who waits for it, and what it is once known.
 	dialWaiters []dialWaiter
@@ -98,6 +101,9 @@ func (a *linkActor) Receive(ctx actor.Context) {
 			ctx.Send(a.local, h)
 		}
 		a.held = nil
+		if a.stopWhenBound {
+			ctx.Stop(ctx.Self())
+		}
 		return
 	case *streamactor.Segment, *streamactor.Credit, *streamactor.Close:
 		a.link.FromLocal(m, sys.Now())
@@ -188,6 +194,13 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 				a.dialErr = a.link.Err()
 			}
 			a.answerDial(ctx)
+		}
+		if a.local == nil {
+			// What the local end must hear waits for its address
+			// (bindLocal follows the spawn; a system message such as a
+			// Terminated can overtake it).
+			a.stopWhenBound = true
+			return
 		}
 		ctx.Stop(ctx.Self())
 	}
