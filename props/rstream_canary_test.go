@@ -35,4 +35,3 @@ func TestRemoteStreamCanary(t *testing.T) {
 	}
 	t.Fatal("the planted gap bug went unnoticed for 50 seeds")
 }
-
