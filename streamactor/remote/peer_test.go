@@ -10,7 +10,7 @@ package remote_test
 // What the service does with a stream depends on the dial's meta:
 //
 //	sink            drain the stream (Recv), then Finish
-//	slow            drain it slowly (a pause after each Recv)
+//	slow            drain it slowly (10ms after each Recv of 256 KiB)
 //	source:N        send N bytes of a known pattern, then Finish
 //	relay-in:K      the first half of relay K: what arrives goes out on
 //	relay-out:K     ... the stream opened with relay-out:K (see relay)
@@ -151,7 +151,7 @@ func drain(st *streamactor.Stream, slow bool) {
 			return
 		}
 		if slow {
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 }
