@@ -42,7 +42,7 @@ func Example() {
 	_ = st.SendHole(ctx, 1<<20, 0)
 	_, _ = st.Send(ctx, []byte("data"))
 	fmt.Println("finish:", st.Finish(ctx)) // the server's file is written and synced
-	disk.Reopen() // the sink closed it: open it again to look
+	disk.Reopen()                          // the sink closed it: open it again to look
 	size, _ := disk.Size()
 	fmt.Println("size:", size, "data ranges:", disk.DataRanges())
 
