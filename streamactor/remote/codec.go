@@ -5,10 +5,8 @@ import (
 	"io"
 	"io/fs"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"unicode/utf8"
 
 	"github.com/actorio/actorio/internal/wire"
@@ -143,9 +141,8 @@ func EncodeError(err error) *wire.StreamError {
 			out.Kinds = append(out.Kinds, k)
 		}
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) && errno != 0 {
-		add("errno:" + strconv.Itoa(int(errno)))
+	if k := errnoKind(err); k != "" {
+		add(k)
 	}
 	registry.mu.RLock()
 	for _, name := range registry.names {
@@ -213,12 +210,8 @@ func DecodeError(peer string, w *wire.StreamError) error {
 // lookupKind returns this process's error for a kind name, or nil. The
 // registry's read lock is held.
 func lookupKind(k string) error {
-	if n, ok := strings.CutPrefix(k, "errno:"); ok {
-		v, err := strconv.Atoi(n)
-		if err != nil || v <= 0 || v >= 4096 {
-			return nil
-		}
-		return syscall.Errno(v)
+	if strings.HasPrefix(k, "errno:") {
+		return errnoOf(k)
 	}
 	return registry.byName[k]
 }
