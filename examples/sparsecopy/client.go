@@ -130,9 +130,9 @@ func Download(ctx context.Context, sys *actors.System, t Target, dst string, spa
 }
 
 func streamOptions(sparse bool) []streamactor.Option {
-	// A window of 16 segments: enough to keep a loopback or LAN link
+	// A window of 64 segments (16 MiB): enough to keep a loopback or LAN link
 	// busy while the peer's credit comes back.
-	opts := []streamactor.Option{streamactor.Window(16 * streamactor.SegmentCost(streamactor.DefaultMaxSegment))}
+	opts := []streamactor.Option{streamactor.Window(64 * streamactor.SegmentCost(streamactor.DefaultMaxSegment))}
 	if sparse {
 		opts = append(opts, streamactor.Sparse())
 	}

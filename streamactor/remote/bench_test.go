@@ -14,6 +14,10 @@ import (
 
 const benchChunk = 256 << 10
 
+// benchWindow is the receiving end's window: 64 chunks, enough to keep
+// the link busy while credit comes back across the two processes.
+const benchWindow = 64 * (benchChunk + streamactor.SegmentOverhead)
+
 // BenchmarkRemoteStream: a remote stream from this process to a peer
 // process over loopback (protoactor remote, gRPC), 256 KiB chunks, the
 // peer draining it; against raw TCP io.Copy of the same bytes between
@@ -30,7 +34,7 @@ func BenchmarkRemoteStream(b *testing.B) {
 		chunk[i] = byte(i)
 	}
 	ours := func(n int) {
-		st, err := remote.Dial(ctx, sys, svc, streamactor.RoleSender, "sink", peerOptions(), streamactor.Window(16<<20))
+		st, err := remote.Dial(ctx, sys, svc, streamactor.RoleSender, "sink", peerOptions(), streamactor.Window(benchWindow))
 		if err != nil {
 			b.Fatal(err)
 		}
