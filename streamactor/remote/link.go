@@ -104,17 +104,21 @@ type Output struct {
 	// Dialed is set once a dial is decided; DialErr is nil if accepted.
 	Dialed  bool
 	DialErr error
-	// Watch: the shell should watch the peer link from now on.
 	// Stop: the link is done; the shell stops its actor.
 	Stop bool
 }
 
 // LinkStats counts what a link saw.
 type LinkStats struct {
-	SegmentsIn, SegmentsOut   int64
+	// SegmentsIn and SegmentsOut count the segments taken from the peer
+	// and passed to it.
+	SegmentsIn, SegmentsOut int64
+	// Duplicates were dropped; Early segments waited for missing ones;
+	// Strays were messages of another stream.
 	Duplicates, Early, Strays int64
-	PendingCost               int64 // cost of early segments held now
-	MaxPendingCost            int64
+	// PendingCost is the cost of the early segments held now, and
+	// MaxPendingCost the most ever held (never more than the window).
+	PendingCost, MaxPendingCost int64
 }
 
 // NewLink returns a link. A link with cfg.Open dials (its output holds
