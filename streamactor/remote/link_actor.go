@@ -59,11 +59,14 @@ type (
 	linkTick    struct{}
 )
 
-// DialResult answers DialAsync: the stream (nil on failure) or the error.
+// DialResult answers DialAsync.
 type DialResult struct {
+	// Stream is this node's end (nil on failure); the actor frees it.
 	Stream *streamactor.Stream
-	Err    error
-	Tag    any
+	// Err says why the dial failed (as Dial's errors).
+	Err error
+	// Tag is DialAsync's tag, untouched.
+	Tag any
 }
 
 func newLinkProps(cfg LinkConfig, svc, peer *actor.PID) *actor.Props {
