@@ -30,6 +30,13 @@
 //	          stalled consumer, an upload into and a download from a
 //	          simulated sparse file with faults (EIO, ENOSPC, short I/O,
 //	          a failed sync). See CheckStreamRun.
+//	remote-stream  streams between two booted (crashing) nodes over a
+//	          network that drops, duplicates, reorders, clogs and
+//	          partitions: uploads and downloads served by actors or
+//	          simulated files, clean or aborted; content, holes, Finish,
+//	          aborts, errors naming the peer, a bound after a peer's
+//	          crash, liveness after the heal (RS1–RS7, see
+//	          CheckRemoteStreamRun; canary: remote.CanarySkipGaps).
 //
 // Canaries (Canaries) are the same workloads with planted bugs of known
 // depth: they prove the checkers can fail and measure seeds to failure per
@@ -45,7 +52,8 @@
 // (CheckCoreMachine), one over the actors in the simulator with rapid
 // drawing the seed (CheckActorMachine), and the conformance suite any
 // stream implementation can run (CheckStream with a StreamFactory; the
-// pipe, connected ends and both file drivers pass it).
+// pipe, connected ends and both file drivers pass it; so do remote
+// streams between two processes, in package streamactor/remote).
 //
 // The workloads are ordinary actors: RunPingpong runs the same referee on a
 // real System, where CheckPingpong checks the same invariants with times

@@ -16,6 +16,7 @@ func Scenarios() []sim.Scenario {
 		Socket(DefaultSocket),
 		Signal(DefaultSignal),
 		Stream(DefaultStream),
+		RemoteStream(DefaultRemoteStream),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all

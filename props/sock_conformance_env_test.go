@@ -13,7 +13,8 @@ import (
 // TestSockConformanceReal runs the suite on real loopback sockets.
 func TestSockConformanceReal(t *testing.T) {
 	SockConformance(t, SockEnv{
-		Name: "real",
+		Name:       "real",
+		Concurrent: true,
 		Setup: func(t *testing.T) (*actors.System, sockactor.Transport, sockactor.Transport) {
 			sys := actors.New()
 			t.Cleanup(func() {

@@ -269,7 +269,7 @@ func csBadInput(t *testing.T, f StreamFactory) {
 // csSourceError: a source or sink function that fails aborts the stream;
 // the helper returns the original error, and the other end sees it (S27).
 func csSourceError(t *testing.T, f StreamFactory) {
-	boom := errors.New("planted source failure")
+	boom := ErrPlantedSource
 	sys, ctx := csSystem(t)
 	sut := f.Open(t, sys, csPayload(5, true), csOpts(true)...)
 	if sut.Send != nil {

@@ -81,8 +81,50 @@ func (w *World) Crash(name string) error {
 	if detect == 0 {
 		detect = 5 * time.Millisecond
 	}
-	w.clock.afterFunc(detect, nil, func() { w.addressTerminated(name, "") })
+	// The watches of this incarnation's actors: a restart within the
+	// detection delay must not have its new actors reported dead.
+	gone, epoch := w.takeWatches(name), n.epoch
+	w.clock.afterFunc(detect, nil, func() {
+		if n.epoch == epoch { // still down: watches made since count too
+			for k, v := range w.takeWatches(name) { //detguard:unordered merged into a map, read in sorted order
+				gone[k] = append(gone[k], v...)
+			}
+		}
+		w.tellTerminated(name, gone)
+	})
 	return nil
+}
+
+// takeWatches removes and returns the remote watches of node's actors.
+func (w *World) takeWatches(node string) map[string][]*actor.PID {
+	prefix := node + "/"
+	out := map[string][]*actor.PID{}
+	for _, key := range actors.SortedKeys(w.net.watches) {
+		if len(key) > len(prefix) && key[:len(prefix)] == prefix {
+			out[key] = w.net.watches[key]
+			delete(w.net.watches, key)
+		}
+	}
+	return out
+}
+
+// tellTerminated tells the watchers in watches (taken from node down)
+// that the actors they watch are gone, as protoactor remote does when an
+// endpoint dies.
+func (w *World) tellTerminated(down string, watches map[string][]*actor.PID) {
+	prefix := down + "/"
+	for _, key := range actors.SortedKeys(watches) {
+		who := actor.NewPID(down, key[len(prefix):])
+		for _, watcher := range watches[key] {
+			n := w.byName[watcher.Address]
+			if n == nil || n.down {
+				continue
+			}
+			w.Note(fmt.Sprintf("net: %s told %s/%s is gone (address terminated)", watcher.Address, down, who.Id))
+			proc, _ := n.sys.ActorSystem().ProcessRegistry.Get(watcher)
+			proc.SendSystemMessage(watcher, &actor.Terminated{Who: who, Why: actor.TerminatedReason_AddressTerminated})
+		}
+	}
 }
 
 // Restart brings a crashed node back: a fresh System under the same name,

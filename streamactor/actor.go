@@ -62,6 +62,9 @@ type (
 
 func (h *hostActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		// An end made by NewPeer is attached already: its first output
+		// (a receiver's window) goes out now.
 	case *request:
 		h.onRequest(ctx, m)
 	case *Segment:

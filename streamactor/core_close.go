@@ -80,7 +80,11 @@ func (c *Core) onClose(m *Close) {
 		return
 	}
 	if c.err == nil {
-		c.err = peerError(m.Cause)
+		if m.Lost && m.Cause != nil {
+			c.err = m.Cause
+		} else {
+			c.err = peerError(m.Cause)
+		}
 	}
 	c.state = StateAborted
 	c.failParked(c.err)

@@ -20,6 +20,13 @@
 // (Segment, Credit, Close); a remote end speaks the same protocol over
 // another transport.
 //
+// The protocol's messages are plain Go values locally. Package
+// streamactor/remote carries them between nodes (protoactor remote, or
+// the simulator's network between nodes) through a link actor that each
+// end takes as its peer (NewPeer, StartFileSource, StartFileSink); a link
+// that loses its peer closes the end with Close{Lost}, whose cause the
+// end returns as is.
+//
 // Each end has a close state (open; EOF sent or received; finished;
 // aborted) and a latched first error: an error raised by the peer or a
 // driver is returned by the next call of any kind, and Finish never
@@ -39,6 +46,7 @@
 // # libvirt → Go
 //
 //	virStreamNew(conn, flags)          New(sys, opts...)       options NonBlock, Sparse, Window, MaxSegment, Flags(StreamNonBlock)
+//	                                   NewPeer(sys, role, pid, opts...)  an end attached to an actor speaking the protocol (a transport's link; never waits)
 //	                                   Pipe(sys, opts...)      two connected ends (the in-memory driver)
 //	                                   Connect(ctx, w, r)      attach two ends made by New
 //	virStreamRef / virStreamFree       Ref(), Free()           the last Free of an unfinished stream aborts it (libvirt: undefined) and logs
@@ -49,6 +57,7 @@
 //	virStreamRecvHole                  RecvHole(ctx, 0)        the head hole's length; no hole: 0, nil (never waits)
 //	virStreamFinish                    Finish(ctx)             the sync point; sender: waits for the receiver's confirmation (a file sink: written, truncated, synced, closed)
 //	virStreamAbort                     Abort(ctx)              idempotent, returns nil; the peer sees ErrAborted; a live callback gets ERROR once
+//	                                   AbortWith(ctx, cause)   the same; the peer's *PeerError carries cause (a relay passes errors on)
 //	virStreamEventAddCallback          EventAddCallback(ev, cb, free)   one per stream; free runs exactly once, after the last cb
 //	virStreamEventUpdateCallback       EventUpdateCallback(ev)
 //	virStreamEventRemoveCallback       EventRemoveCallback()
@@ -72,7 +81,9 @@
 //	return -2                          ErrWouldBlock           errors.Is(err, syscall.EAGAIN); NonBlock streams only
 //	return -3                          ErrHole
 //	virStorageVolDownload (fd stream)  AttachFileSource(st, f, opts)   SEEK_DATA/SEEK_HOLE; holes as zeros when not Sparse
-//	virStorageVolUpload (fd stream)    AttachFileSink(st, f, opts)     hole = seek (or punch); trailing hole = truncate; sync before Finish
+//	virStorageVolUpload (fd stream)    AttachFileSink(st, f, opts)     hole = seek (or punch); trailing hole = truncate; sync before Finish; opts.Commit (a rename) before the confirmation
+//	(the daemon's side of a remote     StartFileSource/StartFileSink(sys, f, opts, pid, ...)  the drivers facing an actor that speaks the protocol
+//	 upload or download)                                       (package streamactor/remote's link to an end on another node)
 //	virStreamInData (internal)         RecvFlags + RecvStopAtHole, then RecvHole
 //
 // Go-native faces: Stream is an io.Reader and io.Writer (holes read as

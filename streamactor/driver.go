@@ -22,6 +22,9 @@ type driver struct {
 	busy   bool // a file operation is out
 	closed bool // the file is closed (or being closed) and the runner released
 	fin    Op   // the driver's own Finish
+	// discard runs after the file was closed without being committed
+	// (FileOptions.Discard; sinks only).
+	discard func()
 }
 
 // ioDone is the result of one file operation.
@@ -45,6 +48,7 @@ const (
 	ioTruncate
 	ioSync
 	ioClose
+	ioCommit
 )
 
 // start runs op on the runner; its result comes back as an ioDone.
@@ -73,8 +77,24 @@ func (d *driver) closeFile() {
 		return
 	}
 	d.closed = true
-	f := d.f
-	d.run.Run(func() { _ = f.Close() })
+	f, discard := d.f, d.discard
+	d.discard = nil
+	d.run.Run(func() {
+		_ = f.Close()
+		if discard != nil {
+			discard()
+		}
+	})
+	d.run.Stop()
+}
+
+// release ends the driver's use of the runner after the file was closed,
+// running Discard first if the file was not committed.
+func (d *driver) release() {
+	if discard := d.discard; discard != nil {
+		d.discard = nil
+		d.run.Run(discard)
+	}
 	d.run.Stop()
 }
 
@@ -108,20 +128,8 @@ type driverStart struct{}
 // attachDriver attaches st to a file driver: the driver's end takes role,
 // st the other one. build makes the driver's actor around d.
 func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, build func(d driver) actor.Actor) error {
-	if err := opts.check(); err != nil {
-		return err
-	}
-	if f == nil {
-		return errors.Wrapf(ErrBadOption, "%s: nil file", name)
-	}
-	core := NewCore(st.cfg)
-	if err := core.Attach(role); err != nil {
-		return err
-	}
-	d := driver{sys: st.sys, core: core, f: f, run: opts.runner(f), peer: st.pid}
-	pid, err := spawnDriver(st.sys, build(d))
+	pid, err := spawnFileDriver(st.sys, f, opts, st.cfg, name, role, st.pid, build)
 	if err != nil {
-		d.run.Stop()
 		return err
 	}
 	other := RoleSender
@@ -134,4 +142,47 @@ func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, 
 	}
 	st.sys.Send(pid, &driverStart{})
 	return nil
+}
+
+// startDriver starts a file driver whose peer is an actor speaking the
+// stream protocol (see StartFileSource), at once.
+func startDriver(sys *actors.System, f File, opts FileOptions, peer *actor.PID, sopts []Option, name string, role Role, build func(d driver) actor.Actor) (*actor.PID, error) {
+	if peer == nil {
+		return nil, errors.Wrapf(ErrBadOption, "%s: nil peer", name)
+	}
+	cfg, err := NewConfig(sopts...)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := spawnFileDriver(sys, f, opts, cfg, name, role, peer, build)
+	if err != nil {
+		return nil, err
+	}
+	sys.Send(pid, &driverStart{})
+	return pid, nil
+}
+
+// spawnFileDriver checks the arguments and spawns a driver actor whose
+// end is attached as role and faces peer; it waits for driverStart.
+func spawnFileDriver(sys *actors.System, f File, opts FileOptions, cfg Config, name string, role Role, peer *actor.PID, build func(d driver) actor.Actor) (*actor.PID, error) {
+	if sys == nil {
+		return nil, errors.Wrapf(ErrBadOption, "%s: nil system", name)
+	}
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return nil, errors.Wrapf(ErrBadOption, "%s: nil file", name)
+	}
+	core := NewCore(cfg)
+	if err := core.Attach(role); err != nil {
+		return nil, err
+	}
+	d := driver{sys: sys, core: core, f: f, run: opts.runner(f), peer: peer, discard: opts.Discard}
+	pid, err := spawnDriver(sys, build(d))
+	if err != nil {
+		d.run.Stop()
+		return nil, err
+	}
+	return pid, nil
 }

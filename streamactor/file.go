@@ -65,6 +65,17 @@ type FileOptions struct {
 	// implements Runner, as simulated files do), else a new goroutine
 	// that owns the file until the driver is done.
 	Runner Runner
+	// Commit, if set, runs on the Runner after a sink has written,
+	// synced and closed the file, and before it confirms the end of the
+	// stream: the sender's Finish returns nil only if Commit does (its
+	// error otherwise). A server that writes into a temporary file renames
+	// it into place here, so that no complete-looking file exists before
+	// the transfer is. Sinks only.
+	Commit func() error
+	// Discard, if set, runs on the Runner after a sink closed the file
+	// without committing it (the stream failed or was aborted, or Commit
+	// failed), for example to remove a temporary file. Sinks only.
+	Discard func()
 }
 
 func (o FileOptions) check() error {

@@ -3,6 +3,7 @@ package streamactor
 import (
 	"io"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pkg/errors"
 )
@@ -14,16 +15,31 @@ import (
 // extends f by truncation. At the end of the stream the driver truncates
 // if needed, syncs and closes f, and only then confirms: st's Finish
 // returns nil only if every byte and hole reached the file and the sync
-// and close succeeded. Any failure aborts the stream with that error,
-// which st's next call (or its Finish) returns. The driver owns f.
+// and close succeeded (and opts.Commit, if set). Any failure aborts the
+// stream with that error, which st's next call (or its Finish) returns.
+// The driver owns f.
 func AttachFileSink(st *Stream, f File, opts FileOptions) error {
-	return attachDriver(st, f, opts, "file sink", RoleReceiver, func(d driver) actor.Actor {
-		k := &fileSink{driver: d, off: opts.Offset, size: -1}
+	return attachDriver(st, f, opts, "file sink", RoleReceiver, sinkBuilder(opts))
+}
+
+// StartFileSink starts a file sink whose stream end faces peer, an actor
+// that speaks the stream protocol for the sending end (a transport's
+// proxy, such as package streamactor/remote's link), instead of a Stream
+// of this system. sopts configure the stream (Sparse, Window,
+// MaxSegment); the sink grants its window to peer at once. It never
+// waits, so an actor may call it; the driver owns f from now on.
+func StartFileSink(sys *actors.System, f File, opts FileOptions, peer *actor.PID, sopts ...Option) (*actor.PID, error) {
+	return startDriver(sys, f, opts, peer, sopts, "file sink", RoleReceiver, sinkBuilder(opts))
+}
+
+func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
+	return func(d driver) actor.Actor {
+		k := &fileSink{driver: d, off: opts.Offset, size: -1, commit: opts.Commit}
 		if opts.Length > 0 {
 			k.limit = opts.Offset + opts.Length
 		}
 		return k
-	})
+	}
 }
 
 // fileSink is the upload driver.
@@ -34,6 +50,7 @@ type fileSink struct {
 	size    int64 // the file's size as far as we know (-1: not yet asked)
 	limit   int64 // offset + length, or 0
 	phase   sinkPhase
+	commit  func() error // FileOptions.Commit
 }
 
 type sinkPhase uint8
@@ -42,6 +59,7 @@ const (
 	sinkWriting sinkPhase = iota
 	sinkTruncated
 	sinkSynced
+	sinkClosed
 	sinkDone
 )
 
@@ -142,17 +160,36 @@ func (k *fileSink) finish() {
 		k.start(func() *ioDone { return &ioDone{kind: ioSync, err: f.Sync()} })
 	case sinkSynced:
 		k.start(func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
+	case sinkClosed:
+		commit := k.commit
+		k.start(func() *ioDone { return &ioDone{kind: ioCommit, err: commit()} })
 	}
 }
 
+// confirm ends the upload once everything is in place: the sender's
+// Finish returns nil.
+func (k *fileSink) confirm() {
+	k.phase = sinkDone
+	k.discard = nil // committed (or nothing to commit): nothing to throw away
+	k.release()
+	k.fin = Op{Kind: OpFinish}
+	k.core.Submit(&k.fin)
+}
+
 func (k *fileSink) done(m *ioDone) {
+	if m.kind == ioCommit && m.err == nil {
+		k.discard = nil // in place: nothing to throw away, whatever comes next
+	}
 	if k.over() {
+		if m.kind == ioCommit {
+			k.release() // the file was closed before the commit
+		}
 		return
 	}
 	if m.err != nil {
-		if m.kind == ioClose {
+		if m.kind == ioClose || m.kind == ioCommit {
 			k.closed = true
-			k.run.Stop()
+			k.release()
 		}
 		k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", sinkOpName[m.kind], m.pos))
 		return
@@ -182,14 +219,18 @@ func (k *fileSink) done(m *ioDone) {
 		k.phase = sinkSynced
 	case ioClose:
 		k.closed = true
-		k.run.Stop()
-		k.phase = sinkDone
-		k.fin = Op{Kind: OpFinish}
-		k.core.Submit(&k.fin) // confirms: the sender's Finish returns nil
+		if k.commit == nil {
+			k.confirm()
+			return
+		}
+		k.phase = sinkClosed
+		k.finish() // the commit
+	case ioCommit:
+		k.confirm()
 	}
 }
 
-var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close"}
+var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit"}
 
 // clearRange makes [off, off+n) read as zeros: a punched hole, or zeros
 // written where the file system cannot punch.

@@ -3,6 +3,7 @@ package streamactor
 import (
 	"io"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pkg/errors"
 )
@@ -17,9 +18,25 @@ import (
 // st's Recv then returns io.EOF and st's Finish confirms. A read error
 // aborts the stream with that error. The driver owns f from now on.
 func AttachFileSource(st *Stream, f File, opts FileOptions) error {
-	return attachDriver(st, f, opts, "file source", RoleSender, func(d driver) actor.Actor {
+	return attachDriver(st, f, opts, "file source", RoleSender, sourceBuilder(opts))
+}
+
+// StartFileSource starts a file source whose stream end faces peer, an
+// actor that speaks the stream protocol for the receiving end (a
+// transport's proxy, such as package streamactor/remote's link), instead
+// of a Stream of this system. sopts configure the stream (Sparse,
+// MaxSegment; they must match the receiving end's). It never waits, so
+// an actor may call it; the driver owns f from now on and returns the
+// driver's PID.
+func StartFileSource(sys *actors.System, f File, opts FileOptions, peer *actor.PID, sopts ...Option) (*actor.PID, error) {
+	return startDriver(sys, f, opts, peer, sopts, "file source", RoleSender, sourceBuilder(opts))
+}
+
+func sourceBuilder(opts FileOptions) func(d driver) actor.Actor {
+	return func(d driver) actor.Actor {
+		d.discard = nil // sinks only
 		return &fileSource{driver: d, off: opts.Offset, length: opts.Length, end: -1}
-	})
+	}
 }
 
 // fileSource is the download driver.

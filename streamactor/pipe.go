@@ -19,7 +19,7 @@ func Pipe(sys *actors.System, opts ...Option) (w, r *Stream, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sts, err := spawnHost(sys, cfg, 2)
+	sts, err := spawnHost(sys, cfg, 2, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -90,9 +90,15 @@ type Credit struct {
 // the receiver took everything up to EOF and its consumer confirmed it
 // (the Finish sync point); otherwise the sender of the Close aborted, for
 // Cause if it has one.
+//
+// Lost says the Close comes from the transport between the ends, not from
+// the peer: the transport lost the peer (its node died, the network
+// between them failed, segments were lost in transit) and Cause says how.
+// The end then fails with Cause itself, not with a *PeerError.
 type Close struct {
 	Finished bool
 	Cause    error
+	Lost     bool
 }
 
 // attach connects an end to its peer (sent by Connect and the drivers).

@@ -27,6 +27,12 @@ func classOf(n int) (int, int) {
 	return shift - minClassShift, 1 << shift
 }
 
+// SegmentCost is what a data segment of n bytes costs in a window: its
+// buffer (the power of two at or above n, at least MinSegmentClass) plus
+// SegmentOverhead. A transport that carries segments checks the costs it
+// is given against it.
+func SegmentCost(n int) int64 { return segmentCost(n) }
+
 // segmentCost is what a data segment of n bytes costs in a window.
 func segmentCost(n int) int64 {
 	_, size := classOf(n)

@@ -58,7 +58,37 @@ func New(sys *actors.System, opts ...Option) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	sts, err := spawnHost(sys, cfg, 1)
+	sts, err := spawnHost(sys, cfg, 1, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sts[0], nil
+}
+
+// NewPeer returns a stream end on sys already attached, as role, to peer:
+// an actor that speaks the stream protocol (Segment, Credit, Close) for
+// the other end, such as a transport's proxy (package
+// streamactor/remote's link to an end on another node). Unlike New
+// followed by Connect it never waits, so an actor may call it. A
+// receiving end grants its window to peer at once.
+func NewPeer(sys *actors.System, role Role, peer *actor.PID, opts ...Option) (*Stream, error) {
+	if peer == nil {
+		return nil, errors.Wrap(ErrBadOption, "new peer: nil peer")
+	}
+	if role != RoleSender && role != RoleReceiver {
+		return nil, errors.Wrapf(ErrBadOption, "new peer: role %v", role)
+	}
+	cfg, err := NewConfig(opts...)
+	if err != nil {
+		return nil, err
+	}
+	sts, err := spawnHost(sys, cfg, 1, func(e *end) error {
+		if err := e.core.Attach(role); err != nil {
+			return err
+		}
+		e.peer = peer
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +96,9 @@ func New(sys *actors.System, opts ...Option) (*Stream, error) {
 }
 
 // spawnHost starts a host actor with n ends (1, or 2 for a pipe) and
-// returns their handles.
-func spawnHost(sys *actors.System, cfg Config, n int) ([]*Stream, error) {
+// returns their handles. attach, if given, attaches the first end before
+// the actor starts (its first output goes out when it does).
+func spawnHost(sys *actors.System, cfg Config, n int, attach func(e *end) error) ([]*Stream, error) {
 	if sys == nil {
 		return nil, errors.Wrap(ErrBadOption, "new: nil system")
 	}
@@ -85,6 +116,11 @@ func spawnHost(sys *actors.System, cfg Config, n int) ([]*Stream, error) {
 		st.ctl.init(st)
 		sts[i] = st
 		h.ends = append(h.ends, &end{st: st, core: NewCore(cfg)})
+	}
+	if attach != nil {
+		if err := attach(h.ends[0]); err != nil {
+			return nil, err
+		}
 	}
 	// The producer returns the same actor on a restart, so a panic does
 	// not lose the streams' state (the actor aborts them instead).
@@ -267,6 +303,14 @@ func (s *Stream) Finish(ctx context.Context) error {
 // fails if the stream was freed or its actor is gone.
 func (s *Stream) Abort(ctx context.Context) error {
 	return s.abort(ctx, nil)
+}
+
+// AbortWith is Abort with a reason: the other end's next call returns a
+// *PeerError whose Cause is cause (errors.Is finds it), as when an *All
+// helper's callback fails. A relay between two streams passes on the
+// error that stopped it this way.
+func (s *Stream) AbortWith(ctx context.Context, cause error) error {
+	return s.abort(ctx, cause)
 }
 
 // abort aborts with cause, which the peer sees (the *All helpers give the

@@ -15,7 +15,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) != "" { // a sparsecopy process of a test (see proc_test.go)
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // makeImage writes a sparse file of size bytes holding n random extents of
 // ext bytes at 4 KiB-aligned random offsets (the research's 4 GiB image:

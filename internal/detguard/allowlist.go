@@ -131,6 +131,11 @@ var Allowed = Allowlist{
 	"streamactor/osfile_linux.go": {
 		"io": "fallocate(PUNCH_HOLE) on a real file, run by the driver goroutine or the caller of WriteTo",
 	},
+	// streamactor/remote: an error crossing nodes carries its system
+	// error number; the file converts to and from syscall.Errno values.
+	"streamactor/remote/errno.go": {
+		"io": "syscall.Errno values of errors crossing nodes, no system call",
+	},
 	// props.CheckStream, the stream conformance suite: it drives both ends
 	// of a stream on a real System from goroutines outside the actors
 	// (a producer goroutine, a consumer goroutine, polling with sleeps) and

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/streamactor"
+	"github.com/actorio/actorio/streamactor/remote"
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
+)
+
+// Target is a file on a sparsecopy server: HOST:PORT:NAME.
+type Target struct {
+	Addr string // host:port of the server's node
+	Name string // the file, relative to the served directory
+}
+
+// ParseTarget reads HOST:PORT:NAME (an IPv6 host in brackets); ok is
+// false for anything else (a local path: write ./a:1:b for a local file
+// named like a target).
+func ParseTarget(s string) (Target, bool) {
+	var host, rest string
+	if strings.HasPrefix(s, "[") {
+		end := strings.Index(s, "]:")
+		if end < 0 {
+			return Target{}, false
+		}
+		host, rest = s[:end+1], s[end+2:]
+	} else {
+		var ok bool
+		if host, rest, ok = strings.Cut(s, ":"); !ok || host == "" || strings.ContainsAny(host, "/") {
+			return Target{}, false
+		}
+	}
+	port, name, ok := strings.Cut(rest, ":")
+	if !ok || name == "" {
+		return Target{}, false
+	}
+	if p, err := strconv.Atoi(port); err != nil || p <= 0 || p > 65535 {
+		return Target{}, false
+	}
+	return Target{Addr: net.JoinHostPort(strings.Trim(host, "[]"), port), Name: name}, true
+}
+
+func (t Target) String() string { return t.Addr + ":" + t.Name }
+
+func (t Target) service() *actor.PID { return actor.NewPID(t.Addr, ServiceName) }
+
+// Upload sends the local file src to t through a remote stream: holes
+// as holes when sparse. It returns once the server has written, synced
+// and renamed the file into place (the stream's Finish).
+func Upload(ctx context.Context, sys *actors.System, src string, t Target, sparse bool, o remote.Options) (Result, error) {
+	var res Result
+	f, err := os.Open(src)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	st, err := remote.Dial(ctx, sys, t.service(), streamactor.RoleSender, "put "+t.Name, o, streamOptions(sparse)...)
+	if err != nil {
+		return res, errors.Wrapf(err, "upload to %s", t)
+	}
+	defer st.Free()
+	if _, err := st.ReadFrom(f); err != nil {
+		_ = st.Abort(ctx)
+		return res, errors.Wrapf(err, "upload to %s", t)
+	}
+	if err := st.Finish(ctx); err != nil {
+		return res, errors.Wrapf(err, "upload to %s: finish", t)
+	}
+	stats, err := st.Stats(ctx)
+	if err == nil {
+		res.Data, res.Holes = stats.SentData, stats.SentHoles
+	}
+	return res, nil
+}
+
+// Download receives t into the local file dst: written to a temporary
+// file beside dst, synced, and renamed to dst only once complete.
+func Download(ctx context.Context, sys *actors.System, t Target, dst string, sparse bool, o remote.Options) (res Result, err error) {
+	st, err := remote.Dial(ctx, sys, t.service(), streamactor.RoleReceiver, "get "+t.Name, o, streamOptions(sparse)...)
+	if err != nil {
+		return res, errors.Wrapf(err, "download from %s", t)
+	}
+	defer st.Free()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".sparsecopy-*.tmp")
+	if err != nil {
+		_ = st.Abort(ctx)
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			_ = st.Abort(ctx)
+		}
+	}()
+	if _, err = st.WriteTo(tmp); err != nil {
+		return res, errors.Wrapf(err, "download from %s", t)
+	}
+	if err = tmp.Sync(); err != nil {
+		return res, err
+	}
+	if err = st.Finish(ctx); err != nil {
+		return res, errors.Wrapf(err, "download from %s: finish", t)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return res, err
+	}
+	if err = tmp.Close(); err != nil {
+		return res, err
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return res, err
+	}
+	if d, derr := os.Open(filepath.Dir(dst)); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	if stats, serr := st.Stats(ctx); serr == nil {
+		res.Data, res.Holes = stats.RecvData, stats.RecvHoles
+	}
+	return res, nil
+}
+
+func streamOptions(sparse bool) []streamactor.Option {
+	// A window of 64 segments (16 MiB): enough to keep a loopback or LAN link
+	// busy while the peer's credit comes back.
+	opts := []streamactor.Option{streamactor.Window(64 * streamactor.SegmentCost(streamactor.DefaultMaxSegment))}
+	if sparse {
+		opts = append(opts, streamactor.Sparse())
+	}
+	return opts
+}

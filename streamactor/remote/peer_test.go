@@ -1,0 +1,327 @@
+package remote_test
+
+// A test process runs exactly one protoactor remote node (protoactor's
+// remote.Start writes gRPC's global logger, racing with any node already
+// running in the process). The far ends of the streams under test are
+// therefore in peer processes: this test binary run again with
+// ACTORIO_RSTREAM_PEER set, which starts a node with the "streams"
+// service, prints "ADDR <node address>" and "TCP <address>" (a raw TCP
+// sink for the benchmark's baseline), and serves until its stdin closes.
+// What the service does with a stream depends on the dial's meta:
+//
+//	sink            drain the stream (Recv), then Finish
+//	slow            drain it slowly (10ms after each Recv of 256 KiB)
+//	source:N        send N bytes of a known pattern, then Finish
+//	relay-in:K      the first half of relay K: what arrives goes out on
+//	relay-out:K     ... the stream opened with relay-out:K (see relay)
+//	reject          refuse, with a reason
+//
+// A process may also print "MEM <bytes>" lines (the live heap), see
+// the memory test.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/streamactor"
+	"github.com/actorio/actorio/streamactor/remote"
+	"github.com/pkg/errors"
+)
+
+const peerEnv = "ACTORIO_RSTREAM_PEER"
+
+// nodeConfig is every test node's: messages up to 512 KiB (a 256 KiB
+// segment and then some), batches up to 64 MiB.
+var nodeConfig = node.Config{MaxFrame: 64 << 20, MaxMessage: 512 << 10}
+
+// peerMain runs a peer process and reports whether this process is one.
+func peerMain() bool {
+	if os.Getenv(peerEnv) == "" {
+		return false
+	}
+	sys := actors.New()
+	n, err := node.Start(sys, nodeConfig)
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	relays := newRelays()
+	_, err = remote.Serve(sys, "streams", func(req *remote.Request) error {
+		return serveRequest(req, relays)
+	}, peerOptions())
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	go serveTCP(ln)
+	if os.Getenv("ACTORIO_RSTREAM_MEM") != "" {
+		go reportMemory()
+	}
+	if path := os.Getenv("ACTORIO_RSTREAM_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
+	fmt.Println("ADDR", n.Address())
+	fmt.Println("TCP", ln.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = ln.Close()
+	_ = sys.Close(context.Background())
+	n.Stop()
+	return true
+}
+
+// peerOptions are the timeouts of every test process: the defaults,
+// unless the test sets them through the environment.
+func peerOptions() remote.Options {
+	o := remote.Options{MaxMessage: nodeConfig.MaxMessage}
+	if v := os.Getenv("ACTORIO_RSTREAM_TIMEOUT"); v != "" {
+		d, _ := time.ParseDuration(v)
+		o.PeerTimeout = d
+	}
+	return o
+}
+
+func serveRequest(req *remote.Request, relays *relays) error {
+	meta := req.Meta
+	switch {
+	case meta == "reject":
+		return errors.New("planted refusal")
+	case meta == "sink" || meta == "slow":
+		st, err := req.AcceptStream()
+		if err != nil {
+			return err
+		}
+		go drain(st, meta == "slow")
+		return nil
+	case strings.HasPrefix(meta, "source:"):
+		n, err := strconv.ParseInt(strings.TrimPrefix(meta, "source:"), 10, 64)
+		if err != nil {
+			return err
+		}
+		st, err := req.AcceptStream()
+		if err != nil {
+			return err
+		}
+		go source(st, n)
+		return nil
+	case strings.HasPrefix(meta, "relay-in:"), strings.HasPrefix(meta, "relay-out:"):
+		st, err := req.AcceptStream()
+		if err != nil {
+			return err
+		}
+		relays.add(meta, st)
+		return nil
+	}
+	return errors.Errorf("unknown request %q", meta)
+}
+
+// drain receives everything, then finishes.
+func drain(st *streamactor.Stream, slow bool) {
+	defer st.Free()
+	ctx := context.Background()
+	buf := make([]byte, 256<<10)
+	for {
+		_, err := st.Recv(ctx, buf)
+		if err == io.EOF {
+			_ = st.Finish(ctx)
+			return
+		}
+		if err != nil {
+			return
+		}
+		if slow {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// pattern is the byte at offset off of a source's data.
+func pattern(off int64) byte { return byte(off*7 + off>>13) }
+
+// source sends n bytes of pattern, then finishes.
+func source(st *streamactor.Stream, n int64) {
+	defer st.Free()
+	ctx := context.Background()
+	buf := make([]byte, 256<<10)
+	for off := int64(0); off < n; {
+		k := min(int64(len(buf)), n-off)
+		for i := int64(0); i < k; i++ {
+			buf[i] = pattern(off + i)
+		}
+		if _, err := st.Send(ctx, buf[:k]); err != nil {
+			return
+		}
+		off += k
+	}
+	_ = st.Finish(ctx)
+}
+
+// serveTCP is the benchmark's baseline sink: it copies each connection
+// to io.Discard and, at its end, answers one byte.
+func serveTCP(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			if _, err := io.Copy(io.Discard, c); err == nil {
+				_, _ = c.Write([]byte{1})
+			}
+		}()
+	}
+}
+
+// reportMemory prints the live heap every few milliseconds.
+func reportMemory() {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	for {
+		metrics.Read(s)
+		fmt.Println("MEM", s[0].Value.Uint64())
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// peer is a child process running a node.
+type peer struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	lines   *bufio.Scanner
+	addr    string // its node
+	tcp     string // its raw TCP sink
+	stderr  *lockedBuffer
+	stopped bool
+	done    chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startPeer runs this test binary as a peer with extra environment and
+// reads its addresses.
+func startPeer(t testing.TB, env ...string) *peer {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), peerEnv+"=1"), env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.stop)
+	for p.addr == "" || p.tcp == "" {
+		if !p.lines.Scan() {
+			t.Fatalf("peer printed no addresses; stderr:\n%s", p.stderr.String())
+		}
+		line := p.lines.Text()
+		if rest, ok := strings.CutPrefix(line, "ADDR "); ok {
+			p.addr = rest
+		} else if rest, ok := strings.CutPrefix(line, "TCP "); ok {
+			p.tcp = rest
+		} else if strings.HasPrefix(line, "ERROR") {
+			t.Fatalf("peer: %s", line)
+		}
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	return p
+}
+
+// stop ends the peer and waits for it (a second call does nothing).
+func (p *peer) stop() {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	_ = p.stdin.Close()
+	go func() {
+		for p.lines.Scan() { // keep its stdout flowing until it exits
+		}
+	}()
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// kill ends the peer as kill -9 would.
+func (p *peer) kill(t testing.TB) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	localOnce sync.Once
+	localNode *node.Node
+	localErr  error
+)
+
+// local returns this process's one node (started on first use).
+func local(t testing.TB) *node.Node {
+	t.Helper()
+	localOnce.Do(func() {
+		localNode, localErr = node.Start(actors.New(), nodeConfig)
+	})
+	if localErr != nil {
+		t.Fatal(localErr)
+	}
+	return localNode
+}
+
+func stopLocal() {
+	if localNode != nil {
+		_ = localNode.System().Close(context.Background())
+		localNode.Stop()
+	}
+}
