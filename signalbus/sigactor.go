@@ -129,6 +129,13 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 
 func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 	k := a.core.Find(m.h)
+	if m.count != nil {
+		n := 0
+		if k != nil {
+			n = k.Queued()
+		}
+		c.Send(m.count, &queueDiscarded{h: m.h, n: n})
+	}
 	if k == nil {
 		if m.wait {
 			c.Respond(&disconnected{})

@@ -52,6 +52,7 @@ type connectConfig struct {
 	limit   int
 	policy  Policy
 	session *Session
+	onLost  func(Handle, error) // remote connections only
 }
 
 type namedArg struct{ name, value string }
@@ -103,10 +104,19 @@ type connectReq struct {
 }
 
 // disconnectReq asks the signal actor to remove connection h; with wait
-// set, it answers the sender once the slot is fenced.
+// set, it answers the sender once the slot is fenced; with count set, it
+// tells count how many events it discarded from the connection's queue.
 type disconnectReq struct {
-	h    Handle
-	wait bool
+	h     Handle
+	wait  bool
+	count *actor.PID
+}
+
+// queueDiscarded answers a disconnectReq with count: connection h's queue
+// held n events when it was removed.
+type queueDiscarded struct {
+	h Handle
+	n int
 }
 
 // disconnected answers a waiting disconnectReq.
