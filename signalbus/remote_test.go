@@ -195,4 +195,3 @@ func TestRemoteUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
