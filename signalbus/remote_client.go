@@ -32,6 +32,7 @@ type ClientStats struct {
 	Gaps       uint64 // events received after a missing one (dropped; sent again)
 	Refused    uint64 // events refused (unknown type, malformed)
 	Lost       uint64 // connections ended by the peer, its death, or a refusal
+	Foreign    uint64 // messages about a connection from another actor than its server (ignored)
 }
 
 type (
@@ -118,6 +119,8 @@ func (x *client) Receive(c actor.Context) {
 		x.connected(c, m)
 	case *wire.SignalEvent:
 		x.event(c, m)
+	case *wire.SignalAck, *wire.SignalConnect, *wire.SignalDisconnect, *wire.SignalAudit:
+		x.stats.Foreign++ // a server's messages: some peer is confused
 	case *rwake:
 		if k := x.conns[m.h]; k != nil && k.phase == open {
 			x.flushAck(c, k, false)
@@ -187,6 +190,16 @@ func (x *client) connect(c actor.Context, m *rconnectReq) {
 	x.arm(c)
 }
 
+// from reports whether the message being handled comes from k's server;
+// others' are counted and ignored.
+func (x *client) from(c actor.Context, k *cconn) bool {
+	if s := c.Sender(); s != nil && s.GetAddress() == k.server.GetAddress() && s.GetId() == k.server.GetId() {
+		return true
+	}
+	x.stats.Foreign++
+	return false
+}
+
 // answer replies to a blocking Connect, once.
 func (x *client) answer(c actor.Context, k *cconn, err error) {
 	if k.waiter != nil {
@@ -206,6 +219,9 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 		return
 	}
 	k := x.conns[Handle(m.GetConn())]
+	if k != nil && !x.from(c, k) {
+		return
+	}
 	if k == nil {
 		// An answer to a connect repeated after we gave the connection
 		// up: the server holds one nobody wants.
@@ -233,6 +249,9 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 
 func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 	k := x.conns[Handle(m.GetConn())]
+	if k != nil && !x.from(c, k) {
+		return
+	}
 	if m.GetEpoch() != x.epoch || k == nil {
 		if s := c.Sender(); s != nil {
 			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: m.GetEpoch(), Conn: m.GetConn(), Reason: reasonUnknown})
@@ -301,7 +320,7 @@ func (x *client) disconnected(c actor.Context, m *wire.SignalDisconnected) {
 		return
 	}
 	k := x.conns[Handle(m.GetConn())]
-	if k == nil {
+	if k == nil || !x.from(c, k) {
 		return
 	}
 	if k.phase == closing {
