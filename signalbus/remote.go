@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/actors"
@@ -208,8 +209,9 @@ func (r *remoteBase) remove(ctx context.Context, h Handle) error {
 // remoteClient is a bus's client of remote signals: one actor for all
 // its remote connections (remote_client.go).
 type remoteClient struct {
-	sys *actors.System
-	pid *actor.PID
+	sys   *actors.System
+	pid   *actor.PID
+	epoch atomic.Uint64
 }
 
 func (c *remoteClient) send(m any) { c.sys.Send(c.pid, m) }
@@ -217,6 +219,10 @@ func (c *remoteClient) send(m any) { c.sys.Send(c.pid, m) }
 // close ends every remote connection (telling the servers) and stops the
 // client.
 func (c *remoteClient) close() { c.send(&clientClose{}) }
+
+// ClientName is the name of a bus's remote client actor (the first bus of
+// a system to use remote signals gets it; others' clients are unnamed).
+const ClientName = "signalbus-client"
 
 // remoteClient returns the bus's client actor, starting it on first use.
 func (b *Bus) remoteClient() (*remoteClient, error) {
@@ -228,14 +234,38 @@ func (b *Bus) remoteClient() (*remoteClient, error) {
 	if b.client != nil {
 		return b.client, nil
 	}
-	epoch := b.sys.Rand().Uint64() | 1
-	started := b.sys.Now().UnixNano()
-	pid, err := b.sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return newClient(b, epoch, started) }))
+	rc := &remoteClient{sys: b.sys}
+	rc.epoch.Store(b.sys.Rand().Uint64() | 1)
+	first := true
+	props := actor.PropsFromProducer(func() actor.Actor {
+		// A restarted client (after a failure) is a new incarnation.
+		if !first {
+			rc.epoch.Store(b.sys.Rand().Uint64() | 1)
+		}
+		first = false
+		return newClient(b, rc.epoch.Load(), b.sys.Now().UnixNano())
+	})
+	pid, err := b.sys.SpawnNamed(props, ClientName)
+	if err != nil { // another bus of the system has the name
+		pid, err = b.sys.Spawn(props)
+	}
 	if err != nil {
 		return nil, err
 	}
-	b.client = &remoteClient{sys: b.sys, pid: pid}
+	rc.pid = pid
+	b.client = rc
 	return b.client, nil
+}
+
+// RemoteEpoch returns the incarnation number this bus's remote client
+// presents to servers (ServerConnStats.Epoch, PeerLoss.Epoch), starting
+// the client if needed.
+func (b *Bus) RemoteEpoch() (uint64, error) {
+	c, err := b.remoteClient()
+	if err != nil {
+		return 0, errors.Wrap(err, "signalbus: remote epoch")
+	}
+	return c.epoch.Load(), nil
 }
 
 // RemoteStats asks the bus's client for its counters (zero if the bus has

@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/actorio/actorio/actors"
@@ -113,6 +114,18 @@ func newClient(b *Bus, epoch uint64, started int64) *client {
 
 func (x *client) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
+	case *actor.Restarting:
+		// A failure: this incarnation's state is about to be lost, so
+		// its connections end (the new one presents a new epoch).
+		for _, h := range actors.SortedKeys(x.conns) {
+			k := x.conns[h]
+			if k.phase != closing {
+				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Reason: "client restarted"})
+				x.lose(c, k, errors.Wrap(ErrClosed, "signalbus: the bus's remote client failed and restarted"))
+				continue
+			}
+			x.forget(c, k)
+		}
 	case *rconnectReq:
 		x.connect(c, m)
 	case *wire.SignalConnected:
@@ -421,8 +434,20 @@ func (x *client) lose(c actor.Context, k *cconn, err error) {
 	}
 	actors.FromContext(c).Logger().Warn("signalbus: lost a remote connection", "conn", string(k.h), "signal", k.req.GetType(), "err", err)
 	if k.onLost != nil {
-		k.onLost(k.h, err)
+		x.callOnLost(c, k, err)
 	}
+}
+
+// callOnLost runs a connection's OnLost, recovering a panic (counted with
+// the func slots' panics).
+func (x *client) callOnLost(c actor.Context, k *cconn, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.bus.slotPanics.Add(1)
+			actors.FromContext(c).Logger().Error("signalbus: OnLost panicked", "conn", string(k.h), "panic", fmt.Sprint(r))
+		}
+	}()
+	k.onLost(k.h, err)
 }
 
 func (x *client) terminated(c actor.Context, m *actor.Terminated) {

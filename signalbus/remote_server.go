@@ -225,6 +225,13 @@ func (s *server) Receive(c actor.Context) {
 		if s.sess != nil {
 			s.sess.Close()
 		}
+	case *actor.Restarting:
+		// A failure: the connection table is about to be lost, so the
+		// connections end here and their subscribers are told.
+		s.shutdown(c, "server restarted")
+		if s.sess != nil {
+			s.sess.Close()
+		}
 	case Delivery:
 		s.forward(c, m)
 	case *Fence:
@@ -261,12 +268,17 @@ func (s *server) Receive(c actor.Context) {
 	case *serverStatsReq:
 		c.Respond(s.snapshot())
 	case *serverClose:
-		for _, h := range actors.SortedKeys(s.conns) {
-			k := s.conns[h]
-			s.remove(c, k, false)
-			s.tell(c, k.peer.pid, k.peer.epoch, k.id, reasonClosed)
-		}
+		s.shutdown(c, reasonClosed)
 		c.Stop(c.Self())
+	}
+}
+
+// shutdown ends every connection, telling the subscribers why.
+func (s *server) shutdown(c actor.Context, why string) {
+	for _, h := range actors.SortedKeys(s.conns) {
+		k := s.conns[h]
+		s.remove(c, k, false)
+		s.tell(c, k.peer.pid, k.peer.epoch, k.id, why)
 	}
 }
 

@@ -335,3 +335,55 @@ func TestRemoteLostWhenSignalCloses(t *testing.T) {
 	busC.Close()
 	p.close(t)
 }
+
+// TestRemoteClientRestart: when the client actor fails (injected panics),
+// its connections end through OnLost, and the new incarnation's epoch
+// replaces the old one on the server; a panicking OnLost is recovered.
+func TestRemoteClientRestart(t *testing.T) {
+	prof := sim.Profile{Name: "panics", FaultTime: sim.Duration(2 * time.Second), Panics: &sim.PanicFaults{Rate: 0.2}}
+	for seed := uint64(1); seed <= 5; seed++ {
+		p := newPair(t, seed, sim.WithProfile(prof))
+		p.w.AllowPanics(func(node, id string) bool { return node == "b" && id == signalbus.ClientName })
+		first, err := p.busB.RemoteEpoch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lost []error
+		ctx := signalbus.InActor(context.Background())
+		onLost := signalbus.OnLost(func(h signalbus.Handle, err error) {
+			lost = append(lost, err)
+			panic("a careless OnLost")
+		})
+		for i := 0; i < 3; i++ {
+			_, _ = p.rs.Connect(ctx, newRecorder().slot(nil), onLost)
+		}
+		for i := 1; i <= 100; i++ {
+			_ = p.sig.Emit(blockIO{Device: "a", N: i}, "a")
+			p.run(t, 10*time.Millisecond)
+		}
+		p.run(t, 3*time.Second)
+		if p.busB.System().Stats().Restarts == 0 {
+			p.close(t)
+			continue // no panic hit the client in this seed
+		}
+		now, _ := p.busB.RemoteEpoch()
+		if now == first || len(lost) == 0 || !errors.Is(lost[0], signalbus.ErrClosed) || p.busB.SlotPanics() == 0 {
+			t.Fatalf("seed %d: epochs %d → %d, lost %v, OnLost panics %d", seed, first, now, lost, p.busB.SlotPanics())
+		}
+		st, err := p.srv.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range st.Conns {
+			if c.Epoch != now {
+				t.Fatalf("seed %d: the server keeps a connection of epoch %d (now %d)", seed, c.Epoch, now)
+			}
+		}
+		if n := p.localConns(t); n != len(st.Conns) {
+			t.Fatalf("seed %d: %d signal connections for %d remote ones", seed, n, len(st.Conns))
+		}
+		p.close(t)
+		return
+	}
+	t.Fatal("no seed made the client restart")
+}
