@@ -15,6 +15,7 @@ func Scenarios() []sim.Scenario {
 		Counter(DefaultCounter),
 		Socket(DefaultSocket),
 		Signal(DefaultSignal),
+		RemoteSignal(DefaultRemoteSignal),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
