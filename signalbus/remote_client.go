@@ -34,6 +34,7 @@ type ClientStats struct {
 	Refused    uint64 // events refused (unknown type, malformed)
 	Lost       uint64 // connections ended by the peer, its death, or a refusal
 	Foreign    uint64 // messages about a connection from another actor than its server (ignored)
+	Stale      uint64 // events and answers of a stream the client does not read (the server is told to drop it)
 }
 
 type (
@@ -86,6 +87,7 @@ type cconn struct {
 	server   *actor.PID
 	req      *wire.SignalConnect
 	phase    phase
+	stream   string // the server's stream, from its answer
 	info     *SignalInfo
 	slot     *actor.PID
 	exec     bool // slot is our executor
@@ -120,7 +122,7 @@ func (x *client) Receive(c actor.Context) {
 		for _, h := range actors.SortedKeys(x.conns) {
 			k := x.conns[h]
 			if k.phase != closing {
-				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Reason: "client restarted"})
+				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Stream: k.stream, Reason: "client restarted"})
 				x.lose(c, k, errors.Wrap(ErrClosed, "signalbus: the bus's remote client failed and restarted"))
 				continue
 			}
@@ -159,7 +161,7 @@ func (x *client) Receive(c actor.Context) {
 			k := x.conns[h]
 			k.link.closed.Store(true)
 			if k.phase != closing {
-				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Reason: "bus closed"})
+				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Stream: k.stream, Reason: "bus closed"})
 			}
 			x.forget(c, k)
 		}
@@ -235,11 +237,13 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 	if k != nil && !x.from(c, k) {
 		return
 	}
-	if k == nil {
+	if k == nil || (k.phase != connecting && m.GetError() == "" && m.GetStream() != k.stream) {
+		x.stats.Stale++
 		// An answer to a connect repeated after we gave the connection
-		// up: the server holds one nobody wants.
+		// up, or after the server lost ours: the server holds a stream
+		// nobody wants.
 		if s := c.Sender(); s != nil && m.GetError() == "" {
-			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: x.epoch, Conn: m.GetConn(), Reason: reasonUnknown})
+			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: x.epoch, Conn: m.GetConn(), Stream: m.GetStream(), Reason: reasonStale})
 		}
 		return
 	}
@@ -256,7 +260,7 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 		x.lose(c, k, err)
 		return
 	}
-	k.info, k.phase = info, open
+	k.info, k.phase, k.stream = info, open, m.GetStream()
 	x.answer(c, k, nil)
 }
 
@@ -265,9 +269,12 @@ func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 	if k != nil && !x.from(c, k) {
 		return
 	}
-	if m.GetEpoch() != x.epoch || k == nil {
+	stale := k != nil && k.phase != connecting && m.GetStream() != k.stream
+	if m.GetEpoch() != x.epoch || k == nil || stale {
+		// Not ours (any more): the server keeps a stream nobody reads.
+		x.stats.Stale++
 		if s := c.Sender(); s != nil {
-			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: m.GetEpoch(), Conn: m.GetConn(), Reason: reasonUnknown})
+			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: m.GetEpoch(), Conn: m.GetConn(), Stream: m.GetStream(), Reason: reasonStale})
 		}
 		return
 	}
@@ -280,7 +287,7 @@ func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 		if err != nil {
 			x.stats.Refused++
 			actors.FromContext(c).Logger().Error("signalbus: refused an event from a remote signal", "server", pidKey(k.server), "conn", string(k.h), "err", err)
-			x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Reason: err.Error()})
+			x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream, Reason: err.Error()})
 			x.lose(c, k, err)
 			return
 		}
@@ -315,7 +322,7 @@ func (x *client) flushAck(c actor.Context, k *cconn, force bool) {
 		acked := k.link.acked.Load()
 		recv, ack, due := k.in.Ack(acked, force)
 		if due {
-			x.send(c, k.server, &wire.SignalAck{Epoch: x.epoch, Conn: string(k.h), Received: recv, Acked: ack})
+			x.send(c, k.server, &wire.SignalAck{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream, Received: recv, Acked: ack})
 		}
 		force = false
 		if ack >= recv {
@@ -333,8 +340,8 @@ func (x *client) disconnected(c actor.Context, m *wire.SignalDisconnected) {
 		return
 	}
 	k := x.conns[Handle(m.GetConn())]
-	if k == nil || !x.from(c, k) {
-		return
+	if k == nil || !x.from(c, k) || (m.GetStream() != "" && m.GetStream() != k.stream) {
+		return // (about another stream of the connection)
 	}
 	if k.phase == closing {
 		x.forget(c, k)
@@ -361,7 +368,7 @@ func (x *client) disconnect(c actor.Context, m *rdisconnectReq) {
 	if k.phase != closing {
 		x.answer(c, k, errors.Wrap(ErrClosed, "signalbus: disconnected while connecting"))
 		k.phase, k.tries = closing, 1
-		x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h)})
+		x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream})
 		x.arm(c)
 	}
 	if !m.wait || k.slot == nil {
@@ -472,7 +479,7 @@ func (x *client) terminated(c actor.Context, m *actor.Terminated) {
 func (x *client) tick(c actor.Context) {
 	x.ticks++
 	now := actors.FromContext(c).Now()
-	audit := map[string][]string{}
+	audit := map[string][]*cconn{}
 	for _, h := range actors.SortedKeys(x.conns) {
 		k := x.conns[h]
 		switch k.phase {
@@ -487,15 +494,19 @@ func (x *client) tick(c actor.Context) {
 				x.forget(c, k)
 				continue
 			}
-			x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h)})
+			x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Stream: k.stream})
 		case open:
-			audit[pidKey(k.server)] = append(audit[pidKey(k.server)], string(h))
+			audit[pidKey(k.server)] = append(audit[pidKey(k.server)], k)
 		}
 	}
 	if x.ticks%auditEvery == 0 {
 		for _, key := range actors.SortedKeys(audit) {
-			hs := audit[key]
-			x.send(c, x.conns[Handle(hs[0])].server, &wire.SignalAudit{Epoch: x.epoch, Conns: hs})
+			ks := audit[key]
+			m := &wire.SignalAudit{Epoch: x.epoch}
+			for _, k := range ks {
+				m.Conns, m.Streams = append(m.Conns, string(k.h)), append(m.Streams, k.stream)
+			}
+			x.send(c, ks[0].server, m)
 		}
 	}
 	if len(x.conns) == 0 && x.ticker != nil {

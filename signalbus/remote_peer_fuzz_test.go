@@ -16,7 +16,10 @@ import (
 // rogue is an actor on a node of its own that sends what it is told, with
 // itself as sender, and remembers who last wrote to it (the client that
 // connected to it, when it plays a server).
-type rogue struct{ client *actor.PID }
+type rogue struct {
+	client *actor.PID
+	got    []proto.Message
+}
 
 type rogueSend struct {
 	to  *actor.PID
@@ -37,6 +40,7 @@ func (r *rogue) Receive(c actor.Context) {
 		if s := c.Sender(); s != nil {
 			r.client = actor.NewPID(s.Address, s.Id)
 		}
+		r.got = append(r.got, m.(proto.Message))
 	}
 }
 

@@ -35,7 +35,12 @@ import (
 
 // peerMain runs a peer process and reports whether this process is one.
 func peerMain() bool {
-	if os.Getenv("ACTORIO_PEER") != "subscribe" {
+	switch os.Getenv("ACTORIO_PEER") {
+	case "subscribe":
+	case "bench":
+		benchPeer()
+		return true
+	default:
 		return false
 	}
 	var mu sync.Mutex
@@ -117,14 +122,18 @@ type subscriber struct {
 	done  bool
 }
 
-func startSubscriber(t *testing.T, signalAddr string) *subscriber {
+func startSubscriber(t testing.TB, signalAddr string) *subscriber {
+	return startSubscriberMode(t, signalAddr, "subscribe")
+}
+
+func startSubscriberMode(t testing.TB, signalAddr, mode string) *subscriber {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &subscriber{cmd: exec.Command(exe, "-test.run=^$"), lines: make(chan string, 1024), errb: &strings.Builder{}}
-	s.cmd.Env = append(os.Environ(), "ACTORIO_PEER=subscribe", "ACTORIO_SIGNAL_ADDR="+signalAddr)
+	s.cmd.Env = append(os.Environ(), "ACTORIO_PEER="+mode, "ACTORIO_SIGNAL_ADDR="+signalAddr)
 	s.stdin, err = s.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +175,7 @@ func (s *subscriber) stderr() string {
 }
 
 // next returns the next line, failing the test after 20s.
-func (s *subscriber) next(t *testing.T) string {
+func (s *subscriber) next(t testing.TB) string {
 	t.Helper()
 	select {
 	case l, ok := <-s.lines:
@@ -185,7 +194,7 @@ func (s *subscriber) next(t *testing.T) string {
 }
 
 // until reads lines until one has prefix.
-func (s *subscriber) until(t *testing.T, prefix string) string {
+func (s *subscriber) until(t testing.TB, prefix string) string {
 	t.Helper()
 	for {
 		if l := s.next(t); strings.HasPrefix(l, prefix) {
@@ -194,7 +203,7 @@ func (s *subscriber) until(t *testing.T, prefix string) string {
 	}
 }
 
-func (s *subscriber) send(t *testing.T, line string) {
+func (s *subscriber) send(t testing.TB, line string) {
 	t.Helper()
 	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
 		t.Fatal(err)
@@ -224,8 +233,7 @@ var (
 )
 
 // localNode returns this process's one node (started on first use).
-func localNode(t *testing.T) *node.Node {
-	t.Helper()
+func localNode(t testing.TB) *node.Node {
 	localOnce.Do(func() { localN, localErr = node.Start(actors.New(), node.Config{}) })
 	if localErr != nil {
 		t.Fatal(localErr)

@@ -176,6 +176,7 @@ const CanaryRemoteUncounted = "signalbus/remote-uncounted"
 const (
 	reasonUnknown = "unknown connection"
 	reasonClosed  = "signal closed"
+	reasonStale   = "stale stream" // (from the client) a stream it does not read
 )
 
 // server is the Server's actor.
@@ -203,6 +204,7 @@ type peer struct {
 type sconn struct {
 	peer   *peer
 	id     string // the client's handle
+	stream string // this incarnation of the connection (the local handle)
 	local  Handle
 	sig    *signalBase
 	window int
@@ -239,24 +241,28 @@ func (s *server) Receive(c actor.Context) {
 	case *wire.SignalConnect:
 		s.connect(c, m)
 	case *wire.SignalAck:
-		if k := s.find(c.Sender(), m.GetEpoch(), m.GetConn()); k != nil {
+		if k := s.find(c.Sender(), m.GetEpoch(), m.GetConn(), m.GetStream()); k != nil {
 			for _, t := range k.out.Ack(m.GetReceived(), m.GetAcked()) {
 				t.(Delivery).Done()
 			}
 		} else {
-			s.tell(c, c.Sender(), m.GetEpoch(), m.GetConn(), reasonUnknown)
+			s.tell(c, c.Sender(), m.GetEpoch(), m.GetConn(), m.GetStream(), reasonUnknown)
 		}
 	case *wire.SignalDisconnect:
-		if k := s.find(c.Sender(), m.GetEpoch(), m.GetConn()); k != nil {
+		if k := s.find(c.Sender(), m.GetEpoch(), m.GetConn(), m.GetStream()); k != nil {
 			s.stats.Ended++
 			s.stats.Abandoned += uint64(k.out.Pending())
 			s.remove(c, k, false)
 		}
-		s.tell(c, c.Sender(), m.GetEpoch(), m.GetConn(), "")
+		s.tell(c, c.Sender(), m.GetEpoch(), m.GetConn(), m.GetStream(), "")
 	case *wire.SignalAudit:
-		for _, id := range m.GetConns() {
-			if s.find(c.Sender(), m.GetEpoch(), id) == nil {
-				s.tell(c, c.Sender(), m.GetEpoch(), id, reasonUnknown)
+		for i, id := range m.GetConns() {
+			stream := ""
+			if i < len(m.GetStreams()) {
+				stream = m.GetStreams()[i]
+			}
+			if s.find(c.Sender(), m.GetEpoch(), id, stream) == nil {
+				s.tell(c, c.Sender(), m.GetEpoch(), id, stream, reasonUnknown)
 			}
 		}
 	case *queueDiscarded:
@@ -278,20 +284,22 @@ func (s *server) shutdown(c actor.Context, why string) {
 	for _, h := range actors.SortedKeys(s.conns) {
 		k := s.conns[h]
 		s.remove(c, k, false)
-		s.tell(c, k.peer.pid, k.peer.epoch, k.id, why)
+		s.tell(c, k.peer.pid, k.peer.epoch, k.id, k.stream, why)
 	}
 }
 
 // tell sends a SignalDisconnected to a client (to sender rebuilt from its
 // address: never reuse a PID object of another system).
-func (s *server) tell(c actor.Context, to *actor.PID, epoch uint64, id, reason string) {
+func (s *server) tell(c actor.Context, to *actor.PID, epoch uint64, id, stream, reason string) {
 	if to == nil {
 		return
 	}
-	c.Request(actor.NewPID(to.GetAddress(), to.GetId()), &wire.SignalDisconnected{Epoch: epoch, Conn: id, Reason: reason})
+	c.Request(actor.NewPID(to.GetAddress(), to.GetId()), &wire.SignalDisconnected{Epoch: epoch, Conn: id, Stream: stream, Reason: reason})
 }
 
-func (s *server) find(from *actor.PID, epoch uint64, id string) *sconn {
+// find returns the connection id of the client from (in incarnation
+// epoch), if it is on stream (or stream is empty).
+func (s *server) find(from *actor.PID, epoch uint64, id, stream string) *sconn {
 	if from == nil {
 		return nil
 	}
@@ -299,7 +307,11 @@ func (s *server) find(from *actor.PID, epoch uint64, id string) *sconn {
 	if p == nil || p.epoch != epoch {
 		return nil
 	}
-	return p.conns[id]
+	k := p.conns[id]
+	if k == nil || (stream != "" && k.stream != stream) {
+		return nil
+	}
+	return k
 }
 
 func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
@@ -350,7 +362,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 		limit = DefaultQueueLimit
 	}
 	window, _ := split(limit)
-	k := &sconn{peer: p, id: m.GetConn(), local: h, sig: sig, window: window}
+	k := &sconn{peer: p, id: m.GetConn(), stream: string(h), local: h, sig: sig, window: window}
 	p.conns[k.id] = k
 	s.conns[h] = k
 	s.stats.Accepted++
@@ -371,7 +383,7 @@ func (s *server) lookup(name string) *signalBase {
 }
 
 func (s *server) accepted(c actor.Context, k *sconn) {
-	m := &wire.SignalConnected{Epoch: k.peer.epoch, Conn: k.id, Window: uint32(k.window)}
+	m := &wire.SignalConnected{Epoch: k.peer.epoch, Conn: k.id, Window: uint32(k.window), Stream: k.stream}
 	describe(m, k.sig.info)
 	c.Request(k.peer.pid, m)
 }
@@ -398,10 +410,10 @@ func (s *server) forward(c actor.Context, d Delivery) {
 		d.Done()
 		actors.FromContext(c).Logger().Error("signalbus: cannot send an event to a remote slot", "err", err)
 		s.remove(c, k, false)
-		s.tell(c, k.peer.pid, k.peer.epoch, k.id, err.Error())
+		s.tell(c, k.peer.pid, k.peer.epoch, k.id, k.stream, err.Error())
 		return
 	}
-	msg.Epoch, msg.Conn = k.peer.epoch, k.id
+	msg.Epoch, msg.Conn, msg.Stream = k.peer.epoch, k.id, k.stream
 	msg.N = k.out.Push(msg, d)
 	s.stats.Sent++
 	c.Request(k.peer.pid, msg)
@@ -484,7 +496,7 @@ func (s *server) terminated(c actor.Context, m *actor.Terminated) {
 	for _, h := range actors.SortedKeys(s.conns) {
 		if k := s.conns[h]; pidKey(k.sig.pid) == key {
 			s.remove(c, k, false)
-			s.tell(c, k.peer.pid, k.peer.epoch, k.id, reasonClosed)
+			s.tell(c, k.peer.pid, k.peer.epoch, k.id, k.stream, reasonClosed)
 		}
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/internal/wire"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/sim"
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 )
 
 // staller is an actor slot that records its deliveries and, while holding,
@@ -386,4 +388,50 @@ func TestRemoteClientRestart(t *testing.T) {
 		return
 	}
 	t.Fatal("no seed made the client restart")
+}
+
+// TestRemoteStaleStream: a server that re-creates a connection (a late
+// duplicate connect after it removed it) numbers the new stream from 1;
+// the client reads only the stream it was answered with, refuses the
+// other and tells the server to drop it, so its slot still gets every
+// event of its stream exactly once.
+func TestRemoteStaleStream(t *testing.T) {
+	p := newPair(t, 11)
+	sysR := p.w.MustNode("r")
+	r := &rogue{}
+	rs, _ := sysR.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return r }), signalbus.ServerName)
+	viaRogue, _ := signalbus.Remote[blockIO](p.busB, "r", "BlockIOEvent")
+	rec := newRecorder()
+	ctx := context.Background()
+	h, _ := viaRogue.Connect(signalbus.InActor(ctx), rec.slot(nil))
+	p.run(t, 10*time.Millisecond)
+	st, _ := p.busB.RemoteStats(ctx)
+	ev := func(stream string, n uint64) *wire.SignalEvent {
+		return &wire.SignalEvent{Epoch: st.Epoch, Conn: string(h), Stream: stream, N: n, Seq: n, Type: "BlockIOEvent",
+			Args: []string{"a"}, Data: []byte(fmt.Sprintf(`{"device":"a","n":%d}`, n))}
+	}
+	send := func(m proto.Message) { sysR.Send(rs, &rogueSend{msg: m}); p.run(t, 10*time.Millisecond) }
+	send(&wire.SignalConnected{Epoch: st.Epoch, Conn: string(h), Stream: "s1", Name: "BlockIOEvent",
+		Args: []*wire.SignalArgInfo{{Name: "device", Type: "str"}}, Window: 8})
+	send(ev("s1", 1))
+	send(ev("s1", 2))
+	send(&wire.SignalConnected{Epoch: st.Epoch, Conn: string(h), Stream: "s2", Name: "BlockIOEvent", Window: 8})
+	send(ev("s2", 1))
+	send(ev("s2", 2))
+	send(ev("s2", 3))
+	send(ev("s1", 3))
+	if got := fmt.Sprint(rec.of(h)); got != "[a/1 a/2 a/3]" {
+		t.Fatalf("the slot got %s", got)
+	}
+	killed := 0
+	for _, m := range r.got {
+		if d, ok := m.(*wire.SignalDisconnect); ok && d.Stream == "s2" && d.Conn == string(h) {
+			killed++
+		}
+	}
+	st, _ = p.busB.RemoteStats(ctx)
+	if killed != 4 || st.Stale != 4 || st.Open != 1 {
+		t.Fatalf("disconnects of the stale stream %d, client stats %+v", killed, st)
+	}
+	p.close(t)
 }
