@@ -121,17 +121,7 @@ func (d *rsDirector) Receive(c actor.Context) {
 func (d *rsDirector) start(c actor.Context) {
 	d.mine = map[signalbus.Handle]*RemoteConn{}
 	for i := 0; i < 2; i++ {
-		rec := NewRecorder()
-		rec.Clock = &d.rep.Clock
-		pid, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return rec }), fmt.Sprintf("recorder%d", i))
-		if err != nil {
-			panic(err)
-		}
-		s, err := d.bus.NewSession(signalbus.ActorSink(pid), signalbus.SessionQueue(d.cfg.QueueSize, signalbus.DropOldest))
-		if err != nil {
-			panic(err)
-		}
-		rec.Session = s
+		rec, pid := spawnRecorder(c, d.bus, &d.rep.Clock, i, d.cfg.QueueSize)
 		d.recs, d.recPIDs = append(d.recs, rec), append(d.recPIDs, pid)
 		// Connections kept to the end: each signal, one of them filtered.
 		d.connect(c, i, i, "", signalbus.DropOldest, true)

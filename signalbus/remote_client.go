@@ -379,18 +379,11 @@ func (x *client) disconnect(c actor.Context, m *rdisconnectReq) {
 		return
 	}
 	// Fence the slot before answering, as a local Disconnect does.
-	sender, slot, exec := c.Sender(), k.slot, k.exec
+	slot, exec := k.slot, k.exec
 	x.releaseWatch(c, k)
-	actors.Ask(c, slot, &Fence{Handle: k.h}, x.bus.fenceTimeout, func(_ any, err error) {
+	fenceSlot(c, slot, k.h, x.bus.fenceTimeout, func() {
 		if exec {
 			c.Poison(slot)
-		}
-		var out error
-		if err != nil && !errors.Is(err, actors.ErrNoActor) {
-			out = errors.Wrapf(err, "slot %v did not finish its delivery", slot)
-		}
-		if sender != nil {
-			c.Send(sender, &disconnected{err: out})
 		}
 	})
 }
