@@ -8,6 +8,7 @@ import (
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
 )
 
 // The remote-signal workload: the signal workload's two signals (plain,
@@ -111,12 +112,23 @@ func (d *rsDirector) Receive(c actor.Context) {
 	case *rsLost:
 		if k := d.mine[m.h]; k != nil && k.Open {
 			k.Open, k.Lost = false, m.err
-			if k.Keep {
-				d.connect(c, k.Session, k.Signal, k.Filter, k.Policy, true)
+			// A lost peer is tried again, after a pause; a closed
+			// signal (the run is over) is not.
+			if k.Keep && errors.Is(m.err, signalbus.ErrPeerGone) {
+				actors.After(c, reconnectPause, &rsReconnect{k})
 			}
 		}
+	case *rsReconnect:
+		d.connect(c, m.k.Session, m.k.Signal, m.k.Filter, m.k.Policy, true)
 	}
 }
+
+// reconnectPause is how long a director waits before it makes a lost
+// connection again.
+const reconnectPause = 50 * time.Millisecond
+
+// rsReconnect makes a lost connection again.
+type rsReconnect struct{ k *RemoteConn }
 
 func (d *rsDirector) start(c actor.Context) {
 	d.mine = map[signalbus.Handle]*RemoteConn{}

@@ -195,30 +195,38 @@ func survivors(rep *RemoteSignalReport) []*RemoteConn {
 	return out
 }
 
-// tailMissing lists what the survivors have not received of the tail
-// yet: every emission of the plain signal, the last of each key of the
-// throttled one.
+// tailMissing lists what the survivors, and the witness, have not
+// received of the tail yet: every emission of the plain signal, the last
+// of each key of the throttled one. (The witness has then recorded every
+// fan-out: its deliveries come in order, and the last of the tail are the
+// last fan-outs.)
 func tailMissing(rep *RemoteSignalReport) []string {
 	var out []string
-	for _, c := range survivors(rep) {
+	lacks := func(key string, sig int, filter string, seen []Seen) {
 		got := map[int]bool{}
-		for _, s := range c.Rec.Got[string(c.Handle)] {
+		for _, s := range seen {
 			got[s.ID] = true
 		}
 		for _, dev := range []string{"a", "b"} {
-			if c.Filter != "" && c.Filter != dev {
+			if filter != "" && filter != dev {
 				continue
 			}
-			ids := rep.Tail[fmt.Sprintf("%d/%s", c.Signal, dev)]
-			if c.Signal == 1 {
+			ids := rep.Tail[fmt.Sprintf("%d/%s", sig, dev)]
+			if sig == 1 {
 				ids = ids[len(ids)-1:]
 			}
 			for _, id := range ids {
 				if !got[id] {
-					out = append(out, fmt.Sprintf("%s lacks %d", c.Key, id))
+					out = append(out, fmt.Sprintf("%s lacks %d", key, id))
 				}
 			}
 		}
+	}
+	for _, c := range survivors(rep) {
+		lacks(c.Key, c.Signal, c.Filter, c.Rec.Got[string(c.Handle)])
+	}
+	for sig, info := range simSignals {
+		lacks("witness of "+info.Name, sig, "", rep.Witness[info.Name])
 	}
 	return out
 }

@@ -48,8 +48,10 @@ type RemoteOption func(*remoteBase)
 func AtServer(name string) RemoteOption { return func(r *remoteBase) { r.server = name } }
 
 // Remote returns the signal called name (its event type's name, as given
-// to NewSignal) of the bus served on the node at address (a host:port, or
-// a simulated node's name). Nothing crosses the network until a slot
+// to NewSignal) of the bus served on the node at address: the address that
+// node advertises (node.Node.Address(), the Address of its PIDs; a
+// simulated node's name), since the client takes a connection's messages
+// only from that exact server. Nothing crosses the network until a slot
 // connects; the server checks then that the signal exists with that type.
 func Remote[T any](bus *Bus, address, name string, opts ...RemoteOption) (*RemoteSignal[T], error) {
 	if address == "" || name == "" {
