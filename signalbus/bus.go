@@ -178,7 +178,7 @@ func (b *Bus) newHandle(prefix string) Handle {
 	return Handle(prefix + strconv.FormatUint(b.nextHandle.Add(1), 10))
 }
 
-func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, limit int, policy Policy, dflt bool) (Handle, error) {
+func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, limit, maxWin int, policy Policy, dflt bool) (Handle, error) {
 	prefix := "c"
 	if dflt {
 		prefix = "default-"
@@ -188,7 +188,7 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 	if err := b.register(link, s.closed.Load(), "connect "+s.info.Name); err != nil {
 		return "", err
 	}
-	window, queue := split(limit)
+	window, queue := split(limit, maxWin)
 	s.send(&connectReq{
 		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
 		target: t,

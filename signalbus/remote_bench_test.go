@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,6 +52,12 @@ func (x *benchCounter) Receive(c actor.Context) {
 // benchPeer runs the benchmark's peer process (mode "bench"): a node whose
 // "counter" actor is connected to BlockIOEvent at $ACTORIO_SIGNAL_ADDR.
 func benchPeer() {
+	if path := os.Getenv("ACTORIO_PEER_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+		}
+	}
 	sys := actors.New()
 	n, err := node.Start(sys, node.Config{})
 	if err != nil {

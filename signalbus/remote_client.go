@@ -58,6 +58,7 @@ type (
 	}
 	// rwake: connection h's slot acknowledged a delivery.
 	rwake          struct{ h Handle }
+	ackTick        struct{}
 	clientClose    struct{}
 	clientTick     struct{}
 	clientStatsReq struct{}
@@ -92,6 +93,7 @@ type cconn struct {
 	slot     *actor.PID
 	exec     bool // slot is our executor
 	in       Inbox
+	batch    uint64     // acknowledge every this many deliveries (window/8)
 	waiter   *actor.PID // a blocking Connect
 	deadline time.Time  // connecting: when to give up
 	tries    int        // closing: disconnects sent
@@ -105,9 +107,11 @@ type client struct {
 	conns   map[Handle]*cconn
 	servers map[string]int // server (address/id) → connections to it (watched while > 0)
 	slots   map[string]int // actor slots (address/id) → connections (watched while > 0)
-	ticker  *actors.Timer
-	ticks   int
-	stats   ClientStats
+	ticker   *actors.Timer
+	ticks    int
+	owed     map[Handle]bool // connections owing an acknowledgement
+	ackArmed bool            // the delayed-ack timer is set
+	stats    ClientStats
 }
 
 func newClient(b *Bus, epoch uint64, started int64) *client {
@@ -154,6 +158,8 @@ func (x *client) Receive(c actor.Context) {
 		x.terminated(c, m)
 	case *clientTick:
 		x.tick(c)
+	case *ackTick:
+		x.flushOwed(c)
 	case *clientStatsReq:
 		c.Respond(x.snapshot())
 	case *clientClose:
@@ -261,6 +267,7 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 		return
 	}
 	k.info, k.phase, k.stream = info, open, m.GetStream()
+	k.batch = uint64(max(1, m.GetWindow()/8))
 	x.answer(c, k, nil)
 }
 
@@ -313,16 +320,20 @@ func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 // canary turns it on.
 const CanaryRemoteDuplicate = "signalbus/remote-duplicate"
 
-// flushAck sends the acknowledgement due on k, and parks the link so that
-// the slot's next acknowledgement wakes the client, unless all is
-// acknowledged. The link is parked before the count is read again, so an
-// acknowledgement racing with it is never missed.
+// flushAck sends the acknowledgement due on k (in batches of k.batch, or
+// at once with force), owes the rest to the delayed-acknowledgement
+// timer, and parks the link so that the slot's next acknowledgement wakes
+// the client, unless all is acknowledged. The link is parked before the
+// count is read again, so an acknowledgement racing with it is never
+// missed.
 func (x *client) flushAck(c actor.Context, k *cconn, force bool) {
 	for {
 		acked := k.link.acked.Load()
-		recv, ack, due := k.in.Ack(acked, force)
+		recv, ack, due := k.in.Ack(acked, k.batch, force)
 		if due {
 			x.send(c, k.server, &wire.SignalAck{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream, Received: recv, Acked: ack})
+		} else if k.in.Owed(acked) {
+			x.owe(c, k)
 		}
 		force = false
 		if ack >= recv {
@@ -333,6 +344,35 @@ func (x *client) flushAck(c actor.Context, k *cconn, force bool) {
 			return
 		}
 	}
+}
+
+// ackDelay is how long an acknowledgement below the batch may wait.
+const ackDelay = time.Millisecond
+
+// owe notes that k owes an acknowledgement, arming the delayed-ack timer.
+func (x *client) owe(c actor.Context, k *cconn) {
+	if x.owed == nil {
+		x.owed = map[Handle]bool{}
+	}
+	x.owed[k.h] = true
+	if !x.ackArmed {
+		x.ackArmed = true
+		actors.After(c, ackDelay, &ackTick{})
+	}
+}
+
+// flushOwed sends every acknowledgement owed.
+func (x *client) flushOwed(c actor.Context) {
+	x.ackArmed = false
+	for _, h := range actors.SortedKeys(x.owed) {
+		if k := x.conns[h]; k != nil && k.phase == open {
+			acked := k.link.acked.Load()
+			if recv, ack, due := k.in.Ack(acked, 1, false); due {
+				x.send(c, k.server, &wire.SignalAck{Epoch: x.epoch, Conn: string(h), Stream: k.stream, Received: recv, Acked: ack})
+			}
+		}
+	}
+	clear(x.owed)
 }
 
 func (x *client) disconnected(c actor.Context, m *wire.SignalDisconnected) {

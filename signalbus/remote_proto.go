@@ -185,12 +185,22 @@ func (in *Inbox) Received() uint64 { return in.received }
 
 // Ack returns the acknowledgement to send, given how many deliveries the
 // slot has finished with (acked, at most Received), and whether one is
-// due: it says something new, or force (answering a duplicate) is set.
-func (in *Inbox) Ack(acked uint64, force bool) (received, ackedOut uint64, send bool) {
+// due: force is set (answering a duplicate), or the slot has finished
+// with at least batch deliveries since the last one, or (batch ≤ 1)
+// anything is new. Acknowledging in batches halves the messages; the
+// caller flushes what is owed (Owed) after a short delay.
+func (in *Inbox) Ack(acked, batch uint64, force bool) (received, ackedOut uint64, send bool) {
 	acked = min(acked, in.received)
-	if !force && acked == in.ackSent && in.received == in.recvSent {
+	newAck, newRecv := acked-in.ackSent, in.received-in.recvSent
+	if !force && newAck < max(batch, 1) && (batch > 1 || newRecv == 0) {
 		return in.received, acked, false
 	}
 	in.ackSent, in.recvSent = acked, in.received
 	return in.received, acked, true
+}
+
+// Owed reports whether the last acknowledgement sent is behind: the slot
+// has finished with more (acked), or more was received.
+func (in *Inbox) Owed(acked uint64) bool {
+	return min(acked, in.received) > in.ackSent || in.received > in.recvSent
 }

@@ -13,6 +13,7 @@ import (
 // finishes with its deliveries when it likes).
 type protoWorld struct {
 	window    int
+	batch     uint64 // acknowledgements go in batches of this many
 	out       Outbox
 	in        Inbox
 	fwd       []uint64    // delivery numbers on the wire
@@ -23,8 +24,16 @@ type protoWorld struct {
 	slotAcked uint64
 }
 
+// sendAck acknowledges in batches of p.batch; flush sends what is owed.
 func (p *protoWorld) sendAck(force bool) {
-	if r, a, due := p.in.Ack(p.slotAcked, force); due {
+	if r, a, due := p.in.Ack(p.slotAcked, p.batch, force); due {
+		p.back = append(p.back, [2]uint64{r, a})
+	}
+}
+
+func (p *protoWorld) flush() {
+	if p.in.Owed(p.slotAcked) {
+		r, a, _ := p.in.Ack(p.slotAcked, 1, false)
 		p.back = append(p.back, [2]uint64{r, a})
 	}
 }
@@ -63,10 +72,11 @@ func (p *protoWorld) check(t *rapid.T) {
 func TestProtoExactlyOnceInOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		p := &protoWorld{window: rapid.IntRange(1, 8).Draw(t, "window")}
+		p.batch = uint64(rapid.IntRange(1, p.window).Draw(t, "batch"))
 		pick := func(n int, label string) int { return rapid.IntRange(0, n-1).Draw(t, label) }
 		steps := rapid.IntRange(0, 300).Draw(t, "steps")
 		for i := 0; i < steps; i++ {
-			switch rapid.IntRange(0, 9).Draw(t, "op") {
+			switch rapid.IntRange(0, 10).Draw(t, "op") {
 			case 0, 1: // the signal hands a delivery, if the window allows
 				if p.pushed-p.released < uint64(p.window) {
 					p.pushed++
@@ -109,6 +119,8 @@ func TestProtoExactlyOnceInOrder(t *testing.T) {
 					j := pick(len(p.back), "back")
 					p.back = append(p.back[:j], p.back[j+1:]...)
 				}
+			case 8: // the delayed-acknowledgement timer
+				p.flush()
 			default: // the retry timer
 				for _, m := range p.out.Tick() {
 					p.fwd = append(p.fwd, m.(uint64))
@@ -128,6 +140,7 @@ func TestProtoExactlyOnceInOrder(t *testing.T) {
 				p.slotAcked++
 				p.sendAck(false)
 			}
+			p.flush()
 			for len(p.back) > 0 {
 				a := p.back[0]
 				p.back = p.back[1:]

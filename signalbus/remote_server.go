@@ -348,7 +348,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 		s.refuse(c, p.pid, m, kindUnknownType, "no signal of event type "+m.GetType())
 		return
 	}
-	h, err := s.sess.Connect(sig, opts...)
+	h, err := s.sess.Connect(sig, append(opts, remoteWindow())...)
 	if err != nil {
 		kind = kindBadArgument
 		if errors.Is(err, ErrClosed) {
@@ -361,7 +361,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 	if limit == 0 {
 		limit = DefaultQueueLimit
 	}
-	window, _ := split(limit)
+	window, _ := split(limit, maxRemoteWindow)
 	k := &sconn{peer: p, id: m.GetConn(), stream: string(h), local: h, sig: sig, window: window}
 	p.conns[k.id] = k
 	s.conns[h] = k

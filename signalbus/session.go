@@ -101,7 +101,7 @@ func (s *Session) Start() error {
 }
 
 func (s *Session) connectDefault(sig *signalBase) {
-	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, s.policy, true)
+	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, 0, s.policy, true)
 	if err != nil {
 		return // the bus or the session closed meanwhile
 	}
