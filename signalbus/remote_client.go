@@ -101,12 +101,12 @@ type cconn struct {
 }
 
 type client struct {
-	bus     *Bus
-	epoch   uint64
-	started int64
-	conns   map[Handle]*cconn
-	servers map[string]int // server (address/id) → connections to it (watched while > 0)
-	slots   map[string]int // actor slots (address/id) → connections (watched while > 0)
+	bus      *Bus
+	epoch    uint64
+	started  int64
+	conns    map[Handle]*cconn
+	servers  map[string]int // server (address/id) → connections to it (watched while > 0)
+	slots    map[string]int // actor slots (address/id) → connections (watched while > 0)
 	ticker   *actors.Timer
 	ticks    int
 	owed     map[Handle]bool // connections owing an acknowledgement
