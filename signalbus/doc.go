@@ -77,7 +77,10 @@
 // that does not decode, is refused with ErrUnknownType or ErrBadEvent and
 // ends the connection, never a crash) and hands it to the slot. So a
 // stalled remote slot is bounded exactly as a local one: the window in
-// flight, the queue on the signal's node, the policy beyond.
+// flight (up to 256 for a remote connection, SplitRemoteQueue, as a
+// network round trip is longer), the queue on the signal's node, the
+// policy beyond. The client acknowledges in batches of an eighth of the
+// window, and what is left after a millisecond.
 //
 // protoactor remote delivers at most once, with gaps when its stream
 // breaks (and the simulator also duplicates and reorders): deliveries are
