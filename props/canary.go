@@ -8,6 +8,7 @@ import (
 	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/sim"
 	"github.com/actorio/actorio/streamactor"
+	"github.com/actorio/actorio/streamactor/remote"
 )
 
 // A Canary is a planted bug of known depth in a workload, with the faults
@@ -63,6 +64,32 @@ func Canaries() []Canary {
 			Name: "signal-after-disconnect", Depth: 2, Steps: 4000,
 			Scenario: signalCanary(),
 			Profile:  noFaults,
+		},
+		{
+			Name: "remote-stream-skip-gaps", Depth: 2, Steps: 1300,
+			Scenario: canaryOf(RemoteStream(DefaultRemoteStream), remote.CanarySkipGaps),
+			Profile: func(uint64) sim.Profile {
+				return sim.Profile{Name: "lossy", FaultTime: ms(1000),
+					Net: sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03, Reorder: 0.03}}
+			},
+		},
+		{
+			Name: "remote-signal-after-disconnect", Depth: 2, Steps: 6000,
+			Scenario: canaryOf(RemoteSignal(DefaultRemoteSignal), signalbus.CanaryDeliverAfterDisconnect),
+			Profile:  noFaults,
+		},
+		{
+			Name: "remote-signal-duplicate", Depth: 2, Steps: 6000,
+			Scenario: canaryOf(RemoteSignal(DefaultRemoteSignal), signalbus.CanaryRemoteDuplicate),
+			Profile: func(uint64) sim.Profile {
+				return sim.Profile{Name: "lossy", FaultTime: ms(2500),
+					Net: sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(10), Duplicate: 0.05, Drop: 0.02}}
+			},
+		},
+		{
+			Name: "remote-signal-uncounted", Depth: 3, Steps: 6000,
+			Scenario: canaryOf(RemoteSignal(DefaultRemoteSignal), signalbus.CanaryRemoteUncounted),
+			Profile:  func(uint64) sim.Profile { return RemoteSignalCrashes() },
 		},
 	}
 	slices.SortFunc(all, func(a, b Canary) int { return cmpString(a.Name, b.Name) })
@@ -140,6 +167,22 @@ func (c Canary) Measure(s Scheduler, campaigns, limit int) CanaryStats {
 		st.Mean = float64(sum) / float64(campaigns)
 	}
 	return st
+}
+
+// canaryOf is sc with the planted bug canary switched on.
+func canaryOf(sc sim.Scenario, canary string) sim.Scenario {
+	sc.Name = "canary-" + sc.Name
+	sc.Options = append(slices.Clip(sc.Options), sim.WithCanary(canary))
+	return sc
+}
+
+// RemoteSignalCrashes is a fault profile for the remote-signal scenario
+// with subscriber crashes, lossy links and partitions.
+func RemoteSignalCrashes() sim.Profile {
+	return sim.Profile{Name: "crashy", FaultTime: ms(2500),
+		Net:        sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(10), Drop: 0.02, Duplicate: 0.02},
+		Crashes:    &sim.CrashFaults{Every: ms(400), DownMin: ms(5), DownMax: ms(100)},
+		Partitions: &sim.PartitionFaults{Every: ms(500), Min: ms(10), Max: ms(800), OneWay: 0.3}}
 }
 
 // signalCanary is the signal scenario with the Disconnect barrier broken

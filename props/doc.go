@@ -37,6 +37,12 @@
 //	          aborts, errors naming the peer, a bound after a peer's
 //	          crash, liveness after the heal (RS1–RS7, see
 //	          CheckRemoteStreamRun; canary: remote.CanarySkipGaps).
+//	remote-signal  signals on node a; remote subscribers on crashing
+//	          nodes and local ones connect, disconnect, stall; after the
+//	          heal a tail of emissions reaches every surviving connection
+//	          (RS1–RS7, see CheckRemoteSignal: the local signal invariants
+//	          per node incarnation, the disconnect barrier across nodes,
+//	          in-flight events to a dead node counted).
 //
 // Canaries (Canaries) are the same workloads with planted bugs of known
 // depth: they prove the checkers can fail and measure seeds to failure per

@@ -17,6 +17,7 @@ func Scenarios() []sim.Scenario {
 		Signal(DefaultSignal),
 		Stream(DefaultStream),
 		RemoteStream(DefaultRemoteStream),
+		RemoteSignal(DefaultRemoteSignal),
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all

@@ -109,6 +109,24 @@ type (
 	}
 )
 
+// spawnRecorder starts recorder i (a child of the calling actor) ordered
+// by clock, and a session of bus delivering to it with queue as backlog
+// bound of every connection.
+func spawnRecorder(c actor.Context, bus *signalbus.Bus, clock *int, i, queue int) (*Recorder, *actor.PID) {
+	rec := NewRecorder()
+	rec.Clock = clock
+	pid, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return rec }), fmt.Sprintf("recorder%d", i))
+	if err != nil {
+		panic(err)
+	}
+	s, err := bus.NewSession(signalbus.ActorSink(pid), signalbus.SessionQueue(queue, signalbus.DropOldest))
+	if err != nil {
+		panic(err)
+	}
+	rec.Session = s
+	return rec, pid
+}
+
 // NewRecorder returns a recorder (its Session is set once the session
 // exists).
 func NewRecorder() *Recorder {

@@ -136,17 +136,8 @@ func (d *director) Receive(c actor.Context) {
 
 func (d *director) start(c actor.Context) {
 	for i := 0; i < d.cfg.Sessions; i++ {
-		rec := NewRecorder()
-		rec.Clock = &d.rep.Clock
-		pid, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return rec }), fmt.Sprintf("recorder%d", i))
-		if err != nil {
-			panic(err)
-		}
-		s, err := d.bus.NewSession(signalbus.ActorSink(pid), signalbus.SessionQueue(d.cfg.QueueSize, signalbus.DropOldest))
-		if err != nil {
-			panic(err)
-		}
-		rec.Session = s
+		rec, pid := spawnRecorder(c, d.bus, &d.rep.Clock, i, d.cfg.QueueSize)
+		s := rec.Session
 		if i == 0 {
 			_ = s.DisconnectDefaults(signalbus.InActor(context.Background()))
 		}

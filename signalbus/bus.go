@@ -17,8 +17,10 @@ import (
 // open connections, so that Disconnect can close a connection at once,
 // from anywhere, and check that the caller owns it.
 type Bus struct {
-	sys          *actors.System
-	fenceTimeout time.Duration
+	sys            *actors.System
+	fenceTimeout   time.Duration
+	remoteRetry    time.Duration
+	connectTimeout time.Duration
 
 	nextHandle  atomic.Uint64
 	slotPanics  atomic.Uint64
@@ -30,6 +32,8 @@ type Bus struct {
 	byAccessor  map[string]*signalBase
 	sessions    map[uint64]*Session
 	nextSession uint64
+	client      *remoteClient // the client of remote signals, once one exists
+	servers     []*Server     // servers of this bus's signals to other nodes
 }
 
 // BusOption configures a Bus.
@@ -42,12 +46,14 @@ func WithFenceTimeout(d time.Duration) BusOption { return func(b *Bus) { b.fence
 // New returns an empty bus on sys.
 func New(sys *actors.System, opts ...BusOption) *Bus {
 	b := &Bus{
-		sys:          sys,
-		fenceTimeout: 10 * time.Second,
-		links:        map[Handle]*Link{},
-		byName:       map[string]*signalBase{},
-		byAccessor:   map[string]*signalBase{},
-		sessions:     map[uint64]*Session{},
+		sys:            sys,
+		fenceTimeout:   10 * time.Second,
+		remoteRetry:    100 * time.Millisecond,
+		connectTimeout: 10 * time.Second,
+		links:          map[Handle]*Link{},
+		byName:         map[string]*signalBase{},
+		byAccessor:     map[string]*signalBase{},
+		sessions:       map[uint64]*Session{},
 	}
 	for _, o := range opts {
 		o(b)
@@ -148,10 +154,18 @@ func (b *Bus) Close() {
 		b.links[h].closed.Store(true)
 	}
 	b.links = map[Handle]*Link{}
+	client, servers := b.client, b.servers
+	b.servers = nil
 	b.mu.Unlock()
 	for _, s := range sigs {
 		s.closed.Store(true)
 		b.sys.Poison(s.pid)
+	}
+	if client != nil {
+		client.close()
+	}
+	for _, srv := range servers {
+		srv.Close()
 	}
 }
 
@@ -164,29 +178,17 @@ func (b *Bus) newHandle(prefix string) Handle {
 	return Handle(prefix + strconv.FormatUint(b.nextHandle.Add(1), 10))
 }
 
-func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, limit int, policy Policy, dflt bool) (Handle, error) {
+func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, limit, maxWin int, policy Policy, dflt bool) (Handle, error) {
 	prefix := "c"
 	if dflt {
 		prefix = "default-"
 	}
 	h := b.newHandle(prefix)
-	link := &Link{handle: h, owner: owner, sig: s}
-	b.mu.Lock()
-	if b.closed || s.closed.Load() {
-		b.mu.Unlock()
-		return "", errors.Wrapf(ErrClosed, "signalbus: connect %s", s.info.Name)
+	link := &Link{handle: h, owner: owner, sig: s, host: s}
+	if err := b.register(link, s.closed.Load(), "connect "+s.info.Name); err != nil {
+		return "", err
 	}
-	if owner != 0 {
-		ss := b.sessions[owner]
-		if ss == nil || ss.closed {
-			b.mu.Unlock()
-			return "", errors.Wrapf(ErrClosed, "signalbus: connect %s: session", s.info.Name)
-		}
-		ss.handles = append(ss.handles, h)
-	}
-	b.links[h] = link
-	b.mu.Unlock()
-	window, queue := split(limit)
+	window, queue := split(limit, maxWin)
 	s.send(&connectReq{
 		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
 		target: t,
@@ -195,14 +197,43 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 	return h, nil
 }
 
-// disconnect closes h if owner owns it (and, with only set, if it is a
-// connection of that signal), then removes it from its signal.
-func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only *signalBase) error {
+// register adds link to the table of open connections (and to its
+// owner's), unless the bus, the host or the owning session is closed.
+func (b *Bus) register(link *Link, hostClosed bool, what string) error {
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || hostClosed {
+		return errors.Wrapf(ErrClosed, "signalbus: %s", what)
+	}
+	if link.owner != 0 {
+		ss := b.sessions[link.owner]
+		if ss == nil || ss.closed {
+			return errors.Wrapf(ErrClosed, "signalbus: %s: session", what)
+		}
+		ss.handles = append(ss.handles, link.handle)
+	}
+	b.links[link.handle] = link
+	return nil
+}
+
+// disconnect closes h if owner owns it (and, with only set, if it is a
+// connection of that host), then removes it from its host.
+func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only connHost) error {
+	link, err := b.unlink(h, owner, only)
+	if err != nil {
+		return err
+	}
+	return link.host.remove(ctx, h)
+}
+
+// unlink closes connection h and takes it out of the tables, if owner
+// owns it (and, with only set, if only is its host).
+func (b *Bus) unlink(h Handle, owner uint64, only connHost) (*Link, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	link := b.links[h]
-	if link == nil || link.owner != owner || (only != nil && link.sig != only) {
-		b.mu.Unlock()
-		return errors.Wrapf(ErrUnknownHandle, "signalbus: disconnect %q", string(h))
+	if link == nil || link.owner != owner || (only != nil && link.host != only) {
+		return nil, errors.Wrapf(ErrUnknownHandle, "signalbus: disconnect %q", string(h))
 	}
 	delete(b.links, h)
 	if !b.sys.Canary(CanaryDeliverAfterDisconnect) {
@@ -215,8 +246,23 @@ func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only *sign
 			ss.forget(h)
 		}
 	}
-	b.mu.Unlock()
-	return link.sig.remove(ctx, h)
+	return link, nil
+}
+
+// forgetLink closes link and takes it out of the tables, whoever owns it
+// (a remote connection its peer ended).
+func (b *Bus) forgetLink(link *Link) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	link.closed.Store(true)
+	if b.links[link.handle] == link {
+		delete(b.links, link.handle)
+	}
+	if link.owner != 0 {
+		if ss := b.sessions[link.owner]; ss != nil {
+			ss.forget(link.handle)
+		}
+	}
 }
 
 // remove asks the signal actor to drop h; outside an actor it waits for

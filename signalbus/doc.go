@@ -53,6 +53,59 @@
 // goroutines), property-tested directly against a reference model in
 // package props, as are the actors in the simulator.
 //
+// # Remote connections
+//
+// A slot on one node can connect to a signal on another, over protoactor
+// remote (start both Systems as nodes with actors/node) or between the
+// simulator's nodes (the same protocol, no gRPC). The signal's node runs
+// Serve(bus): a server actor that peers address as
+// actor.NewPID(address, ServerName). The subscriber's node names the signal
+// with Remote[T](bus, address, name) and connects slots to it as to a
+// local one: RemoteSignal.Connect with Arg, Queue and InSession, or
+// Session.ConnectRemote; Disconnect, Bus.Disconnect, Session.Disconnect
+// and Session.Close end such connections too. Handles come from the
+// subscriber's bus, so the events carry the subscriber's handle as Tag.
+//
+// For each remote connection, the server holds an ordinary connection to
+// the local signal, with the subscriber's filter and queue, and is its
+// slot: the filter, the throttle, the overflow policy and its Dropped
+// count are the signal's own. It sends each delivery to the subscriber's
+// client actor (one per bus) as a wire.SignalEvent (the value as JSON, with
+// the signal's name, sequence number, time and accessor arguments) and
+// keeps it unacknowledged until the remote slot has finished with it; the
+// client checks and decodes it into a T (an event of another type, or one
+// that does not decode, is refused with ErrUnknownType or ErrBadEvent and
+// ends the connection, never a crash) and hands it to the slot. So a
+// stalled remote slot is bounded exactly as a local one: the window in
+// flight (up to 256 for a remote connection, SplitRemoteQueue, as a
+// network round trip is longer), the queue on the signal's node, the
+// policy beyond. The client acknowledges in batches of an eighth of the
+// window, and what is left after a millisecond.
+//
+// protoactor remote delivers at most once, with gaps when its stream
+// breaks (and the simulator also duplicates and reorders): deliveries are
+// numbered per connection, the client passes on only the next one in
+// order, and the server sends again from the first one not received when
+// acknowledgements stop (go-back-N with backoff; see Outbox and Inbox). So
+// while a connection lasts, its slot gets every matching event exactly
+// once, in order, across lost messages and short partitions.
+//
+// Disconnect is the same barrier as for a local connection: the
+// connection is closed on the subscriber's node before Disconnect
+// returns, so events still on their way are dropped when they arrive,
+// and from outside the actors it waits for the slot's current delivery.
+// The signal's node is told in the background (again until it confirms).
+//
+// Each side watches the other. When the subscriber's node dies, or is
+// unreachable for its keepalive, or restarts (a client presents a new
+// epoch each incarnation), the server removes its connections and counts
+// the deliveries in flight to it and the events queued for it
+// (ServerStats.LostInFlight, LostQueued; OnPeerLoss says which). When the
+// signal's node goes, or closes the signal, the subscriber's connections
+// end through OnLost (ErrPeerGone, ErrClosed). Every second the client
+// lists its open connections to each server, which answers those it no
+// longer has, so the two sides cannot disagree for long.
+//
 // # The proposal → actorio
 //
 //	proposal                                           actorio
@@ -74,4 +127,8 @@
 //	  cb, opaque)
 //	(not in the proposal) QEMU's event rate limiting   WithThrottle (period, key, exempt values), on the actor clock
 //	(not in the proposal) slow consumers               Queue(limit, DropOldest|DropNewest), Event.Dropped
+//	libqmp client of another process's signals         Remote[T](bus, address, name) + RemoteSignal.Connect; the
+//	  (signals crossing processes)                       signal's node runs Serve(bus); wire.Signal* messages
+//	(libvirt) remote callback id, server-side filter   the subscriber's Handle as Tag; Arg filters run on the signal's node
+//	(not in the proposal) a peer's death               ServerStats.LostInFlight/LostQueued, OnPeerLoss; OnLost
 package signalbus

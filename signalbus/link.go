@@ -1,6 +1,7 @@
 package signalbus
 
 import (
+	"context"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,8 +16,9 @@ import (
 type Link struct {
 	handle Handle
 	owner  uint64
-	sig    *signalBase
-	dflt   bool // a default connection: its events carry no tag
+	sig    *signalBase // the local signal (nil for a remote connection)
+	host   connHost    // where the connection lives: sig, or a remote signal's client
+	dflt   bool        // a default connection: its events carry no tag
 	closed atomic.Bool
 	parked atomic.Bool
 	_      [64]byte      // the slot writes acked: keep it off the line the signal reads
@@ -36,9 +38,20 @@ func (l *Link) Closed() bool { return l.closed.Load() }
 
 func (l *Link) ack() {
 	l.acked.Add(1)
-	if l.parked.Load() && l.parked.CompareAndSwap(true, false) && l.sig != nil {
-		l.sig.send(&wake{h: l.handle})
+	if l.parked.Load() && l.parked.CompareAndSwap(true, false) && l.host != nil {
+		l.host.wake(l.handle)
 	}
+}
+
+// connHost is where a connection lives: a local signal (its actor), or
+// the client of a remote signal (see remote.go).
+type connHost interface {
+	// wake tells the host that connection h's slot acknowledged a
+	// delivery while the host was waiting for one.
+	wake(h Handle)
+	// remove ends connection h, whose link is already closed; outside
+	// the actors it waits for the slot fence.
+	remove(ctx context.Context, h Handle) error
 }
 
 // wake tells a signal actor that connection h has window space again.

@@ -101,7 +101,7 @@ func (s *Session) Start() error {
 }
 
 func (s *Session) connectDefault(sig *signalBase) {
-	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, s.policy, true)
+	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, 0, s.policy, true)
 	if err != nil {
 		return // the bus or the session closed meanwhile
 	}
@@ -168,14 +168,15 @@ func (s *Session) Disconnect(ctx context.Context, h Handle) error {
 	return s.bus.disconnect(ctx, h, s.id, nil)
 }
 
-// Owns reports whether h is an open connection of the session, and to
-// which signal.
+// Owns reports whether h is an open connection of the session to a
+// signal of its own bus, and to which one (connections to remote signals
+// are not reported).
 func (s *Session) Owns(h Handle) (SignalRef, bool) {
 	b := s.bus
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l := b.links[h]
-	if l == nil || l.owner != s.id {
+	if l == nil || l.owner != s.id || l.sig == nil {
 		return nil, false
 	}
 	return l.sig, true
@@ -211,10 +212,14 @@ func (s *Session) Close() {
 	s.handles, s.dfltLinks = nil, nil
 	delete(b.sessions, s.id)
 	sigs := append([]*signalBase(nil), b.signals...)
+	client := b.client
 	b.mu.Unlock()
 	for _, sig := range sigs {
 		if !sig.closed.Load() {
 			sig.send(&ownerGone{owner: s.id})
 		}
+	}
+	if client != nil {
+		client.send(&ownerGone{owner: s.id})
 	}
 }

@@ -3,6 +3,7 @@ package signalbus
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
@@ -129,6 +130,13 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 
 func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 	k := a.core.Find(m.h)
+	if m.count != nil {
+		n := 0
+		if k != nil {
+			n = k.Queued()
+		}
+		c.Send(m.count, &queueDiscarded{h: m.h, n: n})
+	}
 	if k == nil {
 		if m.wait {
 			c.Respond(&disconnected{})
@@ -143,17 +151,26 @@ func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 	}
 	// Fence the slot before answering: once it answers, no delivery of
 	// this connection is running, and none will (the link is closed).
-	sender := c.Sender()
-	timeout := a.sig.bus.fenceTimeout
 	a.release(c, k, false)
-	actors.Ask(c, pid, &Fence{Handle: m.h}, timeout, func(_ any, err error) {
+	fenceSlot(c, pid, m.h, a.sig.bus.fenceTimeout, func() {
 		if a.execs[pid] {
 			delete(a.execs, pid)
 			c.Poison(pid)
 		}
+	})
+}
+
+// fenceSlot sends slot a Fence for connection h and, once the slot has
+// answered (or is gone, or timeout passed), runs after (which stops an
+// executor) and answers the sender of the message being handled (a
+// waiting Disconnect) with disconnected.
+func fenceSlot(c actor.Context, slot *actor.PID, h Handle, timeout time.Duration, after func()) {
+	sender := c.Sender()
+	actors.Ask(c, slot, &Fence{Handle: h}, timeout, func(_ any, err error) {
+		after()
 		var out error
 		if err != nil && !errors.Is(err, actors.ErrNoActor) {
-			out = errors.Wrapf(err, "slot %v did not finish its delivery", pid)
+			out = errors.Wrapf(err, "slot %v did not finish its delivery", slot)
 		}
 		if sender != nil {
 			c.Send(sender, &disconnected{err: out})

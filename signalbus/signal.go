@@ -89,6 +89,9 @@ type signalBase struct {
 
 func (s *signalBase) send(m any) { s.sys.Send(s.pid, m) }
 
+// wake implements connHost.
+func (s *signalBase) wake(h Handle) { s.send(&wake{h: h}) }
+
 // Info returns what the schema says about the signal.
 func (s *signalBase) Info() *SignalInfo { return s.info }
 

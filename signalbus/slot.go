@@ -52,6 +52,10 @@ type connectConfig struct {
 	limit   int
 	policy  Policy
 	session *Session
+	onLost  func(Handle, error) // remote connections only
+	// maxWindow caps the window (0: maxWindow; the server's connections
+	// to local signals: maxRemoteWindow)
+	maxWindow int
 }
 
 type namedArg struct{ name, value string }
@@ -82,18 +86,34 @@ const DefaultQueueLimit = 1024
 // backlog waits in the signal, where the overflow policy can pick.
 const maxWindow = 64
 
+// maxRemoteWindow caps the deliveries in flight to a remote slot: a
+// network round trip is longer than a local one, so more are in flight
+// at the same rate.
+const maxRemoteWindow = 256
+
 // SplitQueue says how a connection's backlog limit (Queue) is split into
 // the window (deliveries handed to the slot and not yet acknowledged) and
 // the queue kept in the signal, where the overflow policy applies.
-func SplitQueue(limit int) (window, queue int) { return split(limit) }
+func SplitQueue(limit int) (window, queue int) { return split(limit, maxWindow) }
 
-func split(limit int) (window, queue int) {
+// SplitRemoteQueue is SplitQueue for a remote connection (its window may
+// be larger).
+func SplitRemoteQueue(limit int) (window, queue int) { return split(limit, maxRemoteWindow) }
+
+func split(limit, most int) (window, queue int) {
 	if limit < 1 {
 		limit = 1
 	}
-	window = min(maxWindow, (limit+1)/2)
+	if most < 1 {
+		most = maxWindow
+	}
+	window = min(most, (limit+1)/2)
 	return window, limit - window
 }
+
+// remoteWindow lets the connection use a remote connection's window (the
+// server's connections).
+func remoteWindow() ConnectOption { return func(c *connectConfig) { c.maxWindow = maxRemoteWindow } }
 
 // connectReq asks the signal actor to add a connection.
 type connectReq struct {
@@ -103,10 +123,19 @@ type connectReq struct {
 }
 
 // disconnectReq asks the signal actor to remove connection h; with wait
-// set, it answers the sender once the slot is fenced.
+// set, it answers the sender once the slot is fenced; with count set, it
+// tells count how many events it discarded from the connection's queue.
 type disconnectReq struct {
-	h    Handle
-	wait bool
+	h     Handle
+	wait  bool
+	count *actor.PID
+}
+
+// queueDiscarded answers a disconnectReq with count: connection h's queue
+// held n events when it was removed.
+type queueDiscarded struct {
+	h Handle
+	n int
 }
 
 // disconnected answers a waiting disconnectReq.
@@ -134,7 +163,7 @@ func (s *signalBase) connect(t target, opts []ConnectOption) (Handle, error) {
 			return "", errors.Errorf("signalbus: connect %s: session of another bus", s.info.Name)
 		}
 	}
-	return s.bus.connect(s, t, owner, filter, cfg.limit, cfg.policy, false)
+	return s.bus.connect(s, t, owner, filter, cfg.limit, cfg.maxWindow, cfg.policy, false)
 }
 
 // filter resolves named accessor arguments to positional matches.

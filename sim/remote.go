@@ -199,6 +199,9 @@ func (w *World) copyForWire(message any) (any, error) {
 	pm, ok := body.(proto.Message)
 	if !ok {
 		if w.net.opts.Loose {
+			if isEnv {
+				return rewrap(env, body), nil
+			}
 			return message, nil
 		}
 		return nil, errors.Errorf("non-protobuf message %T crossed nodes: protoactor remote would drop it (use proto messages, or sim.WithRemote(RemoteOptions{Loose: true}) in a simulation-only workload)", body)
@@ -214,9 +217,24 @@ func (w *World) copyForWire(message any) (any, error) {
 	if !isEnv {
 		return c, nil
 	}
-	out := &actor.MessageEnvelope{Message: c, Sender: env.Sender}
+	return rewrap(env, c), nil
+}
+
+// rewrap is env with body as its message, as the receiving node would
+// deserialise it: the sender is a new PID object too. A PID object caches
+// the process it first resolved to, so the sender's own object, resolved
+// on the receiving node (to the link back), would from then on route the
+// sender's local messages to itself (its timers) across the network, or
+// a reply on the receiving node straight into the sender's mailbox,
+// bypassing the network.
+func rewrap(env *actor.MessageEnvelope, body any) *actor.MessageEnvelope {
+	out := &actor.MessageEnvelope{Message: body}
+	if env.Sender != nil {
+		out.Sender = actor.NewPID(env.Sender.Address, env.Sender.Id)
+		out.Sender.RequestId = env.Sender.RequestId
+	}
 	for _, k := range env.Header.Keys() { // order does not matter: a map is filled
 		out.SetHeader(k, env.Header.Get(k))
 	}
-	return out, nil
+	return out
 }

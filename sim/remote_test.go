@@ -261,3 +261,42 @@ func TestClogKeepsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSenderCrossesAsNewPID: an actor that has used its own PID (a timer)
+// sends a request with itself as sender to another node; the answer comes
+// back across the network, and the actor's own timers keep working. (The
+// receiving node gets its own copy of the sender PID, as deserialisation
+// gives: a PID object caches the process it first resolved to.)
+func TestSenderCrossesAsNewPID(t *testing.T) {
+	w := sim.New(1, sim.WithProfile(sim.Profile{Name: "latency",
+		Net: sim.NetFaults{LatencyMin: sim.Duration(5 * time.Millisecond), LatencyMax: sim.Duration(5 * time.Millisecond)}}))
+	a := w.MustNode("a")
+	if _, err := w.Boot("b", echoBoot); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	_, err := a.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case *actor.Started:
+			actors.After(c, time.Millisecond, wrapperspb.String("tick"))
+		case *wrapperspb.StringValue:
+			got = append(got, fmt.Sprintf("%s@%v", m.Value, w.Now()))
+			if m.Value == "tick" && len(got) == 1 {
+				c.Request(actor.NewPID("b", "echo"), wrapperspb.String("hi"))
+				actors.After(c, time.Millisecond, wrapperspb.String("tick"))
+			}
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[tick@1ms tick@2ms echo hi@11ms]"; fmt.Sprint(got) != want {
+		t.Fatalf("got %v, want %s", got, want)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/actorio/actorio/internal/wire"
@@ -24,10 +25,19 @@ import (
 type guard struct {
 	n       *Node
 	refused atomic.Int64
+	// starting is held by Start until it returns. protoactor's endpoint
+	// reader hands every inbound message to ActorSystem.Root, which
+	// Start writes (System.Unmanaged restores it) after protoactor's
+	// gRPC server already accepts connections: an inbound stream takes
+	// the lock first, which orders that write before the reader's reads
+	// (and holds a peer that connects at once until the node is ready).
+	starting sync.RWMutex
 }
 
 // interceptor wraps the node's inbound gRPC streams.
 func (g *guard) interceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	g.starting.RLock()
+	g.starting.RUnlock() //nolint:staticcheck // an empty critical section: it only orders Start before the stream
 	return handler(srv, &guardedStream{ServerStream: ss, g: g})
 }
 

@@ -39,6 +39,9 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	}
 	n = &Node{sys: sys, cfg: cfg, logger: sys.Logger()}
 	n.guard = &guard{n: n}
+	// Inbound streams wait until Start is done (see guard.starting).
+	n.guard.starting.Lock()
+	defer n.guard.starting.Unlock()
 	server := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxFrame),
 		grpc.ChainStreamInterceptor(n.guard.interceptor),
