@@ -86,6 +86,17 @@ func BenchmarkSendRecv256K(b *testing.B) {
 	b.ResetTimer()
 	benchcmp.Compare(b, ours, base)
 	b.ReportMetric(float64(allocs)/4096, "ours-allocs/op")
+	finished := make(chan error, 1)
+	go func() { finished <- w.Finish(ctx) }() // it waits for the receiver's
+	if n, err := r.Recv(ctx, dst); n != 0 || err != io.EOF {
+		b.Fatalf("Recv after the sender's Finish: %d, %v", n, err)
+	}
+	if err := r.Finish(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := <-finished; err != nil {
+		b.Fatal(err)
+	}
 	_ = w.Free()
 	_ = r.Free()
 	pw.Close()

@@ -124,9 +124,10 @@ func logger(w io.Writer) *slog.Logger {
 }
 
 // nodeConfig is the node of either side: messages of up to 512 KiB (a
-// 256 KiB segment and then some), mutual TLS if asked.
+// 256 KiB segment and then some) in batches of up to 8, mutual TLS if
+// asked.
 func (f flags) nodeConfig(addr string) (node.Config, remote.Options, error) {
-	cfg := node.Config{Addr: addr, MaxMessage: 512 << 10, MaxFrame: 64 << 20}
+	cfg := node.Config{Addr: addr, MaxMessage: 512 << 10, MaxFrame: 8 << 20}
 	if f.tlsCert != "" || f.tlsKey != "" || f.tlsCA != "" {
 		t, err := node.LoadTLS(f.tlsCert, f.tlsKey, f.tlsCA)
 		if err != nil {

@@ -1,7 +1,10 @@
 // Command benchtable runs actorio's benchmark suite, each benchmark
 // together with its baseline in the same run (internal/benchcmp), and
 // prints one table: workload, ours, baseline, ratio, target, met. With
-// -md FILE it also writes the table, the machine and the date as Markdown.
+// -md FILE it also writes the table, the machine and the date as Markdown,
+// followed by notes.md (how to read it; why a missed target is missed).
+// -raw FILE keeps the measured values, and -from FILE renders them again
+// (to revise the notes without measuring again).
 //
 //	go run ./internal/benchtable -count 3 -md BENCHMARKS.md
 //
@@ -11,6 +14,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	_ "embed"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,8 +34,29 @@ func main() {
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
 	md := flag.String("md", "", "also write the table as Markdown to this file")
 	only := flag.String("only", "", "run only rows whose benchmark name contains this")
+	raw := flag.String("raw", "", "also write every measured value as JSON to this file")
+	from := flag.String("from", "", "render the values a -raw FILE holds instead of running")
 	flag.Parse()
-	results, logs := runAll(*count, *benchtime, *only)
+	var results metrics
+	var logs string
+	if *from != "" {
+		data, err := os.ReadFile(*from)
+		if err == nil {
+			err = json.Unmarshal(data, &results)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable: -from:", err)
+			os.Exit(2)
+		}
+	} else {
+		results, logs = runAll(*count, *benchtime, *only)
+	}
+	if *raw != "" && *from == "" {
+		data, _ := json.MarshalIndent(results, "", " ")
+		if err := os.WriteFile(*raw, data, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+		}
+	}
 	table := render(results)
 	fmt.Print(table.text)
 	if logs != "" {
@@ -92,27 +118,53 @@ func runAll(count int, benchtime, only string) (metrics, string) {
 }
 
 // parse reads `go test -bench` output: "BenchmarkName  N  v unit  v unit …".
+// go test prints the name before it runs the benchmark and the figures
+// after, so what the benchmark logs meanwhile may split the two: figures
+// on a line of their own belong to the last name seen.
 func parse(r io.Reader, into metrics) {
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	pending := ""
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+		if len(f) == 0 {
 			continue
 		}
-		name := strings.TrimPrefix(f[0], "Benchmark")
-		if i := strings.LastIndexByte(name, '-'); i > 0 {
-			name = name[:i] // the -cpu suffix
+		if strings.HasPrefix(f[0], "Benchmark") {
+			pending = strings.TrimPrefix(f[0], "Benchmark")
+			if i := strings.LastIndexByte(pending, '-'); i > 0 {
+				pending = pending[:i] // the -cpu suffix
+			}
+			f = f[1:]
 		}
-		if into[name] == nil {
-			into[name] = map[string][]float64{}
+		if pending == "" || len(f) < 3 || !isResult(f) {
+			continue
 		}
-		for i := 2; i+1 < len(f); i += 2 {
+		if into[pending] == nil {
+			into[pending] = map[string][]float64{}
+		}
+		for i := 1; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err == nil {
-				into[name][f[i+1]] = append(into[name][f[i+1]], v)
+				into[pending][f[i+1]] = append(into[pending][f[i+1]], v)
 			}
 		}
+		pending = ""
 	}
+}
+
+// isResult says whether f is a benchmark's figures: an iteration count,
+// then value-unit pairs, among them ns/op.
+func isResult(f []string) bool {
+	if _, err := strconv.Atoi(f[0]); err != nil {
+		return false
+	}
+	for i := 2; i < len(f); i += 2 {
+		if f[i] == "ns/op" {
+			return true
+		}
+	}
+	return false
 }
 
 func median(vs []float64) (float64, bool) {
@@ -257,6 +309,12 @@ func human(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// notes is what BENCHMARKS.md says below the table: how to read it, and
+// why each target that is missed is missed, with the profile evidence.
+//
+//go:embed notes.md
+var notes string
+
 // markdown renders the table with the machine and the date.
 func markdown(t rendered, count int, benchtime string) string {
 	var b strings.Builder
@@ -272,6 +330,8 @@ func markdown(t rendered, count int, benchtime string) string {
 			b.WriteString("|" + strings.Repeat("---|", len(l)) + "\n")
 		}
 	}
+	b.WriteString("\n")
+	b.WriteString(notes)
 	return b.String()
 }
 

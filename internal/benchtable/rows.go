@@ -55,6 +55,8 @@ var rows = []row{
 		Baseline: "— (absolute)", Kind: absolute, Metric: "events/s", Unit: "events/s"},
 	{Workload: "remote stream, 2 processes, loopback", Pkg: "./streamactor/remote", Bench: "RemoteStream",
 		Baseline: "raw TCP io.Copy between the same processes", Kind: throughput, Target: 0.3},
+	{Workload: "the transport alone: protoactor remote, 2 processes, same chunks", Pkg: "./streamactor/remote", Bench: "RemoteBareProtoactor",
+		Baseline: "raw TCP io.Copy between the same processes (the ceiling of any protocol on it)", Kind: throughput},
 	{Workload: "remote signal events, 2 processes, loopback", Pkg: "./signalbus", Bench: "RemoteSignal",
 		Baseline: "raw protoactor remote messages of the same bytes", Kind: throughput},
 	{Workload: "sim pingpong", Pkg: "./sim", Bench: "PingpongEvents",
