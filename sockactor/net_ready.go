@@ -2,10 +2,14 @@ package sockactor
 
 import "net"
 
-// readPlain reads up to max bytes from conn the plain way: the buffer is
-// held for as long as the read blocks.
+// plainChunk caps a plain read, whose buffer an idle socket holds.
+const plainChunk = 64 << 10
+
+// readPlain reads up to max bytes (at most plainChunk) from conn the
+// plain way: the buffer is held for as long as the read blocks, so it is
+// kept smaller than a readiness-based read's.
 func readPlain(conn net.Conn, max int) ([]byte, error) {
-	buf := make([]byte, max)
+	buf := make([]byte, min(max, plainChunk))
 	n, err := conn.Read(buf)
 	if n == 0 {
 		return nil, err

@@ -38,7 +38,7 @@ type StreamConfig struct {
 	// buffer for a read. Default 256 KiB.
 	ReadAhead int
 	// ReadChunk is the most bytes asked of the transport at once.
-	// Default 64 KiB.
+	// Default 256 KiB.
 	ReadChunk int
 	// WriteBatch is how many bytes of queued writes go to the transport
 	// in one write. Default 1 MiB.
@@ -49,7 +49,7 @@ type StreamConfig struct {
 const (
 	DefaultMaxPDU     = 16 << 20
 	DefaultReadAhead  = 256 << 10
-	DefaultReadChunk  = 64 << 10
+	DefaultReadChunk  = 256 << 10
 	DefaultWriteBatch = 1 << 20
 )
 
