@@ -38,6 +38,7 @@ type AskError struct {
 	Err     error
 }
 
+// Error implements error: it says what failed.
 func (e *AskError) Error() string {
 	return fmt.Sprintf("actors: ask %s of %v (timeout %v): %v", e.Message, e.Target, e.Timeout, e.Err)
 }

@@ -19,6 +19,7 @@ const (
 	DropNewest
 )
 
+// String returns the Policy in readable form.
 func (p Policy) String() string {
 	switch p {
 	case DropOldest:

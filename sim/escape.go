@@ -25,6 +25,7 @@ type EscapeError struct {
 	Count int
 }
 
+// Error implements error: it says what failed.
 func (e *EscapeError) Error() string {
 	s := fmt.Sprintf("sim: %s", e.What)
 	if e.Target != "" {

@@ -39,6 +39,7 @@ var kindNames = [...]string{
 	EventSend:        "send",
 }
 
+// String returns the EventKind in readable form.
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
 		return kindNames[k]
@@ -61,6 +62,7 @@ type Event struct {
 	Hash  uint64
 }
 
+// String returns the Event in readable form.
 func (e Event) String() string {
 	s := fmt.Sprintf("%6d %12v %-10s", e.Step, e.Time, e.Kind)
 	if e.Node != "" {

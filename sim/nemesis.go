@@ -149,6 +149,7 @@ type InjectedPanic struct {
 	Message     string // type of the message being handled
 }
 
+// Error implements error: it says what failed.
 func (p *InjectedPanic) Error() string {
 	return fmt.Sprintf("sim: injected panic in %s/%s handling %s", p.Node, p.Actor, p.Message)
 }

@@ -47,6 +47,7 @@ func (f Fault) timed() bool {
 	return false
 }
 
+// String returns the Fault in readable form.
 func (f Fault) String() string {
 	switch f.Kind {
 	case FaultCrash:
@@ -65,6 +66,7 @@ func (f Fault) String() string {
 	return fmt.Sprintf("@%v %s %s #%d", f.At, f.Kind, f.Target, f.N)
 }
 
+// String returns the Plan in readable form.
 func (p Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d faults, heal at %v", len(p.Faults), p.Profile.FaultTime)

@@ -26,6 +26,7 @@ const (
 	Condition
 )
 
+// String returns the StopReason in readable form.
 func (r StopReason) String() string {
 	switch r {
 	case Quiescent:

@@ -79,6 +79,7 @@ type Divergence struct {
 	Second *Event // that event in the second run (nil if it ended before)
 }
 
+// Error implements error: it says what failed.
 func (d *Divergence) Error() string {
 	show := func(e *Event) string {
 		if e == nil {

@@ -33,6 +33,7 @@ const (
 
 var opNames = [...]string{"", "readv", "readv-queue", "writev", "writev-queue", "connect", "disconnect", "recvfrom", "sendto", "sendto-queue"}
 
+// String returns the OpKind in readable form.
 func (k OpKind) String() string {
 	if int(k) < len(opNames) && k != 0 {
 		return opNames[k]

@@ -19,6 +19,7 @@ type Error struct {
 	Err   error         // the cause, or nil
 }
 
+// Error implements error: it says what failed.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("sockactor: %s: %v (%s)", e.Op, e.Err, errnoName(e.Errno))

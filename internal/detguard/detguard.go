@@ -42,6 +42,7 @@ type Finding struct {
 	Text string
 }
 
+// String returns the Finding in readable form.
 func (f Finding) String() string { return fmt.Sprintf("%s: %s: %s", f.Pos, f.Rule, f.Text) }
 
 // Allowlist exempts files from rules: path (slash-separated, relative to

@@ -15,6 +15,7 @@ type Error struct {
 	Desc  string
 }
 
+// Error implements error: it says what failed.
 func (e *Error) Error() string { return e.Class + ": " + e.Desc }
 
 // The error classes QEMU uses (QapiErrorClass).

@@ -13,6 +13,7 @@ type Error struct {
 	Msg       string
 }
 
+// Error implements error: it says what failed.
 func (e *Error) Error() string {
 	f := e.File
 	if f == "" {
