@@ -70,7 +70,7 @@ func Canaries() []Canary {
 			Scenario: canaryOf(RemoteStream(DefaultRemoteStream), remote.CanarySkipGaps),
 			Profile: func(uint64) sim.Profile {
 				return sim.Profile{Name: "lossy", FaultTime: ms(1000),
-					Net: sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03, Reorder: 0.03}}
+					Net: sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(5), Drop: 0.03}}
 			},
 		},
 		{
