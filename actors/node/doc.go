@@ -17,4 +17,9 @@
 // Only protobuf messages cross nodes; delivery is at most once, with silent
 // gaps when a connection breaks, so protocols built on it (streams,
 // signals) carry sequence numbers and acknowledgements of their own.
+//
+// Run one node per process: protoactor's remote sets gRPC's global logger
+// each time a node starts, which races with the gRPC goroutines of a node
+// already running in the process (a protoactor bug). Tests that need two
+// nodes run the second in a child process, as a deployment would.
 package node
