@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
@@ -101,6 +102,28 @@ func TestCloseDrainsQueuedMessages(t *testing.T) {
 	}
 	if n := len(j.all()); n != 100 {
 		t.Fatalf("handled %d of 100 queued messages before stopping", n)
+	}
+}
+
+// TestCloseAfterShortLivedActors: actors that stop themselves at once,
+// possibly before their spawn returned (a connection refused on arrival),
+// do not keep Close waiting for a Terminated that was sent before anyone
+// watched.
+func TestCloseAfterShortLivedActors(t *testing.T) {
+	s := actors.New()
+	for i := 0; i < 3000; i++ {
+		if _, err := s.Spawn(funcProps(func(c actor.Context) {
+			if _, ok := c.Message().(*actor.Started); ok {
+				c.Stop(c.Self())
+			}
+		})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

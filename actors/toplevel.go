@@ -43,9 +43,14 @@ func (t *topLevel) track(spawned *actor.PID) {
 	t.live[pid.Id] = liveActor{pid: pid, seq: t.seq}
 	closing := t.closing
 	t.mu.Unlock()
-	if proc, ok := t.s.as.ProcessRegistry.Get(pid); ok {
-		proc.SendSystemMessage(pid, &actor.Watch{Watcher: t.self})
+	proc, ok := t.s.as.ProcessRegistry.Get(pid)
+	if !ok {
+		// It stopped already, between its spawn and now (a connection
+		// refused at once, say): no Terminated will come for it.
+		t.forget(pid)
+		return
 	}
+	proc.SendSystemMessage(pid, &actor.Watch{Watcher: t.self})
 	if closing {
 		t.s.rawRoot.Poison(pid)
 	}
@@ -104,8 +109,13 @@ func (t *topLevel) SendSystemMessage(_ *actor.PID, message any) {
 	if !ok || term.Who == nil {
 		return
 	}
+	t.forget(term.Who)
+}
+
+// forget removes a stopped actor.
+func (t *topLevel) forget(pid *actor.PID) {
 	t.mu.Lock()
-	delete(t.live, term.Who.Id)
+	delete(t.live, pid.Id)
 	t.signalIfEmptyLocked()
 	t.mu.Unlock()
 }
