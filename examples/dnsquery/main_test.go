@@ -222,10 +222,12 @@ func proxyOne(c net.Conn, server string, mu *sync.Mutex, splits *int) {
 			return
 		}
 		c.Write(hdr[:1])
-		time.Sleep(2 * time.Millisecond)
-		c.Write(append(hdr[1:], body...))
+		// Counted before the rest goes out: once the client has this
+		// answer, the count includes it.
 		mu.Lock()
 		*splits++
 		mu.Unlock()
+		time.Sleep(2 * time.Millisecond)
+		c.Write(append(hdr[1:], body...))
 	}
 }
