@@ -74,7 +74,9 @@ type FileOptions struct {
 	Commit func() error
 	// Discard, if set, runs on the Runner after a sink closed the file
 	// without committing it (the stream failed or was aborted, or Commit
-	// failed), for example to remove a temporary file. Sinks only.
+	// failed), for example to remove a temporary file. It runs once, and
+	// may run after the sender has seen the failure (the failure is not
+	// held back for it). Sinks only.
 	Discard func()
 }
 
