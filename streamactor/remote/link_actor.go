@@ -27,14 +27,17 @@ type linkActor struct {
 	svc   *actor.PID // a dialer's service
 	held  []any      // for the local end, until it is bound
 	tick  *actors.Timer
-	// stopWhenBound: the link is done, but its local end must still be
-	// told what is held.
-	stopWhenBound bool
+	// done: the link is finished with; it stops once its local end is
+	// bound (it must still be told what is held) and, for a dialer, once
+	// the dial's outcome reached a waiter (Dial asks just after the spawn,
+	// and a dial refused at once must not leave it asking a stopped actor).
+	done bool
 
 	// A dialer's answer: who waits for it, and what it is once known.
 	dialWaiters []dialWaiter
 	dialed      bool
 	dialErr     error
+	answered    bool // a waiter got the outcome
 }
 
 type dialWaiter struct {
@@ -104,9 +107,7 @@ func (a *linkActor) Receive(ctx actor.Context) {
 			ctx.Send(a.local, h)
 		}
 		a.held = nil
-		if a.stopWhenBound {
-			ctx.Stop(ctx.Self())
-		}
+		a.stopIfDone(ctx)
 		return
 	case *streamactor.Segment, *streamactor.Credit, *streamactor.Close:
 		a.link.FromLocal(m, sys.Now())
@@ -133,6 +134,7 @@ func (a *linkActor) Receive(ctx actor.Context) {
 		}
 		a.dialWaiters = append(a.dialWaiters, w)
 		a.answerDial(ctx)
+		a.stopIfDone(ctx)
 		return
 	case *actor.Restarting:
 		a.link.Stopping(sys.Now()) // a panic here is a bug: fail the stream
@@ -190,21 +192,23 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 		if a.tick != nil {
 			a.tick.Stop()
 		}
-		if a.dialWaiters != nil {
-			// Decided now if not before (a stop while dialing fails it).
+		if a.svc != nil && !a.dialed {
+			// Decided now (a stop while dialing fails it).
 			a.dialed = true
 			if a.dialErr == nil && a.link.Err() != nil && a.peer == nil {
 				a.dialErr = a.link.Err()
 			}
-			a.answerDial(ctx)
 		}
-		if a.local == nil {
-			// What the local end must hear waits for its address
-			// (bindLocal follows the spawn; a system message such as a
-			// Terminated can overtake it).
-			a.stopWhenBound = true
-			return
-		}
+		a.answerDial(ctx)
+		a.done = true
+		a.stopIfDone(ctx)
+	}
+}
+
+// stopIfDone stops the link once it is done, its local end is bound and,
+// for a dialer, a waiter got the dial's outcome.
+func (a *linkActor) stopIfDone(ctx actor.Context) {
+	if a.done && a.local != nil && (a.svc == nil || a.answered) {
 		ctx.Stop(ctx.Self())
 	}
 }
@@ -218,6 +222,9 @@ func (a *linkActor) answerDial(ctx actor.Context) {
 	if a.dialErr != nil && a.st != nil {
 		ctx.Stop(a.st.PID())
 		a.st = nil
+	}
+	if len(a.dialWaiters) > 0 {
+		a.answered = true
 	}
 	for _, w := range a.dialWaiters {
 		if w.req {
