@@ -30,6 +30,7 @@ type driver struct {
 // ioDone is the result of one file operation.
 type ioDone struct {
 	kind ioKind
+	of   ioKind // ioDiscarded: the operation whose failure it follows
 	seg  *Segment
 	n    int
 	pos  int64
@@ -49,6 +50,7 @@ const (
 	ioSync
 	ioClose
 	ioCommit
+	ioDiscarded // Discard ran after a failed close or commit
 )
 
 // start runs op on the runner; its result comes back as an ioDone.

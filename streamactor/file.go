@@ -74,9 +74,10 @@ type FileOptions struct {
 	Commit func() error
 	// Discard, if set, runs on the Runner after a sink closed the file
 	// without committing it (the stream failed or was aborted, or Commit
-	// failed), for example to remove a temporary file. It runs once, and
-	// may run after the sender has seen the failure (the failure is not
-	// held back for it). Sinks only.
+	// failed), for example to remove a temporary file. It runs once. When
+	// the close or Commit failed, the sender's Finish returns that error
+	// only after Discard ran; after an abort, or a failure while writing,
+	// it may run after the sender has seen the failure. Sinks only.
 	Discard func()
 }
 

@@ -180,6 +180,15 @@ func (k *fileSink) done(m *ioDone) {
 	if m.kind == ioCommit && m.err == nil {
 		k.discard = nil // in place: nothing to throw away, whatever comes next
 	}
+	if m.kind == ioDiscarded {
+		// The uncommitted file is gone: now the sender may hear why.
+		k.closed = true
+		k.release()
+		if !k.over() {
+			k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", sinkOpName[m.of], m.pos))
+		}
+		return
+	}
 	if k.over() {
 		if m.kind == ioCommit {
 			k.release() // the file was closed before the commit
@@ -188,6 +197,17 @@ func (k *fileSink) done(m *ioDone) {
 	}
 	if m.err != nil {
 		if m.kind == ioClose || m.kind == ioCommit {
+			if discard := k.discard; discard != nil {
+				// Throw the file away before the sender hears of the
+				// failure, so that a failed Finish leaves nothing behind.
+				k.discard = nil
+				failed := *m
+				k.start(func() *ioDone {
+					discard()
+					return &ioDone{kind: ioDiscarded, of: failed.kind, pos: failed.pos, err: failed.err}
+				})
+				return
+			}
 			k.closed = true
 			k.release()
 		}
@@ -230,7 +250,7 @@ func (k *fileSink) done(m *ioDone) {
 	}
 }
 
-var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit"}
+var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit", ioDiscarded: "discard"}
 
 // clearRange makes [off, off+n) read as zeros: a punched hole, or zeros
 // written where the file system cannot punch.
