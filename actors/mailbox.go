@@ -60,23 +60,27 @@ type leanMailbox struct {
 
 // PostUserMessage implements actor.Mailbox.
 func (m *leanMailbox) PostUserMessage(message any) {
-	if batch, ok := message.(actor.MessageBatch); ok {
-		for _, msg := range batch.GetMessages() {
-			m.PostUserMessage(msg)
-		}
-	}
-	if env, ok := message.(*actor.MessageEnvelope); ok {
-		if batch, ok := env.Message.(actor.MessageBatch); ok {
-			for _, msg := range batch.GetMessages() {
-				m.PostUserMessage(msg)
-			}
-		}
-	}
+	UnpackBatch(message, m.PostUserMessage)
 	m.mu.Lock()
 	m.user.push(message)
 	m.mu.Unlock()
 	m.userCount.Add(1)
 	m.schedule()
+}
+
+// UnpackBatch posts each message of a protoactor MessageBatch, bare or in
+// an envelope, with post, as protoactor's default mailbox does before it
+// queues the batch itself; other messages are left alone. It is for
+// Mailbox implementations (LeanMailbox, the simulator's step mailbox).
+func UnpackBatch(message any, post func(any)) {
+	if env, ok := message.(*actor.MessageEnvelope); ok {
+		message = env.Message
+	}
+	if batch, ok := message.(actor.MessageBatch); ok {
+		for _, msg := range batch.GetMessages() {
+			post(msg)
+		}
+	}
 }
 
 // PostSystemMessage implements actor.Mailbox.

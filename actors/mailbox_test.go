@@ -3,6 +3,7 @@ package actors_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -117,4 +118,29 @@ func TestHotPathMailboxAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per message", allocs)
 	}
 	_ = context.Background()
+}
+
+// batchOf is a protoactor MessageBatch of msgs.
+type batchOf []any
+
+func (b batchOf) GetMessages() []any { return b }
+
+// TestUnpackBatch: a batch's messages are posted, bare or enveloped; any
+// other message is not.
+func TestUnpackBatch(t *testing.T) {
+	for _, tc := range []struct {
+		msg  any
+		want []any
+	}{
+		{batchOf{"a", "b"}, []any{"a", "b"}},
+		{&actor.MessageEnvelope{Message: batchOf{"c"}}, []any{"c"}},
+		{"plain", nil},
+		{&actor.MessageEnvelope{Message: "plain"}, nil},
+	} {
+		var got []any
+		actors.UnpackBatch(tc.msg, func(m any) { got = append(got, m) })
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("UnpackBatch(%v) posted %v, want %v", tc.msg, got, tc.want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
 )
 
@@ -41,19 +42,7 @@ func (m *stepMailbox) PostUserMessage(message any) {
 	if m.dead() {
 		return // the node crashed: the message is lost
 	}
-	// Batches are unpacked as protoactor's mailbox does.
-	if batch, ok := message.(actor.MessageBatch); ok {
-		for _, msg := range batch.GetMessages() {
-			m.PostUserMessage(msg)
-		}
-	}
-	if env, ok := message.(*actor.MessageEnvelope); ok {
-		if batch, ok := env.Message.(actor.MessageBatch); ok {
-			for _, msg := range batch.GetMessages() {
-				m.PostUserMessage(msg)
-			}
-		}
-	}
+	actors.UnpackBatch(message, m.PostUserMessage) // as protoactor's mailbox does
 	m.user.push(message, m.n.w.sent(m, message))
 	m.kick()
 }

@@ -18,9 +18,11 @@ import (
 )
 
 // readBuffers are the buffers reads use between readiness and copy-out.
-// They hold a datagram (recvBuffer) or a stream read (DefaultReadChunk),
-// whichever is larger.
-var readBuffers = sync.Pool{New: func() any { b := make([]byte, max(recvBuffer, DefaultReadChunk)); return &b }}
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
+
+// readBufferSize holds a datagram (recvBuffer) or a stream read
+// (DefaultReadChunk), whichever is larger.
+const readBufferSize = max(recvBuffer, DefaultReadChunk)
 
 // rawConn returns the descriptor access of c, if it has one.
 func rawConn(c any) syscall.RawConn {
@@ -115,7 +117,7 @@ func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
 // connection that cannot expose its descriptor (raw == nil) is read the
 // plain way.
 func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
-	if raw == nil || max <= 0 || max > recvBuffer && max > DefaultReadChunk {
+	if raw == nil || max <= 0 || max > readBufferSize {
 		return readPlain(conn, max)
 	}
 	var r readResult
