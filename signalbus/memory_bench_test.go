@@ -29,9 +29,7 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var per float64
-	for i := 0; i < b.N; i++ {
-		before := benchcmp.MemInUse()
+	benchcmp.MemPer(b, n, "B/conn", func() func() {
 		hs := make([]signalbus.Handle, n)
 		for j := range hs {
 			if hs[j], err = sig.Connect(ctx, signalbus.ActorSlot[int](slot)); err != nil {
@@ -47,12 +45,12 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		if err := sig.Disconnect(ctx, extra); err != nil {
 			b.Fatal(err)
 		}
-		per = float64(benchcmp.MemInUse()-before) / n
-		for _, h := range hs {
-			if err := sig.Disconnect(ctx, h); err != nil {
-				b.Fatal(err)
+		return func() {
+			for _, h := range hs {
+				if err := sig.Disconnect(ctx, h); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
-	}
-	b.ReportMetric(per, "B/conn")
+	})
 }

@@ -17,9 +17,7 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	ctx := context.Background()
 	sys := actors.New()
 	defer sys.Close(ctx)
-	var per float64
-	for i := 0; i < b.N; i++ {
-		before := benchcmp.MemInUse()
+	benchcmp.MemPer(b, n, "B/socket", func() func() {
 		socks := make([]*sockactor.Dgram, n)
 		for j := range socks {
 			d, err := sockactor.ListenPacket(sys, sockactor.RealTransport(), "udp", "127.0.0.1:0")
@@ -28,15 +26,15 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 			}
 			socks[j] = d
 		}
-		per = float64(benchcmp.MemInUse()-before) / n
-		for _, d := range socks {
-			d.Close()
-		}
-		for _, d := range socks {
-			if err := d.WaitStopped(ctx); err != nil {
-				b.Fatal(err)
+		return func() {
+			for _, d := range socks {
+				d.Close()
+			}
+			for _, d := range socks {
+				if err := d.WaitStopped(ctx); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
-	}
-	b.ReportMetric(per, "B/socket")
+	})
 }

@@ -16,9 +16,7 @@ func BenchmarkIdleStreamMemory(b *testing.B) {
 	const n = 1000
 	sys := actors.New()
 	defer sys.Close(context.Background())
-	var per float64
-	for i := 0; i < b.N; i++ {
-		before := benchcmp.MemInUse()
+	benchcmp.MemPer(b, n, "B/stream", func() func() {
 		sts := make([]*streamactor.Stream, n)
 		for j := range sts {
 			st, err := streamactor.New(sys)
@@ -27,13 +25,13 @@ func BenchmarkIdleStreamMemory(b *testing.B) {
 			}
 			sts[j] = st
 		}
-		per = float64(benchcmp.MemInUse()-before) / n
-		for _, st := range sts {
-			_ = st.Abort(context.Background())
-			st.Free()
+		return func() {
+			for _, st := range sts {
+				_ = st.Abort(context.Background())
+				st.Free()
+			}
 		}
-	}
-	b.ReportMetric(per, "B/stream")
+	})
 }
 
 // BenchmarkStalledConsumerMemory: a pipe whose consumer never reads, fed

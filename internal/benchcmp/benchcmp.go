@@ -65,3 +65,18 @@ func MemInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc + m.StackInuse)
 }
+
+// MemPer measures what each of n idle things costs: in each of b.N
+// rounds, build makes the n things and returns how to end them, and the
+// cost is MemInUse after build minus before, divided by n. It reports the
+// last round's figure as unit (B/stream, say).
+func MemPer(b *testing.B, n int, unit string, build func() (end func())) {
+	var per float64
+	for i := 0; i < b.N; i++ {
+		before := MemInUse()
+		end := build()
+		per = float64(MemInUse()-before) / float64(n)
+		end()
+	}
+	b.ReportMetric(per, unit)
+}
