@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/actorio/actorio/internal/fifo"
 	"github.com/asynkron/protoactor-go/actor"
 )
 
@@ -47,8 +48,8 @@ const (
 
 type leanMailbox struct {
 	mu         sync.Mutex
-	user       anyRing
-	system     anyRing
+	user       fifo.Queue[any]
+	system     fifo.Queue[any]
 	userCount  atomic.Int32
 	sysCount   atomic.Int32
 	status     atomic.Int32
@@ -62,7 +63,7 @@ type leanMailbox struct {
 func (m *leanMailbox) PostUserMessage(message any) {
 	UnpackBatch(message, m.PostUserMessage)
 	m.mu.Lock()
-	m.user.push(message)
+	m.user.Push(message)
 	m.mu.Unlock()
 	m.userCount.Add(1)
 	m.schedule()
@@ -86,7 +87,7 @@ func UnpackBatch(message any, post func(any)) {
 // PostSystemMessage implements actor.Mailbox.
 func (m *leanMailbox) PostSystemMessage(message any) {
 	m.mu.Lock()
-	m.system.push(message)
+	m.system.Push(message)
 	m.mu.Unlock()
 	m.sysCount.Add(1)
 	m.schedule()
@@ -125,13 +126,13 @@ func (m *leanMailbox) process() {
 	}
 }
 
-func (m *leanMailbox) pop(q *anyRing) (any, bool) {
+func (m *leanMailbox) pop(q *fifo.Queue[any]) (any, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if q.len() == 0 {
+	if q.Len() == 0 {
 		return nil, false
 	}
-	return q.pop(), true
+	return q.Pop(), true
 }
 
 func (m *leanMailbox) run() {
@@ -174,37 +175,4 @@ func (m *leanMailbox) run() {
 		m.userCount.Add(-1)
 		m.invoker.InvokeUserMessage(msg)
 	}
-}
-
-// anyRing is a growable FIFO that keeps its memory. Its length is always
-// a power of two, so positions wrap with a mask.
-type anyRing struct {
-	buf        []any
-	head, size int
-}
-
-func (r *anyRing) len() int { return r.size }
-
-func (r *anyRing) push(v any) {
-	if r.size == len(r.buf) {
-		n := 2 * len(r.buf)
-		if n == 0 {
-			n = 8
-		}
-		buf := make([]any, n)
-		for i := 0; i < r.size; i++ {
-			buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
-		}
-		r.buf, r.head = buf, 0
-	}
-	r.buf[(r.head+r.size)&(len(r.buf)-1)] = v
-	r.size++
-}
-
-func (r *anyRing) pop() any {
-	v := r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) & (len(r.buf) - 1)
-	r.size--
-	return v
 }

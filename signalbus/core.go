@@ -7,6 +7,8 @@ package signalbus
 // inputs and carries out the effects it returns. Property tests drive it
 // directly (props/signal_core_test.go).
 
+import "github.com/actorio/actorio/internal/fifo"
+
 // Policy is what a connection does when its bounded queue is full.
 type Policy uint8
 
@@ -63,7 +65,7 @@ type Conn struct {
 	ConnSpec
 	sent    uint64 // deliveries handed to the slot
 	acked   uint64 // the slot's acknowledgements as last read (a lower bound)
-	queue   ring
+	queue   fifo.Queue[*Item]
 	dropped uint64 // since the last delivery; carried by the next one
 	Total   ConnStats
 }
@@ -86,7 +88,7 @@ func (c *Conn) Matches(args []string) bool {
 }
 
 // Queued returns how many events wait in the core for window space.
-func (c *Conn) Queued() int { return c.queue.len() }
+func (c *Conn) Queued() int { return c.queue.Len() }
 
 // inflight returns the deliveries the slot has not acknowledged yet, as
 // far as the core knows: the shared counter is read again only when the
@@ -220,7 +222,7 @@ func (c *Core) removeAt(i int) {
 	copy(c.conns[i:], c.conns[i+1:])
 	c.conns[len(c.conns)-1] = nil
 	c.conns = c.conns[:len(c.conns)-1]
-	k.queue.clear()
+	k.queue.Clear()
 	c.out = append(c.out, Effect{Kind: Removed, Conn: k})
 }
 
@@ -297,24 +299,24 @@ func (c *Core) fanout(it *Item) {
 // offer hands it to connection k: straight to the slot when the window
 // allows and nothing is queued, else into the bounded queue.
 func (c *Core) offer(k *Conn, it *Item) {
-	if k.queue.len() > 0 {
+	if k.queue.Len() > 0 {
 		c.drain(k) // window space the slot gave back since the last look
 	}
-	if k.queue.len() == 0 && k.inflight() < uint64(k.Window) {
+	if k.queue.Len() == 0 && k.inflight() < uint64(k.Window) {
 		c.deliver(k, it)
 		return
 	}
-	if k.queue.len() >= k.Limit {
+	if k.queue.Len() >= k.Limit {
 		k.dropped++
 		k.Total.Dropped++
 		if k.Policy == DropNewest || k.Limit == 0 {
 			c.park(k)
 			return
 		}
-		k.queue.pop()
+		k.queue.Pop()
 	}
-	k.queue.push(it)
-	if n := k.queue.len(); n > k.Total.MaxQueued {
+	k.queue.Push(it)
+	if n := k.queue.Len(); n > k.Total.MaxQueued {
 		k.Total.MaxQueued = n
 	}
 	c.park(k)
@@ -328,10 +330,10 @@ func (c *Core) park(k *Conn) { c.drain(k) }
 
 func (c *Core) drain(k *Conn) {
 	for {
-		for k.queue.len() > 0 && k.inflight() < uint64(k.Window) {
-			c.deliver(k, k.queue.pop())
+		for k.queue.Len() > 0 && k.inflight() < uint64(k.Window) {
+			c.deliver(k, k.queue.Pop())
 		}
-		if k.queue.len() == 0 {
+		if k.queue.Len() == 0 {
 			return
 		}
 		k.Link.parked.Store(true)
@@ -346,38 +348,4 @@ func (c *Core) deliver(k *Conn, it *Item) {
 	k.Total.Delivered++
 	c.out = append(c.out, Effect{Kind: Deliver, Conn: k, Item: it, Dropped: k.dropped, N: k.sent})
 	k.dropped = 0
-}
-
-// ring is a FIFO of items.
-type ring struct {
-	buf        []*Item
-	head, size int
-}
-
-func (r *ring) len() int { return r.size }
-
-func (r *ring) push(it *Item) {
-	if r.size == len(r.buf) {
-		n := make([]*Item, max(4, 2*len(r.buf)))
-		for i := 0; i < r.size; i++ {
-			n[i] = r.buf[(r.head+i)%len(r.buf)]
-		}
-		r.buf, r.head = n, 0
-	}
-	r.buf[(r.head+r.size)%len(r.buf)] = it
-	r.size++
-}
-
-func (r *ring) pop() *Item {
-	it := r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) % len(r.buf)
-	r.size--
-	return it
-}
-
-func (r *ring) clear() {
-	for r.size > 0 {
-		r.pop()
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/internal/fifo"
 	"pgregory.net/rapid"
 )
 
@@ -75,23 +76,24 @@ func TestClockHeapProperty(t *testing.T) {
 // TestRingProperty: the mailbox queue is a FIFO under any push/pop mix.
 func TestRingProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		var r ring
+		var r fifo.Queue[slot]
 		var model []int
 		next := 0
 		for _, push := range rapid.SliceOf(rapid.Bool()).Draw(rt, "ops") {
 			if push || len(model) == 0 {
-				r.push(next, uint64(next))
+				r.Push(slot{next, uint64(next)})
 				model = append(model, next)
 				next++
 				continue
 			}
-			got, id := r.pop()
+			s := r.Pop()
+			got, id := s.msg, s.id
 			if got.(int) != model[0] || id != uint64(model[0]) {
 				rt.Fatalf("pop = %v #%d, want %d", got, id, model[0])
 			}
 			model = model[1:]
-			if r.len() != len(model) {
-				rt.Fatalf("len %d, want %d", r.len(), len(model))
+			if r.Len() != len(model) {
+				rt.Fatalf("len %d, want %d", r.Len(), len(model))
 			}
 		}
 	})

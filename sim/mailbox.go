@@ -1,9 +1,8 @@
 package sim
 
 import (
-	"fmt"
-
 	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/internal/fifo"
 	"github.com/asynkron/protoactor-go/actor"
 )
 
@@ -17,8 +16,8 @@ type stepMailbox struct {
 	n          *node
 	epoch      int // the node incarnation the mailbox belongs to
 	task       Task
-	system     ring
-	user       ring
+	system     fifo.Queue[slot]
+	user       fifo.Queue[slot]
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
 	scheduled  bool
@@ -43,7 +42,7 @@ func (m *stepMailbox) PostUserMessage(message any) {
 		return // the node crashed: the message is lost
 	}
 	actors.UnpackBatch(message, m.PostUserMessage) // as protoactor's mailbox does
-	m.user.push(message, m.n.w.sent(m, message))
+	m.user.Push(slot{message, m.n.w.sent(m, message)})
 	m.kick()
 }
 
@@ -56,7 +55,7 @@ func (m *stepMailbox) PostSystemMessage(message any) {
 	if m.dead() {
 		return
 	}
-	m.system.push(message, m.n.w.sent(m, message))
+	m.system.Push(slot{message, m.n.w.sent(m, message)})
 	m.kick()
 }
 
@@ -76,7 +75,7 @@ func (m *stepMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher 
 func (m *stepMailbox) Start() {}
 
 // UserMessageCount implements actor.Mailbox.
-func (m *stepMailbox) UserMessageCount() int { return m.user.len() }
+func (m *stepMailbox) UserMessageCount() int { return m.user.Len() }
 
 func (m *stepMailbox) label() string { return m.n.name + "/" + m.id }
 
@@ -85,7 +84,7 @@ func (m *stepMailbox) kick() {
 	if m.scheduled || m.invoker == nil {
 		return
 	}
-	if m.system.len() > 0 || (!m.suspended && m.user.len() > 0) {
+	if m.system.Len() > 0 || (!m.suspended && m.user.Len() > 0) {
 		m.scheduled = true
 		m.n.w.sched.add(&m.task)
 	}
@@ -100,8 +99,9 @@ func (m *stepMailbox) step() {
 	if m.dead() {
 		return // crashed with its node: queued messages are lost
 	}
-	for m.system.len() > 0 {
-		msg, id := m.system.pop()
+	for m.system.Len() > 0 {
+		s := m.system.Pop()
+		msg, id := s.msg, s.id
 		switch msg.(type) {
 		case *actor.SuspendMailbox:
 			m.suspended = true
@@ -114,8 +114,9 @@ func (m *stepMailbox) step() {
 		m.kick()
 		return
 	}
-	if !m.suspended && m.user.len() > 0 {
-		msg, id := m.user.pop()
+	if !m.suspended && m.user.Len() > 0 {
+		s := m.user.Pop()
+		msg, id := s.msg, s.id
 		if _, poison := msg.(*actor.PoisonPill); !poison && m.n.w.injectPanic(m) {
 			m.fail(msg, id)
 		} else {
@@ -152,42 +153,8 @@ func (m *stepMailbox) invoke(msg any, id uint64, system bool) {
 	}
 }
 
-// ring is a growable FIFO queue of messages with their ids.
-type ring struct {
-	buf        []slot
-	head, size int
-}
-
+// slot is a queued message with its id.
 type slot struct {
 	msg any
 	id  uint64
-}
-
-func (r *ring) len() int { return r.size }
-
-func (r *ring) push(v any, id uint64) {
-	if r.size == len(r.buf) {
-		n := 2 * len(r.buf)
-		if n == 0 {
-			n = 4
-		}
-		buf := make([]slot, n)
-		for i := 0; i < r.size; i++ {
-			buf[i] = r.buf[(r.head+i)%len(r.buf)]
-		}
-		r.buf, r.head = buf, 0
-	}
-	r.buf[(r.head+r.size)%len(r.buf)] = slot{v, id}
-	r.size++
-}
-
-func (r *ring) pop() (any, uint64) {
-	if r.size == 0 {
-		panic(fmt.Errorf("sim: pop from an empty queue"))
-	}
-	s := r.buf[r.head]
-	r.buf[r.head] = slot{}
-	r.head = (r.head + 1) % len(r.buf)
-	r.size--
-	return s.msg, s.id
 }

@@ -3,6 +3,7 @@ package streamactor
 import (
 	"io"
 
+	"github.com/actorio/actorio/internal/fifo"
 	"github.com/pkg/errors"
 )
 
@@ -35,7 +36,7 @@ type Core struct {
 	lentSeq  uint64 // the borrowed segment out, until the receiver returns it
 
 	// receiving end
-	q          segQueue
+	q          fifo.Queue[*Segment]
 	headUsed   int64 // bytes of the head segment already consumed
 	headSeen   bool  // the head hole was reported by ErrHole: keep it as is
 	expect     uint64
@@ -282,7 +283,7 @@ func (c *Core) Ready() Event {
 	switch c.role {
 	case RoleReceiver:
 		if c.state == StateOpen || c.state == StateEOF {
-			if c.q.len() > 0 || c.eof || c.err != nil {
+			if c.q.Len() > 0 || c.eof || c.err != nil {
 				ev |= EventReadable
 			}
 		}
@@ -322,7 +323,7 @@ type Stats struct {
 func (c *Core) Stats() Stats {
 	return Stats{
 		Role: c.role, State: c.state,
-		Queued: c.queued, QueuedSegments: c.q.len(),
+		Queued: c.queued, QueuedSegments: c.q.Len(),
 		Credit:      c.granted - c.spent,
 		Outstanding: c.grantedOut - c.released,
 		SentData:    c.sentData, SentHoles: c.sentHoles, RecvData: c.recvData, RecvHoles: c.recvHoles,
@@ -374,52 +375,6 @@ func (c *Core) check(op *Op, want Role, flagsOK uint32) error {
 		return c.closedErr(op.Kind.String())
 	}
 	return nil
-}
-
-// segQueue is a FIFO of segments that keeps its memory.
-type segQueue struct {
-	buf        []*Segment
-	head, size int
-}
-
-func (q *segQueue) len() int { return q.size }
-
-func (q *segQueue) push(s *Segment) {
-	if q.size == len(q.buf) {
-		n := 2 * len(q.buf)
-		if n == 0 {
-			n = 8
-		}
-		buf := make([]*Segment, n)
-		for i := 0; i < q.size; i++ {
-			buf[i] = q.buf[(q.head+i)%len(q.buf)]
-		}
-		q.buf, q.head = buf, 0
-	}
-	q.buf[(q.head+q.size)%len(q.buf)] = s
-	q.size++
-}
-
-func (q *segQueue) front() *Segment {
-	if q.size == 0 {
-		return nil
-	}
-	return q.buf[q.head]
-}
-
-func (q *segQueue) back() *Segment {
-	if q.size == 0 {
-		return nil
-	}
-	return q.buf[(q.head+q.size-1)%len(q.buf)]
-}
-
-func (q *segQueue) pop() *Segment {
-	s := q.buf[q.head]
-	q.buf[q.head] = nil
-	q.head = (q.head + 1) % len(q.buf)
-	q.size--
-	return s
 }
 
 var _ = io.EOF

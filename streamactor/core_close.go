@@ -116,8 +116,8 @@ func (c *Core) failParked(err error) {
 }
 
 func (c *Core) dropQueue() {
-	for c.q.len() > 0 {
-		s := c.q.pop()
+	for c.q.Len() > 0 {
+		s := c.q.Pop()
 		c.queued -= s.Cost
 		c.released += s.Cost
 		s.release()

@@ -41,7 +41,7 @@ func (c *Core) tryRecv(op *Op) bool {
 	if op.Kind == OpRecvHole {
 		// Never waits: with no hole at the head the answer is 0 (the
 		// remote driver's behaviour; libvirt's docs say -1).
-		if h := c.q.front(); h != nil && h.Kind == SegHole {
+		if h := c.q.Front(); h != nil && h.Kind == SegHole {
 			op.Hole = h.Hole - c.headUsed
 			c.recvHoles += op.Hole
 			c.popHead()
@@ -54,7 +54,7 @@ func (c *Core) tryRecv(op *Op) bool {
 		c.complete(op, nil)
 		return true
 	}
-	if c.q.len() == 0 {
+	if c.q.Len() == 0 {
 		if c.eof {
 			c.complete(op, io.EOF)
 			return true
@@ -62,14 +62,14 @@ func (c *Core) tryRecv(op *Op) bool {
 		return false
 	}
 	stop := op.Flags&uint32(RecvStopAtHole) != 0
-	if h := c.q.front(); stop && h.Kind == SegHole {
+	if h := c.q.Front(); stop && h.Kind == SegHole {
 		c.headSeen = true
 		c.complete(op, ErrHole)
 		return true
 	}
 	n := 0
-	for n < len(op.Buf) && c.q.len() > 0 {
-		h := c.q.front()
+	for n < len(op.Buf) && c.q.Len() > 0 {
+		h := c.q.Front()
 		if h.Kind == SegHole {
 			if stop {
 				break
@@ -101,7 +101,7 @@ func (c *Core) tryRecv(op *Op) bool {
 
 // popHead drops the fully consumed head segment and returns its buffer.
 func (c *Core) popHead() {
-	s := c.q.pop()
+	s := c.q.Pop()
 	c.queued -= s.Cost
 	c.released += s.Cost
 	c.headUsed, c.headSeen = 0, false
@@ -120,7 +120,7 @@ func (c *Core) maybeGrant() {
 		return
 	}
 	avail := c.released + c.cfg.Window + c.cfg.slack - c.grantedOut
-	if avail > 0 && (avail >= c.cfg.Window/4 || c.q.len() == 0) {
+	if avail > 0 && (avail >= c.cfg.Window/4 || c.q.Len() == 0) {
 		c.grantedOut += avail
 		if !c.mustReturn {
 			c.emit(getCredit(c.grantedOut))
@@ -182,7 +182,7 @@ func (c *Core) onSegment(s *Segment) {
 			c.maybeGrant()
 			return
 		}
-		c.q.push(s)
+		c.q.Push(s)
 		c.queued += s.Cost
 	case SegHole:
 		if !c.cfg.Sparse || s.Hole <= 0 {
@@ -193,12 +193,12 @@ func (c *Core) onSegment(s *Segment) {
 		}
 		// Adjacent holes merge, unless the head hole was already reported
 		// by ErrHole (RecvHole must then return exactly that length).
-		if t := c.q.back(); t != nil && t.Kind == SegHole && !(c.q.len() == 1 && (c.headSeen || c.headUsed > 0)) {
+		if t := c.q.Back(); t != nil && t.Kind == SegHole && !(c.q.Len() == 1 && (c.headSeen || c.headUsed > 0)) {
 			t.Hole += s.Hole
 			c.released += s.Cost // its memory is gone at once
 			s.release()
 		} else {
-			c.q.push(s)
+			c.q.Push(s)
 			c.queued += s.Cost
 		}
 	case SegEOF:
@@ -222,7 +222,7 @@ func (c *Core) onSegment(s *Segment) {
 // it) into a buffer of the end's own; the borrow is then returned.
 func (c *Core) takeBorrowed(s *Segment) {
 	data, handoff := s.Data, false
-	if op := c.recvOp; op != nil && op.Kind == OpRecv && c.q.len() == 0 && len(op.Buf) > 0 {
+	if op := c.recvOp; op != nil && op.Kind == OpRecv && c.q.Len() == 0 && len(op.Buf) > 0 {
 		n := copy(op.Buf, data)
 		op.N = n
 		c.recvData += int64(n)
@@ -235,7 +235,7 @@ func (c *Core) takeBorrowed(s *Segment) {
 	if len(data) > 0 {
 		o := getData(len(data))
 		copy(o.Data, data)
-		c.q.push(o)
+		c.q.Push(o)
 		own = o.Cost
 		c.queued += own
 	}
@@ -267,13 +267,13 @@ func (c *Core) HeadSegment() (*Segment, int64) {
 	if c.role != RoleReceiver || c.recvOp != nil || (c.state != StateOpen && c.state != StateEOF) || c.err != nil {
 		return nil, 0
 	}
-	return c.q.front(), c.headUsed
+	return c.q.Front(), c.headUsed
 }
 
 // ConsumeHead marks n more bytes of the head segment consumed (a driver
 // wrote them out); the segment is released once all of it is.
 func (c *Core) ConsumeHead(n int64) {
-	h := c.q.front()
+	h := c.q.Front()
 	if h == nil || n <= 0 {
 		return
 	}
@@ -294,11 +294,11 @@ func (c *Core) ConsumeHead(n int64) {
 
 // AtEOF reports whether the receiving end got EOF and has nothing queued:
 // the point where Finish may succeed.
-func (c *Core) AtEOF() bool { return c.eof && c.q.len() == 0 }
+func (c *Core) AtEOF() bool { return c.eof && c.q.Len() == 0 }
 
 func (c *Core) finishReceiver(op *Op) {
 	if !c.AtEOF() {
-		c.complete(op, errors.Wrapf(ErrNotAtEOF, "finish with %d segments queued (end received: %v)", c.q.len(), c.eof))
+		c.complete(op, errors.Wrapf(ErrNotAtEOF, "finish with %d segments queued (end received: %v)", c.q.Len(), c.eof))
 		return
 	}
 	c.state = StateFinished
