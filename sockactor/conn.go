@@ -110,8 +110,7 @@ type Addrs struct{ Local, Remote net.Addr }
 // Connect connects the socket (EALREADY while connecting, EISCONN once
 // connected).
 func (c *Conn) Connect(network, addr string) *Pending[Addrs] {
-	m := &Connect{Network: network, Addr: addr, Timeout: c.timeout}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, func(x *Completion) Addrs {
+	return submit(c.sys, c.pid, c.face, Connect{Network: network, Addr: addr, Timeout: c.timeout}, func(x *Completion) Addrs {
 		return Addrs{Local: x.Local, Remote: x.Remote}
 	})
 }
@@ -121,34 +120,29 @@ func completionN(x *Completion) int { return x.N }
 // ReadPDU reads one PDU through next (see NextFunc); the result is its
 // size. EBUSY if another read is pending.
 func (c *Conn) ReadPDU(next NextFunc) *Pending[int] {
-	m := &ReadPDU{Next: next, Timeout: c.timeout}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(c.sys, c.pid, c.face, ReadPDU{Next: next, Timeout: c.timeout}, completionN)
 }
 
 // ReadPDUQueue reads one PDU through the socket's read queue.
 func (c *Conn) ReadPDUQueue(next NextFunc) *Pending[int] {
-	m := &ReadPDUQueue{Next: next, Timeout: c.timeout}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(c.sys, c.pid, c.face, ReadPDUQueue{Next: next, Timeout: c.timeout}, completionN)
 }
 
 // Writev writes the whole vector; EBUSY if another write is pending. The
 // buffers must not change until the request completes.
 func (c *Conn) Writev(bufs ...[]byte) *Pending[int] {
-	m := &Writev{Bufs: bufs, Timeout: c.timeout}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(c.sys, c.pid, c.face, Writev{Bufs: bufs, Timeout: c.timeout}, completionN)
 }
 
 // WritevQueue writes the whole vector through the socket's write queue.
 func (c *Conn) WritevQueue(bufs ...[]byte) *Pending[int] {
-	m := &WritevQueue{Bufs: bufs, Timeout: c.timeout}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(c.sys, c.pid, c.face, WritevQueue{Bufs: bufs, Timeout: c.timeout}, completionN)
 }
 
 // Disconnect closes the connection (EBUSY with I/O pending, EALREADY
 // while disconnecting); the actor stays and answers ENOTCONN.
 func (c *Conn) Disconnect() *Pending[struct{}] {
-	m := &Disconnect{}
-	return submit(c.sys, c.pid, c.face, m, func(h finisher) { m.h = h }, func(*Completion) struct{} { return struct{}{} })
+	return submit(c.sys, c.pid, c.face, Disconnect{}, func(*Completion) struct{} { return struct{}{} })
 }
 
 // Close stops the socket: everything pending completes with

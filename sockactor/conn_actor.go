@@ -40,17 +40,17 @@ func (a *connActor) Receive(c actor.Context) {
 	case *transportEvent:
 		a.event(msg)
 	case *ReadPDU:
-		a.register(c, a.m.Readv(msg.Next, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Readv(msg.Next, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *ReadPDUQueue:
-		a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *Writev:
-		a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *WritevQueue:
-		a.register(c, a.m.Writev(msg.Bufs, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Writev(msg.Bufs, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *Connect:
-		a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *Disconnect:
-		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
 	}
 	a.apply(c)
 }
@@ -67,7 +67,7 @@ func (a *connActor) event(te *transportEvent) {
 		}
 		a.m.OnConnected(ev.Local, ev.Remote, ev.Err)
 	case *EvData:
-		a.m.OnData(ev.Data, ev.Err)
+		a.m.OnDataFree(ev.Data, ev.Free, ev.Err)
 	case *EvWritten:
 		a.m.OnWritten(ev.N, ev.Err)
 	case *EvClosed:

@@ -109,6 +109,7 @@ func (*EffStopTimer) isEffect()  {}
 type effects struct {
 	out    []Effect
 	spare  []Effect // the slice Effects returned last time, reused next
+	free   []*Completion
 	nextID ReqID
 	timed  map[ReqID]bool
 }
@@ -132,19 +133,37 @@ func (e *effects) arm(id ReqID, timeout time.Duration) {
 
 func (e *effects) emit(eff Effect) { e.out = append(e.out, eff) }
 
-func (e *effects) complete(c *Completion) {
+// complete emits c, in a Completion recycled from an earlier batch when
+// there is one (a busy socket completes a request per PDU).
+func (e *effects) complete(c Completion) {
 	if e.timed[c.ID] {
 		delete(e.timed, c.ID)
 		e.emit(&EffStopTimer{ID: c.ID})
 	}
-	e.emit(c)
+	var p *Completion
+	if n := len(e.free); n > 0 {
+		p = e.free[n-1]
+		e.free = e.free[:n-1]
+		*p = c
+	} else {
+		p = new(Completion)
+		*p = c
+	}
+	e.emit(p)
 }
 
 // Effects returns the effects produced since the last call, in order.
-// The slice is valid until the next call, which reuses its array.
+// The slice and the Completions in it are valid until the next call,
+// which reuses them: copy what must outlive it.
 func (e *effects) Effects() []Effect {
 	out := e.out
-	clear(e.spare)
+	for i, eff := range e.spare {
+		if c, ok := eff.(*Completion); ok {
+			*c = Completion{}
+			e.free = append(e.free, c)
+		}
+		e.spare[i] = nil
+	}
 	e.out, e.spare = e.spare[:0], out
 	return out
 }

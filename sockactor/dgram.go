@@ -68,28 +68,24 @@ func (d *Dgram) WithTimeout(t time.Duration) *Dgram {
 
 // RecvFrom receives the next whole datagram; EBUSY if one is pending.
 func (d *Dgram) RecvFrom() *Pending[Datagram] {
-	m := &RecvFrom{Timeout: d.timeout}
-	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, func(x *Completion) Datagram {
+	return submit(d.sys, d.pid, d.face, RecvFrom{Timeout: d.timeout}, func(x *Completion) Datagram {
 		return Datagram{Data: x.Data, Src: x.Src}
 	})
 }
 
 // SendTo sends one datagram to dst; EBUSY if a send is pending.
 func (d *Dgram) SendTo(p []byte, dst net.Addr) *Pending[int] {
-	m := &SendTo{Data: p, Dst: dst, Timeout: d.timeout}
-	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(d.sys, d.pid, d.face, SendTo{Data: p, Dst: dst, Timeout: d.timeout}, completionN)
 }
 
 // SendToQueue sends one datagram through the socket's send queue.
 func (d *Dgram) SendToQueue(p []byte, dst net.Addr) *Pending[int] {
-	m := &SendToQueue{Data: p, Dst: dst, Timeout: d.timeout}
-	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, completionN)
+	return submit(d.sys, d.pid, d.face, SendToQueue{Data: p, Dst: dst, Timeout: d.timeout}, completionN)
 }
 
 // Disconnect closes the endpoint; the actor stays and answers ENOTCONN.
 func (d *Dgram) Disconnect() *Pending[struct{}] {
-	m := &Disconnect{}
-	return submit(d.sys, d.pid, d.face, m, func(h finisher) { m.h = h }, func(*Completion) struct{} { return struct{}{} })
+	return submit(d.sys, d.pid, d.face, Disconnect{}, func(*Completion) struct{} { return struct{}{} })
 }
 
 // Close stops the socket: everything pending completes with ECONNABORTED.

@@ -35,13 +35,13 @@ func (a *dgramActor) Receive(c actor.Context) {
 			a.m.OnClosed()
 		}
 	case *RecvFrom:
-		a.register(c, a.m.RecvFrom(msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.RecvFrom(msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *SendTo:
-		a.register(c, a.m.SendTo(msg.Data, msg.Dst, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.SendTo(msg.Data, msg.Dst, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *SendToQueue:
-		a.register(c, a.m.SendTo(msg.Data, msg.Dst, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.SendTo(msg.Data, msg.Dst, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 	case *Disconnect:
-		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
 	}
 	a.apply(c)
 }

@@ -94,7 +94,7 @@ func (m *DgramMachine) RecvFrom(timeout time.Duration) ReqID {
 		err = errf("recvfrom", syscall.EBUSY, "another recvfrom is pending")
 	}
 	if err != nil {
-		m.complete(&Completion{ID: id, Kind: OpRecvFrom, Err: err})
+		m.complete(Completion{ID: id, Kind: OpRecvFrom, Err: err})
 		return id
 	}
 	m.recv = &simpleOp{id: id, kind: OpRecvFrom}
@@ -126,7 +126,7 @@ func (m *DgramMachine) SendTo(p []byte, dst net.Addr, queue bool, timeout time.D
 		err = errf("sendto", syscall.EBUSY, "another sendto is pending")
 	}
 	if err != nil {
-		m.complete(&Completion{ID: id, Kind: kind, Err: err})
+		m.complete(Completion{ID: id, Kind: kind, Err: err})
 		return id
 	}
 	m.sends = append(m.sends, &sendOp{id: id, kind: kind, out: Outgoing{Data: p, Dst: dst}})
@@ -168,7 +168,7 @@ func (m *DgramMachine) deliver() {
 	m.recv = nil
 	m.rq[0] = EvDatagram{}
 	m.rq = m.rq[1:]
-	c := &Completion{ID: op.id, Kind: OpRecvFrom, N: len(ev.Data), Data: ev.Data, Src: ev.Src}
+	c := Completion{ID: op.id, Kind: OpRecvFrom, N: len(ev.Data), Data: ev.Data, Src: ev.Src}
 	if ev.Err != nil {
 		c.N, c.Data, c.Err = 0, nil, AsErrno("recvfrom", ev.Err, syscall.EIO)
 	}
@@ -196,7 +196,7 @@ func (m *DgramMachine) OnSent(errs []error) {
 		if op.id == 0 {
 			continue // withdrawn while at the transport
 		}
-		c := &Completion{ID: op.id, Kind: op.kind, N: len(op.out.Data)}
+		c := Completion{ID: op.id, Kind: op.kind, N: len(op.out.Data)}
 		var err error
 		if i < len(errs) {
 			err = errs[i]
@@ -238,7 +238,7 @@ func (m *DgramMachine) Disconnect() ReqID {
 		err = errf("disconnect", syscall.EBUSY, "recvfrom or sendto pending")
 	}
 	if err != nil {
-		m.complete(&Completion{ID: id, Kind: OpDisconnect, Err: err})
+		m.complete(Completion{ID: id, Kind: OpDisconnect, Err: err})
 		return id
 	}
 	m.state = StateDisconnecting
@@ -256,7 +256,7 @@ func (m *DgramMachine) OnClosed() {
 	m.state = StateDisconnected
 	if op := m.disc; op != nil {
 		m.disc = nil
-		m.complete(&Completion{ID: op.id, Kind: OpDisconnect})
+		m.complete(Completion{ID: op.id, Kind: OpDisconnect})
 	}
 }
 
@@ -271,7 +271,7 @@ func (m *DgramMachine) Stop() {
 	m.state = StateStopped
 	if op := m.recv; op != nil {
 		m.recv = nil
-		m.complete(&Completion{ID: op.id, Kind: op.kind, Err: errf("recvfrom", syscall.ECONNABORTED, "socket stopped")})
+		m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("recvfrom", syscall.ECONNABORTED, "socket stopped")})
 	}
 	sends := m.sends
 	m.sends, m.sending, m.rq = nil, 0, nil
@@ -279,11 +279,11 @@ func (m *DgramMachine) Stop() {
 		if op.id == 0 {
 			continue // withdrawn while at the transport: already completed
 		}
-		m.complete(&Completion{ID: op.id, Kind: op.kind, Err: errf("sendto", syscall.ECONNABORTED, "socket stopped")})
+		m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("sendto", syscall.ECONNABORTED, "socket stopped")})
 	}
 	if op := m.disc; op != nil {
 		m.disc = nil
-		m.complete(&Completion{ID: op.id, Kind: op.kind, Err: errf("disconnect", syscall.ECONNABORTED, "socket stopped")})
+		m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("disconnect", syscall.ECONNABORTED, "socket stopped")})
 	}
 }
 
@@ -299,7 +299,7 @@ func (m *DgramMachine) Expire(id ReqID) { m.withdraw(id, syscall.ETIMEDOUT, "tim
 func (m *DgramMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 	if op := m.recv; op != nil && op.id == id {
 		m.recv = nil
-		m.complete(&Completion{ID: id, Kind: op.kind, Err: errf("recvfrom", errno, "recvfrom %s", why)})
+		m.complete(Completion{ID: id, Kind: op.kind, Err: errf("recvfrom", errno, "recvfrom %s", why)})
 		return
 	}
 	for i, op := range m.sends {
@@ -309,11 +309,11 @@ func (m *DgramMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 		if i < m.sending {
 			// At the transport: its result will be dropped.
 			m.sends[i] = &sendOp{kind: op.kind}
-			m.complete(&Completion{ID: id, Kind: op.kind, Err: errf("sendto", errno, "sendto %s while at the transport (the datagram may have left)", why)})
+			m.complete(Completion{ID: id, Kind: op.kind, Err: errf("sendto", errno, "sendto %s while at the transport (the datagram may have left)", why)})
 			return
 		}
 		m.sends = append(m.sends[:i:i], m.sends[i+1:]...)
-		m.complete(&Completion{ID: id, Kind: op.kind, Err: errf("sendto", errno, "sendto %s before it started", why)})
+		m.complete(Completion{ID: id, Kind: op.kind, Err: errf("sendto", errno, "sendto %s before it started", why)})
 		return
 	}
 }

@@ -32,7 +32,7 @@ type Accept struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // AcceptDone completes an Accept, or pushes a connection to the AcceptTo
@@ -89,8 +89,7 @@ func (l *Listener) WithTimeout(d time.Duration) *Listener {
 
 // Accept waits for the next connection.
 func (l *Listener) Accept() *Pending[*Conn] {
-	m := &Accept{Timeout: l.timeout}
-	return submit(l.sys, l.pid, l.face, m, func(h finisher) { m.h = h }, func(x *Completion) *Conn {
+	return submit(l.sys, l.pid, l.face, Accept{Timeout: l.timeout}, func(x *Completion) *Conn {
 		c, _ := x.Value.(*Conn)
 		return c
 	})
@@ -131,7 +130,7 @@ func (a *listenerActor) Receive(c actor.Context) {
 	case *Accept:
 		a.nextID++
 		id := a.nextID
-		a.register(c, id, msg, msg.ReplyTo, msg.Tag, msg.h)
+		a.register(c, id, msg, msg.ReplyTo, msg.Tag)
 		if a.closed {
 			a.finish(c, id, nil, errf("accept", syscall.ECONNABORTED, "listener closed"))
 			return

@@ -25,7 +25,7 @@ type ReadPDU struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // ReadPDUQueue is ReadPDU through the socket's read queue: queued PDU reads
@@ -41,7 +41,7 @@ type Writev struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // WritevQueue is Writev through the socket's write queue
@@ -56,7 +56,7 @@ type Connect struct {
 	Timeout       time.Duration
 	ReplyTo       *actor.PID
 	Tag           any
-	h             finisher
+	reqState
 }
 
 // Disconnect closes a stream or datagram socket's endpoint; the actor
@@ -65,7 +65,7 @@ type Connect struct {
 type Disconnect struct {
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // RecvFrom receives the next whole datagram with its source address
@@ -75,7 +75,7 @@ type RecvFrom struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // SendTo sends one datagram to Dst (tsocket_sendto_send). A second one
@@ -87,7 +87,7 @@ type SendTo struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
 	Tag     any
-	h       finisher
+	reqState
 }
 
 // SendToQueue is SendTo through the socket's send queue

@@ -87,7 +87,7 @@ func (s *netStream) reader(conn net.Conn) {
 		}
 		// Wait for data without holding a buffer (see readStream).
 		data, err := read(max)
-		s.sink(&EvData{Data: data, Err: err})
+		s.sink(&EvData{Data: data, Err: err, Free: freeChunk})
 		if err != nil {
 			return
 		}

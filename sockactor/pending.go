@@ -32,19 +32,35 @@ type Pending[R any] struct {
 	req  any
 	face *face
 	conv func(*Completion) R
+	link handleLink // in face's list of open handles
 
 	mu   sync.Mutex
 	fin  bool
-	done chan struct{}
+	done chan struct{} // made on demand: most handles finish unwatched
 	res  R
 	err  error
 }
+
+// closed is the Done channel of a handle that finished before anyone
+// asked for its channel.
+var closed = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // Wait blocks until the request completes, or ctx ends (in a simulation:
 // runs the World until it completes). A Wait that returns ctx's error
 // leaves the request running: Cancel it if it is no longer wanted.
 func (p *Pending[R]) Wait(ctx context.Context) (R, error) {
-	if err := p.sys.Wait(ctx, p.done); err != nil {
+	p.mu.Lock()
+	if p.fin {
+		defer p.mu.Unlock()
+		return p.res, p.err
+	}
+	done := p.doneLocked()
+	p.mu.Unlock()
+	if err := p.sys.Wait(ctx, done); err != nil {
 		var zero R
 		return zero, err
 	}
@@ -53,7 +69,21 @@ func (p *Pending[R]) Wait(ctx context.Context) (R, error) {
 
 // Done is closed when the request has completed. In a simulation use
 // Wait, which runs the World; Done alone does not.
-func (p *Pending[R]) Done() <-chan struct{} { return p.done }
+func (p *Pending[R]) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.doneLocked()
+}
+
+func (p *Pending[R]) doneLocked() chan struct{} {
+	if p.done == nil {
+		if p.fin {
+			return closed
+		}
+		p.done = make(chan struct{})
+	}
+	return p.done
+}
 
 // Result returns the outcome of a completed request (the zero value and
 // nil before that; check Done).
@@ -86,9 +116,18 @@ func (p *Pending[R]) set(r R, err error) {
 		return
 	}
 	p.fin, p.res, p.err = true, r, err
-	close(p.done)
+	if p.done != nil {
+		close(p.done)
+	}
 	p.mu.Unlock()
-	p.face.remove(p)
+	p.face.remove(&p.link)
+}
+
+// handleLink links a handle into its face's list of open handles (a list
+// rather than a set: adding and removing cost no hashing).
+type handleLink struct {
+	prev, next *handleLink
+	h          finisher
 }
 
 // face is the Go side of one socket: the handles still waiting, so that a
@@ -97,30 +136,38 @@ func (p *Pending[R]) set(r R, err error) {
 type face struct {
 	mu   sync.Mutex
 	dead bool
-	open map[finisher]struct{}
+	open handleLink    // the list's sentinel
 	gone chan struct{} // closed once the actor has stopped
 }
 
-func newFace() *face { return &face{open: map[finisher]struct{}{}, gone: make(chan struct{})} }
+func newFace() *face {
+	f := &face{gone: make(chan struct{})}
+	f.open.prev, f.open.next = &f.open, &f.open
+	return f
+}
 
 // waitStopped waits until the socket actor has stopped.
 func (f *face) waitStopped(ctx context.Context, sys *actors.System) error {
 	return sys.Wait(ctx, f.gone)
 }
 
-func (f *face) add(h finisher) bool {
+func (f *face) add(l *handleLink) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.dead {
 		return false
 	}
-	f.open[h] = struct{}{}
+	l.prev, l.next = f.open.prev, &f.open
+	l.prev.next, f.open.prev = l, l
 	return true
 }
 
-func (f *face) remove(h finisher) {
+func (f *face) remove(l *handleLink) {
 	f.mu.Lock()
-	delete(f.open, h)
+	if l.next != nil {
+		l.prev.next, l.next.prev = l.next, l.prev
+		l.prev, l.next = nil, nil
+	}
 	f.mu.Unlock()
 }
 
@@ -132,11 +179,14 @@ func (f *face) stopped() {
 		close(f.gone)
 	}
 	f.dead = true
-	open := make([]finisher, 0, len(f.open))
-	for h := range f.open { //detguard:unordered each handle is finished independently; none observes the others
-		open = append(open, h)
+	var open []finisher
+	for l := f.open.next; l != &f.open; {
+		next := l.next
+		open = append(open, l.h)
+		l.prev, l.next = nil, nil
+		l = next
 	}
-	f.open = nil
+	f.open.prev, f.open.next = &f.open, &f.open
 	f.mu.Unlock()
 	for _, h := range open {
 		h.abort(errf("request", syscall.ECONNABORTED, "socket stopped before it handled the request"))
@@ -150,15 +200,28 @@ func (f *face) isDead() bool {
 	return f.dead
 }
 
-// submit sends msg (whose handle field attach sets) to the socket and
-// returns its handle.
-func submit[R any](sys *actors.System, sock *actor.PID, f *face, msg any, attach func(finisher), conv func(*Completion) R) *Pending[R] {
-	p := &Pending[R]{sys: sys, sock: sock, req: msg, face: f, conv: conv, done: make(chan struct{})}
-	attach(p)
-	if !f.add(p) {
+// call is a request message and its handle in one allocation.
+type call[M any, R any] struct {
+	p   Pending[R]
+	msg M
+}
+
+// submit sends a request with message msg to the socket and returns its
+// handle.
+func submit[M any, PM interface {
+	*M
+	request
+}, R any](sys *actors.System, sock *actor.PID, f *face, msg M, conv func(*Completion) R) *Pending[R] {
+	c := &call[M, R]{msg: msg}
+	m := PM(&c.msg)
+	p := &c.p
+	p.sys, p.sock, p.req, p.face, p.conv = sys, sock, m, f, conv
+	p.link.h = p
+	m.state().h = p
+	if !f.add(&p.link) {
 		p.abort(errf("request", syscall.ECONNABORTED, "socket stopped"))
 		return p
 	}
-	sys.Send(sock, msg)
+	sys.Send(sock, m)
 	return p
 }

@@ -30,8 +30,10 @@ func pdu(body []byte) []byte {
 	return append(out, body...)
 }
 
-func TestRealEcho(t *testing.T) {
-	sys, ctx := realSys(t)
+// connPair returns the two ends of a loopback TCP connection, closed
+// when the test ends.
+func connPair(t *testing.T, sys *actors.System, ctx context.Context) (dialed, accepted *sockactor.Conn) {
+	t.Helper()
 	tr := sockactor.RealTransport()
 	l, err := sockactor.Listen(sys, tr, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -43,12 +45,18 @@ func TestRealEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
 	s, err := acc.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(s.Close)
+	return c, s
+}
+
+func TestRealEcho(t *testing.T) {
+	sys, ctx := realSys(t)
+	c, s := connPair(t, sys, ctx)
 	for i := 0; i < 50; i++ {
 		body := bytes.Repeat([]byte{byte(i)}, i*37)
 		w := c.WritevQueue(pdu(body))
@@ -67,7 +75,7 @@ func TestRealEcho(t *testing.T) {
 	}
 	c.Close()
 	f := sockactor.LengthPrefixed(4, 100)
-	_, err = s.ReadPDU(f.Next).Wait(ctx)
+	_, err := s.ReadPDU(f.Next).Wait(ctx)
 	if !errors.Is(err, syscall.EPIPE) {
 		t.Fatalf("mid-PDU close: %v, want EPIPE", err)
 	}

@@ -1,7 +1,7 @@
 package sockactor
 
 import (
-	"fmt"
+	"reflect"
 	"syscall"
 
 	"github.com/actorio/actorio/actors"
@@ -17,17 +17,30 @@ type shell struct {
 	self   *actor.PID
 	face   *face
 	reqs   map[ReqID]reqRecord
-	byMsg  map[any]ReqID
 	timers map[ReqID]*actors.Timer
 	gen    uint64 // endpoint generation: events of older endpoints are dropped
 }
 
 type reqRecord struct {
-	msg     any
+	msg     request
 	replyTo *actor.PID
 	tag     any
 	h       finisher
 }
+
+// reqState is the bookkeeping a request message carries for its socket:
+// the Go handle waiting for it (nil for actor callers) and the id the
+// socket gave it, by which a Cancel naming the message finds it without a
+// lookup by message. Only the socket actor writes id.
+type reqState struct {
+	h  finisher
+	id ReqID
+}
+
+func (r *reqState) state() *reqState { return r }
+
+// request is every request message (they embed reqState).
+type request interface{ state() *reqState }
 
 // transportEvent carries an endpoint event to its socket actor.
 type transportEvent struct {
@@ -43,7 +56,7 @@ type flush struct{}
 type expire struct{ id ReqID }
 
 func newShell(f *face) shell {
-	return shell{face: f, reqs: map[ReqID]reqRecord{}, byMsg: map[any]ReqID{}, timers: map[ReqID]*actors.Timer{}}
+	return shell{face: f, reqs: map[ReqID]reqRecord{}, timers: map[ReqID]*actors.Timer{}}
 }
 
 func (s *shell) started(c actor.Context) {
@@ -59,12 +72,13 @@ func (s *shell) sink() Sink {
 
 // register records request msg under id; the reply goes to replyTo, else
 // to the sender, else to the Go handle.
-func (s *shell) register(c actor.Context, id ReqID, msg any, replyTo *actor.PID, tag any, h finisher) {
-	if replyTo == nil && h == nil {
+func (s *shell) register(c actor.Context, id ReqID, msg request, replyTo *actor.PID, tag any) {
+	st := msg.state()
+	if replyTo == nil && st.h == nil {
 		replyTo = c.Sender()
 	}
-	s.reqs[id] = reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: h}
-	s.byMsg[msg] = id
+	st.id = id
+	s.reqs[id] = reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: st.h}
 }
 
 // deliver sends or hands over one completion.
@@ -74,7 +88,9 @@ func (s *shell) deliver(c actor.Context, comp *Completion) {
 		return
 	}
 	delete(s.reqs, comp.ID)
-	delete(s.byMsg, r.msg)
+	if st := r.msg.state(); st.id == comp.ID {
+		st.id = 0
+	}
 	switch {
 	case r.h != nil:
 		r.h.finish(comp)
@@ -96,11 +112,21 @@ func (s *shell) stopTimer(e *EffStopTimer) {
 
 // cancelID finds the request a Cancel names.
 func (s *shell) cancelID(m *Cancel) (ReqID, bool) {
-	if m == nil || m.Req == nil {
+	if m == nil {
 		return 0, false
 	}
-	id, ok := s.byMsg[m.Req]
-	return id, ok
+	req, ok := m.Req.(request)
+	if !ok || reflect.ValueOf(req).IsNil() {
+		return 0, false
+	}
+	id := req.state().id
+	// The same message may have been sent to another socket too, or
+	// again after it completed: the id counts only if this socket
+	// knows it for this very message.
+	if r, ok := s.reqs[id]; !ok || r.msg != req {
+		return 0, false
+	}
+	return id, true
 }
 
 // finalize runs when the actor stops: every request it knew of has been
@@ -123,8 +149,6 @@ func panicError(r any) error {
 func unexpected(m any) error {
 	return errf("socket", syscall.EINVAL, "unexpected message %T", m)
 }
-
-var _ = fmt.Sprint
 
 // machine is what both socket state machines answer to alike.
 type machine interface {

@@ -12,13 +12,17 @@ import (
 // OnData feeds a transport read: bytes (possibly none) and an error
 // (io.EOF when the peer closed). The error surfaces only once the bytes
 // before it have been read (drain, then fail).
-func (m *StreamMachine) OnData(p []byte, err error) {
+func (m *StreamMachine) OnData(p []byte, err error) { m.OnDataFree(p, nil, err) }
+
+// OnDataFree is OnData for bytes that free takes back once the machine
+// has consumed all of them (EvData.Free); free may be nil.
+func (m *StreamMachine) OnDataFree(p []byte, free func([]byte), err error) {
 	m.reading = false
 	if m.state != StateConnected {
 		return
 	}
 	if len(p) > 0 {
-		m.rbuf = append(m.rbuf, p)
+		m.rbuf = append(m.rbuf, chunk{p: p, all: p, free: free})
 		m.rlen += len(p)
 	}
 	if err != nil && m.reof == nil {
@@ -81,12 +85,16 @@ func (m *StreamMachine) fill(op *readOp) bool {
 		if m.rlen == 0 {
 			return false
 		}
-		n := copy(dst, m.rbuf[0])
-		if n == len(m.rbuf[0]) {
-			m.rbuf[0] = nil
+		c := &m.rbuf[0]
+		n := copy(dst, c.p)
+		if n == len(c.p) {
+			if c.free != nil {
+				c.free(c.all)
+			}
+			*c = chunk{}
 			m.rbuf = m.rbuf[1:]
 		} else {
-			m.rbuf[0] = m.rbuf[0][n:]
+			c.p = c.p[n:]
 		}
 		m.rlen -= n
 		op.off += n
@@ -108,8 +116,10 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 				err = errf("readv", syscall.EMSGSIZE, "PDU would exceed the maximum of %d bytes (%d read so far)", m.cfg.MaxPDU, op.consumed)
 			}
 		case len(vec) == 0:
+			m.reads[0] = nil
 			m.reads = m.reads[1:]
-			m.complete(&Completion{ID: op.id, Kind: op.kind, N: op.consumed})
+			m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
+			recycle(&m.freeReads, op)
 			return false
 		case total == 0:
 			err = errf("readv", syscall.EINVAL, "next returned %d entries totalling 0 bytes (an empty vector ends the PDU)", len(vec))
@@ -157,8 +167,10 @@ func (m *StreamMachine) OnWritten(n int, err error) {
 	}
 	finished := m.writes[:done]
 	m.writes = m.writes[done:]
-	for _, op := range finished {
-		m.complete(&Completion{ID: op.id, Kind: op.kind, N: op.total})
+	for i, op := range finished {
+		finished[i] = nil
+		m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total})
+		recycle(&m.freeWrites, op)
 	}
 	if done < k {
 		if err == nil {

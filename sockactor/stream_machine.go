@@ -81,7 +81,7 @@ type StreamMachine struct {
 	state StreamState
 	err   error // the sticky first fatal error
 
-	rbuf    [][]byte // received, not yet consumed
+	rbuf    []chunk // received, not yet consumed
 	rlen    int
 	reading bool  // a transport read is outstanding
 	reof    error // the transport's read error, waiting for rbuf to drain
@@ -94,6 +94,18 @@ type StreamMachine struct {
 
 	connect *simpleOp
 	disc    *simpleOp
+
+	// Finished reads and writes, reused by the next ones (a busy socket
+	// finishes one of each per PDU).
+	freeReads  []*readOp
+	freeWrites []*writeOp
+}
+
+// chunk is one transport read in the receive buffer.
+type chunk struct {
+	p    []byte       // the bytes not yet consumed
+	all  []byte       // the whole read, for free
+	free func([]byte) // takes all back once p is consumed (nil: nobody)
 }
 
 type simpleOp struct {
@@ -116,6 +128,28 @@ type writeOp struct {
 	kind  OpKind
 	bufs  [][]byte
 	total int
+}
+
+// reuse returns a pointer to v, in an object taken from free when it
+// has one.
+func reuse[T any](free *[]*T, v T) *T {
+	var op *T
+	if n := len(*free); n > 0 {
+		op = (*free)[n-1]
+		(*free)[n-1] = nil
+		*free = (*free)[:n-1]
+	} else {
+		op = new(T)
+	}
+	*op = v
+	return op
+}
+
+// recycle keeps op, which is finished and out of its lane, in free.
+func recycle[T any](free *[]*T, op *T) {
+	var zero T
+	*op = zero
+	*free = append(*free, op)
 }
 
 // NewStreamMachine returns a machine in StateIdle, or StateConnected for
@@ -142,7 +176,7 @@ func (m *StreamMachine) Buffered() int { return m.rlen }
 func (m *StreamMachine) Pending() (reads, writes int) { return len(m.reads), len(m.writes) }
 
 func (m *StreamMachine) fail(id ReqID, kind OpKind, err error) ReqID {
-	m.complete(&Completion{ID: id, Kind: kind, Err: err})
+	m.complete(Completion{ID: id, Kind: kind, Err: err})
 	return id
 }
 
@@ -179,7 +213,7 @@ func (m *StreamMachine) Readv(next NextFunc, queue bool, timeout time.Duration) 
 	if !queue && len(m.reads) > 0 {
 		return m.fail(id, kind, errf("readv", syscall.EBUSY, "another read is pending"))
 	}
-	m.reads = append(m.reads, &readOp{id: id, kind: kind, next: next})
+	m.reads = append(m.reads, reuse(&m.freeReads, readOp{id: id, kind: kind, next: next}))
 	m.arm(id, timeout)
 	m.pumpReads()
 	return id
@@ -206,7 +240,7 @@ func (m *StreamMachine) Writev(bufs [][]byte, queue bool, timeout time.Duration)
 	if err != nil {
 		return m.fail(id, kind, err)
 	}
-	m.writes = append(m.writes, &writeOp{id: id, kind: kind, bufs: bufs, total: total})
+	m.writes = append(m.writes, reuse(&m.freeWrites, writeOp{id: id, kind: kind, bufs: bufs, total: total}))
 	m.arm(id, timeout)
 	if !m.writing && !m.flushing {
 		m.flushing = true
@@ -266,11 +300,11 @@ func (m *StreamMachine) OnConnected(local, remote net.Addr, err error) {
 	if err != nil {
 		m.state = StateIdle
 		m.emit(&EffClose{})
-		m.complete(&Completion{ID: op.id, Kind: OpConnect, Err: AsErrno("connect", err, syscall.EIO)})
+		m.complete(Completion{ID: op.id, Kind: OpConnect, Err: AsErrno("connect", err, syscall.EIO)})
 		return
 	}
 	m.state = StateConnected
-	m.complete(&Completion{ID: op.id, Kind: OpConnect, Local: local, Remote: remote})
+	m.complete(Completion{ID: op.id, Kind: OpConnect, Local: local, Remote: remote})
 	m.wantRead()
 }
 
@@ -308,7 +342,7 @@ func (m *StreamMachine) OnClosed() {
 	m.state = StateDisconnected
 	if op := m.disc; op != nil {
 		m.disc = nil
-		m.complete(&Completion{ID: op.id, Kind: OpDisconnect})
+		m.complete(Completion{ID: op.id, Kind: OpDisconnect})
 	}
 }
 

@@ -102,10 +102,14 @@ type EvConnected struct {
 }
 
 // EvData answers a Stream.Read: the bytes read (len ≥ 1), or an error
-// (io.EOF when the peer closed its side).
+// (io.EOF when the peer closed its side). The socket owns Data from then
+// on. Free, when set, takes Data back once the socket has consumed all of
+// it (the transport may then reuse its array); a socket that stops with
+// bytes unread does not call it.
 type EvData struct {
 	Data []byte
 	Err  error
+	Free func([]byte)
 }
 
 // EvWritten answers a Stream.Write: N bytes were accepted by the kernel;
