@@ -132,8 +132,8 @@ func TestCancelNamesTheMessage(t *testing.T) {
 		return nil
 	}
 
-	// The same message read on both sockets; cancelling it at a cancels
-	// a's read only.
+	// A read at each socket; a Cancel naming a's message cancels it at a,
+	// and is ignored by b, which never saw that message.
 	req := &sockactor.ReadPDU{Next: next(), ReplyTo: to}
 	sys.Send(a.PID(), req)
 	req2 := &sockactor.ReadPDU{Next: next(), ReplyTo: to}

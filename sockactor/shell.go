@@ -2,6 +2,7 @@ package sockactor
 
 import (
 	"reflect"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/actorio/actorio/actors"
@@ -31,10 +32,11 @@ type reqRecord struct {
 // reqState is the bookkeeping a request message carries for its socket:
 // the Go handle waiting for it (nil for actor callers) and the id the
 // socket gave it, by which a Cancel naming the message finds it without a
-// lookup by message. Only the socket actor writes id.
+// lookup by message. id is accessed atomically: a message sent to two
+// sockets at once is misuse, but must not be a data race.
 type reqState struct {
 	h  finisher
-	id ReqID
+	id uint64
 }
 
 func (r *reqState) state() *reqState { return r }
@@ -77,7 +79,7 @@ func (s *shell) register(c actor.Context, id ReqID, msg request, replyTo *actor.
 	if replyTo == nil && st.h == nil {
 		replyTo = c.Sender()
 	}
-	st.id = id
+	atomic.StoreUint64(&st.id, uint64(id))
 	s.reqs[id] = reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: st.h}
 }
 
@@ -88,9 +90,7 @@ func (s *shell) deliver(c actor.Context, comp *Completion) {
 		return
 	}
 	delete(s.reqs, comp.ID)
-	if st := r.msg.state(); st.id == comp.ID {
-		st.id = 0
-	}
+	atomic.CompareAndSwapUint64(&r.msg.state().id, uint64(comp.ID), 0)
 	switch {
 	case r.h != nil:
 		r.h.finish(comp)
@@ -119,7 +119,7 @@ func (s *shell) cancelID(m *Cancel) (ReqID, bool) {
 	if !ok || reflect.ValueOf(req).IsNil() {
 		return 0, false
 	}
-	id := req.state().id
+	id := ReqID(atomic.LoadUint64(&req.state().id))
 	// The same message may have been sent to another socket too, or
 	// again after it completed: the id counts only if this socket
 	// knows it for this very message.
