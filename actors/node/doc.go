@@ -13,6 +13,9 @@
 //   - Logs go to the System's logger.
 //   - Mutual TLS (Config.TLS); without it a node listens on loopback unless
 //     told otherwise, and warns when it does not.
+//   - gRPC retries a refused connection or a failed TLS handshake without
+//     saying why, so a message to such a peer is just never answered:
+//     Node.Probe dials the peer the same way and names the step that fails.
 //
 // Only protobuf messages cross nodes; delivery is at most once, with silent
 // gaps when a connection breaks, so protocols built on it (streams,

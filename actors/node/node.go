@@ -1,7 +1,6 @@
 package node
 
 import (
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 
@@ -66,17 +65,8 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 		grpc.WithReadBufferSize(ioBuffer), grpc.WithWriteBufferSize(ioBuffer),
 	}
 	if cfg.TLS != nil {
-		server = append(server, grpc.Creds(credentials.NewTLS(&tls.Config{
-			Certificates: []tls.Certificate{cfg.TLS.Certificate},
-			ClientCAs:    cfg.TLS.CAs.pool,
-			ClientAuth:   tls.RequireAndVerifyClientCert,
-			MinVersion:   tls.VersionTLS13,
-		})))
-		dial = append(dial, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
-			Certificates: []tls.Certificate{cfg.TLS.Certificate},
-			RootCAs:      cfg.TLS.CAs.pool,
-			MinVersion:   tls.VersionTLS13,
-		})))
+		server = append(server, grpc.Creds(credentials.NewTLS(serverTLS(cfg.TLS))))
+		dial = append(dial, grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(cfg.TLS))))
 	} else {
 		// WithDialOptions replaces protoactor's default, so the
 		// insecure credentials must be given here.

@@ -101,7 +101,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer sys.Close(context.Background())
 		res, err = Copy(context.Background(), sys, src, dst, !f.dense)
 	} else {
-		res, err = clientMain(f, stderr, func(ctx context.Context, sys *actors.System, o remote.Options) (Result, error) {
+		peer := to.Addr
+		if remoteSrc {
+			peer = from.Addr
+		}
+		res, err = clientMain(f, stderr, peer, func(ctx context.Context, sys *actors.System, o remote.Options) (Result, error) {
 			if remoteDst {
 				return Upload(ctx, sys, src, to, !f.dense, o)
 			}
@@ -170,8 +174,10 @@ func serveMain(f flags, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// clientMain starts this process's node and runs do.
-func clientMain(f flags, stderr io.Writer, do func(context.Context, *actors.System, remote.Options) (Result, error)) (Result, error) {
+// clientMain starts this process's node and runs do, which talks to the
+// server at peer. When the server does not answer, a probe of its address
+// says why (refused, TLS), which the remote layer cannot see.
+func clientMain(f flags, stderr io.Writer, peer string, do func(context.Context, *actors.System, remote.Options) (Result, error)) (Result, error) {
 	cfg, o, err := f.nodeConfig(f.nodeAddr)
 	if err != nil {
 		return Result{}, err
@@ -185,7 +191,13 @@ func clientMain(f flags, stderr io.Writer, do func(context.Context, *actors.Syst
 	defer n.Stop()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return do(ctx, sys, o)
+	res, err := do(ctx, sys, o)
+	if errors.Is(err, remote.ErrDialTimeout) {
+		if why := n.Probe(ctx, peer); why != nil {
+			err = fmt.Errorf("%w: %v", err, why)
+		}
+	}
+	return res, err
 }
 
 // Result is what a copy moved.

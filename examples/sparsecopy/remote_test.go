@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -179,12 +180,14 @@ func TestRemoteTLS(t *testing.T) {
 	makeImage(t, src, 8<<20, 3, 100<<10, 7)
 	_, addr := server(t, dir, "127.0.0.1:0", ours.Issue(t, certs, "server").Flags()...)
 
+	// Refused clients are told why (a probe after the stream service did
+	// not answer), not just that nobody answered.
 	intruder := theirs.Issue(t, certs, "intruder").Flags()
-	if code, stderr := copyProc(t, append(intruder, src, addr+":a.img")...); code == 0 {
-		t.Fatalf("a client with another CA's certificate uploaded:\n%s", stderr)
+	if code, stderr := copyProc(t, append(intruder, src, addr+":a.img")...); code == 0 || !strings.Contains(stderr, "TLS handshake") {
+		t.Fatalf("a client with another CA's certificate: exit %d\n%s", code, stderr)
 	}
-	if code, stderr := copyProc(t, src, addr+":b.img"); code == 0 {
-		t.Fatalf("a client without TLS uploaded:\n%s", stderr)
+	if code, stderr := copyProc(t, src, addr+":b.img"); code == 0 || !strings.Contains(stderr, "require TLS") {
+		t.Fatalf("a client without TLS: exit %d\n%s", code, stderr)
 	}
 	if got := files(t, dir); len(got) != 0 {
 		t.Fatalf("refused clients wrote %v", got)
@@ -194,6 +197,24 @@ func TestRemoteTLS(t *testing.T) {
 		t.Fatalf("a client with our CA's certificate: exit %d\n%s", code, stderr)
 	}
 	sameMap(t, src, filepath.Join(dir, "c.img"))
+}
+
+// TestRemoteNoServer: a client whose server is not there is told that
+// the connection was refused, after the dial timeout.
+func TestRemoteNoServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(src, []byte("payload"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, stderr := copyProc(t, src, addr+":x"); code != 1 || !strings.Contains(stderr, "connection refused") {
+		t.Fatalf("upload to nobody: exit %d\n%s", code, stderr)
+	}
 }
 
 // TestRemoteRefusesEscapes: names that leave the served directory are
