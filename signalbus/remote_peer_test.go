@@ -19,9 +19,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +27,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/internal/childproc"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -112,15 +111,7 @@ func peerMain() bool {
 }
 
 // subscriber is the child process.
-type subscriber struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-	log   []string // every line read so far
-	errb  *strings.Builder
-	mu    sync.Mutex
-	done  bool
-}
+type subscriber struct{ *childproc.Proc }
 
 func startSubscriber(t testing.TB, signalAddr string) *subscriber {
 	return startSubscriberMode(t, signalAddr, "subscribe")
@@ -128,102 +119,30 @@ func startSubscriber(t testing.TB, signalAddr string) *subscriber {
 
 func startSubscriberMode(t testing.TB, signalAddr, mode string) *subscriber {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &subscriber{cmd: exec.Command(exe, "-test.run=^$"), lines: make(chan string, 1024), errb: &strings.Builder{}}
-	s.cmd.Env = append(os.Environ(), "ACTORIO_PEER="+mode, "ACTORIO_SIGNAL_ADDR="+signalAddr)
-	s.stdin, err = s.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.cmd.Stderr = lockedWriter{&s.mu, s.errb}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			s.lines <- sc.Text()
-		}
-		close(s.lines)
-	}()
-	t.Cleanup(s.stop)
-	return s
+	return &subscriber{childproc.Start(t, nil, "ACTORIO_PEER="+mode, "ACTORIO_SIGNAL_ADDR="+signalAddr)}
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	b  *strings.Builder
-}
+// lineWait is how long the subscriber may take to print a line.
+const lineWait = 20 * time.Second
 
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (s *subscriber) stderr() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.errb.String()
-}
-
-// next returns the next line, failing the test after 20s.
+// next returns the next line; the subscriber exiting or printing an
+// ERROR line fails the test.
 func (s *subscriber) next(t testing.TB) string {
 	t.Helper()
-	select {
-	case l, ok := <-s.lines:
-		if !ok {
-			t.Fatalf("the subscriber exited; stderr:\n%s", s.stderr())
-		}
-		s.log = append(s.log, l)
-		if strings.HasPrefix(l, "ERROR") {
-			t.Fatalf("subscriber: %s\nstderr:\n%s", l, s.stderr())
-		}
-		return l
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no line from the subscriber in 20s; so far %v\nstderr:\n%s", s.log, s.stderr())
+	l, ok := s.Next(t, lineWait)
+	if !ok {
+		t.Fatalf("the subscriber exited; stderr:\n%s", s.Stderr())
 	}
-	return ""
+	if strings.HasPrefix(l, "ERROR") {
+		t.Fatalf("subscriber: %s\nstderr:\n%s", l, s.Stderr())
+	}
+	return l
 }
 
 // until reads lines until one has prefix.
 func (s *subscriber) until(t testing.TB, prefix string) string {
 	t.Helper()
-	for {
-		if l := s.next(t); strings.HasPrefix(l, prefix) {
-			return l
-		}
-	}
-}
-
-func (s *subscriber) send(t testing.TB, line string) {
-	t.Helper()
-	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (s *subscriber) stop() {
-	if s.done {
-		return
-	}
-	s.done = true
-	_ = s.stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-done
-	}
+	return s.Until(t, prefix, 3*lineWait)
 }
 
 var (

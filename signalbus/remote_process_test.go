@@ -107,7 +107,7 @@ func TestRemoteAcrossProcesses(t *testing.T) {
 	for i := 11; i <= 14; i++ {
 		_ = sig.Emit(blockIO{Device: "vda", N: i}, "vda")
 	}
-	sub.send(t, "disconnect "+h1)
+	sub.Send(t, "disconnect "+h1)
 	for i := 15; i <= 18; i++ {
 		_ = sig.Emit(blockIO{Device: "vda", N: i}, "vda")
 	}
@@ -134,13 +134,13 @@ func TestRemoteAcrossProcesses(t *testing.T) {
 		return c == 1, fmt.Sprintf("%d connections", c)
 	})
 
-	sub.send(t, "unknown")
+	sub.Send(t, "unknown")
 	if l := sub.until(t, "REFUSED "); !strings.Contains(l, "unknown event type") {
 		t.Fatalf("connect to an unknown type: %s", l)
 	}
 
 	// A stalled slot: 4 deliveries in flight (its window), 4 queued here.
-	sub.send(t, "stall")
+	sub.Send(t, "stall")
 	h3 := strings.TrimPrefix(sub.until(t, "STALLED "), "STALLED ")
 	for i := 19; i <= 38; i++ {
 		_ = sig.Emit(blockIO{Device: "vdb", N: i}, "vdb")
@@ -158,9 +158,7 @@ func TestRemoteAcrossProcesses(t *testing.T) {
 		}
 		return false, fmt.Sprintf("%+v", st.Conns)
 	})
-	if err := sub.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
+	sub.Kill(t)
 	eventually(t, "the killed subscriber's connections removed", func() (bool, string) {
 		st, err := srv.Stats(ctx)
 		if err != nil {

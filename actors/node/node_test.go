@@ -99,10 +99,10 @@ func TestUnknownTypeRefused(t *testing.T) {
 	}
 	reply, err := n.System().Request(ctxT(t), echo, wrapperspb.String("still there?"))
 	if err != nil || !strings.HasPrefix(reply.(*wrapperspb.StringValue).Value, "echo still there?") {
-		t.Fatalf("after the refusal: %v, %v\npeer stderr:\n%s", reply, err, p.stderr.String())
+		t.Fatalf("after the refusal: %v, %v\npeer stderr:\n%s", reply, err, p.Stderr())
 	}
-	if !strings.Contains(p.stderr.String(), "refused a message from a peer") {
-		t.Fatalf("the peer did not log the refusal:\n%s", p.stderr.String())
+	if !strings.Contains(p.Stderr(), "refused a message from a peer") {
+		t.Fatalf("the peer did not log the refusal:\n%s", p.Stderr())
 	}
 }
 
@@ -148,7 +148,7 @@ func TestPeerDeathReachesWatchers(t *testing.T) {
 			c.Watch(echo)
 			c.Request(echo, wrapperspb.String("connect"))
 		case *wrapperspb.StringValue:
-			p.kill(t) // the connection is up: now kill the peer
+			p.Kill(t) // the connection is up: now kill the peer
 		case *actor.Terminated:
 			term <- m
 		}
@@ -191,8 +191,8 @@ func TestConfigErrors(t *testing.T) {
 // but said.
 func TestNonLoopbackWarns(t *testing.T) {
 	p, _ := startPeer(t, "serve", "ACTORIO_PEER_ADDR=0.0.0.0:0")
-	p.stop() // Wait finishes copying the peer's stderr
-	if !strings.Contains(p.stderr.String(), "without TLS") {
-		t.Fatalf("no warning logged:\n%s", p.stderr.String())
+	p.Stop() // Wait finishes copying the peer's stderr
+	if !strings.Contains(p.Stderr(), "without TLS") {
+		t.Fatalf("no warning logged:\n%s", p.Stderr())
 	}
 }

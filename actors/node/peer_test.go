@@ -12,12 +12,10 @@ package node_test
 //	       $ACTORIO_PEER_TARGET, print "REPLY <value>" or "ERROR <error>"
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/internal/childproc"
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -103,88 +102,23 @@ func serve(sys *actors.System) {
 
 // peer is a child process running a node.
 type peer struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	lines   *bufio.Scanner
-	addr    string
-	stderr  *lockedBuffer
-	stopped bool
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	*childproc.Proc
+	addr string
 }
 
 // startPeer runs this test binary as a peer in mode with extra
 // environment, and reads its first line.
 func startPeer(t *testing.T, mode string, env ...string) (*peer, string) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	p := &peer{Proc: childproc.Start(t, nil, append([]string{"ACTORIO_PEER=" + mode}, env...)...)}
+	first, ok := p.Next(t, time.Minute)
+	if !ok {
+		t.Fatalf("peer %s printed nothing; stderr:\n%s", mode, p.Stderr())
 	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), "ACTORIO_PEER="+mode), env...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &peer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), stderr: &lockedBuffer{}}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.stop)
-	if !p.lines.Scan() {
-		t.Fatalf("peer %s printed nothing; stderr:\n%s", mode, p.stderr.String())
-	}
-	first := p.lines.Text()
 	if rest, ok := strings.CutPrefix(first, "ADDR "); ok {
 		p.addr = rest
 	}
 	return p, first
-}
-
-// stop ends the peer and waits for it (a second call does nothing).
-func (p *peer) stop() {
-	if p.stopped {
-		return
-	}
-	p.stopped = true
-	_ = p.stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-done
-	}
-}
-
-// kill ends the peer as kill -9 would.
-func (p *peer) kill(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 var (

@@ -6,83 +6,29 @@ package main
 // as protoactor remote requires.
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/actorio/actorio/internal/childproc"
 )
 
 const mainEnv = "SPARSECOPY_MAIN"
 
 // proc is a sparsecopy process.
-type proc struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	out    []string // stdout lines so far
-	errb   strings.Builder
-	done   chan struct{}
-	code   int
-	exited time.Time
-}
+type proc struct{ *childproc.Proc }
 
-// startProc runs sparsecopy with args.
+// startProc runs sparsecopy with args; it is killed when the test ends
+// (a server runs until a signal).
 func startProc(t *testing.T, args ...string) *proc {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	if args == nil {
+		args = []string{} // sparsecopy's own (empty) arguments, not the test binary's default
 	}
-	p := &proc{cmd: exec.Command(exe, args...), done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), mainEnv+"=1")
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go func() {
-		defer readers.Done()
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out = append(p.out, sc.Text())
-			p.mu.Unlock()
-		}
-	}()
-	go func() {
-		defer readers.Done()
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.errb.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-		}
-	}()
-	go func() {
-		readers.Wait()
-		err := p.cmd.Wait()
-		p.mu.Lock()
-		p.exited = time.Now()
-		p.code = p.cmd.ProcessState.ExitCode()
-		if err != nil && p.code == 0 {
-			p.code = -1
-		}
-		p.mu.Unlock()
-		close(p.done)
-	}()
+	p := &proc{childproc.Start(t, args, mainEnv+"=1")}
 	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		_ = p.Process().Kill()
+		<-p.Done()
 	})
 	return p
 }
@@ -90,42 +36,16 @@ func startProc(t *testing.T, args ...string) *proc {
 // line waits for a stdout line starting with prefix and returns it.
 func (p *proc) line(t *testing.T, prefix string) string {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		p.mu.Lock()
-		for _, l := range p.out {
-			if strings.HasPrefix(l, prefix) {
-				p.mu.Unlock()
-				return l
-			}
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.done:
-			t.Fatalf("sparsecopy %v exited %d before printing %q; stderr:\n%s", p.cmd.Args[1:], p.code, prefix, p.stderr())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	t.Fatalf("sparsecopy %v printed no %q", p.cmd.Args[1:], prefix)
-	return ""
+	return p.Find(t, prefix, time.Minute)
 }
 
 // wait waits for the process to exit and returns its exit code.
 func (p *proc) wait(t *testing.T) int {
 	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Minute):
-		t.Fatalf("sparsecopy %v did not exit", p.cmd.Args[1:])
-	}
-	return p.code
+	return p.Wait(t, 5*time.Minute)
 }
 
-func (p *proc) stderr() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.errb.String()
-}
+func (p *proc) stderr() string { return p.Stderr() }
 
 // server starts a server of dir on addr and returns it and its address.
 func server(t *testing.T, dir, addr string, extra ...string) (*proc, string) {

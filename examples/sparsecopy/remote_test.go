@@ -107,8 +107,8 @@ func progress(t *testing.T, dir, pattern string, n int64, client *proc) {
 			}
 		}
 		select {
-		case <-client.done:
-			t.Fatalf("the client exited %d before the transfer got going:\n%s", client.code, client.stderr())
+		case <-client.Done():
+			t.Fatalf("the client exited %d before the transfer got going:\n%s", client.wait(t), client.stderr())
 		default:
 		}
 	}
@@ -120,7 +120,7 @@ func progress(t *testing.T, dir, pattern string, n int64, client *proc) {
 func killed(t *testing.T, client *proc, kill time.Time, addr string) {
 	t.Helper()
 	code := client.wait(t)
-	if took := client.exited.Sub(kill); took > 5*time.Second {
+	if took := client.Exited().Sub(kill); took > 5*time.Second {
 		t.Fatalf("the client exited %v after the server was killed", took)
 	}
 	stderr := client.stderr()
@@ -141,7 +141,7 @@ func TestRemoteServerKilled(t *testing.T) {
 
 	client := startProc(t, src, addr+":big.img")
 	progress(t, dir, ".big.img.sparsecopy-*.tmp", 16<<20, client)
-	_ = srv.cmd.Process.Kill()
+	_ = srv.Process().Kill()
 	killed(t, client, time.Now(), addr)
 	if _, err := os.Stat(filepath.Join(dir, "big.img")); !os.IsNotExist(err) {
 		t.Fatalf("an interrupted upload left big.img (%v)", err)
@@ -163,7 +163,7 @@ func TestRemoteServerKilled(t *testing.T) {
 	dst := filepath.Join(local, "dst.img")
 	client = startProc(t, addr+":served.img", dst)
 	progress(t, local, ".dst.img.sparsecopy-*.tmp", 16<<20, client)
-	_ = srv.cmd.Process.Kill()
+	_ = srv.Process().Kill()
 	killed(t, client, time.Now(), addr)
 	if got := files(t, local); !reflect.DeepEqual(got, []string{"small.img"}) {
 		t.Fatalf("an interrupted download left %v", got)

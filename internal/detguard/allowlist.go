@@ -33,6 +33,11 @@ var Allowed = Allowlist{
 	"actors/node/tls.go": {
 		"io": "reads PEM certificate and CA files before the node starts",
 	},
+	// Probe is called by a Go caller (never an actor) to explain a peer
+	// that did not answer.
+	"actors/node/probe.go": {
+		"io": "dials the peer once, outside any actor, to say why it does not answer",
+	},
 	// The simulator's own Waiter polls a channel without blocking: the
 	// loop runs on the caller's goroutine, so nothing else can close it.
 	"sim/base.go": {

@@ -50,7 +50,7 @@ func TestPeerKilledWhileSending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p.kill(t)
+	p.Kill(t)
 	killed := time.Now()
 	for {
 		_, err = st.Send(ctx, chunk)
@@ -85,7 +85,7 @@ func TestPeerKilledWhileReceiving(t *testing.T) {
 	if _, err := io.ReadFull(st, buf); err != nil {
 		t.Fatal(err)
 	}
-	p.kill(t)
+	p.Kill(t)
 	killed := time.Now()
 	for {
 		// What was in flight may still arrive; then the error.
@@ -115,10 +115,10 @@ func TestPeerSilent(t *testing.T) {
 	if _, err := io.ReadFull(st, buf); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := p.Process().Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	defer p.cmd.Process.Signal(syscall.SIGCONT) //nolint:errcheck
+	defer p.Process().Signal(syscall.SIGCONT) //nolint:errcheck
 	stopped := time.Now()
 	for {
 		if _, err = st.Recv(ctx, buf); err != nil {
@@ -129,8 +129,8 @@ func TestPeerSilent(t *testing.T) {
 		t.Fatalf("the error came %v after the peer went silent", took)
 	}
 	checkLost(t, "recv from a silent peer", err, p.addr)
-	_ = p.cmd.Process.Signal(syscall.SIGCONT)
-	p.kill(t)
+	_ = p.Process().Signal(syscall.SIGCONT)
+	p.Kill(t)
 }
 
 // TestDialErrors: a refusal carries the service's reason; a service
@@ -155,7 +155,7 @@ func TestDialErrors(t *testing.T) {
 	if !errors.Is(err, remote.ErrBadConfig) {
 		t.Fatalf("a segment larger than a message: %v", err)
 	}
-	p.kill(t)
+	p.Kill(t)
 	_, err = remote.Dial(ctx, sys, actor.NewPID(p.addr, "streams"), streamactor.RoleSender, "sink", o)
 	if !errors.Is(err, remote.ErrPeerLost) && !errors.Is(err, remote.ErrDialTimeout) {
 		t.Fatalf("a dial to a dead node: %v", err)

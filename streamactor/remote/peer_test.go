@@ -20,13 +20,11 @@ package remote_test
 // the memory test.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -37,6 +35,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/internal/childproc"
 	"github.com/actorio/actorio/streamactor"
 	"github.com/actorio/actorio/streamactor/remote"
 	"github.com/asynkron/protoactor-go/actor"
@@ -234,99 +233,25 @@ func reportMemory() {
 
 // peer is a child process running a node.
 type peer struct {
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	lines   *bufio.Scanner
-	addr    string // its node
-	tcp     string // its raw TCP sink
-	stderr  *lockedBuffer
-	stopped bool
-	done    chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	*childproc.Proc
+	addr string // its node
+	tcp  string // its raw TCP sink
 }
 
 // startPeer runs this test binary as a peer with extra environment and
 // reads its addresses.
 func startPeer(t testing.TB, env ...string) *peer {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), peerEnv+"=1"), env...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &peer{cmd: cmd, stdin: stdin, lines: bufio.NewScanner(stdout), stderr: &lockedBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.stop)
+	p := &peer{Proc: childproc.Start(t, nil, append([]string{peerEnv + "=1"}, env...)...)}
 	for p.addr == "" || p.tcp == "" {
-		if !p.lines.Scan() {
-			t.Fatalf("peer printed no addresses; stderr:\n%s", p.stderr.String())
-		}
-		line := p.lines.Text()
+		line := p.Until(t, "", time.Minute)
 		if rest, ok := strings.CutPrefix(line, "ADDR "); ok {
 			p.addr = rest
 		} else if rest, ok := strings.CutPrefix(line, "TCP "); ok {
 			p.tcp = rest
-		} else if strings.HasPrefix(line, "ERROR") {
-			t.Fatalf("peer: %s", line)
 		}
 	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	return p
-}
-
-// stop ends the peer and waits for it (a second call does nothing).
-func (p *peer) stop() {
-	if p.stopped {
-		return
-	}
-	p.stopped = true
-	_ = p.stdin.Close()
-	go func() {
-		for p.lines.Scan() { // keep its stdout flowing until it exits
-		}
-	}()
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// kill ends the peer as kill -9 would.
-func (p *peer) kill(t testing.TB) {
-	t.Helper()
-	if err := p.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 var (
