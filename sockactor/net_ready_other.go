@@ -4,9 +4,10 @@ package sockactor
 
 import "net"
 
-// streamReader returns the reader a driver goroutine uses for conn.
-func streamReader(conn net.Conn) func(max int) ([]byte, error) {
-	return func(max int) ([]byte, error) { return readPlain(conn, max) }
+// streamReader returns the reader a driver goroutine uses for conn (its
+// chunks are not pooled).
+func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func([]byte)) {
+	return func(max int) ([]byte, error) { return readPlain(conn, max) }, nil
 }
 
 // packetReader returns the receiver a driver goroutine uses for pc.

@@ -91,11 +91,17 @@ func recvOnce(fd uintptr, network string) (r readResult) {
 	}
 }
 
-// streamReader returns the reader a driver goroutine uses for conn. It
+// streamReader returns the reader a driver goroutine uses for conn, and
+// what takes its chunks back once consumed (nil: they are not pooled). It
 // takes conn's descriptor access once (each SyscallConn call allocates).
-func streamReader(conn net.Conn) func(max int) ([]byte, error) {
+func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func([]byte)) {
 	raw := rawConn(conn)
-	return func(max int) ([]byte, error) { return readStream(conn, raw, max) }
+	if raw == nil {
+		// Plain reads hand out slices of their own buffers, which are
+		// not the pool's.
+		return func(max int) ([]byte, error) { return readPlain(conn, max) }, nil
+	}
+	return func(max int) ([]byte, error) { return readStream(conn, raw, max) }, freeChunk
 }
 
 // packetReader returns the receiver a driver goroutine uses for pc.
@@ -104,12 +110,18 @@ func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
 	return func() ([]byte, net.Addr, bool, error) { return readPacket(pc, raw) }
 }
 
-// readStream reads up to max bytes from conn once it is readable. A
-// connection that cannot expose its descriptor (raw == nil) is read the
-// plain way.
+// readStream reads up to max bytes (at most readBufferSize at once) from
+// conn once it is readable. A connection that cannot expose its
+// descriptor (raw == nil) is read the plain way. Every chunk it returns
+// is either the pool's (takeChunk) or a buffer of exactly its length
+// smaller than the pool's smallest class, so freeChunk never takes in a
+// slice of some larger array.
 func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
-	if raw == nil || max <= 0 || max > readBufferSize {
+	if raw == nil {
 		return readPlain(conn, max)
+	}
+	if max <= 0 || max > readBufferSize {
+		max = readBufferSize
 	}
 	var r readResult
 	if err := raw.Read(func(fd uintptr) bool {

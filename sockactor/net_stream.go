@@ -77,7 +77,7 @@ func (s *netStream) run() {
 
 func (s *netStream) reader(conn net.Conn) {
 	defer s.wg.Done()
-	read := streamReader(conn)
+	read, free := streamReader(conn)
 	for {
 		var max int
 		select {
@@ -87,7 +87,7 @@ func (s *netStream) reader(conn net.Conn) {
 		}
 		// Wait for data without holding a buffer (see readStream).
 		data, err := read(max)
-		s.sink(&EvData{Data: data, Err: err, Free: freeChunk})
+		s.sink(&EvData{Data: data, Err: err, Free: free})
 		if err != nil {
 			return
 		}
