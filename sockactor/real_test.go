@@ -31,8 +31,8 @@ func pdu(body []byte) []byte {
 }
 
 // connPair returns the two ends of a loopback TCP connection, closed
-// when the test ends.
-func connPair(t *testing.T, sys *actors.System, ctx context.Context) (dialed, accepted *sockactor.Conn) {
+// when the test ends; opts apply to the dialed end.
+func connPair(t *testing.T, sys *actors.System, ctx context.Context, opts ...sockactor.Option) (dialed, accepted *sockactor.Conn) {
 	t.Helper()
 	tr := sockactor.RealTransport()
 	l, err := sockactor.Listen(sys, tr, "tcp", "127.0.0.1:0")
@@ -41,7 +41,7 @@ func connPair(t *testing.T, sys *actors.System, ctx context.Context) (dialed, ac
 	}
 	defer l.Close()
 	acc := l.Accept()
-	c, err := sockactor.Dial(ctx, sys, tr, "tcp", l.Addr().String())
+	c, err := sockactor.Dial(ctx, sys, tr, "tcp", l.Addr().String(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

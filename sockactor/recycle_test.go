@@ -1,6 +1,7 @@
 package sockactor_test
 
 import (
+	"bytes"
 	"errors"
 	"syscall"
 	"testing"
@@ -172,5 +173,25 @@ func TestCancelNamesTheMessage(t *testing.T) {
 	sys.Send(a.PID(), &sockactor.Cancel{Req: "nothing"})
 	if a.Stopped() {
 		t.Fatalf("a bad Cancel stopped the socket")
+	}
+}
+
+// A read chunk larger than the read buffer is clamped to it: a socket
+// configured for 1 MiB reads still reads a large PDU whole and intact.
+func TestLargeReadChunk(t *testing.T) {
+	sys, ctx := realSys(t)
+	cfg := sockactor.StreamConfig{ReadChunk: 1 << 20, ReadAhead: 4 << 20}
+	c, s := connPair(t, sys, ctx, sockactor.WithStreamConfig(cfg))
+	body := make([]byte, 3<<20)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	w := s.WritevQueue(pdu(body))
+	f := sockactor.LengthPrefixed(4, 4<<20)
+	if n, err := c.ReadPDU(f.Next).Wait(ctx); err != nil || n != 4+len(body) || !bytes.Equal(f.Body(), body) {
+		t.Fatalf("large PDU: n=%d err=%v", n, err)
+	}
+	if _, err := w.Wait(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
