@@ -28,6 +28,7 @@ import (
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
 	"github.com/actorio/actorio/internal/childproc"
+	"github.com/actorio/actorio/internal/nodetest"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -145,24 +146,8 @@ func (s *subscriber) until(t testing.TB, prefix string) string {
 	return s.Until(t, prefix, 3*lineWait)
 }
 
-var (
-	localOnce sync.Once
-	localN    *node.Node
-	localErr  error
-)
-
 // localNode returns this process's one node (started on first use).
 func localNode(t testing.TB) *node.Node {
-	localOnce.Do(func() { localN, localErr = node.Start(actors.New(), node.Config{}) })
-	if localErr != nil {
-		t.Fatal(localErr)
-	}
-	return localN
-}
-
-func stopLocalNode() {
-	if localN != nil {
-		_ = localN.System().Close(context.Background())
-		localN.Stop()
-	}
+	t.Helper()
+	return nodetest.Local(t, node.Config{})
 }

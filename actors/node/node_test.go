@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/internal/nodetest"
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
@@ -22,22 +22,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if peerMain() {
-		return
-	}
-	code := m.Run()
-	stopLocal()
-	if code == 0 {
-		if err := goleak.Find(
-			// protoactor's endpoint writer to a killed peer sleeps
-			// through its retries (5 × 2s) before it gives up.
-			goleak.IgnoreAnyFunction("github.com/asynkron/protoactor-go/remote.(*endpointWriter).initialize"),
-		); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	nodetest.Main(m, peerMain,
+		// protoactor's endpoint writer to a killed peer sleeps
+		// through its retries (5 × 2s) before it gives up.
+		goleak.IgnoreAnyFunction("github.com/asynkron/protoactor-go/remote.(*endpointWriter).initialize"),
+	)
 }
 
 func ctxT(t *testing.T) context.Context {

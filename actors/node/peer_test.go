@@ -24,6 +24,7 @@ import (
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
 	"github.com/actorio/actorio/internal/childproc"
+	"github.com/actorio/actorio/internal/nodetest"
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -121,27 +122,8 @@ func startPeer(t *testing.T, mode string, env ...string) (*peer, string) {
 	return p, first
 }
 
-var (
-	localOnce sync.Once
-	localNode *node.Node
-	localErr  error
-)
-
 // local returns this process's one node (started on first use).
 func local(t *testing.T) *node.Node {
 	t.Helper()
-	localOnce.Do(func() {
-		localNode, localErr = node.Start(actors.New(), node.Config{MaxMessage: 1 << 20, MaxFrame: 16 << 20})
-	})
-	if localErr != nil {
-		t.Fatal(localErr)
-	}
-	return localNode
-}
-
-func stopLocal() {
-	if localNode != nil {
-		_ = localNode.System().Close(context.Background())
-		localNode.Stop()
-	}
+	return nodetest.Local(t, node.Config{MaxMessage: 1 << 20, MaxFrame: 16 << 20})
 }

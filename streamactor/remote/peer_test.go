@@ -29,13 +29,13 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
 	"github.com/actorio/actorio/internal/childproc"
+	"github.com/actorio/actorio/internal/nodetest"
 	"github.com/actorio/actorio/streamactor"
 	"github.com/actorio/actorio/streamactor/remote"
 	"github.com/asynkron/protoactor-go/actor"
@@ -254,27 +254,8 @@ func startPeer(t testing.TB, env ...string) *peer {
 	return p
 }
 
-var (
-	localOnce sync.Once
-	localNode *node.Node
-	localErr  error
-)
-
 // local returns this process's one node (started on first use).
 func local(t testing.TB) *node.Node {
 	t.Helper()
-	localOnce.Do(func() {
-		localNode, localErr = node.Start(actors.New(), nodeConfig)
-	})
-	if localErr != nil {
-		t.Fatal(localErr)
-	}
-	return localNode
-}
-
-func stopLocal() {
-	if localNode != nil {
-		_ = localNode.System().Close(context.Background())
-		localNode.Stop()
-	}
+	return nodetest.Local(t, nodeConfig)
 }
