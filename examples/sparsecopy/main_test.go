@@ -77,21 +77,29 @@ func dataRanges(t testing.TB, f *os.File) [][2]int64 {
 	return out
 }
 
-// sameFile proves dst == src byte for byte without reading holes: same
-// size, the same bytes wherever src has data, and zeros wherever dst has
-// data that src does not.
-func sameFile(t testing.TB, src, dst string) {
+// openPair opens src and dst for reading; both are closed when the test
+// ends.
+func openPair(t testing.TB, src, dst string) (a, b *os.File) {
 	t.Helper()
 	a, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	b, err := os.Open(dst)
+	t.Cleanup(func() { a.Close() })
+	b, err = os.Open(dst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// sameFile proves dst == src byte for byte without reading holes: same
+// size, the same bytes wherever src has data, and zeros wherever dst has
+// data that src does not.
+func sameFile(t testing.TB, src, dst string) {
+	t.Helper()
+	a, b := openPair(t, src, dst)
 	ai, _ := a.Stat()
 	bi, _ := b.Stat()
 	if ai.Size() != bi.Size() {

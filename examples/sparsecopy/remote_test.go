@@ -21,16 +21,7 @@ import (
 func sameMap(t *testing.T, src, dst string) {
 	t.Helper()
 	sameFile(t, src, dst)
-	a, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.Open(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := openPair(t, src, dst)
 	if ra, rb := dataRanges(t, a), dataRanges(t, b); !reflect.DeepEqual(ra, rb) {
 		t.Fatalf("data ranges differ:\n%s: %v\n%s: %v", src, ra, dst, rb)
 	}
