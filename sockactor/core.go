@@ -65,7 +65,10 @@ type Completion struct {
 // EffRead asks the stream transport for at most Max bytes.
 type EffRead struct{ Max int }
 
-// EffWrite asks the stream transport to write Bufs.
+// EffWrite asks the stream transport to write Bufs. A machine has one
+// transport write outstanding at a time and reuses the EffWrite and its
+// Bufs slice for the next one: both are valid until the write's outcome
+// is fed back (OnWritten).
 type EffWrite struct{ Bufs [][]byte }
 
 // EffConnect asks for a new transport endpoint connecting to Addr.

@@ -16,6 +16,7 @@ type netStream struct {
 	conn   net.Conn
 	reads  chan int
 	writes chan [][]byte
+	wvec   net.Buffers // the writer's current vector (a field: WriteTo needs its address)
 	quit   chan struct{}
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -96,16 +97,19 @@ func (s *netStream) reader(conn net.Conn) {
 
 func (s *netStream) writer(conn net.Conn) {
 	defer s.wg.Done()
+	// One write is outstanding at a time, and the machine has read the
+	// last EvWritten before it asks for the next write (which reaches
+	// this goroutine through s.writes): the event is reused.
+	ev := new(EvWritten)
 	for {
-		var bufs [][]byte
 		select {
-		case bufs = <-s.writes:
+		case s.wvec = <-s.writes:
 		case <-s.quit:
 			return
 		}
-		nb := net.Buffers(bufs)
-		n, err := nb.WriteTo(conn)
-		s.sink(&EvWritten{N: int(n), Err: err})
+		n, err := s.wvec.WriteTo(conn)
+		*ev = EvWritten{N: int(n), Err: err}
+		s.sink(ev)
 	}
 }
 

@@ -195,3 +195,44 @@ func TestLargeReadChunk(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The machine reuses its write vector from one transport write to the
+// next, and lets go of the written buffers as soon as the write is
+// reported: a finished 64 KiB PDU is not kept alive until the next write.
+func TestWriteVectorReused(t *testing.T) {
+	m := sockactor.NewStreamMachine(sockactor.StreamConfig{}, true)
+	m.Effects()
+	write := func(data ...string) [][]byte {
+		t.Helper()
+		var bufs [][]byte
+		for _, d := range data {
+			bufs = append(bufs, []byte(d))
+		}
+		m.Writev(bufs, true, 0)
+		m.Flush()
+		for _, e := range m.Effects() {
+			if w, ok := e.(*sockactor.EffWrite); ok {
+				return w.Bufs
+			}
+		}
+		t.Fatalf("no transport write for %q", data)
+		return nil
+	}
+	first := write("ab", "cd")
+	if got := string(bytes.Join(first, nil)); got != "abcd" {
+		t.Fatalf("first write %q", got)
+	}
+	m.OnWritten(4, nil)
+	for i, b := range first {
+		if b != nil {
+			t.Fatalf("entry %d of the written vector still holds %q", i, b)
+		}
+	}
+	second := write("efg")
+	if &second[0] != &first[0] {
+		t.Fatal("the second write got a new vector instead of reusing the first")
+	}
+	if got := string(bytes.Join(second, nil)); got != "efg" {
+		t.Fatalf("second write %q", got)
+	}
+}

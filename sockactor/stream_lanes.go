@@ -44,8 +44,8 @@ func (m *StreamMachine) wantRead() {
 
 // pumpReads advances the read lane as far as the buffered bytes allow.
 func (m *StreamMachine) pumpReads() {
-	for len(m.reads) > 0 {
-		op := m.reads[0]
+	for m.reads.Len() > 0 {
+		op := m.reads.Front()
 		if m.err != nil {
 			m.poison(m.err)
 			return
@@ -61,7 +61,7 @@ func (m *StreamMachine) pumpReads() {
 				break
 			}
 		}
-		if len(m.reads) > 0 && m.reads[0] == op {
+		if m.reads.Front() == op {
 			// op needs bytes that are not here.
 			if m.rlen == 0 && m.reof != nil {
 				m.poison(AsErrno("readv", m.reof, syscall.EIO))
@@ -116,8 +116,7 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 				err = errf("readv", syscall.EMSGSIZE, "PDU would exceed the maximum of %d bytes (%d read so far)", m.cfg.MaxPDU, op.consumed)
 			}
 		case len(vec) == 0:
-			m.reads[0] = nil
-			m.reads = m.reads[1:]
+			m.reads.Pop()
 			m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
 			recycle(&m.freeReads, op)
 			return false
@@ -133,7 +132,7 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 			m.poison(err)
 			return false
 		}
-		m.reads = m.reads[1:]
+		m.reads.Pop()
 		m.fail(op.id, op.kind, err)
 		return false
 	}
@@ -155,26 +154,23 @@ func callNext(next NextFunc) (vec [][]byte, err error) {
 // OnWritten feeds the outcome of the outstanding transport write.
 func (m *StreamMachine) OnWritten(n int, err error) {
 	m.writing = false
+	clear(m.wvec) // the written buffers are the callers' again
 	k := m.inflight
 	m.inflight = 0
 	if m.err != nil || m.state != StateConnected {
 		return // everything it carried was already completed
 	}
 	done := 0
-	for done < k && n >= m.writes[done].total {
-		n -= m.writes[done].total
+	for done < k && n >= m.writes.Front().total {
+		op := m.writes.Pop()
+		n -= op.total
 		done++
-	}
-	finished := m.writes[:done]
-	m.writes = m.writes[done:]
-	for i, op := range finished {
-		finished[i] = nil
 		m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total})
 		recycle(&m.freeWrites, op)
 	}
 	if done < k {
 		if err == nil {
-			err = fmt.Errorf("transport wrote %d bytes short without an error", m.writes[0].total-n)
+			err = fmt.Errorf("transport wrote %d bytes short without an error", m.writes.Front().total-n)
 		}
 		m.poison(AsErrno("writev", err, syscall.EIO))
 		return
@@ -189,12 +185,12 @@ func (m *StreamMachine) pumpWrites() {
 		m.poison(m.err)
 		return
 	}
-	if m.writing || len(m.writes) == 0 || m.state != StateConnected {
+	if m.writing || m.writes.Len() == 0 || m.state != StateConnected {
 		return
 	}
 	k, size, entries := 0, 0, 0
-	for k < len(m.writes) {
-		op := m.writes[k]
+	for k < m.writes.Len() {
+		op := m.writes.At(k)
 		if k > 0 && (size+op.total > m.cfg.WriteBatch || size+op.total > math.MaxInt32) {
 			break
 		}
@@ -202,14 +198,18 @@ func (m *StreamMachine) pumpWrites() {
 		entries += len(op.bufs)
 		k++
 	}
-	bufs := make([][]byte, 0, entries)
-	for _, op := range m.writes[:k] {
-		for _, b := range op.bufs {
+	bufs := m.wvec[:0]
+	if cap(bufs) < entries {
+		bufs = make([][]byte, 0, entries)
+	}
+	for i := range k {
+		for _, b := range m.writes.At(i).bufs {
 			if len(b) > 0 {
 				bufs = append(bufs, b)
 			}
 		}
 	}
 	m.writing, m.inflight = true, k
-	m.emit(&EffWrite{Bufs: bufs})
+	m.wvec, m.weff = bufs, EffWrite{Bufs: bufs}
+	m.emit(&m.weff)
 }

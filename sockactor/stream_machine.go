@@ -5,6 +5,8 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/actorio/actorio/internal/fifo"
 )
 
 // NextFunc is the next-iovec callback of a PDU read (Samba's
@@ -86,11 +88,13 @@ type StreamMachine struct {
 	reading bool  // a transport read is outstanding
 	reof    error // the transport's read error, waiting for rbuf to drain
 
-	reads    []*readOp
-	writes   []*writeOp
-	writing  bool // a transport write is outstanding
-	inflight int  // writes[:inflight] are in that transport write
-	flushing bool // an EffFlush is out
+	reads    fifo.Queue[*readOp]
+	writes   fifo.Queue[*writeOp]
+	writing  bool     // a transport write is outstanding
+	inflight int      // writes[:inflight] are in that transport write
+	weff     EffWrite // the outstanding transport write, reused
+	wvec     [][]byte // its vector, reused
+	flushing bool     // an EffFlush is out
 
 	connect *simpleOp
 	disc    *simpleOp
@@ -173,7 +177,7 @@ func (m *StreamMachine) Err() error { return m.err }
 func (m *StreamMachine) Buffered() int { return m.rlen }
 
 // Pending returns how many reads and writes are pending or queued.
-func (m *StreamMachine) Pending() (reads, writes int) { return len(m.reads), len(m.writes) }
+func (m *StreamMachine) Pending() (reads, writes int) { return m.reads.Len(), m.writes.Len() }
 
 func (m *StreamMachine) fail(id ReqID, kind OpKind, err error) ReqID {
 	m.complete(Completion{ID: id, Kind: kind, Err: err})
@@ -210,10 +214,10 @@ func (m *StreamMachine) Readv(next NextFunc, queue bool, timeout time.Duration) 
 	if err := m.ioRefusal("readv"); err != nil {
 		return m.fail(id, kind, err)
 	}
-	if !queue && len(m.reads) > 0 {
+	if !queue && m.reads.Len() > 0 {
 		return m.fail(id, kind, errf("readv", syscall.EBUSY, "another read is pending"))
 	}
-	m.reads = append(m.reads, reuse(&m.freeReads, readOp{id: id, kind: kind, next: next}))
+	m.reads.Push(reuse(&m.freeReads, readOp{id: id, kind: kind, next: next}))
 	m.arm(id, timeout)
 	m.pumpReads()
 	return id
@@ -234,13 +238,13 @@ func (m *StreamMachine) Writev(bufs [][]byte, queue bool, timeout time.Duration)
 	if err == nil {
 		err = m.ioRefusal("writev")
 	}
-	if err == nil && !queue && len(m.writes) > 0 {
+	if err == nil && !queue && m.writes.Len() > 0 {
 		err = errf("writev", syscall.EBUSY, "another write is pending")
 	}
 	if err != nil {
 		return m.fail(id, kind, err)
 	}
-	m.writes = append(m.writes, reuse(&m.freeWrites, writeOp{id: id, kind: kind, bufs: bufs, total: total}))
+	m.writes.Push(reuse(&m.freeWrites, writeOp{id: id, kind: kind, bufs: bufs, total: total}))
 	m.arm(id, timeout)
 	if !m.writing && !m.flushing {
 		m.flushing = true
@@ -322,8 +326,8 @@ func (m *StreamMachine) Disconnect() ReqID {
 		err = errf("disconnect", syscall.EBUSY, "connect pending")
 	case m.state != StateConnected:
 		err = errf("disconnect", syscall.ENOTCONN, "socket is %s", stateWord(m.state))
-	case len(m.reads) > 0 || len(m.writes) > 0:
-		err = errf("disconnect", syscall.EBUSY, "%d reads and %d writes pending", len(m.reads), len(m.writes))
+	case m.reads.Len() > 0 || m.writes.Len() > 0:
+		err = errf("disconnect", syscall.EBUSY, "%d reads and %d writes pending", m.reads.Len(), m.writes.Len())
 	}
 	if err != nil {
 		return m.fail(id, OpDisconnect, err)
@@ -370,12 +374,13 @@ func (m *StreamMachine) Stop() {
 
 // failAll completes every read and write, in FIFO order per lane.
 func (m *StreamMachine) failAll(rerr, werr error) {
-	reads, writes := m.reads, m.writes
-	m.reads, m.writes, m.inflight = nil, nil, 0
-	for _, op := range reads {
+	m.inflight = 0
+	for m.reads.Len() > 0 {
+		op := m.reads.Pop()
 		m.fail(op.id, op.kind, rerr)
 	}
-	for _, op := range writes {
+	for m.writes.Len() > 0 {
+		op := m.writes.Pop()
 		m.fail(op.id, op.kind, werr)
 	}
 }
@@ -406,11 +411,12 @@ func (m *StreamMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 		m.fail(id, op.kind, errf("connect", errno, "connect %s", why))
 		return
 	}
-	for i, op := range m.reads {
+	for i := 0; i < m.reads.Len(); i++ {
+		op := m.reads.At(i)
 		if op.id != id {
 			continue
 		}
-		m.reads = append(m.reads[:i:i], m.reads[i+1:]...)
+		m.reads.Remove(i)
 		if i == 0 && op.consumed > 0 {
 			m.fail(id, op.kind, errf("readv", errno, "read %s after %d bytes of the PDU", why, op.consumed))
 			m.poison(errf("readv", syscall.ECONNABORTED, "stream poisoned: a read %s after consuming %d bytes of a PDU", why, op.consumed))
@@ -420,11 +426,12 @@ func (m *StreamMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 		m.pumpReads()
 		return
 	}
-	for i, op := range m.writes {
+	for i := 0; i < m.writes.Len(); i++ {
+		op := m.writes.At(i)
 		if op.id != id {
 			continue
 		}
-		m.writes = append(m.writes[:i:i], m.writes[i+1:]...)
+		m.writes.Remove(i)
 		if i < m.inflight {
 			m.inflight--
 			m.fail(id, op.kind, errf("writev", errno, "write %s while in progress", why))

@@ -66,6 +66,38 @@ func (q *Queue[T]) Back() T {
 	return q.buf[(q.head+q.size-1)&(len(q.buf)-1)]
 }
 
+// At returns the i-th oldest value (At(0) is Front). i must be in
+// [0, Len()).
+func (q *Queue[T]) At(i int) T {
+	if i < 0 || i >= q.size {
+		panic("fifo: At out of range")
+	}
+	return q.buf[(q.head+i)&(len(q.buf)-1)]
+}
+
+// Remove takes out the i-th oldest value and returns it, keeping the
+// order of the rest. It moves the values on the shorter side of i, so
+// removing near either end is cheap. i must be in [0, Len()).
+func (q *Queue[T]) Remove(i int) T {
+	v := q.At(i)
+	mask := len(q.buf) - 1
+	var zero T
+	if i < q.size/2 {
+		for j := i; j > 0; j-- {
+			q.buf[(q.head+j)&mask] = q.buf[(q.head+j-1)&mask]
+		}
+		q.buf[q.head] = zero
+		q.head = (q.head + 1) & mask
+	} else {
+		for j := i; j < q.size-1; j++ {
+			q.buf[(q.head+j)&mask] = q.buf[(q.head+j+1)&mask]
+		}
+		q.buf[(q.head+q.size-1)&mask] = zero
+	}
+	q.size--
+	return v
+}
+
 // Clear removes every value.
 func (q *Queue[T]) Clear() {
 	for q.size > 0 {
