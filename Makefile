@@ -6,9 +6,9 @@ GO      ?= go
 DEBS    := dnsmasq qemu-system-common socat
 TIMEOUT ?= 18m
 
-.PHONY: test deps fmt-check vet unit sim bench props sim-long
+.PHONY: test deps fmt-check vet lint unit sim bench props sim-long
 
-test: deps fmt-check vet unit sim
+test: deps fmt-check vet lint unit sim
 
 deps:
 	@./.ci/deps.sh $(DEBS)
@@ -19,6 +19,12 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck, pinned in go.mod as a tool: dead code, suspicious
+# expressions, misused APIs. A deliberate exception carries a
+# //lint:ignore with its reason.
+lint:
+	$(GO) tool staticcheck ./...
 
 unit:
 	$(GO) test -race -count=1 -timeout $(TIMEOUT) ./...

@@ -18,8 +18,6 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-type done struct{}
-
 // TestCloseStopsEveryActor: Close stops top-level actors and their
 // children, in a real system, and waits for all of them.
 func TestCloseStopsEveryActor(t *testing.T) {
@@ -326,9 +324,7 @@ func TestCompactRegistryKeepsEverything(t *testing.T) {
 	}))
 	var ids []string
 	for _, bucket := range as.ProcessRegistry.LocalPIDs.LocalPIDs {
-		for _, id := range bucket.Keys() {
-			ids = append(ids, id)
-		}
+		ids = append(ids, bucket.Keys()...)
 	}
 	slices.Sort(ids)
 	if !slices.Equal(ids, []string{"deadletter", "eventstream"}) {

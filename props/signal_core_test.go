@@ -22,7 +22,6 @@ type coreHarness struct {
 	conns  map[signalbus.Handle]*signalbus.Conn
 	sigOf  map[signalbus.Handle]int
 	got    map[signalbus.Handle][]ModelDelivery
-	ticks  map[int][]time.Duration // fan-outs of the throttled signal per key, for I16
 }
 
 type coreTimer struct {

@@ -89,8 +89,7 @@ type csResult struct {
 	got               Extents
 	sendErr, finErr   error // sender: first error; its Finish
 	recvErr, rFinErr  error // receiver: RecvAll's error; its Finish
-	senderDone        bool
-	receiverFinishedB bool // the receiver had finished when the sender's Finish returned
+	receiverFinishedB bool  // the receiver had finished when the sender's Finish returned
 }
 
 // sendPayload sends x on st in chunks of chunk bytes, then Finish. On a

@@ -123,7 +123,7 @@ func TestRandStreamsIndependent(t *testing.T) {
 	if draws(New(10), "faults/net")[0] == alone[0] {
 		t.Fatal("different seeds gave the same stream")
 	}
-	if w.Rand("sched") != w.Rand("sched") {
+	if first, again := w.Rand("sched"), w.Rand("sched"); first != again {
 		t.Fatal("the same name gave a new stream")
 	}
 	a, b := draws(New(9), "x"), draws(New(9), "y")

@@ -9,10 +9,9 @@ import (
 // the machine's effects on its transport endpoint.
 type connActor struct {
 	shell
-	m   *StreamMachine
-	tr  Transport
-	ep  Stream
-	eps map[uint64]Stream // endpoints being closed, by generation
+	m  *StreamMachine
+	tr Transport
+	ep Stream
 	// conn is told the addresses once connected (for the Go face).
 	conn *Conn
 }

@@ -35,11 +35,6 @@ func (e *Error) Unwrap() []error {
 	return []error{e.Errno, e.Err}
 }
 
-// newErr builds an *Error for op with errno and an optional cause.
-func newErr(op string, errno syscall.Errno, cause error) *Error {
-	return &Error{Op: op, Errno: errno, Err: cause}
-}
-
 // errf builds an *Error whose cause is a formatted message.
 func errf(op string, errno syscall.Errno, format string, args ...any) *Error {
 	return &Error{Op: op, Errno: errno, Err: fmt.Errorf(format, args...)}

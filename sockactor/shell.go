@@ -146,10 +146,6 @@ func panicError(r any) error {
 	return errf("socket", syscall.EIO, "socket actor panicked: %v", r)
 }
 
-func unexpected(m any) error {
-	return errf("socket", syscall.EINVAL, "unexpected message %T", m)
-}
-
 // machine is what both socket state machines answer to alike.
 type machine interface {
 	Cancel(ReqID)

@@ -100,9 +100,3 @@ type Close struct {
 	Cause    error
 	Lost     bool
 }
-
-// attach connects an end to its peer (sent by Connect and the drivers).
-type attach struct {
-	peer   *actor.PID
-	sender bool // this end sends
-}

@@ -37,7 +37,8 @@ type guard struct {
 // interceptor wraps the node's inbound gRPC streams.
 func (g *guard) interceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	g.starting.RLock()
-	g.starting.RUnlock() //nolint:staticcheck // an empty critical section: it only orders Start before the stream
+	//lint:ignore SA2001 an empty critical section on purpose: it only orders Start before the stream
+	g.starting.RUnlock()
 	return handler(srv, &guardedStream{ServerStream: ss, g: g})
 }
 

@@ -59,7 +59,8 @@ func capabilities(ctx context.Context, c *Conn, call *Call) (any, error) {
 	if err := call.Decode(&args); err != nil {
 		return nil, err
 	}
-	for _, capName := range args.Enable {
+	if len(args.Enable) > 0 { // no capability is offered: the first one asked for fails
+		capName := args.Enable[0]
 		if capName == "oob" {
 			return nil, Errorf("Capability %s not available", capName)
 		}

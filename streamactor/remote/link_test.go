@@ -49,14 +49,13 @@ type linkHarness struct {
 	toR, toS []flight
 
 	// The sending end.
-	plan    []*streamactor.Segment
-	next    int
-	credit  int64
-	spent   int64
-	sDone   bool // got its Close
-	sFin    bool
-	sErr    error
-	sLinkOK bool
+	plan   []*streamactor.Segment
+	next   int
+	credit int64
+	spent  int64
+	sDone  bool // got its Close
+	sFin   bool
+	sErr   error
 
 	// The receiving end.
 	got      []*streamactor.Segment
