@@ -153,6 +153,7 @@ func (l *lexer) str() (string, error) {
 		if l.off >= len(l.src) {
 			return "", l.errf(p, "unterminated string")
 		}
+		at := l.pos()
 		c := l.advance()
 		switch {
 		case c == q:
@@ -165,6 +166,8 @@ func (l *lexer) str() (string, error) {
 			}
 			e := l.advance()
 			switch e {
+			case '\n':
+				return "", l.errf(p, "newline in string")
 			case 'n':
 				b.WriteByte('\n')
 			case 't':
@@ -172,7 +175,7 @@ func (l *lexer) str() (string, error) {
 			case '\\', '\'', '"', '/':
 				b.WriteByte(e)
 			default:
-				return "", l.errf(Pos{l.line, l.col - 2}, "unknown escape \\%c", e)
+				return "", l.errf(at, "unknown escape %q", string([]byte{'\\', e}))
 			}
 		default:
 			b.WriteByte(c)

@@ -79,6 +79,8 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 		{"'x'", "x:1:1: expecting an object or a list at top level, found a string"},
 		{"{ 'A': { 'x': 'str' } } }", "x:1:25: unexpected '}'"},
 		{"{ 'A': { 'x\n': 'str' } }", "x:1:10: newline in string"},
+		{"{ 'A': { 'x\\\n': 'str' } }", "x:1:10: newline in string"}, // an escaped newline (fuzz)
+		{"{ 'A': { 'ab\\q': 'str' } }", "x:1:13: unknown escape \"\\\\q\""},
 		{"{ 'A': @ }", "x:1:8: unexpected '@'"},
 		{"{ 'throttle': 'AEvent', 'period-ms': 0 }", "x:1:38: throttle: period-ms must be a positive number"},
 		{"{ 'AEvent': {} }\n{ 'throttle': 'AEvent', 'period-ms': 5, 'key': 'k' }", "x:2:1: throttle AEvent: key \"k\" is neither"},
