@@ -154,7 +154,12 @@ func callNext(next NextFunc) (vec [][]byte, err error) {
 // OnWritten feeds the outcome of the outstanding transport write.
 func (m *StreamMachine) OnWritten(n int, err error) {
 	m.writing = false
-	clear(m.wvec) // the written buffers are the callers' again
+	// The written buffers are the callers' again; an unusually long
+	// vector is not kept for the next write.
+	if cap(m.wvec) > IOVMax {
+		m.wvec = nil
+	}
+	clear(m.wvec)
 	k := m.inflight
 	m.inflight = 0
 	if m.err != nil || m.state != StateConnected {
