@@ -14,11 +14,18 @@
 //
 //	{ 'throttle': 'BlockIOEvent', 'period-ms': 1000, 'key': 'device', 'exempt': { 'action': [ 'stop' ] } }
 //
+// An event has at most one throttle rule. Its key and exempt members are
+// members of the event or arguments of its accessor; an exempt value must
+// be one the member can take, as the event prints it (an enum's value,
+// true or false, a decimal int, any string).
+//
 // Errors carry the line and column of the offending token.
 package schema
 
 import (
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -168,7 +175,7 @@ func posOf(d any) Pos {
 func (s *Schema) declare(l *lexer, v *value) error {
 	switch v.kind {
 	case 'o':
-		if len(v.keys) > 0 && v.keys[0] == "throttle" {
+		if slices.Contains(v.keys, "throttle") { // in any position
 			return s.throttle(l, v)
 		}
 		if len(v.keys) != 1 {
@@ -318,6 +325,9 @@ func (s *Schema) throttle(l *lexer, v *value) error {
 	if t.PeriodMS == 0 {
 		return l.errf(v.pos, "throttle %s: period-ms is missing", t.Event)
 	}
+	if old := s.ThrottleFor(t.Event); old != nil {
+		return l.errf(v.pos, "throttle %s: the event is already throttled at %d:%d", t.Event, old.Pos.Line, old.Pos.Col)
+	}
 	s.Throttles = append(s.Throttles, t)
 	return nil
 }
@@ -389,21 +399,22 @@ func (s *Schema) check(l *lexer) error {
 			return l.errf(th.Pos, "throttle: %q is not an event", th.Event)
 		}
 		acc := s.AccessorFor(t.Name)
-		has := func(name string) bool {
+		member := func(name string) *Member {
 			for _, m := range t.Members {
 				if m.Name == name {
-					return true
+					return m
 				}
 			}
 			if acc != nil {
 				for _, m := range acc.Args {
 					if m.Name == name {
-						return true
+						return m
 					}
 				}
 			}
-			return false
+			return nil
 		}
+		has := func(name string) bool { return member(name) != nil }
 		if th.Key != "" && !has(th.Key) {
 			return l.errf(th.Pos, "throttle %s: key %q is neither a member nor an accessor argument", t.Name, th.Key)
 		}
@@ -413,10 +424,45 @@ func (s *Schema) check(l *lexer) error {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if !has(k) {
+			m := member(k)
+			if m == nil {
 				return l.errf(th.Pos, "throttle %s: exempt member %q is neither a member nor an accessor argument", t.Name, k)
+			}
+			for _, val := range th.Exempt[k] {
+				if err := s.exemptValue(m, val); err != "" {
+					return l.errf(th.Pos, "throttle %s: exempt %s: %s", t.Name, k, err)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// exemptValue says why val can never be the value of member m (an
+// exemption compares a member's text with its listed values), or "".
+func (s *Schema) exemptValue(m *Member, val string) string {
+	if m.List {
+		return "a list member cannot be exempted by value"
+	}
+	if e := s.Enum(m.Type); e != nil {
+		if !slices.Contains(e.Values, val) {
+			return strconv.Quote(val) + " is not a value of enum " + e.Name
+		}
+		return ""
+	}
+	switch m.Type {
+	case "str":
+		return ""
+	case "bool":
+		if val != "true" && val != "false" {
+			return strconv.Quote(val) + " is not a bool (true or false)"
+		}
+		return ""
+	case "int":
+		if n, err := strconv.ParseInt(val, 10, 64); err != nil || strconv.FormatInt(n, 10) != val {
+			return strconv.Quote(val) + " is not an int as events print it (42, -7)"
+		}
+		return ""
+	}
+	return "a member of type " + m.Type + " cannot be exempted by value"
 }

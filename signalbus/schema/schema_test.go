@@ -68,6 +68,8 @@ func TestParseExtras(t *testing.T) {
 }
 
 func TestErrorsHaveLineAndColumn(t *testing.T) {
+	// An enum and an event with a member of each kind, for the throttle cases.
+	const evs = "{ 'Act': [ 'stop', 'report' ] }\n{ 'AEvent': { 'act': 'Act', 'on': 'bool', 'n': 'int', 'tags': [ 'str' ], 's': 'str' } }\n"
 	cases := []struct{ src, want string }{
 		{"{ 'A': { 'x': 'str' }", "x:1:22: unexpected end of schema"},
 		{"\n  { 'AEvent': { 'x': 'Nope' } }", "x:2:17: AEvent.x: unknown type \"Nope\""},
@@ -85,6 +87,12 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 		{"{ 'throttle': 'AEvent', 'period-ms': 0 }", "x:1:38: throttle: period-ms must be a positive number"},
 		{"{ 'AEvent': {} }\n{ 'throttle': 'AEvent', 'period-ms': 5, 'key': 'k' }", "x:2:1: throttle AEvent: key \"k\" is neither"},
 		{"{ 'A': { 'x': 'str', 'x': 'int' } }", "x:1:22: duplicate key \"x\""},
+		{evs + "{ 'throttle': 'AEvent', 'period-ms': 5 }\n{ 'throttle': 'AEvent', 'period-ms': 9 }", "x:4:1: throttle AEvent: the event is already throttled at 3:1"},
+		{evs + "{ 'period-ms': 5, 'throttle': 'AEvent', 'key': 'nope' }", "x:3:1: throttle AEvent: key \"nope\" is neither"},
+		{evs + "{ 'throttle': 'AEvent', 'period-ms': 5, 'exempt': { 'act': [ 'stop', 'nope' ] } }", "x:3:1: throttle AEvent: exempt act: \"nope\" is not a value of enum Act"},
+		{evs + "{ 'throttle': 'AEvent', 'period-ms': 5, 'exempt': { 'on': [ 'yes' ] } }", "x:3:1: throttle AEvent: exempt on: \"yes\" is not a bool"},
+		{evs + "{ 'throttle': 'AEvent', 'period-ms': 5, 'exempt': { 'n': [ '+5' ] } }", "x:3:1: throttle AEvent: exempt n: \"+5\" is not an int"},
+		{evs + "{ 'throttle': 'AEvent', 'period-ms': 5, 'exempt': { 'tags': [ 'a' ] } }", "x:3:1: throttle AEvent: exempt tags: a list member cannot be exempted by value"},
 	}
 	for _, c := range cases {
 		_, err := schema.Parse("x", c.src)
@@ -96,6 +104,23 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
 		}
+	}
+}
+
+// TestThrottleRule: a throttle rule's keys may come in any order, and
+// exempt values that a member can take are accepted.
+func TestThrottleRule(t *testing.T) {
+	src := `{ 'Act': [ 'stop', 'report' ] }
+{ 'AEvent': { 'act': 'Act', 'on': 'bool', 'n': 'int', 's': 'str' } }
+{ 'period-ms': 5, 'key': 's', 'throttle': 'AEvent',
+  'exempt': { 'act': [ 'stop' ], 'on': [ 'true' ], 'n': [ '-7', '42' ], 's': [ 'any text' ] } }`
+	s, err := schema.Parse("x", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := s.ThrottleFor("AEvent")
+	if th == nil || th.PeriodMS != 5 || th.Key != "s" || len(th.Exempt) != 4 || th.Exempt["n"][1] != "42" {
+		t.Fatalf("throttle %+v", th)
 	}
 }
 
