@@ -50,6 +50,10 @@ type pendingCall struct {
 	onReturn func(ret json.RawMessage) // run by the reader before it reads on
 }
 
+// LateDisconnectTimeout bounds the disconnect a Client sends for a
+// connection whose Connect call gave up before the server's reply.
+const LateDisconnectTimeout = 10 * time.Second
+
 // ClientOption configures Dial.
 type ClientOption func(*clientConfig)
 
@@ -77,10 +81,20 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetReadDeadline(dl)
 	}
+	// A cancelled ctx (with or without a deadline) ends the wait too.
+	// (A deadline long past, as net/http does: no wall clock needed.)
+	unwatch := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
 	g, err := r.ReadBytes('\n')
+	if !unwatch() && err == nil {
+		// ctx ended just as the greeting came: the deadline may be set.
+		err = ctx.Err()
+	}
 	if err != nil {
 		conn.Close()
-		return nil, errors.Wrap(err, "qmp: reading the greeting")
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, errors.Wrapf(err, "qmp: reading the greeting from %s %s", network, addr)
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	c.Greeting = json.RawMessage(g)
@@ -110,10 +124,14 @@ func (c *Client) OnEvent(f func(Event)) {
 // Execute runs command name with args (nil: none) and decodes its return
 // into result (nil: ignored). A QMP error is returned as *Error.
 func (c *Client) Execute(ctx context.Context, name string, args any, result any) error {
-	return c.execute(ctx, name, args, result, nil)
+	return c.execute(ctx, name, args, result, nil, nil)
 }
 
-func (c *Client) execute(ctx context.Context, name string, args any, result any, onReturn func(json.RawMessage)) error {
+// execute runs a command. onReturn, if set, runs on the reader when the
+// command succeeds; late, if set, replaces it when ctx ends after the
+// command was sent and before its reply came (the command still runs on
+// the server, and late may undo it).
+func (c *Client) execute(ctx context.Context, name string, args any, result any, onReturn, late func(json.RawMessage)) error {
 	c.mu.Lock()
 	if c.closed {
 		err := c.err
@@ -144,8 +162,10 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 	select {
 	case <-p.done:
 	case <-ctx.Done():
-		c.forget(id)
-		return errors.Wrapf(ctx.Err(), "qmp: %s", name)
+		if c.abandon(id, p, late) {
+			return errors.Wrapf(ctx.Err(), "qmp: %s", name)
+		}
+		<-p.done // the reply (or the connection's end) came meanwhile: it is the result
 	}
 	if p.err != nil {
 		return p.err
@@ -158,6 +178,23 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 	return nil
 }
 
+// abandon gives up waiting for call id (p): its reply will run late
+// instead of p's onReturn, or nothing. It reports false when p was
+// already answered or failed, so the caller takes that result instead.
+func (c *Client) abandon(id string, p *pendingCall, late func(json.RawMessage)) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending[id] != p {
+		return false
+	}
+	if late == nil {
+		delete(c.pending, id)
+	} else {
+		p.onReturn = late
+	}
+	return true
+}
+
 func (c *Client) forget(id string) {
 	c.mu.Lock()
 	delete(c.pending, id)
@@ -166,13 +203,29 @@ func (c *Client) forget(id string) {
 
 // Connect runs <accessor>-connect with args and, before any event of the
 // new connection can be dispatched, binds f to its tag. f runs on the
-// client's event goroutine, one event at a time.
+// client's event goroutine, one event at a time. If ctx ends after the
+// command was sent, Connect returns ctx's error and, should the server
+// still make the connection, the client disconnects it once the reply
+// comes (within LateDisconnectTimeout), so that no connection the caller
+// never saw stays on the server.
 func (c *Client) Connect(ctx context.Context, accessor string, args map[string]any, f func(Event)) (signalbus.Handle, error) {
 	var tag string
 	err := c.execute(ctx, accessor+"-connect", args, nil, func(ret json.RawMessage) {
 		if json.Unmarshal(ret, &tag) == nil && tag != "" {
 			c.handlers[tag] = f // the reader holds c.mu
 		}
+	}, func(ret json.RawMessage) {
+		var late string
+		if json.Unmarshal(ret, &late) != nil || late == "" {
+			return
+		}
+		c.wg.Add(1) // the reader, still counted, adds: Close's Wait is safe
+		go func() {
+			defer c.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), LateDisconnectTimeout)
+			defer cancel()
+			_ = c.Execute(ctx, accessor+"-disconnect", map[string]any{"tag": late}, nil)
+		}()
 	})
 	if err != nil {
 		return "", err

@@ -1,0 +1,152 @@
+package qmp_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/signalbus/qmp"
+)
+
+// scriptedServer is a QMP peer for the client's edge cases: after the
+// greeting it answers qmp_capabilities, holds x-connect until release is
+// closed (then returns tag "t1"), and reports every x-disconnect's tag.
+type scriptedServer struct {
+	addr         string
+	connectSeen  chan struct{}
+	release      chan struct{}
+	disconnected chan string
+	done         chan struct{}
+}
+
+func startScripted(t *testing.T) *scriptedServer {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scriptedServer{addr: l.Addr().String(), connectSeen: make(chan struct{}), release: make(chan struct{}),
+		disconnected: make(chan string, 4), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		conn, err := l.Accept()
+		l.Close()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintln(conn, `{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, "capabilities": []}}`)
+		r := bufio.NewScanner(conn)
+		for r.Scan() {
+			var req struct {
+				Execute   string            `json:"execute"`
+				Arguments map[string]string `json:"arguments"`
+				ID        string            `json:"id"`
+			}
+			if json.Unmarshal(r.Bytes(), &req) != nil {
+				return
+			}
+			ret := `{}`
+			switch req.Execute {
+			case "x-connect":
+				close(s.connectSeen)
+				<-s.release
+				ret = `"t1"`
+			case "x-disconnect":
+				s.disconnected <- req.Arguments["tag"]
+			}
+			fmt.Fprintf(conn, `{"return": %s, "id": %q}`+"\n", ret, req.ID)
+		}
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.release:
+		default:
+			close(s.release)
+		}
+		<-s.done
+	})
+	return s
+}
+
+// A Connect given up (ctx cancelled) after the command went out returns
+// ctx's error, and when the server's reply comes the client disconnects
+// the connection it made, so nothing the caller never saw stays there.
+func TestConnectGivenUpIsDisconnected(t *testing.T) {
+	s := startScripted(t)
+	c, err := qmp.Dial(context.Background(), "tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() {
+		_, err := c.Connect(ctx, "x", nil, func(qmp.Event) {})
+		res <- err
+	}()
+	<-s.connectSeen
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Connect after cancel: %v, want context.Canceled", err)
+	}
+	close(s.release)
+	select {
+	case tag := <-s.disconnected:
+		if tag != "t1" {
+			t.Fatalf("disconnected tag %q, want t1", tag)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client never disconnected the connection its abandoned Connect made")
+	}
+	// The client still works.
+	if err := c.Execute(context.Background(), "query-anything", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Dial waiting for a greeting that never comes ends when its context is
+// cancelled, deadline or not.
+func TestDialCancelledBeforeGreeting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	held := make(chan net.Conn, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err == nil {
+			held <- conn // accepted, never greeted
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() {
+		c, err := qmp.Dial(ctx, "tcp", l.Addr().String())
+		if c != nil {
+			c.Close()
+		}
+		res <- err
+	}()
+	conn := <-held
+	defer conn.Close()
+	// Half a greeting, then give Dial time to be past connecting and
+	// waiting for the rest (cancelling sooner would test the dial instead).
+	fmt.Fprint(conn, `{"QMP": `)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-res:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Dial: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Dial still waiting for the greeting 10s after its context was cancelled")
+	}
+}
