@@ -90,8 +90,8 @@ func ExampleParse() {
 
 // ExampleError shows a positioned parse error: Parse returns a
 // *schema.Error carrying the file name given to Parse and the 1-based
-// line and column of the offending token (here the member on line 2
-// whose type is misspelled), and its message reads file:line:col: message.
+// line and column of the offending token (here the misspelled type on
+// line 2), and its message reads file:line:col: message.
 func ExampleError() {
 	const src = `{ 'DiskAction': [ 'report', 'stop' ] }
 { 'DiskErrorEvent': { 'device': 'str', 'action': 'DiskActoin' } }
@@ -105,7 +105,7 @@ func ExampleError() {
 	}
 	fmt.Println(err)
 	// Output:
-	// file disk.qapi, line 2, column 40
+	// file disk.qapi, line 2, column 50
 	// DiskErrorEvent.action: unknown type "DiskActoin"
-	// disk.qapi:2:40: DiskErrorEvent.action: unknown type "DiskActoin"
+	// disk.qapi:2:50: DiskErrorEvent.action: unknown type "DiskActoin"
 }

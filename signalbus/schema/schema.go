@@ -53,7 +53,8 @@ type Member struct {
 	Type     string // str, int, bool, number, or a schema type or enum name
 	List     bool
 	Optional bool
-	Pos      Pos
+	Pos      Pos // of the name
+	TypePos  Pos // of the type
 }
 
 // Enum is an enumeration.
@@ -242,7 +243,7 @@ func membersOf(l *lexer, o *value) ([]*Member, error) {
 		if t.kind != 's' {
 			return nil, l.errf(t.pos, "member %s: type is %s, want a type name", m.Name, t.what())
 		}
-		m.Type = t.str
+		m.Type, m.TypePos = t.str, t.pos
 		out = append(out, m)
 	}
 	return out, nil
@@ -348,7 +349,7 @@ func (s *Schema) check(l *lexer) error {
 	for _, t := range s.Types {
 		for _, m := range t.Members {
 			if !known(m.Type) {
-				return l.errf(m.Pos, "%s.%s: unknown type %q", t.Name, m.Name, m.Type)
+				return l.errf(m.TypePos, "%s.%s: unknown type %q", t.Name, m.Name, m.Type)
 			}
 		}
 	}
@@ -370,7 +371,7 @@ func (s *Schema) check(l *lexer) error {
 	for _, c := range fns {
 		for _, m := range append(append([]*Member(nil), c.Args...), c.Options...) {
 			if !known(m.Type) {
-				return l.errf(m.Pos, "%s: argument %s: unknown type %q", c.Name, m.Name, m.Type)
+				return l.errf(m.TypePos, "%s: argument %s: unknown type %q", c.Name, m.Name, m.Type)
 			}
 		}
 		if c.Returns != "" && c.Returns != "none" && !known(c.Returns) {
@@ -382,7 +383,7 @@ func (s *Schema) check(l *lexer) error {
 			}
 			for _, m := range c.Args {
 				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {
-					return l.errf(m.Pos, "%s: accessor argument %s must be str, int or bool", c.Name, m.Name)
+					return l.errf(m.TypePos, "%s: accessor argument %s must be str, int or bool", c.Name, m.Name)
 				}
 			}
 			if other := s.AccessorFor(t.Name); other != nil {
