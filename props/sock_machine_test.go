@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -24,11 +25,13 @@ type streamSM struct {
 	readMax   int  // the outstanding transport read's size, 0 if none
 	wbufs     [][]byte
 	writing   bool
+	aborting  bool   // the machine asked to abort the outstanding write
 	wire      []byte // what the machine wrote
 
 	kinds     map[sockactor.ReqID]sockactor.OpKind
 	frames    map[sockactor.ReqID]*sockactor.Frame
 	wdata     map[sockactor.ReqID][]byte
+	wbufsOf   map[sockactor.ReqID][][]byte // each write's buffers, as given
 	done      map[sockactor.ReqID]int
 	errs      map[sockactor.ReqID]error
 	readOrder []sockactor.ReqID // reads accepted into the lane, in order
@@ -50,13 +53,14 @@ func newStreamSM(t *rapid.T) *streamSM {
 			ReadChunk:  rapid.IntRange(1, 32).Draw(t, "chunk"),
 			WriteBatch: rapid.IntRange(1, 64).Draw(t, "batch"),
 		}, true),
-		model:  SockModel{MaxBody: 40},
-		kinds:  map[sockactor.ReqID]sockactor.OpKind{},
-		frames: map[sockactor.ReqID]*sockactor.Frame{},
-		wdata:  map[sockactor.ReqID][]byte{},
-		done:   map[sockactor.ReqID]int{},
-		errs:   map[sockactor.ReqID]error{},
-		timers: map[sockactor.ReqID]bool{},
+		model:   SockModel{MaxBody: 40},
+		kinds:   map[sockactor.ReqID]sockactor.OpKind{},
+		frames:  map[sockactor.ReqID]*sockactor.Frame{},
+		wdata:   map[sockactor.ReqID][]byte{},
+		wbufsOf: map[sockactor.ReqID][][]byte{},
+		done:    map[sockactor.ReqID]int{},
+		errs:    map[sockactor.ReqID]error{},
+		timers:  map[sockactor.ReqID]bool{},
 	}
 	for i, n := 0, rapid.IntRange(0, 12).Draw(t, "pdus"); i < n; i++ {
 		body := rapid.SliceOfN(rapid.Byte(), 0, 48).Draw(t, "body")
@@ -80,6 +84,11 @@ func (s *streamSM) effects(t *rapid.T) {
 				t.Fatalf("a second transport write while one is outstanding")
 			}
 			s.writing, s.wbufs = true, e.Bufs
+		case *sockactor.EffAbortWrite:
+			if !s.writing || s.aborting {
+				t.Fatalf("an abort with no transport write outstanding, or a second one")
+			}
+			s.aborting = true
 		case *sockactor.EffFlush:
 			s.flushes++
 		case *sockactor.EffStartTimer:
@@ -112,6 +121,9 @@ func (s *streamSM) completion(t *rapid.T, c *sockactor.Completion) {
 	case sockactor.OpReadv, sockactor.OpReadvQueue:
 		s.readDone(t, c)
 	case sockactor.OpWritev, sockactor.OpWritevQueue:
+		if s.writing && !s.stopped && s.transportHolds(c.ID) {
+			t.Fatalf("inv 22: writev %d completed (%v) while the transport still writes from its buffers", c.ID, c.Err)
+		}
 		if c.Err == nil {
 			if c.N != len(s.wdata[c.ID]) {
 				t.Fatalf("inv 10: writev %d reported %d of %d bytes", c.ID, c.N, len(s.wdata[c.ID]))
@@ -197,6 +209,7 @@ func (s *streamSM) write(t *rapid.T) {
 	id := s.m.Writev(bufs, queue, 0)
 	s.lastID = id
 	s.kinds[id], s.wdata[id] = map[bool]sockactor.OpKind{false: sockactor.OpWritev, true: sockactor.OpWritevQueue}[queue], all
+	s.wbufsOf[id] = bufs
 	s.effects(t)
 	if len(all) == 0 && s.done[id] == 1 && !errors.Is(s.errOf(id), syscall.EINVAL) && s.m.State() == sockactor.StateConnected && s.m.Err() == nil {
 		t.Fatalf("inv 5: an empty write completed with %v, want EINVAL", s.errOf(id))
@@ -204,6 +217,19 @@ func (s *streamSM) write(t *rapid.T) {
 }
 
 func (s *streamSM) errOf(id sockactor.ReqID) error { return s.errs[id] }
+
+// transportHolds reports whether the outstanding transport write carries
+// one of write id's buffers.
+func (s *streamSM) transportHolds(id sockactor.ReqID) bool {
+	for _, b := range s.wbufsOf[id] {
+		for _, w := range s.wbufs {
+			if len(b) > 0 && len(w) > 0 && &b[0] == &w[0] {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 func (s *streamSM) deliver(t *rapid.T) {
 	if s.readMax == 0 {
@@ -237,9 +263,13 @@ func (s *streamSM) written(t *rapid.T) {
 		total += len(b)
 	}
 	n, err := total, error(nil)
-	if rapid.IntRange(0, 9).Draw(t, "fail") == 0 {
+	switch {
+	case s.aborting && rapid.Bool().Draw(t, "aborted"):
+		n, err = rapid.IntRange(0, total).Draw(t, "short"), os.ErrDeadlineExceeded
+	case rapid.IntRange(0, 9).Draw(t, "fail") == 0:
 		n, err = rapid.IntRange(0, total).Draw(t, "short"), syscall.ECONNRESET
 	}
+	s.aborting = false
 	s.wire = append(s.wire, bytes.Join(s.wbufs, nil)[:n]...)
 	s.writing, s.wbufs = false, nil
 	s.m.OnWritten(n, err)

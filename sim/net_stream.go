@@ -217,6 +217,17 @@ func (s *simStream) Write(bufs [][]byte) {
 	s.pump()
 }
 
+// AbortWrite implements sockactor.Stream: the outstanding write ends
+// with the segments already cut (copies, in flight as usual).
+func (s *simStream) AbortWrite() {
+	if s.writing {
+		s.endWrite(errWriteAborted)
+	}
+}
+
+// errWriteAborted ends a write the socket aborted.
+var errWriteAborted = fmt.Errorf("sim: write aborted: %w", syscall.ECONNABORTED)
+
 func (s *simStream) endWrite(err error) {
 	n := s.wdone
 	s.writing, s.wbufs = false, nil

@@ -94,6 +94,10 @@ func (a *connActor) apply(c actor.Context) {
 				if a.ep != nil {
 					a.ep.Write(e.Bufs)
 				}
+			case *EffAbortWrite:
+				if a.ep != nil {
+					a.ep.AbortWrite()
+				}
 			case *EffClose:
 				a.closeEndpoint()
 			case *EffConnect:

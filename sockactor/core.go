@@ -71,6 +71,11 @@ type EffRead struct{ Max int }
 // is fed back (OnWritten).
 type EffWrite struct{ Bufs [][]byte }
 
+// EffAbortWrite asks the stream transport to end the outstanding write
+// as soon as it can (Stream.AbortWrite): the stream is poisoned, and the
+// requests it carries complete once the transport reports the write.
+type EffAbortWrite struct{}
+
 // EffConnect asks for a new transport endpoint connecting to Addr.
 type EffConnect struct{ Network, Addr string }
 
@@ -100,6 +105,7 @@ type EffStopTimer struct{ ID ReqID }
 func (*Completion) isEffect()    {}
 func (*EffRead) isEffect()       {}
 func (*EffWrite) isEffect()      {}
+func (*EffAbortWrite) isEffect() {}
 func (*EffConnect) isEffect()    {}
 func (*EffClose) isEffect()      {}
 func (*EffFlush) isEffect()      {}

@@ -173,6 +173,7 @@ func (m *DgramMachine) deliver() {
 		c.N, c.Data, c.Err = 0, nil, AsErrno("recvfrom", ev.Err, syscall.EIO)
 	}
 	m.complete(c)
+	m.wantRecv() // the queue has room again
 }
 
 func (m *DgramMachine) wantRecv() {

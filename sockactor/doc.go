@@ -56,7 +56,11 @@
 //   - Cancel before a request started is clean (ECANCELED, no I/O); a cancel
 //     or timeout after a partial transfer (bytes of a PDU consumed, a write
 //     handed to the transport) completes it with ECANCELED/ETIMEDOUT and
-//     poisons the stream (later requests: ECONNABORTED).
+//     poisons the stream (later requests: ECONNABORTED). A write the
+//     transport is writing completes once the transport has aborted it and
+//     let go of its buffers, so a completed write's buffers are the
+//     caller's again (Samba frees the inner writev). Only stopping the
+//     socket completes writes at once: the endpoint closes with them.
 //   - A PDU read never consumes more than next asked for: the socket buffers
 //     what it received, and the bytes after a PDU stay for the next read.
 //   - next returning an error without an errno → EIO; a vector with entries

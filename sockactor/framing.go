@@ -15,7 +15,10 @@ import (
 //
 // A Frame reads one PDU at a time and starts over on the next read; PDU
 // returns the last one read (a new buffer per PDU, so it may be kept).
-// Use one Frame per queued read.
+// Use one Frame per queued read. A read that ends without its PDU
+// (cancelled or timed out, even before any byte came, or failed) leaves
+// the Frame partway through: Reset it, or take a new one, before reading
+// with it again.
 type Frame struct {
 	// Header is the size of the fixed header, which ends at or after the
 	// length field.
@@ -66,6 +69,10 @@ func (f *Frame) check() error {
 	}
 	return nil
 }
+
+// Reset makes f start over at the header, as a new Frame would, after a
+// read that ended without its PDU. PDU then returns nil.
+func (f *Frame) Reset() { f.pdu, f.phase = nil, 0 }
 
 // Next is the NextFunc: header, then body, then the empty vector.
 func (f *Frame) Next() ([][]byte, error) {
@@ -165,7 +172,8 @@ func AppendLength(dst []byte, width, n int) ([]byte, error) {
 }
 
 // ReadFull returns a NextFunc that fills bufs completely, then ends the
-// PDU: a plain readv of fixed buffers.
+// PDU: a plain readv of fixed buffers. It serves one read; each read
+// needs its own.
 func ReadFull(bufs ...[]byte) NextFunc {
 	done := false
 	return func() ([][]byte, error) {

@@ -147,7 +147,10 @@ func (a *listenerActor) Receive(c actor.Context) {
 	case *expire:
 		a.withdraw(c, msg.id, errf("accept", syscall.ETIMEDOUT, "accept timed out"))
 	case *Close:
-		c.Stop(c.Self())
+		// Close now; stop once the Accepts queued behind Close were
+		// refused (see shell.common).
+		a.shutdown(c)
+		c.Poison(c.Self())
 	case *actor.Stopping:
 		a.shutdown(c)
 	case *actor.Stopped:

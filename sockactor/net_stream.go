@@ -9,6 +9,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"time"
 )
 
 type netStream struct {
@@ -126,6 +127,18 @@ func (s *netStream) Write(bufs [][]byte) {
 	select {
 	case s.writes <- bufs:
 	default:
+	}
+}
+
+// AbortWrite implements Stream: a write deadline in the past makes the
+// writer's Write return (with what it wrote) at its next wait for the
+// socket, and the stream is poisoned, so nothing is written after it.
+func (s *netStream) AbortWrite() {
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil {
+		_ = conn.SetWriteDeadline(time.Unix(1, 0))
 	}
 }
 

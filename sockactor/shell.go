@@ -171,7 +171,11 @@ func (s *shell) common(c actor.Context, msg any, m machine, apply func(actor.Con
 	case *Close:
 		m.Stop()
 		apply(c)
-		c.Stop(c.Self())
+		// A poison pill, not Stop: Stop is a system message that would
+		// overtake the requests already queued behind Close, and protoactor
+		// drops those unanswered. Queued behind it, each is refused by the
+		// stopped machine (ECONNABORTED) before the actor goes.
+		c.Poison(c.Self())
 		return true, true
 	case *actor.Stopping:
 		m.Stop()

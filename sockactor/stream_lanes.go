@@ -161,9 +161,16 @@ func (m *StreamMachine) OnWritten(n int, err error) {
 	}
 	clear(m.wvec)
 	k := m.inflight
-	m.inflight = 0
-	if m.err != nil || m.state != StateConnected {
+	m.inflight, m.aborting = 0, false
+	if m.state == StateStopped {
 		return // everything it carried was already completed
+	}
+	if m.err != nil {
+		m.failWrites(m.err) // the writes held for this report
+		return
+	}
+	if m.state != StateConnected {
+		return
 	}
 	done := 0
 	for done < k && n >= m.writes.Front().total {

@@ -94,6 +94,7 @@ type StreamMachine struct {
 	inflight int      // writes[:inflight] are in that transport write
 	weff     EffWrite // the outstanding transport write, reused
 	wvec     [][]byte // its vector, reused
+	aborting bool     // EffAbortWrite is out for the outstanding write
 	flushing bool     // an EffFlush is out
 
 	connect *simpleOp
@@ -132,6 +133,7 @@ type writeOp struct {
 	kind  OpKind
 	bufs  [][]byte
 	total int
+	err   error // set: fails with this once the transport gives bufs back
 }
 
 // reuse returns a pointer to v, in an object taken from free when it
@@ -374,14 +376,39 @@ func (m *StreamMachine) Stop() {
 
 // failAll completes every read and write, in FIFO order per lane.
 func (m *StreamMachine) failAll(rerr, werr error) {
-	m.inflight = 0
 	for m.reads.Len() > 0 {
 		op := m.reads.Pop()
 		m.fail(op.id, op.kind, rerr)
 	}
+	m.failWrites(werr)
+}
+
+// failWrites completes every write with err (or the error it was given
+// when withdrawn), in order. While a transport write is outstanding its
+// buffers are still being read, and a completion gives them back to the
+// caller: so unless the socket is stopping, the machine asks the
+// transport to abort the write (EffAbortWrite) and completes the lane
+// once it reports back (OnWritten).
+func (m *StreamMachine) failWrites(err error) {
+	if m.writing && m.state != StateStopped {
+		for i := 0; i < m.writes.Len(); i++ {
+			if op := m.writes.At(i); op.err == nil {
+				op.err = err
+			}
+		}
+		if !m.aborting {
+			m.aborting = true
+			m.emit(&EffAbortWrite{})
+		}
+		return
+	}
+	m.inflight = 0
 	for m.writes.Len() > 0 {
 		op := m.writes.Pop()
-		m.fail(op.id, op.kind, werr)
+		if op.err != nil {
+			err = op.err
+		}
+		m.fail(op.id, op.kind, err)
 	}
 }
 
@@ -428,16 +455,17 @@ func (m *StreamMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 	}
 	for i := 0; i < m.writes.Len(); i++ {
 		op := m.writes.At(i)
-		if op.id != id {
+		if op.id != id || op.err != nil { // (one already failing waits for the transport)
 			continue
 		}
-		m.writes.Remove(i)
 		if i < m.inflight {
-			m.inflight--
-			m.fail(id, op.kind, errf("writev", errno, "write %s while in progress", why))
+			// The transport is writing from op's buffers: op fails, in
+			// order, once the transport has let go of them.
+			op.err = errf("writev", errno, "write %s while in progress", why)
 			m.poison(errf("writev", syscall.ECONNABORTED, "stream poisoned: a write %s after it had started", why))
 			return
 		}
+		m.writes.Remove(i)
 		m.fail(id, op.kind, errf("writev", errno, "write %s before it started", why))
 		return
 	}

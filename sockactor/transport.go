@@ -52,6 +52,11 @@ type Stream interface {
 	// Write writes every byte of bufs, in order: one *EvWritten follows.
 	// The endpoint does not keep bufs after that event.
 	Write(bufs [][]byte)
+	// AbortWrite ends the outstanding Write as soon as it can: its
+	// *EvWritten follows (the bytes written so far and an error, unless
+	// the write had just finished), and then the endpoint no longer
+	// reads its bufs. Without an outstanding Write it does nothing.
+	AbortWrite()
 	// Close closes the endpoint. Outstanding operations end with an
 	// error event; then one *EvClosed follows.
 	Close()
