@@ -3,6 +3,7 @@ package signalbus
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -10,7 +11,15 @@ import (
 
 // Memberer is implemented by event types that can name their members'
 // values themselves (generated types do); others are read by reflection
-// through their json tags.
+// through their json tags (exported fields only), rendered as generated
+// code renders them: a value with a String method (an enum) through that
+// method, whatever its kind; else a string (of any string type) as
+// itself, a bool as true or false, an integer in decimal, a float as
+// strconv.FormatFloat(v, 'g', -1, bits); and a pointer (an optional
+// member) as what it points to, or "" when it is nil (absent). Members
+// of other types (lists, maps, interfaces, structs without String)
+// cannot key a throttle or exemption, as generated types do not offer
+// their list, struct and 'any' members: the signal is refused.
 type Memberer interface {
 	// SignalMember returns the value of member name as a string, and
 	// whether the type has such a member.
@@ -36,7 +45,13 @@ func member[T any](name string) (func(v *T) string, error) {
 	idx := -1
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue // encoding/json skips them too, and reflection cannot read them
+		}
 		tag := strings.Split(f.Tag.Get("json"), ",")[0]
+		if tag == "-" && f.Tag.Get("json") == "-" {
+			continue // not a member: encoding/json ignores the field
+		}
 		if tag == name || (tag == "" && strings.EqualFold(f.Name, name)) {
 			idx = i
 			break
@@ -45,7 +60,60 @@ func member[T any](name string) (func(v *T) string, error) {
 	if idx < 0 {
 		return nil, errors.Errorf("no member %q in %v", name, t)
 	}
-	return func(v *T) string { return fmt.Sprint(reflect.ValueOf(v).Elem().Field(idx).Interface()) }, nil
+	format := formatter(t.Field(idx).Type)
+	if format == nil {
+		return nil, errors.Errorf("member %q of %v has type %v, which has no string value (not a string, bool, number, enum or pointer to one)",
+			name, t, t.Field(idx).Type)
+	}
+	return func(v *T) string { return format(reflect.ValueOf(v).Elem().Field(idx)) }, nil
+}
+
+var stringerType = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()
+
+// formatter returns the function rendering a value of type t as a member
+// value (see Memberer), or nil if t has none. The values it is given are
+// addressable (fields of a struct reached through a pointer).
+func formatter(t reflect.Type) func(reflect.Value) string {
+	switch {
+	case t.Kind() == reflect.Pointer:
+		elem := formatter(t.Elem())
+		if elem == nil {
+			return nil
+		}
+		return func(v reflect.Value) string {
+			if v.IsNil() {
+				return "" // an absent optional member, as in generated code
+			}
+			return elem(v.Elem())
+		}
+	case t.Kind() == reflect.Interface:
+		return nil
+	case t.Implements(stringerType):
+		return func(v reflect.Value) string { return str(v.Interface().(fmt.Stringer)) }
+	case reflect.PointerTo(t).Implements(stringerType):
+		return func(v reflect.Value) string {
+			if !v.CanAddr() {
+				c := reflect.New(t).Elem()
+				c.Set(v)
+				v = c
+			}
+			return str(v.Addr().Interface().(fmt.Stringer))
+		}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return reflect.Value.String
+	case reflect.Bool:
+		return func(v reflect.Value) string { return strconv.FormatBool(v.Bool()) }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(v reflect.Value) string { return strconv.FormatInt(v.Int(), 10) }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(v reflect.Value) string { return strconv.FormatUint(v.Uint(), 10) }
+	case reflect.Float32, reflect.Float64:
+		bits := t.Bits()
+		return func(v reflect.Value) string { return strconv.FormatFloat(v.Float(), 'g', -1, bits) }
+	}
+	return nil
 }
 
 // prepareThrottle resolves the throttle's key and exempt members, each an
@@ -115,4 +183,15 @@ func sortedNames(m map[string][]string) []string {
 		}
 	}
 	return out
+}
+
+// str calls s.String, turning a panic into a string as fmt does, so that
+// a faulty String method cannot take the signal down.
+func str(s fmt.Stringer) (out string) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = fmt.Sprintf("%%!v(PANIC=String method: %v)", r)
+		}
+	}()
+	return s.String()
 }

@@ -2,11 +2,14 @@ package qmp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/signalbus"
@@ -16,7 +19,8 @@ import (
 // Client is a QMP client (the proposal's libqmp, untyped; cmd/signalgen
 // generates a typed one on top). It is ordinary Go, not an actor: one
 // goroutine reads the socket, another runs event handlers one at a time,
-// in order. Commands carry ids, so several may be in flight.
+// in order. Commands carry ids, so several may be in flight. Handlers
+// may call the client's methods, Close included.
 type Client struct {
 	conn     net.Conn
 	Greeting json.RawMessage
@@ -30,9 +34,13 @@ type Client struct {
 	queue    []Event
 	wake     chan struct{}
 	closed   bool
+	closing  bool // Close was called: the executor runs no more handlers
 	err      error
 	done     chan struct{}
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the reader and the late disconnects it starts
+
+	executor     atomic.Uint64 // the event executor's goroutine id, once it runs
+	executorDone chan struct{} // closed when the event executor returns
 }
 
 // Event is one event as the client sees it.
@@ -76,7 +84,7 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 		return nil, errors.Wrapf(err, "qmp: dial %s %s", network, addr)
 	}
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{})}
 	r := bufio.NewReaderSize(conn, 64<<10)
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetReadDeadline(dl)
@@ -98,7 +106,7 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	c.Greeting = json.RawMessage(g)
-	c.wg.Add(2)
+	c.wg.Add(1)
 	go c.read(r)
 	go c.dispatch()
 	if cfg.noDefaults {
@@ -247,12 +255,55 @@ func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Ha
 	return c.Execute(ctx, accessor+"-disconnect", a, nil)
 }
 
-// Close closes the connection and stops the client's goroutines.
+// Close closes the connection, fails the calls still waiting for their
+// reply and stops the client's goroutines: once it returns, no handler
+// starts again (events still queued are dropped) and Execute, Connect
+// and Disconnect fail at once. It returns the error of closing the
+// connection, so a second Close reports it already closed.
+//
+// Called from an event handler (say, on a shutdown event), Close does
+// all that but cannot wait for the handler goroutine it runs on: it
+// returns, and that goroutine ends as soon as the handler returns.
+// Called from anywhere else, Close also waits for a handler that is
+// running to return.
 func (c *Client) Close() error {
 	err := c.conn.Close()
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
 	c.shut(errors.New("qmp: client closed"))
-	c.wg.Wait()
+	c.wg.Wait() // the reader ends with the connection, late disconnects fail at once
+	if !c.onExecutor() {
+		<-c.executorDone
+	}
 	return err
+}
+
+// onExecutor reports whether the caller runs on the client's event
+// executor, that is inside one of its handlers.
+func (c *Client) onExecutor() bool {
+	id := goroutineID()
+	return id != 0 && id == c.executor.Load()
+}
+
+// goroutineID returns the calling goroutine's id, read from the header
+// of its stack trace ("goroutine 18 [running]:"), or 0 if it cannot.
+// Close uses it only to tell whether it runs inside a handler.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		b = b[:i]
+	}
+	id, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
 }
 
 func (c *Client) shut(err error) {
@@ -326,9 +377,12 @@ func (c *Client) read(r *bufio.Reader) {
 	}
 }
 
-// dispatch runs handlers one event at a time: the serial executor.
+// dispatch runs handlers one event at a time: the serial executor. It
+// returns once the client is shut, or, after Close, as soon as the
+// handler it runs returns.
 func (c *Client) dispatch() {
-	defer c.wg.Done()
+	defer close(c.executorDone)
+	c.executor.Store(goroutineID())
 	for {
 		select {
 		case <-c.wake:
@@ -337,6 +391,11 @@ func (c *Client) dispatch() {
 		}
 		for {
 			c.mu.Lock()
+			if c.closing {
+				c.queue = nil
+				c.mu.Unlock()
+				return
+			}
 			if len(c.queue) == 0 {
 				c.mu.Unlock()
 				break
