@@ -72,6 +72,7 @@ func (b *Bus) SlotPanics() uint64 { return b.slotPanics.Load() }
 type SignalRef interface {
 	Info() *SignalInfo
 	PID() *actor.PID
+	Closed() bool
 	base() *signalBase
 }
 

@@ -90,6 +90,13 @@ func (c *Conn) Matches(args []string) bool {
 // Queued returns how many events wait in the core for window space.
 func (c *Conn) Queued() int { return c.queue.Len() }
 
+// HoldsUpTo reports whether an event fanned out at or before seq (see
+// Core.Seq) still waits in the connection's queue: false once each of
+// them was handed to the slot or dropped, or the connection was removed.
+func (c *Conn) HoldsUpTo(seq uint64) bool {
+	return c.queue.Len() > 0 && c.queue.Front().Seq <= seq
+}
+
 // inflight returns the deliveries the slot has not acknowledged yet, as
 // far as the core knows: the shared counter is read again only when the
 // window looks full, so a slot that keeps up costs the emitter no
@@ -155,6 +162,10 @@ func NewCore(throttled bool) *Core {
 
 // Conns returns the connections in connect order. The slice is the core's.
 func (c *Core) Conns() []*Conn { return c.conns }
+
+// Seq returns the sequence number of the last emission fanned out (0:
+// none yet).
+func (c *Core) Seq() uint64 { return c.seq }
 
 // Find returns the connection with handle h, or nil.
 func (c *Core) Find(h Handle) *Conn {

@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,15 +44,20 @@ type Emission[T any] struct {
 // *Event[T] messages.
 //
 // An Event is valid until it is acknowledged (Done): the connection
-// reuses it for a later delivery then. A func slot's event is valid
-// during the call; an actor slot behind SlotMiddleware's, until its
+// reuses it for a later delivery then, and only then, whatever the order
+// in which the slot acknowledges its deliveries. A func slot's event is
+// valid during the call; an actor slot behind SlotMiddleware's, until its
 // Receive returns. Copy what you keep (the value, or *ev).
 type Event[T any] struct {
 	*Emission[T]
 	Tag     Handle // the connection's handle; empty on default connections
 	Dropped uint64 // events this connection lost to its overflow policy just before this one
 	link    *Link
-	done    bool
+	// done is 1 once the delivery is acknowledged: set by the slot's
+	// Done, read by the signal actor, which reuses the Event only then
+	// (slotRef.event). A plain word used through sync/atomic, so that an
+	// Event can still be copied.
+	done uint32
 }
 
 // AnyEvent is an event without its type parameter (what sessions and the
@@ -84,10 +90,9 @@ func (e *Event[T]) Live() bool { return e.link == nil || !e.link.closed.Load() }
 // Done acknowledges the delivery. Call it exactly once per delivery;
 // further calls before the event is reused do nothing.
 func (e *Event[T]) Done() {
-	if e.done {
+	if !atomic.CompareAndSwapUint32(&e.done, 0, 1) {
 		return
 	}
-	e.done = true
 	if e.link != nil {
 		e.link.ack()
 	}

@@ -69,7 +69,8 @@ type Delivery interface {
 	Live() bool
 	// Done acknowledges the delivery, giving the connection its window
 	// space back (and the delivery's Event, which the connection reuses).
-	// Call it exactly once per delivery, after the last use of the event.
+	// Call it exactly once per delivery, after the last use of the event;
+	// deliveries may be acknowledged in any order.
 	Done()
 	// AnyEvent returns the event without its type parameter.
 	AnyEvent() AnyEvent

@@ -3,6 +3,7 @@ package signalbus
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/actors"
@@ -15,24 +16,40 @@ import (
 // and carries out the effects (sending deliveries, arming timers, fencing
 // and stopping slots).
 type sigActor[T any] struct {
-	sig     *Signal[T]
-	core    *Core
-	slots   map[*Conn]*actor.PID // executor or actor slot of each connection
-	execs   map[*actor.PID]bool  // executors (ours to stop)
-	watched map[string]int       // actor slots watched → connections
-	byPID   map[string]*actor.PID
+	sig      *Signal[T]
+	core     *Core
+	slots    map[*Conn]*actor.PID // executor or actor slot of each connection
+	execs    map[*actor.PID]bool  // executors (ours to stop)
+	watched  map[string]int       // actor slots watched → connections
+	byPID    map[string]*actor.PID
+	flushes  []*flushWait // Flushes waiting for queued deliveries
+	stopping bool
 }
 
 type throttleTick struct{ key string }
 
-// Flush asks a signal actor for a Flushed reply. Sent with
-// ctx.Request, the reply reaches the sender after every delivery the
-// signal sent it for emissions that came before the Flush (what the QMP
-// endpoint uses to write a command's events before its return).
-type Flush struct{}
+// Flush asks a signal actor for a Flushed reply. Sent with ctx.Request
+// by an actor that is the slot of some of the signal's connections (a
+// session's ActorSink), the reply reaches it after every delivery on
+// those connections of the emissions that reached the signal before the
+// Flush, those that had to wait in a connection's queue for window space
+// included (the reply waits until the slot's acknowledgements have let
+// them out, or the overflow policy dropped them, or the connection was
+// removed). Emissions a throttle holds back are not waited for: they go
+// out when their period ends. A signal that is stopping (its bus closed)
+// answers at once, as nothing more is delivered; one that has stopped
+// does not answer (a Flush sent after the signal's bus was closed
+// becomes a dead letter, or is dropped), so do not wait for a closed
+// signal: a signal is closed before it stops. This is what the QMP
+// endpoint uses to write a command's events before its return.
+type Flush struct {
+	ID uint64 // echoed in the Flushed
+}
 
 // Flushed answers Flush.
-type Flushed struct{}
+type Flushed struct {
+	ID uint64 // the Flush's
+}
 
 // StatsRequest asks a signal actor for its statistics (a *SignalStats
 // reply); use Stats.
@@ -77,7 +94,13 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 			}))
 		}
 	case *Flush:
-		c.Respond(&Flushed{})
+		a.flush(c, m.ID)
+	case *actor.Stopping:
+		a.stopping = true
+		for _, w := range a.flushes {
+			c.Send(w.to, &Flushed{ID: w.id}) // nothing more will be delivered
+		}
+		a.flushes = nil
 	case *StatsRequest:
 		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
 		for _, k := range a.core.Conns() {
@@ -85,6 +108,63 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 		}
 		c.Respond(st)
 	}
+	if len(a.flushes) > 0 {
+		a.checkFlushes(c)
+	}
+}
+
+// flushWait is a Flush waiting until conns (the sender's connections) no
+// longer queue an emission fanned out at or before seq.
+type flushWait struct {
+	to    *actor.PID
+	id    uint64
+	seq   uint64
+	conns []*Conn
+}
+
+// flush answers a Flush at once, or once the sender's connections have
+// handed out (or dropped) what they queue of the emissions so far.
+func (a *sigActor[T]) flush(c actor.Context, id uint64) {
+	to := c.Sender()
+	if to == nil {
+		return
+	}
+	w := &flushWait{to: to, id: id, seq: a.core.Seq()}
+	for _, k := range a.core.Conns() {
+		if pid := a.slots[k]; pid != nil && pid.Equal(to) && k.HoldsUpTo(w.seq) {
+			w.conns = append(w.conns, k)
+		}
+	}
+	if len(w.conns) == 0 || a.stopping {
+		c.Send(to, &Flushed{ID: id})
+		return
+	}
+	a.flushes = append(a.flushes, w)
+}
+
+// checkFlushes answers the waiting Flushes whose connections have let out
+// everything they waited for. It runs after the deliveries a message
+// caused were sent, so each Flushed reaches its sender behind them.
+func (a *sigActor[T]) checkFlushes(c actor.Context) {
+	kept := a.flushes[:0]
+	for _, w := range a.flushes {
+		if w.pending() {
+			kept = append(kept, w)
+			continue
+		}
+		c.Send(w.to, &Flushed{ID: w.id})
+	}
+	clear(a.flushes[len(kept):])
+	a.flushes = kept
+}
+
+func (w *flushWait) pending() bool {
+	for _, k := range w.conns {
+		if k.HoldsUpTo(w.seq) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
@@ -122,6 +202,7 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 		if !m.dflt {
 			ref.ring[i].Tag = spec.Handle
 		}
+		ref.ring[i].done = 1 // free
 	}
 	spec.Target = ref
 	k := a.core.Connect(spec)
@@ -212,12 +293,10 @@ func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
 			if em.Seq == 0 {
 				em.Seq = e.Item.Seq // set once, before the first delivery leaves
 			}
-			// A connection has at most Window deliveries unacknowledged,
-			// so delivery n reuses the ring entry of delivery n-Window,
-			// which its slot has acknowledged.
 			ref := e.Conn.Target.(*slotRef[T])
-			ev := &ref.ring[(e.N-1)%uint64(len(ref.ring))]
-			ev.Emission, ev.Dropped, ev.done = &em.Emission, e.Dropped, false
+			ev := ref.event()
+			ev.Emission, ev.Dropped = &em.Emission, e.Dropped
+			atomic.StoreUint32(&ev.done, 0)
 			c.Send(ref.pid, ev)
 		case ArmTimer:
 			actors.After(c, info.Throttle.Period, &throttleTick{key: e.Key})
@@ -244,7 +323,30 @@ func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
 // deliveries reuse (one allocation per connection, none per delivery).
 type slotRef[T any] struct {
 	pid  *actor.PID
-	ring []Event[T]
+	ring []Event[T] // at least one
+	next int        // where the search for an acknowledged Event starts
+}
+
+// event returns an Event no delivery in flight uses: the first one from
+// next on that its slot acknowledged. The core hands out a delivery only
+// while fewer than Window are unacknowledged by count, and Done marks its
+// Event before it counts, so there is one; a slot that acknowledges in
+// order finds it at next at once. An Event is taken again only after its
+// own Done, also when the slot acknowledges out of order (a QMP session
+// holds a large event's acknowledgement until it is written, not a small
+// one's behind it).
+func (r *slotRef[T]) event() *Event[T] {
+	for range r.ring {
+		ev := &r.ring[r.next]
+		if r.next++; r.next == len(r.ring) {
+			r.next = 0
+		}
+		if atomic.LoadUint32(&ev.done) == 1 {
+			return ev
+		}
+	}
+	// Not reached while the counts hold; never reuse an Event in flight.
+	return &Event[T]{link: r.ring[0].link, Tag: r.ring[0].Tag}
 }
 
 // executor is a func slot's serial executor: one actor per connection.

@@ -98,6 +98,10 @@ func (s *signalBase) Info() *SignalInfo { return s.info }
 // PID returns the signal's actor.
 func (s *signalBase) PID() *actor.PID { return s.pid }
 
+// Closed reports whether the signal was closed (its bus was): it accepts
+// no emission or connection, delivers nothing more, and its actor stops.
+func (s *signalBase) Closed() bool { return s.closed.Load() }
+
 func (s *signalBase) base() *signalBase { return s }
 
 // NewSignal registers a signal called name (the event type's name) on bus

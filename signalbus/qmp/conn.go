@@ -2,11 +2,15 @@ package qmp
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime/debug"
+	"slices"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
 )
 
 // Stream is a session's byte stream as the endpoint uses it: requests
@@ -50,9 +54,10 @@ type Conn struct {
 	inbox   [][]byte // lines read, waiting to be handled
 	reading bool
 	eof     bool
-	busy    *Call // waiting for Flushed replies before its return
+	busy    *Call // waiting for Flushed replies before its response
 	result  []byte
-	flushes int
+	flushID uint64   // the last Flush's ID
+	flushes []uint64 // IDs of the Flushes still to be answered
 
 	out     [][]byte // lines waiting to be written
 	outAcks []signalbus.Delivery
@@ -85,7 +90,13 @@ func (c *Conn) Receive(ctx actor.Context) {
 	case *signalbus.Fence:
 		ctx.Respond(&struct{}{})
 	case *signalbus.Flushed:
-		c.flushed(ctx)
+		c.flushed(ctx, m.ID)
+	case *actor.Restarting:
+		// Something panicked outside a command handler: the session's
+		// state cannot be trusted, so it ends here (and the Started of
+		// the restart stops the actor) rather than greeting again.
+		c.closed = true
+		c.shutdown(ctx)
 	case *actor.Stopping:
 		c.shutdown(ctx)
 	default:
@@ -104,6 +115,10 @@ func (c *Conn) Receive(ctx actor.Context) {
 }
 
 func (c *Conn) start(ctx actor.Context) {
+	if c.down { // restarted after a failure: shutdown ran already
+		ctx.Stop(ctx.Self())
+		return
+	}
 	c.self = ctx.Self()
 	c.ctx = signalbus.InActor(context.Background())
 	if c.reject {
@@ -162,24 +177,69 @@ func (c *Conn) process(ctx actor.Context) {
 			c.queue(ctx, reply, nil)
 			continue
 		}
-		value, err := call.Command.Handler(c.ctx, c, call)
-		res := c.m.Result(call, value, err)
-		if !call.Command.Flush || err != nil {
+		res := c.run(ctx, call)
+		if !call.Command.Flush {
 			c.queue(ctx, res, nil)
 			continue
 		}
 		// An application command may have emitted events: they go out
-		// before its return, as in QEMU.
-		c.busy, c.result = call, res
-		for _, s := range c.srv.bus.Signals() {
-			ctx.Request(s.PID(), &signalbus.Flush{})
-			c.flushes++
+		// before its response (its return, or its error), as in QEMU.
+		// Each signal answers the Flush once it has handed this session
+		// every delivery of what was emitted before it, those waiting
+		// for window space included.
+		if !c.flushSignals(ctx) {
+			c.queue(ctx, res, nil)
+			continue
 		}
+		c.busy, c.result = call, res
 	}
 }
 
-func (c *Conn) flushed(ctx actor.Context) {
-	if c.flushes--; c.flushes > 0 || c.busy == nil {
+// flushSignals sends a Flush to every signal of the bus and reports
+// whether there is a reply to wait for. A closed signal delivers nothing
+// more (its connections are closed first) and, once stopped, does not
+// answer: it is not waited for. Checking after the Flush went catches a
+// close racing with it (the signal is closed before it is told to stop,
+// so a Flush that came too late to be answered finds it closed); a late
+// answer has an ID no longer waited for.
+func (c *Conn) flushSignals(ctx actor.Context) bool {
+	c.flushes = c.flushes[:0]
+	for _, s := range c.srv.bus.Signals() {
+		if s.Closed() {
+			continue
+		}
+		c.flushID++
+		ctx.Request(s.PID(), &signalbus.Flush{ID: c.flushID})
+		if !s.Closed() {
+			c.flushes = append(c.flushes, c.flushID)
+		}
+	}
+	return len(c.flushes) > 0
+}
+
+// run runs call's handler and formats its outcome. A handler that panics
+// (or returns a value whose encoding panics) gets a GenericError
+// response, and the session goes on.
+func (c *Conn) run(ctx actor.Context, call *Call) (res []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.handlerPanics.Add(1)
+			actors.FromContext(ctx).Logger().Error("qmp: command handler panicked",
+				"command", call.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			res = errorLine(call.ID, Errorf("Command '%s' failed: internal error", call.Name))
+		}
+	}()
+	value, err := call.Command.Handler(c.ctx, c, call)
+	return c.m.Result(call, value, err)
+}
+
+func (c *Conn) flushed(ctx actor.Context, id uint64) {
+	i := slices.Index(c.flushes, id)
+	if i < 0 {
+		return // from a closed signal, no longer waited for
+	}
+	c.flushes = slices.Delete(c.flushes, i, i+1)
+	if len(c.flushes) > 0 || c.busy == nil {
 		return
 	}
 	c.busy = nil
@@ -199,13 +259,24 @@ func (c *Conn) deliver(ctx actor.Context, d signalbus.Delivery) {
 	if ev.EventDropped() > 0 {
 		c.queue(ctx, OverflowLine(ev), nil)
 	}
-	b, err := EventLine(ev)
+	b, err := safeEventLine(ev)
 	if err != nil {
 		actors.FromContext(ctx).Logger().Error("qmp: cannot encode event", "event", ev.Head().Signal.Wire, "err", err)
 		d.Done()
 		return
 	}
 	c.queue(ctx, b, d)
+}
+
+// safeEventLine is EventLine with a panic of the event's own encoding
+// (a MarshalJSON method) turned into an error.
+func safeEventLine(ev signalbus.AnyEvent) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, errors.Errorf("encoding panicked: %v", r)
+		}
+	}()
+	return EventLine(ev)
 }
 
 // queue adds a line to the output; ack (if any) is acknowledged once the
@@ -218,7 +289,9 @@ func (c *Conn) queue(ctx actor.Context, b []byte, ack signalbus.Delivery) {
 		// While the output backlog is small the event is acknowledged
 		// at once; beyond maxOutput the acknowledgement waits for the
 		// write, so a client that stops reading holds its connections'
-		// windows and their overflow policy applies.
+		// windows and their overflow policy applies. Acknowledgements
+		// may so come out of order (a large event waits, a small one
+		// behind it does not): the bus allows that.
 		if c.outBytes+c.writingBytes <= maxOutput {
 			ack.Done()
 		} else {

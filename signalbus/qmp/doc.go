@@ -8,7 +8,8 @@
 // and events as {"timestamp": {"seconds", "microseconds"}, "event",
 // "data"}, every message one ASCII JSON object on a CRLF-terminated line.
 // Input is split into JSON values as QEMU's streamer does (no newline
-// needed; single-quoted strings accepted).
+// needed; single-quoted strings accepted), and a control character, in a
+// string or not, resets the parser as in QEMU.
 //
 // From the QAPI events proposal: each signal's accessor gives the
 // commands <accessor>-connect (its arguments are the accessor's; it
@@ -22,12 +23,13 @@
 // Also: query-version, query-commands, query-events, query-qmp-schema;
 // application commands (Server.Register), whose arguments are checked
 // against schema types before they run and whose events are written
-// before their return, as QEMU does. Limits: sessions per server, bytes
-// per input value, values read ahead of the command being handled, and
-// each session connection's backlog (a client that stops reading gets a
-// SIGNAL_OVERFLOW event with the count it lost). A unix socket is created
-// with mode 0600 unless told otherwise; a TCP address without a host
-// binds loopback.
+// before their return (or error), as QEMU does; a handler that panics
+// gets a GenericError and the session goes on. Limits: sessions per
+// server, bytes per input value, values read ahead of the command being
+// handled, and each session connection's backlog (a client that stops
+// reading gets a SIGNAL_OVERFLOW event with the count it lost). A unix
+// socket is created with mode 0600 unless told otherwise; a TCP address
+// without a host binds loopback.
 //
 // The session (Conn) is an actor around a pure Machine (decoding,
 // validation in QEMU's order, modes, output formatting); it reads and

@@ -10,9 +10,13 @@ package qmp
 //
 // A value longer than max is cut short: its PDU ends there with TooLong
 // set, and the frame then discards the rest of that value (still tracking
-// its nesting) in PDUs of their own before the next value. An ASCII
-// control character outside a string ends the value at once (QEMU's way
-// for a client to reset the parser): it then fails to parse.
+// its nesting) in PDUs of their own before the next value. A byte QEMU's
+// lexer rejects wherever it comes ends the value at once, and it then
+// fails to parse: an ASCII control character other than a blank outside a
+// string, any control character inside one (raw newlines and tabs
+// included, as JSON has them escaped there), and 0xFE or 0xFF. That is how
+// a client resets the parser (qmp-spec, "Forcing the JSON parser into
+// known-good state"), also from inside an unterminated string.
 type Frame struct {
 	max        int
 	buf        []byte
@@ -31,6 +35,20 @@ type scanState struct {
 	inStr   byte // the quote of the open string, or 0
 	escape  bool
 	done    bool
+	bad     bool // done at a byte QEMU's lexer rejects (lexicalError)
+}
+
+// lexicalError reports whether QEMU's JSON lexer rejects c there: inside a
+// string any control character (and 0xFE, 0xFF, never in UTF-8);
+// elsewhere the same but for the blanks.
+func lexicalError(c byte, inString bool) bool {
+	if c >= 0xFE {
+		return true
+	}
+	if inString {
+		return c < 0x20
+	}
+	return c < 0x20 && c != '\t' && c != '\r' && c != '\n'
 }
 
 // feed advances the scanner over c and reports whether c belongs to the
@@ -51,8 +69,8 @@ func (s *scanState) feed(c byte) bool {
 		case '}', ']':
 			s.done = true
 		default:
-			if c < 0x20 {
-				s.done = true
+			if lexicalError(c, false) {
+				s.done, s.bad = true, true
 			} else {
 				s.scalar = true
 			}
@@ -61,6 +79,8 @@ func (s *scanState) feed(c byte) bool {
 	}
 	if s.inStr != 0 {
 		switch {
+		case lexicalError(c, true): // even after a backslash
+			s.done, s.bad = true, true
 		case s.escape:
 			s.escape = false
 		case c == '\\':
@@ -79,8 +99,8 @@ func (s *scanState) feed(c byte) bool {
 			s.done = true
 			return false
 		}
-		if c < 0x20 {
-			s.done = true
+		if lexicalError(c, false) {
+			s.done, s.bad = true, true
 		}
 		return true
 	}
@@ -94,8 +114,8 @@ func (s *scanState) feed(c byte) bool {
 		if s.depth == 0 {
 			s.done = true
 		}
-	case c < 0x20 && c != '\t' && c != '\r' && c != '\n':
-		s.done = true
+	case lexicalError(c, false):
+		s.done, s.bad = true, true
 	}
 	return true
 }
@@ -172,4 +192,29 @@ func (f *Frame) Value() (value []byte, tooLong int, ok bool) {
 	out := make([]byte, len(f.buf))
 	copy(out, f.buf)
 	return out, 0, true
+}
+
+// strayToken reports whether value v ends at a byte QEMU's lexer rejects
+// (as a Frame ends it: a client resetting the parser), and returns the
+// token QEMU reports as stray then: the open string from its quote on,
+// or the byte alone.
+func strayToken(v []byte) ([]byte, bool) {
+	var s scanState
+	start := 0
+	for i, c := range v {
+		if !s.started || s.inStr == 0 {
+			start = i
+		}
+		s.feed(c)
+		if s.done {
+			if s.bad && i == len(v)-1 {
+				if s.inStr != 0 {
+					return v[start:], true
+				}
+				return v[i:], true
+			}
+			return nil, false
+		}
+	}
+	return nil, false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -101,6 +102,9 @@ func (m *Machine) Input(in []byte) (reply []byte, call *Call) {
 	if len(in) > m.maxLine && m.maxLine > 0 {
 		return m.TooLong(len(in)), nil
 	}
+	if tok, ok := strayToken(in); ok {
+		return errorLine(nil, Errorf("JSON parse error, stray '%s'", strings.ToValidUTF8(string(tok), "\uFFFD"))), nil
+	}
 	members, err := decodeObject(in)
 	if errors.Is(err, errNotObject) {
 		return errorLine(nil, Errorf("QMP input must be a JSON object")), nil
@@ -180,11 +184,14 @@ func (m *Machine) check(members []member) (*Call, *Error) {
 	if cmd == nil {
 		return nil, &Error{Class: CommandNotFound, Desc: fmt.Sprintf("The command %s has not been found", exec)}
 	}
-	if m.mode == Commands && cmd.OnlyNegotiation {
-		return nil, &Error{Class: CommandNotFound, Desc: "Capabilities negotiation is already complete, command ignored"}
-	}
+	// The arguments are checked before "already complete", which is
+	// qmp_capabilities' own error in QEMU (monitor/qmp-cmds-control.c),
+	// raised after its generated marshaller decoded them.
 	if err := m.commands.checkArgs(cmd, args); err != nil {
 		return nil, err
+	}
+	if m.mode == Commands && cmd.OnlyNegotiation {
+		return nil, &Error{Class: CommandNotFound, Desc: "Capabilities negotiation is already complete, command ignored"}
 	}
 	return &Call{Name: exec, Args: args, Command: cmd}, nil
 }

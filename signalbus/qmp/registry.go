@@ -13,7 +13,9 @@ import (
 )
 
 // Handler runs one command inside the session's actor. It must not block:
-// ctx is an InActor context, so bus calls made with it never wait.
+// ctx is an InActor context, so bus calls made with it never wait. A
+// handler that panics gets a GenericError response and the session goes
+// on (Server.HandlerPanics counts them).
 type Handler func(ctx context.Context, s *Conn, call *Call) (any, error)
 
 // Command is a command the server accepts.
@@ -29,8 +31,11 @@ type Command struct {
 	// Signal is the signal of a generated -connect/-disconnect command.
 	Signal signalbus.SignalRef
 	// Flush: the events the handler emits are written before its
-	// return (application commands).
+	// response, return or error (application commands).
 	Flush bool
+	// check, if set, checks the arguments further once the declared
+	// members have passed (a builtin's enum values without a schema).
+	check func(args json.RawMessage) *Error
 }
 
 // Registry is the set of commands of a server, and the schema their
@@ -78,7 +83,13 @@ func (r *Registry) Names() []string {
 // checkArgs type-checks args against cmd.Args in QEMU's way: each
 // declared member in order (missing, wrong type), then unexpected ones.
 func (r *Registry) checkArgs(cmd *Command, args json.RawMessage) *Error {
-	return r.checkObject(cmd.Args, args, "")
+	if err := r.checkObject(cmd.Args, args, ""); err != nil {
+		return err
+	}
+	if cmd.check != nil {
+		return cmd.check(args)
+	}
+	return nil
 }
 
 func (r *Registry) checkObject(decl []*schema.Member, raw json.RawMessage, prefix string) *Error {

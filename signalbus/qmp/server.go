@@ -2,6 +2,7 @@ package qmp
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/signalbus"
@@ -38,6 +39,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns int
+
+	handlerPanics atomic.Uint64
 }
 
 // Option configures a Server.
@@ -102,7 +105,8 @@ func (s *Server) Registry() *Registry { return s.reg }
 
 // Register adds an application command. Its arguments are type-checked
 // against args (types from the server's schema) before h runs; events h
-// emits are written to the session before the command's return.
+// emits are written to the session before the command's response (its
+// return or its error), also those that wait in a connection's queue.
 func (s *Server) Register(name string, args []*schema.Member, returns string, h Handler) error {
 	return s.reg.Add(&Command{Name: name, Args: args, Returns: returns, Handler: h, Flush: true})
 }
@@ -125,6 +129,10 @@ func (s *Server) Attach(stream Stream) (*actor.PID, error) {
 	}
 	return pid, nil
 }
+
+// HandlerPanics counts the command handlers that panicked (each answered
+// with a GenericError; the session went on).
+func (s *Server) HandlerPanics() uint64 { return s.handlerPanics.Load() }
 
 // Conns returns how many sessions are open (rejected ones included until
 // they close).
