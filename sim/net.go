@@ -18,7 +18,9 @@ import (
 // Heal turns all of them off at once.
 type NetConfig struct {
 	// Latency is the one-way delay of a segment or datagram; Jitter adds
-	// a uniform random 0..Jitter to each.
+	// a uniform random 0..Jitter to each. A connection's segments keep
+	// their order whatever their delays, and so do unix datagrams; UDP
+	// datagrams may overtake each other until the network heals.
 	Latency, Jitter time.Duration
 	// MaxSegment is the largest stream segment: every write is cut into
 	// random segments of 1..MaxSegment bytes (default 1460).
@@ -37,6 +39,9 @@ type NetConfig struct {
 	// RefuseRate is the chance that a connect to a listening port is
 	// refused anyway (ECONNREFUSED).
 	RefuseRate float64
+	// The rates in force when a segment arrives or a handshake ends
+	// apply, not those of when it was sent: after Heal nothing is reset
+	// or refused, even what was sent before.
 }
 
 func (c NetConfig) withDefaults() NetConfig {

@@ -26,6 +26,11 @@ type simPacket struct {
 	queue   []sockactor.EvDatagram
 	reading bool
 	closed  bool
+	// last is the latest arrival time scheduled from this socket, per
+	// destination address: the floor of the next one's when datagrams
+	// must keep their order (unix datagrams always, UDP once the network
+	// is healed).
+	last map[string]time.Duration
 }
 
 func (p *simPacket) Start(sink sockactor.Sink) { p.sink = sink }
@@ -46,8 +51,10 @@ func (p *simPacket) tryRecv() {
 	p.sink(&ev)
 }
 
-// Send implements sockactor.Packet: each datagram travels alone, and may
-// be lost, duplicated or delayed past later ones (faults).
+// Send implements sockactor.Packet: each UDP datagram travels alone, and
+// may be lost, duplicated or delayed past later ones (faults, and latency
+// jitter until the network is healed). Unix datagrams are reliable and
+// arrive in the order they were sent.
 func (p *simPacket) Send(batch []sockactor.Outgoing) {
 	errs := make([]error, len(batch))
 	for i, o := range batch {
@@ -99,6 +106,13 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 		copies = 2
 	}
 	data := append([]byte(nil), o.Data...)
+	// Jitter may reorder UDP datagrams (as may the reorder fault), but
+	// not unix ones, nor any after the heal, which promises no reorders.
+	ordered := dst.Net == "unixgram" || p.n.healed
+	if p.last == nil {
+		p.last = map[string]time.Duration{}
+	}
+	key := dst.key()
 	for c := 0; c < copies; c++ {
 		d := p.n.delay(cfg)
 		if dst.Net != "unixgram" {
@@ -109,8 +123,13 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))
 			d += extra
 		}
+		at := p.n.w.clock.now + d
+		if ordered {
+			at = max(at, p.last[key])
+		}
+		p.last[key] = max(at, p.last[key])
 		src := p.addr
-		p.n.after(d, func() { target.arrive(sockactor.EvDatagram{Data: data, Src: src}) })
+		p.n.after(at-p.n.w.clock.now, func() { target.arrive(sockactor.EvDatagram{Data: data, Src: src}) })
 	}
 	return nil
 }

@@ -7,10 +7,12 @@ import (
 
 // Partitions and clogs of the socket network. While a partition between
 // two hosts lasts, stream segments sent across are held until it mends
-// (TCP retransmits: nothing is lost, order is kept, the bytes just stall)
-// and datagrams sent across are lost; a clog delays both until it clears.
-// Traffic already in flight when a cut begins passed before it. Partitions
-// can be one-way.
+// (TCP retransmits: nothing is lost, order is kept, the bytes just stall),
+// and so are a connect's handshake segments (the connect completes, or is
+// refused, only after the partition mends); UDP datagrams sent across are
+// lost; a clog delays segments and UDP datagrams until it clears (unix
+// sockets are local: neither touches them). Traffic already in flight
+// when a cut begins passed before it. Partitions can be one-way.
 
 // Partition cuts a → b (and b → a unless oneWay) for d of virtual time.
 func (n *Network) Partition(a, b string, oneWay bool, d time.Duration) {

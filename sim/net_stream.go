@@ -111,42 +111,55 @@ func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sock
 	}
 	c := &simStream{n: n, host: t.host, sink: sink, remote: dst}
 	n.conns = append(n.conns, c)
-	cfg := n.config(t.host, dst.Host)
-	rtt := n.delay(cfg) + n.delay(n.config(dst.Host, t.host))
-	n.after(rtt, func() {
+	there, back := n.delay(n.config(t.host, dst.Host)), n.delay(n.config(dst.Host, t.host))
+	// The handshake's segments cross like any other: a partition or clog
+	// holds the SYN (it is retransmitted until the link clears), then
+	// the SYN-ACK (or the refusal's RST) on its way back.
+	n.after(max(there, n.hold(t.host, dst.Host)-n.w.clock.now), func() {
 		if c.closed {
 			return
 		}
-		l, _ := n.binds[dst.key()].(*simListener)
-		switch {
-		case l == nil || l.closed:
-			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: nothing listens on %s", dst)}})
-			return
-		case n.chance("refuse", t.host+">"+dst.Host, cfg.RefuseRate):
-			n.w.Note(fmt.Sprintf("net: refuse connect %s->%s (injected)", t.host, dst))
-			c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: connection to %s refused (injected)", dst)}})
-			return
-		}
-		local := &Addr{Net: dst.Net, Host: t.host, Path: ""}
-		if dst.Net == "tcp" {
-			p := n.ports[t.host]
-			if p == 0 {
-				p = 40000
-			}
-			n.ports[t.host] = p + 1
-			local.Port = p
-		} else {
-			local.Path = "@" + t.host
-		}
-		c.local = local
-		s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c}
-		c.peer = s
-		n.conns = append(n.conns, s)
-		l.backlog = append(l.backlog, s)
-		l.offer()
-		c.sink(&sockactor.EvConnected{Local: c.local, Remote: c.remote})
+		n.after(max(back, n.hold(dst.Host, t.host)-n.w.clock.now), func() { n.established(c, t.host, dst) })
 	})
 	return c, nil
+}
+
+// established ends the handshake of c, from host to dst: refused, or
+// connected to a new endpoint in the listener's backlog. The refusal
+// fault is decided now, with the rates in force now (a healed network
+// refuses nothing).
+func (n *Network) established(c *simStream, host string, dst *Addr) {
+	if c.closed {
+		return
+	}
+	l, _ := n.binds[dst.key()].(*simListener)
+	switch {
+	case l == nil || l.closed:
+		c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: nothing listens on %s", dst)}})
+		return
+	case n.chance("refuse", host+">"+dst.Host, n.config(host, dst.Host).RefuseRate):
+		n.w.Note(fmt.Sprintf("net: refuse connect %s->%s (injected)", host, dst))
+		c.sink(&sockactor.EvConnected{Err: &sockactor.Error{Op: "connect", Errno: syscall.ECONNREFUSED, Err: fmt.Errorf("sim: connection to %s refused (injected)", dst)}})
+		return
+	}
+	local := &Addr{Net: dst.Net, Host: host, Path: ""}
+	if dst.Net == "tcp" {
+		p := n.ports[host]
+		if p == 0 {
+			p = 40000
+		}
+		n.ports[host] = p + 1
+		local.Port = p
+	} else {
+		local.Path = "@" + host
+	}
+	c.local = local
+	s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c}
+	c.peer = s
+	n.conns = append(n.conns, s)
+	l.backlog = append(l.backlog, s)
+	l.offer()
+	c.sink(&sockactor.EvConnected{Local: c.local, Remote: c.remote})
 }
 
 func (s *simStream) Start(sink sockactor.Sink) {
@@ -231,8 +244,9 @@ var errWriteAborted = fmt.Errorf("sim: write aborted: %w", syscall.ECONNABORTED)
 func (s *simStream) endWrite(err error) {
 	n := s.wdone
 	s.writing, s.wbufs = false, nil
-	sink := s.sink
-	s.n.after(0, func() { sink(&sockactor.EvWritten{N: n, Err: err}) })
+	if sink := s.sink; sink != nil {
+		s.n.after(0, func() { sink(&sockactor.EvWritten{N: n, Err: err}) })
+	}
 }
 
 // pump cuts the outstanding write into random segments while the peer's
@@ -263,13 +277,24 @@ func (s *simStream) pump() {
 			seg = append(seg, b[i:min(len(b), i+size-len(seg))]...)
 		}
 		s.wdone += size
-		s.send(p, seg, cfg)
+		s.send(p, seg, segData, cfg)
 	}
 	s.endWrite(nil)
 }
 
+// segKind tells what a segment carries.
+type segKind uint8
+
+const (
+	segData segKind = iota // bytes
+	segFIN                 // the end of the sender's data
+	segRST                 // a reset: the sender closed with bytes unread
+)
+
 // send schedules seg's arrival at p, after every earlier segment (FIFO).
-func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
+// cfg gives its traversal time; the fault rates that apply to it are the
+// ones in force when it arrives.
+func (s *simStream) send(p *simStream, seg []byte, kind segKind, cfg NetConfig) {
 	at := int64(s.n.w.clock.now + s.n.delay(cfg))
 	if held := int64(s.n.hold(s.host, s.remote.Host)); at < held {
 		at = held // partitioned or clogged: retransmitted once it clears
@@ -285,9 +310,14 @@ func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
 			return // lost in a reset
 		}
 		p.inflight -= len(seg)
-		if seg == nil {
+		switch kind {
+		case segFIN:
 			p.eof = true
 			p.tryRead()
+			return
+		case segRST:
+			s.n.w.Note(fmt.Sprintf("net: reset from %v arrived at %v", s.local, p.local))
+			s.reset()
 			return
 		}
 		if p.closed {
@@ -296,7 +326,7 @@ func (s *simStream) send(p *simStream, seg []byte, cfg NetConfig) {
 			s.reset()
 			return
 		}
-		if s.n.chance("reset", s.local.Host+">"+s.remote.Host, cfg.ResetRate) {
+		if s.n.chance("reset", s.local.Host+">"+s.remote.Host, s.n.config(s.host, s.remote.Host).ResetRate) {
 			s.n.w.Note(fmt.Sprintf("net: reset %v-%v (fault)", s.local, s.remote))
 			s.reset()
 			return
@@ -323,15 +353,37 @@ func (s *simStream) reset() {
 	}
 }
 
-// Close implements sockactor.Stream: a FIN follows the data already sent.
+// errClosed ends the operations outstanding when their endpoint closes,
+// as the real driver's do (a read or write on a closed net.Conn).
+var errClosed = fmt.Errorf("sim: endpoint closed: %w", net.ErrClosed)
+
+// Close implements sockactor.Stream: the outstanding Read and Write end
+// with errClosed, then EvClosed follows. A FIN follows the data already
+// sent; but if bytes that arrived were never read, the peer gets a reset
+// instead, as a kernel answers such a close with RST (so a writer facing
+// a window the closer will never drain does not wait forever).
 func (s *simStream) Close() {
 	if s.closed {
 		return
 	}
 	s.closed = true
-	s.writing = false
+	if s.writing {
+		s.endWrite(errClosed)
+	}
+	if s.reading {
+		s.reading = false
+		if sink := s.sink; sink != nil {
+			s.n.after(0, func() { sink(&sockactor.EvData{Err: errClosed}) })
+		}
+	}
 	if p := s.peer; p != nil && s.rst == nil {
-		s.send(p, nil, s.n.config(s.host, s.remote.Host))
+		cfg := s.n.config(s.host, s.remote.Host)
+		if s.rlen > 0 {
+			s.n.w.Note(fmt.Sprintf("net: %v closed with %d bytes unread: reset", s.local, s.rlen))
+			s.send(p, nil, segRST, cfg)
+		} else {
+			s.send(p, nil, segFIN, cfg)
+		}
 	}
 	s.forget()
 	if s.sink != nil && !s.finished {

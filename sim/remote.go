@@ -22,7 +22,8 @@ type NetFaults struct {
 	LatencyMin Duration `json:"latency_min,omitempty"`
 	LatencyMax Duration `json:"latency_max,omitempty"`
 	// Drop, Duplicate and Reorder are per-message probabilities. A
-	// reordered message ignores its link's FIFO order.
+	// reordered message ignores its link's FIFO order and is held back
+	// (by up to LatencyMax, at least 1ms), so later ones may overtake it.
 	Drop      float64 `json:"drop,omitempty"`
 	Duplicate float64 `json:"duplicate,omitempty"`
 	Reorder   float64 `json:"reorder,omitempty"`
@@ -145,6 +146,9 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 	if w.Decide("duplicate", linkName, f.Duplicate) {
 		copies = 2
 	}
+	// The incarnation the message is sent to: if the node crashes before
+	// the message arrives, the connection it travels on dies with it.
+	epoch := w.byName[to].epoch
 	for i := 0; i < copies; i++ {
 		lat := f.LatencyMin.D()
 		if f.LatencyMax > f.LatencyMin {
@@ -154,7 +158,10 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 		if l.clogUntil > at {
 			at = l.clogUntil
 		}
-		if !w.Decide("reorder", linkName, f.Reorder) {
+		if w.Decide("reorder", linkName, f.Reorder) {
+			// Held back: later messages on the link may overtake it.
+			at += w.reorderDelay(linkName, f)
+		} else {
 			if at < l.last {
 				at = l.last
 			}
@@ -162,16 +169,33 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 		}
 		msg := copied
 		// A device timer: a message on the wire outlives its sender.
-		w.clock.afterFunc(at-w.clock.now, nil, func() { w.arrive(from, to, pid, msg, system) })
+		w.clock.afterFunc(at-w.clock.now, nil, func() { w.arrive(from, to, epoch, pid, msg, system) })
 	}
 }
 
+// reorderDelay draws how long a reordered message on link is held back
+// beyond its latency: 1ns up to the latency range's top (at least 1ms),
+// so that messages sent after it within that time overtake it even when
+// every message has the same latency. The draw comes from a stream of
+// the fault opportunity's own, so a replayed or shrunk plan keeps the
+// delays of the reorders it keeps, and no other stream moves.
+func (w *World) reorderDelay(link string, f NetFaults) time.Duration {
+	span := max(f.LatencyMax.D(), time.Millisecond)
+	rng := stream(w.seed, fmt.Sprintf("reorder/%s/%d", link, w.opportunities["reorder|"+link]))
+	return 1 + time.Duration(rng.Int64N(int64(span)))
+}
+
 // arrive hands a message that crossed the network to the target node's
-// current incarnation; a message for a node that is down is lost.
-func (w *World) arrive(from, to string, pid *actor.PID, message any, system bool) {
+// incarnation it was sent to; a message for a node that is down, or
+// that crashed (and perhaps restarted) since the message left, is lost.
+func (w *World) arrive(from, to string, epoch int, pid *actor.PID, message any, system bool) {
 	n := w.byName[to]
 	if n == nil || n.down {
 		w.Note(fmt.Sprintf("net: %s → %s lost %s (node down)", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
+		return
+	}
+	if n.epoch != epoch {
+		w.Note(fmt.Sprintf("net: %s → %s lost %s (node restarted since it was sent)", from, to, w.types.of(actor.UnwrapEnvelopeMessage(message)).name))
 		return
 	}
 	if w.net.link(from, to).blocked {

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/pkg/errors"
@@ -71,12 +72,16 @@ func RunScenario(sc Scenario, seed uint64, opts ...Option) (out Outcome) {
 	return out
 }
 
-// Divergence describes the first difference between two runs of a seed.
+// Divergence describes the first difference between two runs of a seed:
+// in their events, or, with the same events, in their outcomes (one
+// passed and the other failed, or they failed differently).
 type Divergence struct {
 	Seed   uint64
-	Index  int    // index of the first differing event
+	Index  int    // index of the first differing event; -1 if only the outcomes differ
 	First  *Event // that event in the first run (nil if it ended before)
 	Second *Event // that event in the second run (nil if it ended before)
+	// FirstErr and SecondErr are the two runs' outcomes (nil: passed).
+	FirstErr, SecondErr error
 }
 
 // Error implements error: it says what failed.
@@ -87,12 +92,26 @@ func (d *Divergence) Error() string {
 		}
 		return e.String()
 	}
+	outcome := func(err error) string {
+		if err == nil {
+			return "passed"
+		}
+		return "failed: " + err.Error()
+	}
+	if d.Index < 0 {
+		return fmt.Sprintf("seed %d is not deterministic: the same events, but a different outcome\n  first:  %s\n  second: %s",
+			d.Seed, outcome(d.FirstErr), outcome(d.SecondErr))
+	}
 	step, at := int64(0), time.Duration(0)
 	if e := firstNonNil(d.First, d.Second); e != nil {
 		step, at = e.Step, e.Time
 	}
-	return fmt.Sprintf("seed %d is not deterministic: event %d (step %d, virtual time %v) differs\n  first:  %s\n  second: %s",
+	s := fmt.Sprintf("seed %d is not deterministic: event %d (step %d, virtual time %v) differs\n  first:  %s\n  second: %s",
 		d.Seed, d.Index, step, at, show(d.First), show(d.Second))
+	if !sameOutcome(d.FirstErr, d.SecondErr) {
+		s += fmt.Sprintf("\n  first run %s\n  second run %s", outcome(d.FirstErr), outcome(d.SecondErr))
+	}
+	return s
 }
 
 func firstNonNil(a, b *Event) *Event {
@@ -102,18 +121,43 @@ func firstNonNil(a, b *Event) *Event {
 	return b
 }
 
+// sameOutcome reports whether two runs' errors tell the same outcome:
+// both passed, or both failed with the same first line (a panic's stack
+// trace, which follows it, varies between runs: goroutine ids,
+// addresses).
+func sameOutcome(a, b error) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return firstLine(a.Error()) == firstLine(b.Error())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 // CheckDeterminism runs seed of sc twice with recording and returns the
-// first outcome, and a *Divergence if the two runs differ.
+// first outcome, and a *Divergence if the two runs differ: in an event,
+// in the fingerprint, or in their outcome (one passed and the other
+// failed, or they failed differently), any of which means the seed does
+// not reproduce.
 func CheckDeterminism(sc Scenario, seed uint64, opts ...Option) (Outcome, *Divergence) {
 	opts = append(opts, WithRecording())
 	a := RunScenario(sc, seed, opts...)
 	b := RunScenario(sc, seed, opts...)
 	i := FirstDivergence(a.Trace, b.Trace)
-	if i < 0 && a.Fingerprint == b.Fingerprint {
+	same := sameOutcome(a.Err, b.Err)
+	if i < 0 && a.Fingerprint == b.Fingerprint && same {
 		return a, nil
 	}
-	d := &Divergence{Seed: seed, Index: i}
+	d := &Divergence{Seed: seed, Index: i, FirstErr: a.Err, SecondErr: b.Err}
 	if i < 0 {
+		if a.Fingerprint == b.Fingerprint {
+			return a, d // only the outcomes differ
+		}
 		// Same events but different fingerprints: something hashed after
 		// the last event differs.
 		d.Index = len(a.Trace)

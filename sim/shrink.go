@@ -19,7 +19,11 @@ type Shrunk struct {
 // ddmin) while a replay with the same seed still fails with the same
 // signature (the broken invariant, e.g. "K1:", or "liveness:"). The
 // result is 1-minimal: dropping any single remaining fault makes the run
-// pass or fail differently. It returns ok=false if the seed does not fail.
+// pass or fail differently. ddmin may stop in a local minimum of several
+// faults while one fault of the original plan would do alone (which
+// subsets it tries depends on the plan's order), so a result of more
+// than one fault is then checked against each single fault of the
+// original plan, in order. It returns ok=false if the seed does not fail.
 func Shrink(sc Scenario, seed uint64, opts ...Option) (Shrunk, bool) {
 	first := RunScenario(sc, seed, opts...)
 	if first.Err == nil {
@@ -43,6 +47,17 @@ func Shrink(sc Scenario, seed uint64, opts ...Option) (Shrunk, bool) {
 	// ddmin only ever keeps a candidate that failed, and fails records
 	// each failing candidate in s.Minimal, so s.Minimal ends as the result.
 	ddmin(s.Minimal.Faults, fails)
+	if k := len(s.Minimal.Faults); k > 1 {
+		kept := s.Minimal.Faults
+		for _, f := range s.Original.Faults {
+			if k == 2 && (f == kept[0] || f == kept[1]) {
+				continue // 1-minimal: each of the two passes alone
+			}
+			if fails([]Fault{f}) {
+				break
+			}
+		}
+	}
 	return s, true
 }
 

@@ -42,6 +42,7 @@ type SparseFile struct {
 
 	queue   []func()
 	running bool
+	next    *vtimer // the pending step of the queue, while running
 
 	// Counters, for checkers.
 	Reads, Writes, Syncs, Injected int
@@ -126,14 +127,32 @@ func init() {
 
 // OwnedBy ties the file to node: when that node crashes the file loses
 // its unsynced writes (Crash), as the page cache of a killed machine
-// would; the node's boot code reopens it.
+// would, and the operations its actors queued and that had not run yet
+// vanish with them; the file is closed until the node's boot code
+// reopens it (Reopen).
 func (f *SparseFile) OwnedBy(node string) {
 	f.w.OnCrash(func(crashed string) {
 		if crashed == node {
+			f.dropQueue()
 			f.Crash()
 			f.closed = true
 		}
 	})
+}
+
+// dropQueue forgets the operations not run yet and stops the pending
+// step, so that the next Run starts the queue afresh.
+func (f *SparseFile) dropQueue() {
+	if f.next != nil {
+		f.next.Stop()
+		f.next = nil
+	}
+	if n := len(f.queue); n > 0 {
+		f.fault(fmt.Sprintf("crash: %d queued operations lost", n))
+	}
+	clear(f.queue)
+	f.queue = f.queue[:0]
+	f.running = false
 }
 
 // SetFaults replaces the fault knobs (a swarm profile sets them per seed).
@@ -215,24 +234,43 @@ func (f *SparseFile) fault(what string) {
 
 // Run implements streamactor.Runner: op runs on the simulation loop after
 // a random delay, after every operation given before it.
+//
+// The queue's timers belong to the file, not to the actor that called
+// Run: a crash of the caller's node must not stop the queue (a timer of
+// a crashed node never fires, and the queue would wait for it forever).
+// What a crash does to the operations themselves is the owner's business
+// (OwnedBy).
 func (f *SparseFile) Run(op func()) {
 	f.queue = append(f.queue, op)
 	if !f.running {
 		f.running = true
-		f.w.Clock().AfterFunc(f.latency(), f.step)
+		f.schedule()
 	}
+}
+
+// schedule sets the device timer of the queue's next step.
+func (f *SparseFile) schedule() {
+	if !f.w.onLoop() {
+		f.w.escaped("SparseFile.Run", f.name)
+		return
+	}
+	f.next = f.w.clock.afterFunc(f.latency(), nil, f.step)
 }
 
 // Stop implements streamactor.Runner; operations already given still run.
 func (f *SparseFile) Stop() {}
 
 func (f *SparseFile) step() {
+	f.next = nil
 	op := f.queue[0]
 	f.queue[0] = nil
 	f.queue = f.queue[1:]
 	op()
+	if f.next != nil || !f.running {
+		return // op dropped the queue (a crash), and maybe a later Run restarted it
+	}
 	if len(f.queue) > 0 {
-		f.w.Clock().AfterFunc(f.latency(), f.step)
+		f.schedule()
 	} else {
 		f.running = false
 	}

@@ -24,7 +24,9 @@ type summary struct {
 }
 
 // result is one seed's outcome plus, with -check-determinism, the
-// divergence between its two runs.
+// divergence between its two runs: in their events or in their outcomes
+// (the first run's outcome is kept; the divergence carries both errors,
+// so a seed whose second run alone fails is reported too).
 type result struct {
 	out sim.Outcome
 	div *sim.Divergence

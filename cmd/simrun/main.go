@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	common(fs, o)
 	fs.IntVar(&o.seeds, "seeds", defaultSeeds, "number of seeds to run per scenario")
 	fs.BoolVar(&o.verbose, "v", false, "print one line per seed; with a single seed, its whole trace")
-	fs.BoolVar(&o.determinism, "check-determinism", false, "run every seed twice; report the first diverging event")
+	fs.BoolVar(&o.determinism, "check-determinism", false, "run every seed twice; report the first diverging event or differing outcome")
 	fs.IntVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0), "seeds run at once")
 	fs.BoolVar(&o.shrink, "shrink", false, "minimise the fault plan of each failing seed")
 	fs.StringVar(&o.outDir, "out", ".", "where -shrink writes minimal plans")
