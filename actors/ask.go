@@ -53,6 +53,12 @@ type pendingAsk struct {
 	target  *actor.PID
 	msgType string
 	timeout time.Duration
+
+	// The caller's current message when it asked, which the
+	// continuation sees as its own on either path (see original).
+	message any
+	sender  *actor.PID
+	header  actor.ReadonlyMessageHeader
 }
 
 // askExpired is what the clock sends when an Ask's deadline passes, and
@@ -70,6 +76,14 @@ func (*askExpired) actorioInternal() {}
 // before Ask returns, and not at all if the actor stops or restarts first.
 // Meanwhile the actor keeps handling other messages.
 //
+// Whether a reply came or not, cont runs with the message the actor was
+// handling when it asked as the context's current message, as protoactor's
+// ReenterAfter does: Message, Sender and MessageHeader are that message's,
+// so cont can Respond to whoever sent it. (When no reply came, that
+// message is handed to the actor's context again for cont; one that
+// protoactor answers by itself, an actor.AutoRespond, is then answered
+// once more.)
+//
 // Unlike protoactor's RequestFuture, the deadline is on the actor clock, so
 // in a simulation the timeout fires at exactly its virtual deadline, and no
 // real timer goroutine is involved.
@@ -80,7 +94,10 @@ func Ask(ctx actor.Context, target *actor.PID, msg any, timeout time.Duration, c
 	}
 	st.nextAsk++
 	id, gen := st.nextAsk, st.gen
-	p := &pendingAsk{cont: cont, target: target, msgType: typeName(msg), timeout: timeout}
+	p := &pendingAsk{
+		cont: cont, target: target, msgType: typeName(msg), timeout: timeout,
+		message: ctx.Message(), sender: ctx.Sender(), header: ctx.MessageHeader(),
+	}
 	st.asks[id] = p
 	sys, self := st.sys, st.self
 	switch {
@@ -121,14 +138,34 @@ func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
 	p.cont(reply, err)
 }
 
-func (st *actorState) expireAsk(m *askExpired) {
+// expireAsk handles an Ask's deadline (or its refusal) and returns the
+// Ask, now forgotten, whose continuation is to run with its error, or nil
+// if it was answered already. stateActor runs the continuation with the
+// Ask's original message (see redeliver), as the reply path does.
+func (st *actorState) expireAsk(m *askExpired) *pendingAsk {
 	p := st.asks[m.id]
 	if p == nil || m.gen != st.gen {
-		return // answered already
+		return nil // answered already
 	}
 	delete(st.asks, m.id)
 	p.abandon(st.sys)
-	p.cont(nil, p.fail(m.err))
+	return p
+}
+
+// original returns the message the caller was handling when it asked, as
+// the envelope its continuation runs under when no reply came. The
+// envelope is a new one rather than a field of p: the continuation may
+// keep it (a ReenterAfter or Ask of its own captures the current
+// message), and with it p and p's future, then the envelope of the Ask
+// before, and so on down a chain of asks made from continuations.
+func (p *pendingAsk) original() *actor.MessageEnvelope {
+	env := &actor.MessageEnvelope{Message: p.message, Sender: p.sender}
+	if p.header != nil && p.header.Length() > 0 {
+		for _, k := range p.header.Keys() {
+			env.SetHeader(k, p.header.Get(k))
+		}
+	}
+	return env
 }
 
 func (p *pendingAsk) fail(reason error) error {

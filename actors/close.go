@@ -13,20 +13,29 @@ import (
 // messages already queued for it. If ctx ends first, the remaining actors
 // are stopped at once and Close returns an error naming them.
 //
+// A top-level spawn in progress when Close begins (its actor's producer
+// still running, say) is waited for, and its actor poisoned like the
+// others; no actor of the System runs once Close has returned nil.
+//
 // protoactor's own ActorSystem.Shutdown stops nothing; Close is the way to
-// end a System. After Close, Spawn returns ErrClosed. Close is idempotent:
-// later calls wait for the same actors.
+// end a System. Once Close has begun, Spawn, SpawnNamed and spawns through
+// Root return ErrClosed. Close is idempotent: later calls wait for the
+// same actors.
 func (s *System) Close(ctx context.Context) error {
 	s.closed.Store(true)
 	for _, pid := range s.top.beginClose() {
 		s.rawRoot.Poison(pid)
 	}
 	if err := s.waiter.Wait(ctx, s.top.empty); err != nil {
-		left := s.top.remaining()
+		left, spawning := s.top.remaining()
 		names := make([]string, len(left))
 		for i, pid := range left {
 			s.rawRoot.Stop(pid)
 			names[i] = pid.Id
+		}
+		if spawning > 0 {
+			return errors.Wrapf(err, "actors: close %s: %d actors still running [%s], %d spawns in progress",
+				s.name, len(left), strings.Join(names, " "), spawning)
 		}
 		return errors.Wrapf(err, "actors: close %s: %d actors still running [%s]",
 			s.name, len(left), strings.Join(names, " "))

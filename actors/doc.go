@@ -46,6 +46,9 @@
 //	                                   actors and every actor without its own
 //	logs at Info on stderr             routed to the Env's slog logger, Warn by default
 //	panics and dead letters logged     counted in Stats and reported to an Observer
+//	a panic in Stopping or Stopped     counted as a failure; the actor stops
+//	  restarts the actor (the stop is
+//	  lost) or leaves it half-stopped
 //	Props without a dispatcher         the Env's dispatcher and mailbox, always
 //	a goroutine per mailbox activation  a pool of workers that keep their
 //	                                   grown stacks (a ping-pong round trip

@@ -61,14 +61,21 @@ func hasField(props *actor.Props, name string) bool {
 // rootSpawnMiddleware prepares top-level spawns and tracks them for Close.
 // They are parented to the system's guardian (set on the root context), so
 // that the clock-based strategy supervises them, not protoactor's
-// wall-clock default.
+// wall-clock default. Once Close has begun, a top-level spawn fails with
+// ErrClosed, whichever root context it goes through; Close waits for the
+// spawns that began before it.
 func (s *System) rootSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+		if !s.top.beginSpawn() {
+			return nil, ErrClosed
+		}
+		var spawned *actor.PID
+		defer func() { s.top.endSpawn(spawned) }() // also if the producer panics
 		pid, err := next(as, id, s.prepare(props), parent)
 		if err != nil {
 			return pid, err
 		}
-		s.top.track(pid)
+		spawned = pid
 		return handout(pid), nil
 	}
 }

@@ -15,13 +15,16 @@ type actorState struct {
 	self *actor.PID
 	gen  uint64 // incarnation, bumped on restart
 
+	// Read for every message: kept together, ahead of the rest.
+	idle      *idleTimeout
+	replaying bool   // redeliver is re-entering the actor
+	replay    replay // what for, while replaying
+
 	timers    map[uint64]*Timer
 	nextTimer uint64
 
 	asks    map[uint64]*pendingAsk
 	nextAsk uint64
-
-	idle *idleTimeout
 }
 
 var stateExtensionID = ctxext.NextContextExtensionID()
@@ -67,18 +70,24 @@ type stateActor struct {
 // Receive implements actor.Actor.
 func (a *stateActor) Receive(c actor.Context) {
 	st := a.st
+	if st.replaying {
+		a.replayed(c)
+		return
+	}
 	switch m := c.Message().(type) {
 	case *timerFired:
 		if t := st.fire(m); t != nil {
-			a.inner.Receive(rewritten{c, t.envelope()})
+			st.redeliver(c, t.env, nil, nil)
 		}
 		return
 	case *askExpired:
-		st.expireAsk(m)
+		if p := st.expireAsk(m); p != nil {
+			st.redeliver(c, p.original(), p, p.fail(m.err))
+		}
 		return
 	case *idleCheck:
 		if st.checkIdle(m) {
-			a.inner.Receive(rewritten{c, idleEnvelope})
+			st.redeliver(c, idleEnvelope, nil, nil)
 		}
 		return
 	case *actor.Started:
@@ -88,8 +97,13 @@ func (a *stateActor) Receive(c actor.Context) {
 		}
 	case *actor.Restarting:
 		st.reset(true)
+	case *actor.Stopping:
+		a.receiveWhileStopping(c)
+		return
 	case *actor.Stopped:
 		st.reset(false)
+		a.receiveWhileStopping(c)
+		return
 	default:
 		if st.idle != nil {
 			st.touch(m)
@@ -98,25 +112,61 @@ func (a *stateActor) Receive(c actor.Context) {
 	a.inner.Receive(c)
 }
 
-// rewritten is the context an actor sees for a message actorio delivers
-// in place of its own (a timer's message, IdleTimeout).
-type rewritten struct {
-	actor.Context
-	env *actor.MessageEnvelope
+// replay says what the actor's next Receive is for while stateActor hands
+// it a message through its own context (see redeliver).
+type replay struct {
+	ask *pendingAsk // an expired Ask whose continuation runs; nil: deliver to the actor
+	err error       // the error for ask's continuation
 }
 
-// Message returns the delivered message.
-func (r rewritten) Message() any { return r.env.Message }
+// redeliver hands env to the actor in place of the internal message being
+// handled (a timer's firing, an Ask's deadline, an idle check), through
+// protoactor's own receive path: actor.Context.Receive makes env the
+// context's current message, so that everything that reads it (Message,
+// Sender, MessageHeader, Respond, Forward, Stash, ReenterAfter) sees env
+// and not actorio's internal message. The context re-enters Receive,
+// which then either passes env on to the actor or, for an expired Ask,
+// runs the Ask's continuation (see replayed). It allocates nothing
+// itself.
+//
+// protoactor's Receive handles a *actor.PoisonPill itself, as for any
+// message sent to the actor, and answers an actor.AutoRespond message
+// after the actor has handled it.
+func (st *actorState) redeliver(c actor.Context, env *actor.MessageEnvelope, ask *pendingAsk, err error) {
+	st.replaying, st.replay = true, replay{ask: ask, err: err}
+	c.Receive(env)
+	// Normally cleared on entry already; not when protoactor handled env
+	// itself (a PoisonPill).
+	st.replaying, st.replay = false, replay{}
+}
 
-// Sender returns the delivered message's sender (none for timers).
-func (r rewritten) Sender() *actor.PID { return r.env.Sender }
-
-// MessageHeader returns the delivered message's header.
-func (r rewritten) MessageHeader() actor.ReadonlyMessageHeader {
-	if r.env.Header == nil {
-		return actor.EmptyMessageHeader
+// replayed is Receive re-entered by redeliver. The replay is cleared
+// first, so that a panic in the actor leaves nothing behind.
+func (a *stateActor) replayed(c actor.Context) {
+	r := a.st.replay
+	a.st.replaying, a.st.replay = false, replay{}
+	if r.ask != nil {
+		r.ask.cont(nil, r.err)
+		return
 	}
-	return r.env.Header
+	a.inner.Receive(c)
+}
+
+// receiveWhileStopping passes Stopping or Stopped on to the actor. A
+// failure there cannot be supervised as others are: protoactor has marked
+// the actor stopping already, so a Restart would revive it (the stop
+// lost) and a Stop would be ignored (it stays half-stopped, and its
+// watchers and parent never hear its Terminated). The failure is recovered
+// instead and the stop goes on: the actor was told to stop, and it stops.
+// The failure is reported like a supervision decision to stop it, so it
+// is counted in Stats and seen by the Observer.
+func (a *stateActor) receiveWhileStopping(c actor.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.ActorSystem().EventStream.Publish(&actor.SupervisorEvent{Child: c.Self(), Reason: r, Directive: actor.StopDirective})
+		}
+	}()
+	a.inner.Receive(c)
 }
 
 // reset drops every timer, pending ask and idle timeout: on Stopped for

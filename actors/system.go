@@ -245,9 +245,6 @@ func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error)
 	if props == nil {
 		return nil, errors.Errorf("actors: spawn %q: nil props", name)
 	}
-	if s.closed.Load() {
-		return nil, errors.Wrapf(ErrClosed, "actors: spawn %q", name)
-	}
 	pid, err := s.root.SpawnNamed(props, name)
 	if err != nil {
 		return nil, errors.Wrapf(err, "actors: spawn %q", name)

@@ -15,8 +15,8 @@ type Timer struct {
 	period time.Duration // 0 for a one-shot timer
 	due    time.Time
 	handle Stopper
-	fired  *timerFired // the message the clock sends, reused
-	env    *actor.MessageEnvelope
+	fired  *timerFired            // the message the clock sends, reused
+	env    *actor.MessageEnvelope // msg as the actor receives it (see redeliver), reused
 	active bool
 }
 
@@ -29,9 +29,11 @@ type timerFired struct {
 func (*timerFired) actorioInternal() {}
 
 // After delivers msg to the calling actor once, d from now on the system
-// clock. Stopping the returned Timer before then guarantees msg is not
-// delivered, even if the clock already fired. Timers end with the actor
-// and are dropped when it restarts.
+// clock, as if sent to it with no sender: the actor sees msg as its
+// current message in every respect (Message, Sender, Forward, Stash,
+// ReenterAfter). Stopping the returned Timer before then guarantees msg
+// is not delivered, even if the clock already fired. Timers end with the
+// actor and are dropped when it restarts.
 func After(ctx actor.Context, d time.Duration, msg any) *Timer {
 	return stateOf(ctx).startTimer(d, 0, msg)
 }
@@ -95,8 +97,6 @@ func (st *actorState) fire(m *timerFired) *Timer {
 	t.arm(t.due.Sub(now))
 	return t
 }
-
-func (t *Timer) envelope() *actor.MessageEnvelope { return t.env }
 
 // Stop cancels the timer and reports whether it was still active. After
 // Stop returns, the timer's message is never delivered.

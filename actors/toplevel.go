@@ -9,21 +9,32 @@ import (
 
 // topLevel tracks the live top-level actors of a System. It is a protoactor
 // Process that watches each of them, so it hears their Terminated whatever
-// stopped them. Close poisons what is live and waits until nothing is.
+// stopped them. Close poisons what is live and waits until nothing is, and
+// until no spawn is in progress.
+//
+// An actor counts from its spawn until its Terminated, which protoactor
+// sends only after the actor's Stopped handler ran. Its name is free
+// earlier, before that handler runs, so an actor of the same name may be
+// spawned while the previous one is still stopping: live holds the newest
+// actor of each name and shadowed the older ones still stopping, and a
+// Terminated removes the actor it is for.
 type topLevel struct {
 	s    *System
 	self *actor.PID
 
-	mu      sync.Mutex
-	live    map[string]liveActor // by PID id
-	seq     uint64
-	closing bool
-	empty   chan struct{} // closed once closing and nothing is live
+	mu       sync.Mutex
+	live     map[string]liveActor // newest actor of each name, by PID id
+	shadowed []liveActor          // older actors of a name in live, still stopping
+	spawning int                  // spawns in progress (see beginSpawn)
+	seq      uint64
+	closing  bool
+	empty    chan struct{} // closed once closing and nothing is live or spawning
 }
 
 type liveActor struct {
-	pid *actor.PID
-	seq uint64 // spawn order, for a deterministic Close
+	pid  *actor.PID // the tracker's own copy (see handout), for Poison and Stop
+	self *actor.PID // the PID the spawn returned: the actor's own, which its Terminated carries
+	seq  uint64     // spawn order, for a deterministic Close
 }
 
 func newTopLevel(s *System) *topLevel {
@@ -33,26 +44,53 @@ func newTopLevel(s *System) *topLevel {
 	return t
 }
 
-// track records a new top-level actor and watches it. An actor spawned
-// while the system is closing is poisoned at once.
-// The tracker keeps its own copy of the PID (see handout).
-func (t *topLevel) track(spawned *actor.PID) {
-	pid := handout(spawned)
+// beginSpawn registers a top-level spawn about to start and reports
+// whether it may: once Close has begun it may not. Close waits for the
+// spawns in progress, so that a spawn that began before Close cannot
+// leave an actor running after Close returned. Each successful call is
+// followed by one call of endSpawn.
+func (t *topLevel) beginSpawn() bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing {
+		return false
+	}
+	t.spawning++
+	return true
+}
+
+// endSpawn ends a spawn that beginSpawn let start: it tracks the spawned
+// actor, if the spawn succeeded, and watches it. An actor whose spawn
+// ended while the system was closing is poisoned at once.
+func (t *topLevel) endSpawn(spawned *actor.PID) {
+	if spawned == nil {
+		t.mu.Lock()
+		t.spawning--
+		t.signalIfEmptyLocked()
+		t.mu.Unlock()
+		return
+	}
+	a := liveActor{pid: handout(spawned), self: spawned}
+	t.mu.Lock()
+	t.spawning--
 	t.seq++
-	t.live[pid.Id] = liveActor{pid: pid, seq: t.seq}
+	a.seq = t.seq
+	if old, ok := t.live[a.pid.Id]; ok {
+		t.shadowed = append(t.shadowed, old)
+	}
+	t.live[a.pid.Id] = a
 	closing := t.closing
 	t.mu.Unlock()
-	proc, ok := t.s.as.ProcessRegistry.Get(pid)
+	proc, ok := t.s.as.ProcessRegistry.Get(a.pid)
 	if !ok {
 		// It stopped already, between its spawn and now (a connection
 		// refused at once, say): no Terminated will come for it.
-		t.forget(pid)
+		t.forget(spawned)
 		return
 	}
-	proc.SendSystemMessage(pid, &actor.Watch{Watcher: t.self})
+	proc.SendSystemMessage(a.pid, &actor.Watch{Watcher: t.self})
 	if closing {
-		t.s.rawRoot.Poison(pid)
+		t.s.rawRoot.Poison(a.pid)
 	}
 }
 
@@ -66,25 +104,27 @@ func (t *topLevel) beginClose() []*actor.PID {
 	return t.sortedLocked()
 }
 
-// remaining returns the live actors in spawn order.
-func (t *topLevel) remaining() []*actor.PID {
+// remaining returns the live actors in spawn order, and how many spawns
+// are still in progress.
+func (t *topLevel) remaining() ([]*actor.PID, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.sortedLocked()
+	return t.sortedLocked(), t.spawning
 }
 
 // count returns how many top-level actors are live.
 func (t *topLevel) count() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.live)
+	return len(t.live) + len(t.shadowed)
 }
 
 func (t *topLevel) sortedLocked() []*actor.PID {
-	all := make([]liveActor, 0, len(t.live))
+	all := make([]liveActor, 0, len(t.live)+len(t.shadowed))
 	for _, a := range t.live { //detguard:unordered sorted just below
 		all = append(all, a)
 	}
+	all = append(all, t.shadowed...)
 	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
 	pids := make([]*actor.PID, len(all))
 	for i, a := range all {
@@ -94,7 +134,7 @@ func (t *topLevel) sortedLocked() []*actor.PID {
 }
 
 func (t *topLevel) signalIfEmptyLocked() {
-	if t.closing && len(t.live) == 0 {
+	if t.closing && t.spawning == 0 && len(t.live) == 0 && len(t.shadowed) == 0 {
 		select {
 		case <-t.empty:
 		default:
@@ -112,12 +152,30 @@ func (t *topLevel) SendSystemMessage(_ *actor.PID, message any) {
 	t.forget(term.Who)
 }
 
-// forget removes a stopped actor.
-func (t *topLevel) forget(pid *actor.PID) {
+// forget removes a stopped actor: the one whose own PID who is (a
+// Terminated carries the actor's own PID object). Should no actor of that
+// name have it, which protoactor's spawner never causes, the oldest actor
+// of the name goes, the one that stopped first.
+func (t *topLevel) forget(who *actor.PID) {
 	t.mu.Lock()
-	delete(t.live, pid.Id)
+	defer t.mu.Unlock()
+	oldest := -1
+	for i, a := range t.shadowed {
+		if a.self == who {
+			t.shadowed = append(t.shadowed[:i], t.shadowed[i+1:]...)
+			t.signalIfEmptyLocked()
+			return
+		}
+		if oldest < 0 && a.pid.Id == who.Id {
+			oldest = i
+		}
+	}
+	if a, ok := t.live[who.Id]; ok && (a.self == who || oldest < 0) {
+		delete(t.live, who.Id)
+	} else if oldest >= 0 {
+		t.shadowed = append(t.shadowed[:oldest], t.shadowed[oldest+1:]...)
+	}
 	t.signalIfEmptyLocked()
-	t.mu.Unlock()
 }
 
 // SendUserMessage ignores user messages: nobody should send any.
