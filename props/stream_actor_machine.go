@@ -342,11 +342,11 @@ func (m *ActorMachine) BadCalls(t *rapid.T) {
 			t.Fatalf("recv with bad flags: %v", err)
 		}
 		if !m.eof {
-			// Finish before Recv said EOF: refused unless everything
-			// already arrived (then it confirms, as after EOF).
+			// Finish before Recv said EOF: refused, even when everything
+			// already arrived (libvirt: finish once Recv returned EOF).
 			switch err := m.mine.Finish(bg); {
 			case err == nil:
-				m.eof, m.finished = true, true
+				t.Fatalf("the receiver's Finish succeeded before any Recv returned io.EOF")
 			case errors.Is(err, streamactor.ErrNotAtEOF):
 			case errors.Is(err, streamactor.ErrAborted):
 				m.closed = true

@@ -2,6 +2,7 @@ package streamactor
 
 import (
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pkg/errors"
@@ -22,7 +23,16 @@ import (
 type hostActor struct {
 	ends []*end
 	dead bool
+	// cur is the request being served. If Receive panics, it is neither
+	// completed nor parked: the restart fails it (its caller waits).
+	cur *request
 }
+
+// requestHook, if set, runs as the host actor starts to serve a handle's
+// data or close call, before the core sees it. For tests only (see
+// export_test.go): a hook that panics stands for a bug in the actor, to
+// check that the call being served then fails with ErrInternal.
+var requestHook atomic.Pointer[func(st *Stream, k OpKind)]
 
 // end is one stream end inside a host.
 type end struct {
@@ -66,6 +76,7 @@ func (h *hostActor) Receive(ctx actor.Context) {
 		// An end made by NewPeer is attached already: its first output
 		// (a receiver's window) goes out now.
 	case *request:
+		h.cur = m
 		h.onRequest(ctx, m)
 	case *Segment:
 		h.ends[0].core.Deliver(m)
@@ -75,18 +86,20 @@ func (h *hostActor) Receive(ctx actor.Context) {
 	case *Close:
 		h.ends[0].core.Deliver(m)
 	case *cancelReq:
-		h.ends[m.end].core.Cancel(&m.req.op, m.err)
+		// The caller gave up. A parked call completes with its error;
+		// one that is not parked was completed already (its caller gets
+		// that token). Giving up on a Finish aborts the stream, which ends
+		// the event registration as Abort does.
+		if e := h.ends[m.end]; e.core.Cancel(&m.req.op, m.err) && e.core.State() == StateAborted {
+			e.closeEvents(true)
+		}
 	case *evAck:
 		if e := h.ends[m.end]; m.reg == e.ev.reg {
 			e.ev.busy = false
 			e.ev.force = e.ev.force || m.stale
 		}
 	case *actor.Restarting:
-		// A panic in this actor is a bug; abort the streams rather than
-		// leave callers waiting on a state that may be broken.
-		for _, e := range h.ends {
-			e.core.Fail(errors.Wrap(ErrInternal, "stream actor restarted after a panic"))
-		}
+		h.restarted(ctx)
 	case *actor.Stopping, *actor.Stopped:
 		h.stop(ctx)
 		return
@@ -94,6 +107,33 @@ func (h *hostActor) Receive(ctx actor.Context) {
 		return
 	}
 	h.flush(ctx)
+	h.cur = nil
+}
+
+// restarted runs when the actor restarts after a panic in Receive (a
+// bug). The producer returns this same actor, whose state may be broken,
+// so the streams are aborted rather than left to callers: each end fails
+// with ErrInternal, which completes its parked calls and tells its peer,
+// and the request being served when the panic struck (neither completed
+// nor parked, and its message is not delivered again) fails with it too.
+func (h *hostActor) restarted(ctx actor.Context) {
+	err := errors.Wrap(ErrInternal, "stream actor restarted after a panic")
+	for _, e := range h.ends {
+		e.core.Fail(err)
+	}
+	h.failCurrent(ctx, err)
+}
+
+// failCurrent completes the request being served, if it is not done, with
+// err. A done one is in its core's output, which flush delivers.
+func (h *hostActor) failCurrent(ctx actor.Context, err error) {
+	r := h.cur
+	h.cur = nil
+	if r == nil || r.op.Done {
+		return
+	}
+	r.op.Err, r.op.Done = err, true
+	complete(ctx, r)
 }
 
 func (h *hostActor) onRequest(ctx actor.Context, r *request) {
@@ -105,8 +145,10 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 	case ctlNone:
 		r.op.NonBlock = e.st.cfg.NonBlock
 		r.op.Borrow = e.local != nil
+		if hook := requestHook.Load(); hook != nil {
+			(*hook)(e.st, r.op.Kind)
+		}
 		e.core.Submit(&r.op)
-		e.afterOp(r.op.Kind)
 		return
 	case ctlAttach:
 		if err := e.core.Attach(r.role); err != nil {
@@ -116,6 +158,15 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 			if r.peer == nil && len(h.ends) == 2 {
 				e.local = h.ends[1-r.end]
 			}
+		}
+	case ctlDetach:
+		// Connect's receiving end refused this end: forget the peer, so
+		// that nothing this end says reaches it (its actor would take a
+		// Close for an abort of its own stream), and be unattached again;
+		// aborted instead if a call moved something meanwhile.
+		e.peer, e.local = nil, nil
+		if !e.core.detach() {
+			e.core.Abort(errors.Wrap(ErrNotAttached, "connect: the receiving end refused"))
 		}
 	case ctlStats:
 		r.stats = e.core.Stats()
@@ -192,6 +243,7 @@ func (h *hostActor) flush(ctx actor.Context) {
 					sendToPeer(ctx, e.peer, m)
 				}
 			}
+			e.afterClose(out.Completed)
 			for _, op := range out.Completed {
 				complete(ctx, requestOf(op))
 			}
@@ -238,15 +290,29 @@ func sendToPeer(ctx actor.Context, peer *actor.PID, m any) {
 	}
 }
 
-// afterOp ends the event registration once the caller closed the stream:
-// a Finish that succeeded or failed for good, or an Abort (which tells a
-// live callback ERROR once).
-func (e *end) afterOp(k OpKind) {
-	if k != OpAbort && k != OpFinish {
+// afterClose ends the event registration once the caller closed the
+// stream, given the operations that just completed: a Finish that
+// succeeded or failed for good (the sending end's completes when the
+// receiver confirms, after the call was made), or an Abort, which tells a
+// live callback ERROR once.
+func (e *end) afterClose(done []*Op) {
+	if e.ev.reg == nil {
 		return
 	}
-	if s := e.core.State(); s == StateFinished || s == StateAborted {
-		e.closeEvents(k == OpAbort)
+	if s := e.core.State(); s != StateFinished && s != StateAborted {
+		return
+	}
+	closed, aborted := false, false
+	for _, op := range done {
+		switch op.Kind {
+		case OpFinish:
+			closed = true
+		case OpAbort:
+			closed, aborted = true, true
+		}
+	}
+	if closed {
+		e.closeEvents(aborted)
 	}
 }
 
@@ -302,6 +368,7 @@ func (h *hostActor) stop(ctx actor.Context) {
 		e.core.Abort(errors.Wrap(ErrClosed, "stream actor stopped"))
 		e.closeEvents(e.core.State() == StateAborted)
 	}
+	h.failCurrent(ctx, errDead) // stopped after a panic: nothing else answers it
 	h.flush(ctx)
 	h.dead = true
 	for _, e := range h.ends {

@@ -40,7 +40,8 @@ type Core struct {
 	headUsed   int64 // bytes of the head segment already consumed
 	headSeen   bool  // the head hole was reported by ErrHole: keep it as is
 	expect     uint64
-	eof        bool
+	eof        bool   // the EOF segment arrived
+	eofTaken   bool   // ... and the consumer saw it (Recv returned io.EOF): Finish may confirm
 	queued     int64  // cost of the queued segments
 	received   int64  // cumulative cost received
 	released   int64  // cumulative cost consumed
@@ -211,6 +212,20 @@ func (c *Core) Attach(role Role) error {
 		c.emit(getCredit(c.grantedOut))
 	}
 	return nil
+}
+
+// detach undoes Attach(RoleSender) when the peer refused to be attached
+// (Connect): the end is unattached again. It reports false, changing
+// nothing, unless the end is a sending end on which nothing happened yet
+// (no segment emitted, no credit, no call parked, no error).
+func (c *Core) detach() bool {
+	if c.role != RoleSender || c.state != StateOpen || c.err != nil || c.peerClosed ||
+		c.nextSeq != 0 || c.granted != 0 || c.sendOp != nil || c.finishOp != nil {
+		return false
+	}
+	c.role = RoleNone
+	c.gen++
+	return true
 }
 
 // Submit takes an operation of the caller's: it completes at once (it is

@@ -2,6 +2,7 @@ package streamactor
 
 import (
 	"io"
+	"math"
 
 	"github.com/pkg/errors"
 )
@@ -56,6 +57,7 @@ func (c *Core) tryRecv(op *Op) bool {
 	}
 	if c.q.Len() == 0 {
 		if c.eof {
+			c.eofTaken = true
 			c.complete(op, io.EOF)
 			return true
 		}
@@ -192,8 +194,9 @@ func (c *Core) onSegment(s *Segment) {
 			return
 		}
 		// Adjacent holes merge, unless the head hole was already reported
-		// by ErrHole (RecvHole must then return exactly that length).
-		if t := c.q.Back(); t != nil && t.Kind == SegHole && !(c.q.Len() == 1 && (c.headSeen || c.headUsed > 0)) {
+		// by ErrHole (RecvHole must then return exactly that length) or
+		// the sum would overflow (a hole's length stays > 0).
+		if t := c.q.Back(); t != nil && t.Kind == SegHole && !(c.q.Len() == 1 && (c.headSeen || c.headUsed > 0)) && t.Hole <= math.MaxInt64-s.Hole {
 			t.Hole += s.Hole
 			c.released += s.Cost // its memory is gone at once
 			s.release()
@@ -293,12 +296,27 @@ func (c *Core) ConsumeHead(n int64) {
 }
 
 // AtEOF reports whether the receiving end got EOF and has nothing queued:
-// the point where Finish may succeed.
+// the next Recv returns io.EOF.
 func (c *Core) AtEOF() bool { return c.eof && c.q.Len() == 0 }
 
+// ConsumeEOF is, for a driver that takes segments itself (HeadSegment,
+// ConsumeHead), what a Recv returning io.EOF is for a caller: if the
+// end is AtEOF it records that the consumer saw the end, so that Finish
+// may confirm, and reports true.
+func (c *Core) ConsumeEOF() bool {
+	if c.role != RoleReceiver || !c.AtEOF() {
+		return false
+	}
+	c.eofTaken = true
+	return true
+}
+
+// finishReceiver confirms the end of the stream, once the consumer saw it
+// (a Recv returned io.EOF, or a driver's ConsumeEOF): before that it is
+// ErrNotAtEOF and changes nothing, even if everything has arrived.
 func (c *Core) finishReceiver(op *Op) {
-	if !c.AtEOF() {
-		c.complete(op, errors.Wrapf(ErrNotAtEOF, "finish with %d segments queued (end received: %v)", c.q.Len(), c.eof))
+	if !c.eofTaken {
+		c.complete(op, errors.Wrapf(ErrNotAtEOF, "finish before Recv returned io.EOF (%d segments queued, end received: %v)", c.q.Len(), c.eof))
 		return
 	}
 	c.state = StateFinished

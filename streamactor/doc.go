@@ -48,13 +48,13 @@
 //	virStreamNew(conn, flags)          New(sys, opts...)       options NonBlock, Sparse, Window, MaxSegment, Flags(StreamNonBlock)
 //	                                   NewPeer(sys, role, pid, opts...)  an end attached to an actor speaking the protocol (a transport's link; never waits)
 //	                                   Pipe(sys, opts...)      two connected ends (the in-memory driver)
-//	                                   Connect(ctx, w, r)      attach two ends made by New
+//	                                   Connect(ctx, w, r)      attach two ends made by New; they must agree on Sparse and MaxSegment
 //	virStreamRef / virStreamFree       Ref(), Free()           the last Free of an unfinished stream aborts it (libvirt: undefined) and logs
 //	virStreamSend                      Send(ctx, p)            blocking: returns when all of p is accepted; NonBlock: what fits, or ErrWouldBlock; 0 bytes: no-op
 //	virStreamRecv                      Recv(ctx, p)            0 < n ≤ len(p); holes read as zeros; end: 0, io.EOF (sticky)
 //	virStreamRecvFlags                 RecvFlags(ctx, p, f)    RecvStopAtHole: at a hole 0, ErrHole (-3), nothing consumed
 //	virStreamSendHole                  SendHole(ctx, n, 0)     n ≤ 0: ErrBadHole; non-sparse: ErrNotSparse; costs credit
-//	virStreamRecvHole                  RecvHole(ctx, 0)        the head hole's length; no hole: 0, nil (never waits)
+//	virStreamRecvHole                  RecvHole(ctx, 0)        the head hole's length (> 0); no hole: 0, nil (never waits)
 //	virStreamFinish                    Finish(ctx)             the sync point; sender: waits for the receiver's confirmation (a file sink: written, truncated, synced, closed)
 //	virStreamAbort                     Abort(ctx)              idempotent, returns nil; the peer sees ErrAborted; a live callback gets ERROR once
 //	                                   AbortWith(ctx, cause)   the same; the peer's *PeerError carries cause (a relay passes errors on)
@@ -101,36 +101,41 @@
 //	Abort with a latched error   -1                          0                       nil (the error was reported already)
 //	error after the last Send    reported by Finish          lost (ret overwritten)  reported by Finish
 //	Send after Finish or Abort   -1 NO_SUPPORT               -1 "not open"           ErrClosed
-//	two adjacent holes           two -3 rounds               merged by lseek         merged unless the first was reported by ErrHole
+//	two adjacent holes           two -3 rounds               merged by lseek         merged unless the first was reported by ErrHole or the sum overflows int64
 //	free function                never called (bug)          called                  called exactly once
-//	Finish/Abort with a callback forbidden (fires forever)   removes it              removes it (after ERROR, for Abort)
+//	Finish/Abort with a callback forbidden (fires forever)   removes it              removes it once Finish completes or Abort runs (after ERROR, for Abort)
 //	Free of an active stream     leaks                       leaks                   aborts and logs
 //	client receive queue         unbounded                   one message             bounded by the window
 //	hole on a non-sparse stream  -1 OPERATION_INVALID        thread error            ErrNotSparse; a peer sending one is ErrProtocol
 //
 // Finish on the receiving end confirms the end of the stream: it is
-// ErrNotAtEOF (and changes nothing) before Recv has returned io.EOF.
-// Finish waits even on a NonBlock stream. Recv with an empty buffer
-// returns 0, nil (libvirt's 0 would look like the end).
+// ErrNotAtEOF (and changes nothing) before Recv has returned io.EOF, even
+// when everything has arrived (libvirt: "For input streams this should be
+// called once virStreamRecv returns end-of-file"). The sending end's
+// Finish completes when the receiver confirms; a callback registered on
+// it is removed then. Finish waits even on a NonBlock stream. Recv with
+// an empty buffer returns 0, nil (libvirt's 0 would look like the end).
 //
 // # Errors
 //
 // Every error below is a distinct value for errors.Is; calls wrap them
-// with what failed and with what. Bad input never changes the stream.
+// with what failed and with what. Bad input never changes the stream: a
+// refused attach (ErrAttached) leaves both the stream and the would-be
+// peer as they were.
 //
 //	ErrWouldBlock          NonBlock stream, nothing can move now (EAGAIN)
 //	ErrHole                RecvStopAtHole at a hole (the -3)
 //	ErrClosed              any call after Finish or Abort, or after the actor stopped
 //	ErrAborted             the peer aborted (a *PeerError carries its reason)
 //	ErrNotAttached         data call or Finish before a driver or peer is attached
-//	ErrAttached            attaching an end twice
+//	ErrAttached            attaching an end twice (Connect, AttachFileSource, AttachFileSink)
 //	ErrDirection           Send on the receiving end, Recv on the sending end
 //	ErrBadHole             SendHole with length ≤ 0
 //	ErrNotSparse           SendHole or RecvHole on a non-sparse stream
 //	ErrBadFlags            unknown flags (New, RecvFlags), flags ≠ 0 (SendHole, RecvHole), unknown events
-//	ErrBadOption           bad option or argument (window too small, nil system, nil file, negative offset)
-//	ErrBusy                a second data call while one is pending; Finish while a Send is pending
-//	ErrNotAtEOF            Finish on the receiving end before the end was received
+//	ErrBadOption           bad option or argument (window too small, nil system, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
+//	ErrBusy                a second data call while one is pending (from any goroutine); Finish while a Send is pending
+//	ErrNotAtEOF            Finish on the receiving end before Recv returned io.EOF
 //	ErrCallbackRegistered  a second EventAddCallback
 //	ErrNoCallback          EventUpdateCallback or EventRemoveCallback with no callback
 //	ErrNonBlockAll         an *All helper on a NonBlock stream (the stream is aborted, as in libvirt)
@@ -139,7 +144,7 @@
 //	ErrProtocol            the peer broke the protocol (sequence gap, credit overrun): the stream is aborted
 //	ErrLength              a file sink got more than its Length (Is ENOSPC)
 //	ErrNoSparseInfo        the file system cannot report or make holes (drivers fall back)
-//	ErrInternal            the stream's actor panicked (a bug); the stream is aborted
+//	ErrInternal            the stream's actor panicked (a bug); the stream is aborted, and the call it was serving fails with it
 //
 // A Source or Sink that returns an error aborts the stream with that error
 // as the reason, and the *All helper returns it: errors.Is finds the

@@ -127,8 +127,22 @@ func spawnDriver(sys *actors.System, a actor.Actor) (*actor.PID, error) {
 // may it emit (a sink its window, a source its first segment).
 type driverStart struct{}
 
+// driverAbandon is sent to a driver, instead of driverStart, when its
+// peer refused to be attached (ErrAttached): the driver must not say a
+// word to that peer, whose actor would take a Close for its own peer's
+// abort. It forgets the peer and stops (closing the file).
+type driverAbandon struct{}
+
+// abandon handles driverAbandon.
+func (d *driver) abandon(ctx actor.Context) {
+	d.peer = nil // what stopping emits (a Close, a sink's window) goes nowhere
+	ctx.Stop(ctx.Self())
+}
+
 // attachDriver attaches st to a file driver: the driver's end takes role,
-// st the other one. build makes the driver's actor around d.
+// st the other one. build makes the driver's actor around d. If st
+// refuses (it is attached already, or closed), st is left as it was and
+// the driver stops without a word to it, closing f.
 func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, build func(d driver) actor.Actor) error {
 	pid, err := spawnFileDriver(st.sys, f, opts, st.cfg, name, role, st.pid, build)
 	if err != nil {
@@ -139,7 +153,10 @@ func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, 
 		other = RoleReceiver
 	}
 	if err := st.attach(context.Background(), other, pid); err != nil {
-		st.sys.Stop(pid)
+		// Not st.sys.Stop: a stopping driver aborts its end and tells its
+		// peer, and st's actor would take that for an abort of the stream
+		// st is already part of.
+		st.sys.Send(pid, &driverAbandon{})
 		return errors.Wrap(err, name)
 	}
 	st.sys.Send(pid, &driverStart{})

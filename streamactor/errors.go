@@ -35,7 +35,10 @@ var (
 	// or peer has been attached to yet.
 	ErrNotAttached = errors.New("streamactor: stream not attached")
 
-	// ErrAttached: attaching a stream that already has a peer.
+	// ErrAttached: attaching a stream that already has a peer (Connect,
+	// AttachFileSource, AttachFileSink). The stream, and the end or
+	// driver that was to be its peer, are left as they were (a refused
+	// driver closes its file and stops).
 	ErrAttached = errors.New("streamactor: stream already attached")
 
 	// ErrDirection: Send or SendHole on the receiving end of a stream, or
@@ -53,7 +56,9 @@ var (
 	// RecvHole (the last two take no flags yet and require 0).
 	ErrBadFlags = errors.New("streamactor: unsupported flags")
 
-	// ErrBadOption: an option to New is out of range.
+	// ErrBadOption: an option to New is out of range, or an argument is
+	// (a nil system or file, a negative offset, Connect of two ends that
+	// disagree on Sparse or MaxSegment).
 	ErrBadOption = errors.New("streamactor: bad option")
 
 	// ErrBusy: a second data call (Send, Recv, SendHole, RecvHole) while
@@ -61,8 +66,9 @@ var (
 	// pending.
 	ErrBusy = errors.New("streamactor: another call is pending on this stream")
 
-	// ErrNotAtEOF: Finish on the receiving end before Recv reported the
-	// end of the stream. The stream is left as it was.
+	// ErrNotAtEOF: Finish on the receiving end before Recv returned
+	// io.EOF, even if everything has arrived. The stream is left as it
+	// was.
 	ErrNotAtEOF = errors.New("streamactor: finish before the end of the stream was received")
 
 	// ErrCallbackRegistered: EventAddCallback when a callback is already
@@ -138,5 +144,6 @@ func peerError(cause error) error {
 }
 
 // ErrInternal reports a panic inside a stream actor (a bug). The stream is
-// aborted with it.
+// aborted with it: the call the actor was serving when it panicked, the
+// calls waiting on the stream and every later one return it.
 var ErrInternal = errors.New("streamactor: internal error")

@@ -148,8 +148,12 @@ func (r *eventReg) callFree() {
 // READABLE and WRITABLE are reported when asked for; ERROR and HANGUP
 // always (as poll does). One callback per stream: a second is
 // ErrCallbackRegistered. free, if not nil, runs exactly once after the
-// last invocation of cb: after EventRemoveCallback, or after the stream is
-// finished, aborted (the callback is told ERROR once first) or freed.
+// last invocation of cb: after EventRemoveCallback, or once the caller
+// ended the stream: a Finish completed (the sending end's when the
+// receiver confirmed) or failed for good, an Abort (the callback is told
+// ERROR once first, as it is when a Finish given up by its context aborts
+// the stream), or the last Free. An abort by the peer or an error does
+// not end the registration: the callback is told ERROR (and HANGUP).
 func (s *Stream) EventAddCallback(events Event, cb EventCallback, free func()) error {
 	if cb == nil {
 		return errors.Wrap(ErrBadOption, "event add callback: nil callback")
@@ -159,8 +163,7 @@ func (s *Stream) EventAddCallback(events Event, cb EventCallback, free func()) e
 	}
 	reg := &eventReg{st: s, cb: cb, free: free}
 	reg.mask.Store(uint32(events))
-	_, err := s.ctlCall(context.Background(), ctlEventAdd, func(r *request) { r.reg = reg })
-	return err
+	return s.ctlCall(context.Background(), ctlEventAdd, func(r *request) { r.reg = reg }, nil)
 }
 
 // EventUpdateCallback changes the events the callback is asked for
@@ -170,14 +173,12 @@ func (s *Stream) EventUpdateCallback(events Event) error {
 	if events&^allEvents != 0 {
 		return errors.Wrapf(ErrBadFlags, "event update callback: events %#x", uint32(events))
 	}
-	_, err := s.ctlCall(context.Background(), ctlEventUpdate, func(r *request) { r.events = events })
-	return err
+	return s.ctlCall(context.Background(), ctlEventUpdate, func(r *request) { r.events = events }, nil)
 }
 
 // EventRemoveCallback removes the callback (virStreamEventRemoveCallback).
 // No invocation starts after it returns; one in progress (for example the
 // one calling Remove) finishes, then free runs.
 func (s *Stream) EventRemoveCallback() error {
-	_, err := s.ctlCall(context.Background(), ctlEventRemove, nil)
-	return err
+	return s.ctlCall(context.Background(), ctlEventRemove, nil, nil)
 }

@@ -2,6 +2,8 @@ package streamactor
 
 import (
 	"io"
+	"math"
+	"syscall"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
@@ -17,7 +19,9 @@ import (
 // returns nil only if every byte and hole reached the file and the sync
 // and close succeeded (and opts.Commit, if set). Any failure aborts the
 // stream with that error, which st's next call (or its Finish) returns.
-// The driver owns f.
+// The driver owns f. If st cannot be attached (ErrAttached: it has a
+// peer already; ErrClosed), st is left as it was, and the driver closes
+// f (running opts.Discard) and stops.
 func AttachFileSink(st *Stream, f File, opts FileOptions) error {
 	return attachDriver(st, f, opts, "file sink", RoleReceiver, sinkBuilder(opts))
 }
@@ -70,6 +74,9 @@ func (k *fileSink) Receive(ctx actor.Context) {
 		return
 	case *driverStart:
 		k.started = true
+	case *driverAbandon:
+		k.abandon(ctx)
+		return
 	case *Segment:
 		k.core.Deliver(m)
 	case *Close:
@@ -109,7 +116,7 @@ func (k *fileSink) pump() {
 		}
 		seg, used := k.core.HeadSegment()
 		if seg == nil {
-			if k.core.AtEOF() {
+			if k.core.ConsumeEOF() {
 				k.finish()
 			}
 			return
@@ -126,6 +133,13 @@ func (k *fileSink) pump() {
 			return
 		case SegHole:
 			n := seg.Hole - used
+			if k.off > math.MaxInt64-n {
+				// Holes of any length are valid, but the file cannot end
+				// past the largest offset (the sum would wrap around, and
+				// the trailing truncation be skipped).
+				k.fail(errors.Wrapf(syscall.EFBIG, "streamactor: file sink: hole of %d bytes at %d ends past the largest file offset", n, k.off))
+				continue
+			}
 			if k.limit > 0 && k.off+n > k.limit {
 				k.fail(errors.Wrapf(ErrLength, "hole of %d bytes at %d, length ends at %d", n, k.off, k.limit))
 				continue

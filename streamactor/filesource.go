@@ -16,7 +16,9 @@ import (
 // without reading them from the disk). After the last byte it closes f
 // (a failure to close is a stream error) and sends the end of the stream;
 // st's Recv then returns io.EOF and st's Finish confirms. A read error
-// aborts the stream with that error. The driver owns f from now on.
+// aborts the stream with that error. The driver owns f from now on. If
+// st cannot be attached (ErrAttached: it has a peer already; ErrClosed),
+// st is left as it was, and the driver closes f and stops.
 func AttachFileSource(st *Stream, f File, opts FileOptions) error {
 	return attachDriver(st, f, opts, "file source", RoleSender, sourceBuilder(opts))
 }
@@ -58,6 +60,9 @@ func (s *fileSource) Receive(ctx actor.Context) {
 		return
 	case *driverStart:
 		s.started = true
+	case *driverAbandon:
+		s.abandon(ctx)
+		return
 	case *Credit:
 		s.core.Deliver(m)
 		m.release()

@@ -37,7 +37,16 @@ func Pipe(sys *actors.System, opts ...Option) (w, r *Stream, err error) {
 }
 
 // Connect attaches two unattached ends of the same system to each other:
-// w sends, r receives. They must agree on Sparse.
+// w sends, r receives. They must agree on Sparse and MaxSegment (as the
+// two ends of a remote stream do, which both take the dialer's), or
+// Connect is ErrBadOption: a sender whose segments are larger than the
+// receiver's would emit segments its window may be too small to take, and
+// a blocking Send would wait for them forever. The window is r's own.
+//
+// If either end cannot be attached (ErrAttached: it has a peer already;
+// ErrClosed), Connect fails and neither stream changes: the other end is
+// left unattached, and a stream that r or w was already part of goes on
+// undisturbed.
 func Connect(ctx context.Context, w, r *Stream) error {
 	if w == nil || r == nil || w.pid == r.pid {
 		return errors.Wrap(ErrBadOption, "connect: need two separate streams (from New)")
@@ -48,14 +57,21 @@ func Connect(ctx context.Context, w, r *Stream) error {
 	if w.cfg.Sparse != r.cfg.Sparse {
 		return errors.Wrapf(ErrBadOption, "connect: sparse sender %v, sparse receiver %v: must agree", w.cfg.Sparse, r.cfg.Sparse)
 	}
+	if w.cfg.MaxSegment != r.cfg.MaxSegment {
+		return errors.Wrapf(ErrBadOption, "connect: max segment of the sender %d, of the receiver %d: must agree", w.cfg.MaxSegment, r.cfg.MaxSegment)
+	}
 	// The sender first: the receiver grants its window as it attaches.
 	if err := w.attach(ctx, RoleSender, r.pid); err != nil {
 		return errors.Wrap(err, "connect: sending end")
 	}
 	if err := r.attach(ctx, RoleReceiver, w.pid); err != nil {
-		// The sender is attached to an end that is not: abort it so that
-		// it is not left waiting for credit that cannot come.
-		_ = w.Abort(ctx)
+		// w is attached to an end that refused it. Undo that without a
+		// word to r (an abort would reach r's actor and abort the stream
+		// r may already be part of), so that w is not left waiting for
+		// credit that cannot come.
+		if derr := w.detach(context.WithoutCancel(ctx)); derr != nil && !errors.Is(derr, ErrClosed) {
+			return errors.Wrapf(err, "connect: receiving end (and undoing the sending end: %v)", derr)
+		}
 		return errors.Wrap(err, "connect: receiving end")
 	}
 	return nil

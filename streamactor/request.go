@@ -38,6 +38,7 @@ const (
 	ctlEventUpdate
 	ctlEventRemove
 	ctlDispose
+	ctlDetach
 )
 
 func newRequest() *request {

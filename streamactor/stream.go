@@ -16,7 +16,9 @@ import (
 // message face, see SendRequest) until the end's actor answers; in a
 // simulation the wait runs the World. A Stream is safe for use by several
 // goroutines, but one data call (Send, Recv, SendHole, RecvHole) at a time:
-// a second one concurrently gets ErrBusy.
+// a second one concurrently gets ErrBusy, and so does a second Finish.
+// Abort, Stats, Free and the event calls wait for one another. Each call
+// returns its own results, whatever the other goroutines do.
 type Stream struct {
 	sys  *actors.System
 	pid  *actor.PID
@@ -158,7 +160,11 @@ func errFreed(k OpKind) error { return errors.Wrapf(ErrFreed, "%v", k) }
 
 // call runs the request in sl through the actor and waits for it. If ctx
 // ends first, the actor is told to cancel and the call returns what was
-// done (a partial Send keeps its count) with ctx's error.
+// done (a partial Send keeps its count) with ctx's error. The wait for the
+// cancellation's answer is unbounded, but the answer always comes: every
+// request is completed, parked (then cancelled) or, if the actor panicked
+// while serving it, failed with ErrInternal by the restart; and a stopped
+// actor wakes every caller (markDead).
 func (s *Stream) call(ctx context.Context, sl *slot) error {
 	r := sl.req
 	r.end = s.idx
@@ -193,19 +199,31 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 	return nil
 }
 
-// dataCall runs op in the data slot.
-func (s *Stream) dataCall(ctx context.Context, fill func(op *Op)) (*Op, error) {
+// dataResult is what a data call returns, copied out of the data slot's
+// request while the slot is still held: once it is released, a call on
+// another goroutine may reuse the request.
+type dataResult struct {
+	n       int
+	hole    int64
+	handoff bool
+}
+
+// dataCall runs op in the data slot and returns its results.
+func (s *Stream) dataCall(ctx context.Context, fill func(op *Op)) (dataResult, error) {
 	if !s.data.mu.TryLock() {
-		return nil, errors.Wrap(ErrBusy, "another data call is pending on this stream")
+		return dataResult{}, errors.Wrap(ErrBusy, "another data call is pending on this stream")
 	}
 	defer s.data.mu.Unlock()
 	r := s.data.req
 	r.reset(ctlNone)
 	fill(&r.op)
-	if err := s.call(ctx, &s.data); err != nil {
-		return &r.op, err
+	err := s.call(ctx, &s.data)
+	if err == nil {
+		err = r.op.Err
 	}
-	return &r.op, r.op.Err
+	res := dataResult{n: r.op.N, hole: r.op.Hole, handoff: r.op.Handoff}
+	r.op.Buf = nil // the caller's buffer is not kept
+	return res, err
 }
 
 // Send sends data (virStreamSend). A blocking stream returns once all of
@@ -215,19 +233,14 @@ func (s *Stream) dataCall(ctx context.Context, fill func(op *Op)) (*Op, error) {
 // the peer or a driver raised earlier is returned here (libvirt: errors
 // "may be delayed until a subsequent call").
 func (s *Stream) Send(ctx context.Context, p []byte) (int, error) {
-	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf = OpSend, p })
-	n, handoff := 0, false
-	if op != nil {
-		n, handoff = op.N, op.Handoff
-		op.Buf = nil
-	}
-	if handoff {
+	res, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf = OpSend, p })
+	if res.handoff {
 		// The data went straight into a waiting Recv: let the receiver
 		// run, so that it is waiting again for the next Send (one copy
 		// per chunk instead of two).
 		runtime.Gosched()
 	}
-	return n, err
+	return res.n, err
 }
 
 // Recv receives data (virStreamRecv): 0 < n ≤ len(p) bytes, with holes
@@ -243,13 +256,8 @@ func (s *Stream) Recv(ctx context.Context, p []byte) (int, error) {
 // ErrHole (libvirt's -3) and consumes nothing; RecvHole then takes the
 // hole.
 func (s *Stream) RecvFlags(ctx context.Context, p []byte, flags RecvFlag) (int, error) {
-	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf, op.Flags = OpRecv, p, uint32(flags) })
-	n := 0
-	if op != nil {
-		n = op.N
-		op.Buf = nil
-	}
-	return n, err
+	res, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Buf, op.Flags = OpRecv, p, uint32(flags) })
+	return res.n, err
 }
 
 // SendHole asks the receiver to create length bytes of empty space
@@ -261,15 +269,12 @@ func (s *Stream) SendHole(ctx context.Context, length int64, flags uint32) error
 }
 
 // RecvHole takes the hole at the head of the stream and returns its
-// length (virStreamRecvHole). With no hole at the head it returns 0, nil
-// and does not wait (libvirt's remote driver; its docs say -1). Only on
-// Sparse streams; flags must be 0.
+// length (virStreamRecvHole), always > 0. With no hole at the head it
+// returns 0, nil and does not wait (libvirt's remote driver; its docs say
+// -1). Only on Sparse streams; flags must be 0.
 func (s *Stream) RecvHole(ctx context.Context, flags uint32) (int64, error) {
-	op, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Flags = OpRecvHole, flags })
-	if op == nil {
-		return 0, err
-	}
-	return op.Hole, err
+	res, err := s.dataCall(ctx, func(op *Op) { op.Kind, op.Flags = OpRecvHole, flags })
+	return res.hole, err
 }
 
 // Finish ends the stream (virStreamFinish) and is its synchronisation
@@ -279,8 +284,9 @@ func (s *Stream) RecvHole(ctx context.Context, flags uint32) (int64, error) {
 // it returns nil only then. Any error on the way, including one after the
 // last Send, is returned. On the receiving end it confirms, after Recv
 // returned io.EOF, that everything was received (ErrNotAtEOF before that,
-// leaving the stream as it was). Finish waits even on NonBlock streams.
-// A second Finish returns ErrClosed.
+// even if everything has arrived, leaving the stream as it was). Finish
+// waits even on NonBlock streams. A second Finish returns ErrClosed (or
+// ErrBusy while the first is pending).
 func (s *Stream) Finish(ctx context.Context) error {
 	if !s.fin.mu.TryLock() {
 		return errors.Wrap(ErrBusy, "finish: already finishing")
@@ -330,8 +336,10 @@ func (s *Stream) abort(ctx context.Context, cause error) error {
 	return r.op.Err
 }
 
-// ctlCall runs a control request.
-func (s *Stream) ctlCall(ctx context.Context, kind ctlKind, fill func(r *request)) (*request, error) {
+// ctlCall runs a control request; read, if given, takes the results out
+// of the slot's request while the slot is still held (once it is
+// released, another call may reuse the request).
+func (s *Stream) ctlCall(ctx context.Context, kind ctlKind, fill, read func(r *request)) error {
 	s.ctl.mu.Lock()
 	defer s.ctl.mu.Unlock()
 	r := s.ctl.req
@@ -340,16 +348,20 @@ func (s *Stream) ctlCall(ctx context.Context, kind ctlKind, fill func(r *request
 		fill(r)
 	}
 	if err := s.call(ctx, &s.ctl); err != nil {
-		return r, err
+		return err
 	}
-	return r, r.op.Err
+	if read != nil {
+		read(r)
+	}
+	return r.op.Err
 }
 
 // Stats returns the end's counters: what its receive queue holds (never
 // more than the window), its credit, the bytes moved.
 func (s *Stream) Stats(ctx context.Context) (Stats, error) {
-	r, err := s.ctlCall(ctx, ctlStats, nil)
-	return r.stats, err
+	var st Stats
+	err := s.ctlCall(ctx, ctlStats, nil, func(r *request) { st = r.stats })
+	return st, err
 }
 
 // Ref adds a reference to the stream (virStreamRef); each needs a
@@ -406,6 +418,13 @@ func (s *Stream) Free() error {
 // attach connects this end to peer in role (used by Connect and the
 // drivers).
 func (s *Stream) attach(ctx context.Context, role Role, peer *actor.PID) error {
-	_, err := s.ctlCall(ctx, ctlAttach, func(r *request) { r.role, r.peer = role, peer })
-	return err
+	return s.ctlCall(ctx, ctlAttach, func(r *request) { r.role, r.peer = role, peer }, nil)
+}
+
+// detach undoes attach after the peer refused to be attached (Connect):
+// the end forgets its peer, so that nothing it says reaches the peer, and
+// is unattached again (aborted instead if a call moved something
+// meanwhile).
+func (s *Stream) detach(ctx context.Context) error {
+	return s.ctlCall(ctx, ctlDetach, nil, nil)
 }
