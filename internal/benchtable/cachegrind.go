@@ -70,6 +70,11 @@ func cachegrind(bin string, actors, steps int) (cgCounts, error) {
 		bin, "-test.run", "^$", "-test.bench", fmt.Sprintf("^BenchmarkHotPotatoSteps$/^actors=%d$", actors),
 		"-test.benchtime", fmt.Sprintf("%dx", steps), "-test.cpu", "1")
 	cmd.Dir = filepath.Dir(bin)
+	// No garbage collection: how many cycles fall in each of the two
+	// runs varies from run to run (the background mark workers' timing),
+	// which made the difference noisy (1.0× to 1.5× on one build). The
+	// collector's share shows in the wall-time row.
+	cmd.Env = append(os.Environ(), "GOGC=off")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
