@@ -24,7 +24,16 @@ func Generate(s *schema.Schema, src, file, pkg string) ([]byte, error) {
 	g.p("package %s\n\n", pkg)
 	g.p("import (\n\"context\"\n\"encoding/json\"\n\"strconv\"\n\"time\"\n\n")
 	g.p("\"github.com/actorio/actorio/signalbus\"\n\"github.com/actorio/actorio/signalbus/qmp\"\n\"github.com/actorio/actorio/signalbus/schema\"\n\"github.com/pkg/errors\"\n)\n\n")
-	g.p("var (\n_ = strconv.Itoa\n_ = time.Second\n_ = json.Marshal\n)\n\n")
+	g.p("var (\n_ = strconv.Itoa\n_ = time.Second\n_ = json.Marshal\n")
+	// errors is otherwise used by enums only, context by events and
+	// commands only.
+	if len(s.Enums) == 0 {
+		g.p("_ = errors.New\n")
+	}
+	if len(s.Events()) == 0 && len(s.Commands) == 0 {
+		g.p("_ = context.Background\n")
+	}
+	g.p(")\n\n")
 	g.p("// SchemaSource is the schema this file was generated from.\nconst SchemaSource = %s\n\n", strconv.Quote(src))
 	g.p("// Schema parses SchemaSource.\nfunc Schema() (*schema.Schema, error) { return schema.Parse(%q, SchemaSource) }\n\n", file)
 	for _, e := range s.Enums {
@@ -81,11 +90,27 @@ func lowerFirst(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToLower(r[0])
 	out := string(r)
-	switch out {
-	case "type", "func", "range", "map", "chan", "go", "select", "case", "default", "interface", "package", "var", "const", "return", "break", "continue", "for", "if", "else", "switch", "defer", "fallthrough", "goto", "import", "struct", "ctx", "s", "c", "f", "h", "ev", "opts", "args", "slot", "err":
+	if reserved[out] {
 		out += "Arg"
 	}
 	return out
+}
+
+// reserved are the names a generated parameter must not take: Go
+// keywords, the predeclared identifiers, the imported packages, and the
+// generated bodies' own names.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`
+		break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var
+		any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr
+		true false iota nil
+		append cap clear close complex copy delete imag len make max min new panic print println real recover
+		context json strconv time signalbus qmp schema errors
+		ctx s c f h ev opts args slot err v out`) {
+		reserved[w] = true
+	}
 }
 
 func (g *gen) goType(m *schema.Member) string {
@@ -152,7 +177,7 @@ func (g *gen) typ(t *schema.Type) error {
 		if m.List || m.Type == "any" || g.s.Type(m.Type) != nil {
 			continue
 		}
-		f := "e." + goName(m.Name)
+		f := "e." + g.fieldName(n, m)
 		val := ""
 		switch {
 		case m.Type == "str":
@@ -186,9 +211,21 @@ func (g *gen) structType(name string, members []*schema.Member) {
 		if m.Optional || m.List {
 			tag += ",omitempty"
 		}
-		g.p("%s %s `json:%q`\n", goName(m.Name), g.goType(m), tag)
+		g.p("%s %s `json:%q`\n", g.fieldName(name, m), g.goType(m), tag)
 	}
 	g.p("}\n\n")
+}
+
+// fieldName is the Go field of member m in struct name: its goName, but
+// XSignalMember in an event, whose SignalMember method has the name.
+func (g *gen) fieldName(name string, m *schema.Member) string {
+	f := goName(m.Name)
+	if f == "SignalMember" {
+		if t := g.s.Type(name); t != nil && t.Event && goName(t.Name) == name {
+			return "X" + f
+		}
+	}
+	return f
 }
 
 // accessorArgs returns an event's accessor arguments.
@@ -231,7 +268,10 @@ func (g *gen) signals() {
 		g.p("%s *signalbus.Signal[%s]\n", n, n)
 	}
 	g.p("}\n\n")
-	g.p("// NewSignals registers every schema event as a signal on bus.\nfunc NewSignals(bus *signalbus.Bus) (*Signals, error) {\ns := &Signals{}\nvar err error\n")
+	g.p("// NewSignals registers every schema event as a signal on bus.\nfunc NewSignals(bus *signalbus.Bus) (*Signals, error) {\ns := &Signals{}\n")
+	if len(events) > 0 {
+		g.p("var err error\n")
+	}
 	for _, t := range events {
 		n := goName(t.Name)
 		acc, args := g.accessorArgs(t)
@@ -320,6 +360,14 @@ func (g *gen) client() error {
 		}
 		g.p("})\n}\n\n")
 	}
+	// c.Execute is the QMP client's, unless a command named execute
+	// defines a method Execute on Client: then it is c.Client.Execute.
+	execute := "c.Execute"
+	for _, c := range g.s.Commands {
+		if goName(c.Name) == "Execute" {
+			execute = "c.Client.Execute"
+		}
+	}
 	for _, c := range g.s.Commands {
 		n := goName(c.Name)
 		ret := ""
@@ -339,10 +387,10 @@ func (g *gen) client() error {
 			argv = "args"
 		}
 		if ret == "" {
-			g.p("// %s runs %s.\nfunc (c *Client) %s(%s) error {\nreturn c.Execute(ctx, %q, %s, nil)\n}\n\n", n, c.Name, n, params, c.Name, argv)
+			g.p("// %s runs %s.\nfunc (c *Client) %s(%s) error {\nreturn %s(ctx, %q, %s, nil)\n}\n\n", n, c.Name, n, params, execute, c.Name, argv)
 			continue
 		}
-		g.p("// %s runs %s.\nfunc (c *Client) %s(%s) (%s, error) {\nvar out %s\nerr := c.Execute(ctx, %q, %s, &out)\nreturn out, err\n}\n\n", n, c.Name, n, params, ret, ret, c.Name, argv)
+		g.p("// %s runs %s.\nfunc (c *Client) %s(%s) (%s, error) {\nvar out %s\nerr := %s(ctx, %q, %s, &out)\nreturn out, err\n}\n\n", n, c.Name, n, params, ret, ret, execute, c.Name, argv)
 	}
 	return nil
 }

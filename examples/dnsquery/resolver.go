@@ -55,15 +55,20 @@ func dnsFQDN(name string) string {
 	return name + "."
 }
 
-// parse returns the ID and the A records of an answer.
-func parse(b []byte) (uint16, []string, error) {
+// parse returns the ID and the A records of an answer. Its A records
+// are incomplete when h.Truncated is set (a UDP answer too big for a
+// datagram): the query must then be repeated over TCP.
+func parse(b []byte) (dnsmessage.Header, []string, error) {
 	var p dnsmessage.Parser
 	h, err := p.Start(b)
 	if err != nil {
-		return 0, nil, err
+		return h, nil, err
+	}
+	if h.Truncated {
+		return h, nil, nil
 	}
 	if err := p.SkipAllQuestions(); err != nil {
-		return h.ID, nil, err
+		return h, nil, err
 	}
 	var out []string
 	for {
@@ -72,21 +77,21 @@ func parse(b []byte) (uint16, []string, error) {
 			break
 		}
 		if err != nil {
-			return h.ID, nil, err
+			return h, nil, err
 		}
 		if ah.Type != dnsmessage.TypeA {
 			if err := p.SkipAnswer(); err != nil {
-				return h.ID, nil, err
+				return h, nil, err
 			}
 			continue
 		}
 		a, err := p.AResource()
 		if err != nil {
-			return h.ID, nil, err
+			return h, nil, err
 		}
 		out = append(out, netip.AddrFrom4(a.A).String())
 	}
-	return h.ID, out, nil
+	return h, out, nil
 }
 
 // Resolve returns the A records of each name (none for a name that does
@@ -125,23 +130,35 @@ func (r *Resolver) resolveTCP(ctx context.Context, names []string, qs [][]byte) 
 	out := map[string][]string{}
 	// Up to four connections at a time, each with its queries pipelined.
 	for start := 0; start < len(qs); start += 4 * per {
-		var batches []*tcpBatch
-		for b := start; b < len(qs) && b < start+4*per; b += per {
-			batch, err := r.pipeline(ctx, qs[b:min(b+per, len(qs))])
-			if err != nil {
-				return nil, err
-			}
-			batches = append(batches, batch)
-		}
-		for _, b := range batches {
-			err := b.collect(ctx, names, out)
-			b.conn.Close()
-			if err != nil {
-				return nil, err
-			}
+		if err := r.tcpRound(ctx, names, qs, start, per, out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// tcpRound resolves the queries of up to four connections from start,
+// and closes every connection it opened, also on errors.
+func (r *Resolver) tcpRound(ctx context.Context, names []string, qs [][]byte, start, per int, out map[string][]string) error {
+	var batches []*tcpBatch
+	defer func() {
+		for _, b := range batches {
+			b.conn.Close()
+		}
+	}()
+	for b := start; b < len(qs) && b < start+4*per; b += per {
+		batch, err := r.pipeline(ctx, qs[b:min(b+per, len(qs))])
+		if err != nil {
+			return err
+		}
+		batches = append(batches, batch)
+	}
+	for _, b := range batches {
+		if err := b.collect(ctx, names, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pipeline connects and sends every query of qs at once through the
@@ -172,7 +189,8 @@ func (b *tcpBatch) collect(ctx context.Context, names []string, out map[string][
 		if _, err := rd.Wait(ctx); err != nil {
 			return fmt.Errorf("answer %d: %w", i, err)
 		}
-		id, addrs, err := parse(b.frames[i].Body())
+		h, addrs, err := parse(b.frames[i].Body())
+		id := h.ID
 		if err != nil {
 			return fmt.Errorf("answer %d: %w", i, err)
 		}
@@ -213,6 +231,7 @@ func (r *Resolver) resolveUDP(ctx context.Context, names []string, qs [][]byte) 
 	answered := make([]bool, len(qs))
 	tries := make([]int, len(qs))
 	next, outstanding := 0, 0
+	var truncated []string // answers too big for UDP: asked again over TCP
 	send := func(i int) {
 		tries[i]++
 		d.SendToQueue(qs[i], dst) // its result is the answer, or a retry
@@ -248,17 +267,39 @@ func (r *Resolver) resolveUDP(ctx context.Context, names []string, qs [][]byte) 
 		if dg.Src.String() != dst.String() {
 			continue // not from our server
 		}
-		id, addrs, err := parse(dg.Data)
+		h, addrs, err := parse(dg.Data)
+		id := h.ID
 		if err != nil || id == 0 || int(id) > next || answered[id-1] {
 			continue // malformed, unknown or duplicate
 		}
 		answered[id-1] = true
-		out[names[id-1]] = addrs
+		if h.Truncated {
+			truncated = append(truncated, names[id-1])
+		} else {
+			out[names[id-1]] = addrs
+		}
 		outstanding--
 		if next < len(qs) {
 			send(next)
 			next++
 			outstanding++
+		}
+	}
+	if len(truncated) > 0 {
+		tqs := make([][]byte, len(truncated))
+		for i, name := range truncated {
+			q, err := query(uint16(i+1), name)
+			if err != nil {
+				return nil, err
+			}
+			tqs[i] = q
+		}
+		full, err := r.resolveTCP(ctx, truncated, tqs)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range truncated {
+			out[name] = full[name]
 		}
 	}
 	return out, nil
