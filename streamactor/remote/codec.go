@@ -75,7 +75,7 @@ func RegisterError(name string, err error) error {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if old, ok := registry.byName[name]; ok {
-		if old == err {
+		if sameError(old, err) {
 			return nil
 		}
 		return errors.Errorf("streamactor/remote: register error: %q is registered already", name)
@@ -84,6 +84,17 @@ func RegisterError(name string, err error) error {
 	registry.names = append(registry.names, name)
 	sort.Strings(registry.names)
 	return nil
+}
+
+// sameError reports whether a and b are the same value (false for
+// values whose type cannot be compared, instead of panicking).
+func sameError(a, b error) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 func init() {

@@ -191,6 +191,9 @@ func (l *Link) FromLocal(msg any, now time.Time) {
 		}
 	case *streamactor.Close:
 		l.localClosed = true
+		// The local end is over: a gap no longer matters (it must not
+		// fail the link before the peer acknowledged this Close).
+		l.recv.drop()
 		l.closeOut = &wire.StreamClose{Stream: l.cfg.Stream, Finished: m.Finished, Cause: EncodeError(m.Cause)}
 		if l.phase == phaseDialing {
 			l.fail(errors.Wrap(streamactor.ErrClosed, "streamactor/remote: the stream was closed while dialing"))

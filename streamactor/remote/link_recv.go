@@ -92,6 +92,9 @@ func (l *Link) onSegment(m *wire.StreamSegment, now time.Time) {
 		return
 	}
 	seq := m.GetSeq()
+	if l.localClosed {
+		return // the local end is over: nothing waits for it any more
+	}
 	if _, held := r.pending[seq]; seq < r.expect || held {
 		l.stats.Duplicates++
 		return
@@ -148,7 +151,7 @@ func (l *Link) deliver(m *wire.StreamSegment) {
 
 // onPeerSent takes the peer's word for its last segment (a ping).
 func (l *Link) onPeerSent(sent uint64, now time.Time) {
-	if l.cfg.Role != streamactor.RoleReceiver || sent <= l.recv.peerSent {
+	if l.cfg.Role != streamactor.RoleReceiver || sent <= l.recv.peerSent || l.localClosed {
 		return
 	}
 	l.recv.peerSent = sent
