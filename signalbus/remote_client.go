@@ -169,6 +169,9 @@ func (x *client) Receive(c actor.Context) {
 			if k.phase != closing {
 				x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(h), Stream: k.stream, Reason: "bus closed"})
 			}
+			// A blocking Connect still waiting hears of it (nobody
+			// else will answer it once the client stops).
+			x.answer(c, k, errors.Wrap(ErrClosed, "signalbus: the bus closed while connecting"))
 			x.forget(c, k)
 		}
 		c.Stop(c.Self())
@@ -519,6 +522,7 @@ func (x *client) tick(c actor.Context) {
 		case connecting:
 			if !now.Before(k.deadline) {
 				x.lose(c, k, errors.Wrapf(actors.ErrTimeout, "signalbus: connect remote %s at %s: no answer in %v", k.req.GetType(), pidKey(k.server), x.bus.connectTimeout))
+				x.abandon(c, k)
 				continue
 			}
 			x.send(c, k.server, k.req)
@@ -546,6 +550,18 @@ func (x *client) tick(c actor.Context) {
 		x.ticker.Stop()
 		x.ticker = nil
 	}
+}
+
+// abandon keeps k, given up while connecting (and lost already), as a
+// closing connection: the server may have accepted it with its answers
+// lost, so it is told, again until it confirms, as for a Disconnect.
+func (x *client) abandon(c actor.Context, k *cconn) {
+	k.phase, k.tries, k.waiter = closing, 1, nil
+	x.conns[k.h] = k
+	if x.servers[pidKey(k.server)]++; x.servers[pidKey(k.server)] == 1 {
+		c.Watch(k.server)
+	}
+	x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream, Reason: "connect timed out"})
 }
 
 func (x *client) snapshot() *ClientStats {

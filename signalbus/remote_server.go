@@ -141,7 +141,7 @@ type ServerStats struct {
 	Sent         uint64 // deliveries sent
 	Resent       uint64 // messages sent again (lost, or probes)
 	LostInFlight uint64 // deliveries sent to a subscriber that was gone before acknowledging them
-	LostQueued   uint64 // events queued for such a subscriber's connections when they were removed
+	LostQueued   uint64 // events queued for such a subscriber's connections when they were removed (or on their way to the server)
 	Abandoned    uint64 // deliveries unacknowledged when their subscriber disconnected
 	Conns        []ServerConnStats
 }
@@ -187,8 +187,13 @@ type server struct {
 	peers   map[string]*peer      // client actor (address/id) → its connections
 	conns   map[Handle]*sconn     // local handle → connection
 	signals map[string]*actor.PID // watched local signals
-	ticker  *actors.Timer
-	stats   ServerStats
+	// gone holds the local handles of connections removed because their
+	// subscriber was gone, until their signal has counted their queue:
+	// deliveries of theirs still arriving (the signal took them from the
+	// queue before it heard of the removal) are lost and counted too.
+	gone   map[Handle]string // local handle → its signal (pidKey)
+	ticker *actors.Timer
+	stats  ServerStats
 }
 
 // peer is one subscriber's client actor, in its newest incarnation.
@@ -267,6 +272,7 @@ func (s *server) Receive(c actor.Context) {
 		}
 	case *queueDiscarded:
 		s.stats.LostQueued += uint64(m.n)
+		delete(s.gone, m.h) // the signal sent all its deliveries before this
 	case *serverTick:
 		s.tick(c)
 	case *actor.Terminated:
@@ -395,13 +401,12 @@ func (s *server) refuse(c actor.Context, to *actor.PID, m *wire.SignalConnect, k
 
 // forward sends a delivery of the local signal to the subscriber.
 func (s *server) forward(c actor.Context, d Delivery) {
-	if !d.Live() {
-		d.Done()
-		return
-	}
 	ev := d.AnyEvent()
 	k := s.conns[ev.EventTag()]
-	if k == nil {
+	if !d.Live() || k == nil {
+		if _, lost := s.gone[ev.EventTag()]; lost {
+			s.stats.LostQueued++ // on its way to us when the subscriber went
+		}
 		d.Done()
 		return
 	}
@@ -450,6 +455,10 @@ func (s *server) remove(c actor.Context, k *sconn, lost bool) {
 		req := &disconnectReq{h: k.local}
 		if lost {
 			req.count = c.Self()
+			if s.gone == nil {
+				s.gone = map[Handle]string{}
+			}
+			s.gone[k.local] = pidKey(link.sig.pid)
 		}
 		link.sig.send(req)
 	}
@@ -493,6 +502,11 @@ func (s *server) terminated(c actor.Context, m *actor.Terminated) {
 		return
 	}
 	delete(s.signals, key)
+	for _, h := range actors.SortedKeys(s.gone) {
+		if s.gone[h] == key { // it will count nothing more
+			delete(s.gone, h)
+		}
+	}
 	for _, h := range actors.SortedKeys(s.conns) {
 		if k := s.conns[h]; pidKey(k.sig.pid) == key {
 			s.remove(c, k, false)
