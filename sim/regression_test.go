@@ -44,12 +44,7 @@ func TestSparseFileRunAfterOwnerCrash(t *testing.T) {
 	if _, err := w.Run(sim.UntilTrue(func() bool { return handled == 1 })); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Crash("n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Restart("n"); err != nil {
-		t.Fatal(err)
-	}
+	crashRestart(t, w, "n")
 	f.Reopen()
 	w.System("n").Send(actor.NewPID("n", "io"), wrapperspb.String("after restart"))
 	if _, err := w.Run(sim.Until(time.Second)); err != nil {
@@ -116,24 +111,92 @@ type evLog struct{ evs []any }
 
 func (l *evLog) sink(ev any) { l.evs = append(l.evs, ev) }
 
-func (l *evLog) written() []*sockactor.EvWritten {
-	var out []*sockactor.EvWritten
+func (l *evLog) written() []*sockactor.EvWritten { return eventsOf[*sockactor.EvWritten](l) }
+
+func (l *evLog) connected() []*sockactor.EvConnected { return eventsOf[*sockactor.EvConnected](l) }
+
+// eventsOf returns the events of type E in l, in order.
+func eventsOf[E any](l *evLog) []E {
+	var out []E
 	for _, e := range l.evs {
-		if x, ok := e.(*sockactor.EvWritten); ok {
+		if x, ok := e.(E); ok {
 			out = append(out, x)
 		}
 	}
 	return out
 }
 
-func (l *evLog) connected() []*sockactor.EvConnected {
-	var out []*sockactor.EvConnected
-	for _, e := range l.evs {
-		if x, ok := e.(*sockactor.EvConnected); ok {
-			out = append(out, x)
-		}
+// listenSrv has host srv of n listen on tcp :80 and accept, handing
+// each accepted stream to onAccept.
+func listenSrv(t *testing.T, n *sim.Network, onAccept func(sockactor.Stream)) {
+	t.Helper()
+	l, err := n.Host("srv").Listen("tcp", ":80", sockactor.ListenConfig{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	l.Start(func(ev any) {
+		if a, ok := ev.(*sockactor.EvAccepted); ok {
+			onAccept(a.Stream)
+		}
+	})
+	l.Accept()
+}
+
+// connectSrv listens as listenSrv does, connects host cli to srv:80
+// (its events kept in the returned log) and runs w to 100ms, long
+// enough for the handshake.
+func connectSrv(t *testing.T, w *sim.World, n *sim.Network, onAccept func(sockactor.Stream)) (sockactor.Stream, *evLog) {
+	t.Helper()
+	listenSrv(t, n, onAccept)
+	cliLog := &evLog{}
+	c, err := n.Host("cli").Connect("tcp", "srv:80", cliLog.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(sim.Until(100 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	return c, cliLog
+}
+
+// dgramLog keeps the payloads of the datagrams a packet endpoint
+// received, in arrival order.
+type dgramLog struct{ got []string }
+
+// datagramPair opens packet endpoints a (on host ta at addrA) and b (on
+// host tb at addrB) of the given network, starts a ignoring its events,
+// and has b receive for good, its datagrams kept in the returned log.
+func datagramPair(t *testing.T, network string, ta sockactor.Transport, addrA string, tb sockactor.Transport, addrB string) (a, b sockactor.Packet, rx *dgramLog) {
+	t.Helper()
+	a, err := ta.ListenPacket(network, addrA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = tb.ListenPacket(network, addrB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Start(func(any) {})
+	rx = &dgramLog{}
+	b.Start(func(ev any) {
+		if d, ok := ev.(*sockactor.EvDatagram); ok {
+			rx.got = append(rx.got, string(d.Data))
+			b.Recv()
+		}
+	})
+	b.Recv()
+	return a, b, rx
+}
+
+// crashRestart crashes node and restarts it.
+func crashRestart(t *testing.T, w *sim.World, node string) {
+	t.Helper()
+	if err := w.Crash(node); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Restart(node); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestStreamCloseUnreadWriterHangs: when a peer closes with bytes it
@@ -145,26 +208,9 @@ func (l *evLog) connected() []*sockactor.EvConnected {
 func TestStreamCloseUnreadWriterHangs(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Window: 1024})
-	l, err := n.Host("srv").Listen("tcp", ":80", sockactor.ListenConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var srvLog evLog
 	var accepted sockactor.Stream
-	l.Start(func(ev any) {
-		if a, ok := ev.(*sockactor.EvAccepted); ok {
-			accepted = a.Stream
-		}
-	})
-	l.Accept()
-	var cliLog evLog
-	c, err := n.Host("cli").Connect("tcp", "srv:80", cliLog.sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Run(sim.Until(100 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
+	c, cliLog := connectSrv(t, w, n, func(s sockactor.Stream) { accepted = s })
 	if accepted == nil || len(cliLog.connected()) != 1 || cliLog.connected()[0].Err != nil {
 		t.Fatalf("no connection: accepted %v, client events %v", accepted, cliLog.evs)
 	}
@@ -197,28 +243,13 @@ func TestNetworkHealStopsResets(t *testing.T) {
 	w := sim.New(1)
 	// Resets are decided per segment (connects never reset).
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: 10 * time.Millisecond, ResetRate: 1})
-	l, err := n.Host("srv").Listen("tcp", ":80", sockactor.ListenConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var srvLog evLog
 	var accepted sockactor.Stream
-	l.Start(func(ev any) {
-		if a, ok := ev.(*sockactor.EvAccepted); ok {
-			accepted = a.Stream
-			accepted.Start(srvLog.sink)
-			accepted.Read(100)
-		}
+	c, _ := connectSrv(t, w, n, func(s sockactor.Stream) {
+		accepted = s
+		accepted.Start(srvLog.sink)
+		accepted.Read(100)
 	})
-	l.Accept()
-	var cliLog evLog
-	c, err := n.Host("cli").Connect("tcp", "srv:80", cliLog.sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Run(sim.Until(100 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
 	if accepted == nil {
 		t.Fatal("not connected")
 	}
@@ -251,17 +282,8 @@ func TestNetworkHealStopsResets(t *testing.T) {
 func TestConnectAcrossPartition(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond})
-	l, err := n.Host("srv").Listen("tcp", ":80", sockactor.ListenConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	accepted := time.Duration(-1)
-	l.Start(func(ev any) {
-		if _, ok := ev.(*sockactor.EvAccepted); ok {
-			accepted = w.Now()
-		}
-	})
-	l.Accept()
+	listenSrv(t, n, func(sockactor.Stream) { accepted = w.Now() })
 	n.Partition("cli", "srv", false, time.Second)
 	var cliLog evLog
 	if _, err := n.Host("cli").Connect("tcp", "srv:80", cliLog.sink); err != nil {
@@ -323,23 +345,7 @@ func TestUnixgramOrder(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Jitter: time.Millisecond})
 	h := n.Host("h")
-	a, err := h.ListenPacket("unixgram", "/tmp/a.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := h.ListenPacket("unixgram", "/tmp/b.sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start(func(any) {})
-	var got []string
-	b.Start(func(ev any) {
-		if d, ok := ev.(*sockactor.EvDatagram); ok {
-			got = append(got, string(d.Data))
-			b.Recv()
-		}
-	})
-	b.Recv()
+	a, b, rx := datagramPair(t, "unixgram", h, "/tmp/a.sock", h, "/tmp/b.sock")
 	var batch []sockactor.Outgoing
 	for i := 0; i < 50; i++ {
 		batch = append(batch, sockactor.Outgoing{Data: []byte(fmt.Sprintf("%02d", i)), Dst: b.LocalAddr()})
@@ -348,6 +354,7 @@ func TestUnixgramOrder(t *testing.T) {
 	if _, err := w.Run(sim.Until(time.Second)); err != nil {
 		t.Fatal(err)
 	}
+	got := rx.got
 	if len(got) != 50 {
 		t.Fatalf("%d of 50 unix datagrams arrived", len(got))
 	}
@@ -366,26 +373,11 @@ func TestUnixgramOrder(t *testing.T) {
 func TestStreamCloseAnswersOutstanding(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Window: 1024})
-	l, err := n.Host("srv").Listen("tcp", ":80", sockactor.ListenConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var accepted sockactor.Stream
-	l.Start(func(ev any) {
-		if a, ok := ev.(*sockactor.EvAccepted); ok {
-			accepted = a.Stream
-			accepted.Start(func(any) {})
-		}
+	c, cliLog := connectSrv(t, w, n, func(s sockactor.Stream) {
+		accepted = s
+		accepted.Start(func(any) {})
 	})
-	l.Accept()
-	var cliLog evLog
-	c, err := n.Host("cli").Connect("tcp", "srv:80", cliLog.sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Run(sim.Until(100 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
 	if accepted == nil {
 		t.Fatal("not connected")
 	}
@@ -469,23 +461,7 @@ func TestRemoteReorderWithoutLatency(t *testing.T) {
 func TestUDPOrderAfterHeal(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Jitter: time.Millisecond, ReorderRate: 1})
-	a, err := n.Host("a").ListenPacket("udp", ":1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := n.Host("b").ListenPacket("udp", ":2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Start(func(any) {})
-	var got []string
-	b.Start(func(ev any) {
-		if d, ok := ev.(*sockactor.EvDatagram); ok {
-			got = append(got, string(d.Data))
-			b.Recv()
-		}
-	})
-	b.Recv()
+	a, b, rx := datagramPair(t, "udp", n.Host("a"), ":1", n.Host("b"), ":2")
 	send := func(tag string) {
 		var batch []sockactor.Outgoing
 		for i := 0; i < 50; i++ {
@@ -500,7 +476,7 @@ func TestUDPOrderAfterHeal(t *testing.T) {
 		t.Fatal(err)
 	}
 	var after []string
-	for _, g := range got {
+	for _, g := range rx.got {
 		if g[0] == 'b' {
 			after = append(after, g)
 		}
@@ -529,12 +505,7 @@ func TestSparseFileOwnerCrashDropsQueued(t *testing.T) {
 	}
 	f.Run(func() { ran = append(ran, "old 1") })
 	f.Run(func() { ran = append(ran, "old 2") })
-	if err := w.Crash("n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Restart("n"); err != nil {
-		t.Fatal(err)
-	}
+	crashRestart(t, w, "n")
 	f.Reopen()
 	f.Run(func() { ran = append(ran, "new") })
 	if _, err := w.Run(sim.Until(time.Second)); err != nil {

@@ -12,10 +12,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/streamactor"
 )
 
 // Regression tests for bugs found in review.
+
+// freedPipe is streamactor.Pipe failing the test on error; both ends are
+// freed when the test ends.
+func freedPipe(t *testing.T, sys *actors.System, opts ...streamactor.Option) (w, r *streamactor.Stream) {
+	t.Helper()
+	w, r, err := streamactor.Pipe(sys, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Free(); _ = r.Free() })
+	return w, r
+}
+
+// recvAllFinish reads r to io.EOF on a goroutine, keeping what it read
+// in *got unless got is nil, then confirms the end with Finish; the
+// channel returned gets the first error, or nil.
+func recvAllFinish(ctx context.Context, r *streamactor.Stream, got *[]byte) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		data, err := io.ReadAll(r)
+		if got != nil {
+			*got = data
+		}
+		if err == nil {
+			err = r.Finish(ctx)
+		}
+		done <- err
+	}()
+	return done
+}
 
 // TestConnectMismatchedSegment: Connect refuses two ends that disagree on
 // MaxSegment with ErrBadOption, as a remote stream's ends always agree
@@ -79,14 +110,7 @@ func TestFailedAttachKeepsStream(t *testing.T) {
 		t.Fatalf("attach a file sink to an attached stream: %v, want ErrAttached", err)
 	}
 	time.Sleep(100 * time.Millisecond) // let the refused driver stop
-	done := make(chan error, 1)
-	go func() {
-		_, err := io.ReadAll(r)
-		if err == nil {
-			err = r.Finish(ctx)
-		}
-		done <- err
-	}()
+	done := recvAllFinish(ctx, r, nil)
 	if _, err := w.Send(ctx, []byte("hello")); err != nil {
 		t.Fatalf("send after a refused attach: %v", err)
 	}
@@ -131,16 +155,8 @@ func TestConnectRefusedKeepsStreams(t *testing.T) {
 				t.Fatalf("connect x again after the refusal: %v", err)
 			}
 		}
-		done := make(chan error, 1)
 		var got []byte
-		go func() {
-			var err error
-			got, err = io.ReadAll(p.r)
-			if err == nil {
-				err = p.r.Finish(ctx)
-			}
-			done <- err
-		}()
+		done := recvAllFinish(ctx, p.r, &got)
 		if _, err := p.w.Send(ctx, []byte("hello")); err != nil {
 			t.Fatalf("%s: send: %v", p.name, err)
 		}
@@ -164,23 +180,12 @@ func TestConnectRefusedKeepsStreams(t *testing.T) {
 func TestSenderFinishFreesCallback(t *testing.T) {
 	sys := realSys(t)
 	ctx := ctxT(t)
-	w, r, err := streamactor.Pipe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, r := freedPipe(t, sys)
 	var freed atomic.Int32
 	if err := w.EventAddCallback(streamactor.EventWritable, func(*streamactor.Stream, streamactor.Event) {}, func() { freed.Add(1) }); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := io.ReadAll(r)
-		if err == nil {
-			err = r.Finish(ctx)
-		}
-		done <- err
-	}()
+	done := recvAllFinish(ctx, r, nil)
 	if err := w.Finish(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +211,7 @@ func TestSenderFinishFreesCallback(t *testing.T) {
 // left the registration live.
 func TestCancelledFinishFreesCallback(t *testing.T) {
 	sys := realSys(t)
-	w, r, err := streamactor.Pipe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, _ := freedPipe(t, sys)
 	var freed, errs atomic.Int32
 	cb := func(_ *streamactor.Stream, ev streamactor.Event) {
 		if ev&streamactor.EventError != 0 {
@@ -247,11 +248,7 @@ func TestCancelledFinishFreesCallback(t *testing.T) {
 func TestConcurrentCalls(t *testing.T) {
 	sys := realSys(t)
 	ctx := ctxT(t)
-	w, r, err := streamactor.Pipe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, r := freedPipe(t, sys)
 	const per = 3000
 	var sent atomic.Int64
 	senders := make(chan error, 2)
@@ -356,11 +353,7 @@ func TestConcurrentCalls(t *testing.T) {
 func TestMergedHolesOverflow(t *testing.T) {
 	sys := realSys(t)
 	ctx := ctxT(t)
-	w, r, err := streamactor.Pipe(sys, streamactor.Sparse())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, r := freedPipe(t, sys, streamactor.Sparse())
 	for i := 0; i < 2; i++ {
 		if err := w.SendHole(ctx, 1<<62, 0); err != nil {
 			t.Fatal(err)
@@ -387,11 +380,7 @@ func TestMergedHolesOverflow(t *testing.T) {
 
 	// The same holes read as zeros: a Recv gets zeros, and the actor
 	// does not panic.
-	w2, r2, err := streamactor.Pipe(sys, streamactor.Sparse())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w2.Free(); _ = r2.Free() }()
+	w2, r2 := freedPipe(t, sys, streamactor.Sparse())
 	for i := 0; i < 2; i++ {
 		if err := w2.SendHole(ctx, 1<<62, 0); err != nil {
 			t.Fatal(err)
@@ -454,11 +443,7 @@ func TestFileSinkHoleOverflow(t *testing.T) {
 func TestActorPanicFailsCall(t *testing.T) {
 	sys := realSys(t)
 	ctx := ctxT(t)
-	w, r, err := streamactor.Pipe(sys, streamactor.Sparse())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, r := freedPipe(t, sys, streamactor.Sparse())
 	restore := streamactor.PanicOnRequest(r, streamactor.OpRecv)
 	defer restore()
 	rctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -498,11 +483,7 @@ func TestActorPanicFailsCall(t *testing.T) {
 func TestReceiverFinishBeforeEOFRead(t *testing.T) {
 	sys := realSys(t)
 	ctx := ctxT(t)
-	w, r, err := streamactor.Pipe(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Free(); _ = r.Free() }()
+	w, r := freedPipe(t, sys)
 	done := make(chan error, 1)
 	go func() {
 		_, err := w.Send(ctx, []byte("abc"))

@@ -10,11 +10,9 @@ import (
 	"github.com/actorio/actorio/signalbus/schema"
 )
 
-// buildSchema generates package p from schema src into a scratch
-// directory inside the module (its name starts with "_", so ./... does
-// not see it), adds extra (more Go files of package p, by name), and
-// runs go vet on it; it returns vet's output and whether it failed.
-func buildSchema(t *testing.T, src string, extra map[string]string) (string, bool) {
+// generateSchema parses schema src (as r.qapi) and generates package p
+// from it.
+func generateSchema(t *testing.T, src string) []byte {
 	t.Helper()
 	s, err := schema.Parse("r.qapi", src)
 	if err != nil {
@@ -24,6 +22,16 @@ func buildSchema(t *testing.T, src string, extra map[string]string) (string, boo
 	if err != nil {
 		t.Fatal(err)
 	}
+	return code
+}
+
+// buildSchema generates package p from schema src into a scratch
+// directory inside the module (its name starts with "_", so ./... does
+// not see it), adds extra (more Go files of package p, by name), and
+// runs go vet on it; it returns vet's output and whether it failed.
+func buildSchema(t *testing.T, src string, extra map[string]string) (string, bool) {
+	t.Helper()
+	code := generateSchema(t, src)
 	dir, err := os.MkdirTemp(".", "_regression-")
 	if err != nil {
 		t.Fatal(err)
@@ -100,18 +108,8 @@ var _ = func() bool {
 // method (wrong arguments: does not compile).
 func TestRegressionExecuteCommand(t *testing.T) {
 	src := "{ 'E': [ 'a' ] }\n{ 'AEvent': {} }\n[ 'execute', { 'x': 'str' }, {}, 'str' ]\n[ 'execute-none' ]\n"
-	out, failed := buildSchema(t, src, nil)
-	if failed {
-		t.Fatalf("generated code does not build:\n%s", out)
-	}
-	s, err := schema.Parse("r.qapi", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := Generate(s, src, "r.qapi", "p")
-	if err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, src, nil)
+	code := generateSchema(t, src)
 	if !strings.Contains(string(code), `c.Client.Execute(ctx, "execute", args, &out)`) {
 		t.Fatalf("Execute does not call the QMP client's Execute:\n%s", code)
 	}

@@ -40,6 +40,19 @@ func hosts() ([]string, map[string]string) {
 // missing.
 func startDnsmasq(t *testing.T) string {
 	t.Helper()
+	names, addrs := hosts()
+	var hb strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&hb, "%s %s\n", addrs[n], n)
+	}
+	return startDnsmasqHosts(t, hb.String(), "--cache-size=2000")
+}
+
+// startDnsmasqHosts runs a real dnsmasq on 127.0.0.1 serving hostsText as
+// its hosts file, with extraArgs added to its command line, and returns
+// its address; it skips (or fails under CI) like startDnsmasq.
+func startDnsmasqHosts(t *testing.T, hostsText string, extraArgs ...string) string {
+	t.Helper()
 	bin, err := exec.LookPath("dnsmasq")
 	if err != nil {
 		bin = "/usr/sbin/dnsmasq"
@@ -51,22 +64,18 @@ func startDnsmasq(t *testing.T) string {
 		}
 	}
 	dir := t.TempDir()
-	names, addrs := hosts()
-	var hb strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&hb, "%s %s\n", addrs[n], n)
-	}
 	hostsFile := filepath.Join(dir, "hosts")
-	if err := os.WriteFile(hostsFile, []byte(hb.String()), 0o644); err != nil {
+	if err := os.WriteFile(hostsFile, []byte(hostsText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	cmd := exec.Command(bin, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-		"--addn-hosts="+hostsFile, "--listen-address=127.0.0.1", "--bind-interfaces",
-		fmt.Sprintf("--port=%d", port), "--pid-file=", "--user=root", "--log-facility=-", "--cache-size=2000")
+	args := append([]string{"--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+		"--addn-hosts=" + hostsFile, "--listen-address=127.0.0.1", "--bind-interfaces",
+		fmt.Sprintf("--port=%d", port), "--pid-file=", "--user=root", "--log-facility=-"}, extraArgs...)
+	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -15,54 +12,6 @@ import (
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sockactor"
 )
-
-// startDnsmasqHosts runs a real dnsmasq on 127.0.0.1 serving hostsText as
-// its hosts file; it skips (or fails under CI) like startDnsmasq.
-func startDnsmasqHosts(t *testing.T, hostsText string) string {
-	t.Helper()
-	bin, err := exec.LookPath("dnsmasq")
-	if err != nil {
-		bin = "/usr/sbin/dnsmasq"
-		if _, serr := os.Stat(bin); serr != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("dnsmasq is required in CI (make deps installs it): %v", err)
-			}
-			t.Skip("dnsmasq not installed; `make deps` installs it")
-		}
-	}
-	dir := t.TempDir()
-	hostsFile := filepath.Join(dir, "hosts")
-	if err := os.WriteFile(hostsFile, []byte(hostsText), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-		"--addn-hosts="+hostsFile, "--listen-address=127.0.0.1", "--bind-interfaces",
-		fmt.Sprintf("--port=%d", port), "--pid-file=", "--user=root", "--log-facility=-")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start dnsmasq: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i > 100 {
-			t.Fatalf("dnsmasq did not come up on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return addr
-}
 
 // TestRegressionTruncatedUDPAnswer: a name whose A records do not fit in
 // a 512-byte UDP answer gets a truncated (TC) answer from the server; the

@@ -1,9 +1,7 @@
 package qmp_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -19,34 +17,23 @@ import (
 // event lines the test gives it.
 type eventPeer struct {
 	addr string
-	seen chan string   // names of the commands read
-	send chan string   // event lines to write
-	done chan struct{} // closed when the peer is finished
+	seen chan string     // names of the commands read
+	send chan string     // event lines to write
+	done <-chan struct{} // closed when the peer is finished
 }
 
 func startEventPeer(t *testing.T) *eventPeer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &eventPeer{addr: l.Addr().String(), seen: make(chan string, 16), send: make(chan string), done: make(chan struct{})}
+	p := &eventPeer{seen: make(chan string, 16), send: make(chan string)}
 	stop := make(chan struct{})
-	go func() {
-		defer close(p.done)
-		conn, err := l.Accept()
-		l.Close()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
+	p.addr, p.done = serveOneConn(t, func(conn net.Conn) {
 		var wmu sync.Mutex
 		write := func(line string) {
 			wmu.Lock()
 			defer wmu.Unlock()
 			fmt.Fprint(conn, line)
 		}
-		write(`{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, "capabilities": []}}` + "\n")
+		write(qmpGreeting + "\n")
 		writerDone := make(chan struct{})
 		go func() {
 			defer close(writerDone)
@@ -60,21 +47,13 @@ func startEventPeer(t *testing.T) *eventPeer {
 			}
 		}()
 		defer func() { <-writerDone }()
-		r := bufio.NewScanner(conn)
-		for r.Scan() {
-			var req struct {
-				Execute string `json:"execute"`
-				ID      string `json:"id"`
-			}
-			if json.Unmarshal(r.Bytes(), &req) != nil {
-				return
-			}
+		eachRequest(conn, func(req qmpRequest) {
 			p.seen <- req.Execute
 			if req.Execute != "hold" {
 				write(fmt.Sprintf(`{"return": {}, "id": %q}`+"\n", req.ID))
 			}
-		}
-	}()
+		})
+	})
 	t.Cleanup(func() {
 		close(stop)
 		<-p.done

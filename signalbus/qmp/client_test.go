@@ -1,9 +1,7 @@
 package qmp_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -21,36 +19,15 @@ type scriptedServer struct {
 	connectSeen  chan struct{}
 	release      chan struct{}
 	disconnected chan string
-	done         chan struct{}
+	done         <-chan struct{}
 }
 
 func startScripted(t *testing.T) *scriptedServer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &scriptedServer{addr: l.Addr().String(), connectSeen: make(chan struct{}), release: make(chan struct{}),
-		disconnected: make(chan string, 4), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		conn, err := l.Accept()
-		l.Close()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		fmt.Fprintln(conn, `{"QMP": {"version": {"qemu": {"major": 7, "minor": 2, "micro": 0}, "package": ""}, "capabilities": []}}`)
-		r := bufio.NewScanner(conn)
-		for r.Scan() {
-			var req struct {
-				Execute   string            `json:"execute"`
-				Arguments map[string]string `json:"arguments"`
-				ID        string            `json:"id"`
-			}
-			if json.Unmarshal(r.Bytes(), &req) != nil {
-				return
-			}
+	s := &scriptedServer{connectSeen: make(chan struct{}), release: make(chan struct{}), disconnected: make(chan string, 4)}
+	s.addr, s.done = serveOneConn(t, func(conn net.Conn) {
+		fmt.Fprintln(conn, qmpGreeting)
+		eachRequest(conn, func(req qmpRequest) {
 			ret := `{}`
 			switch req.Execute {
 			case "x-connect":
@@ -58,11 +35,12 @@ func startScripted(t *testing.T) *scriptedServer {
 				<-s.release
 				ret = `"t1"`
 			case "x-disconnect":
-				s.disconnected <- req.Arguments["tag"]
+				tag, _ := req.Arguments["tag"].(string)
+				s.disconnected <- tag
 			}
 			fmt.Fprintf(conn, `{"return": %s, "id": %q}`+"\n", ret, req.ID)
-		}
-	}()
+		})
+	})
 	t.Cleanup(func() {
 		select {
 		case <-s.release:

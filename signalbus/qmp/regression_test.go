@@ -269,17 +269,7 @@ func TestSessionAckOrderKeepsWindow(t *testing.T) {
 func TestCommandEventsBeforeReturn(t *testing.T) {
 	f, sock := serveUnix(t)
 	const n = 100
-	err := f.srv.Register("burst", nil, "none", func(context.Context, *qmp.Conn, *qmp.Call) (any, error) {
-		for i := 0; i < n; i++ {
-			if err := f.io.Emit(blockIOEvent{Device: "vda", Action: "report", Operation: "write"}); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	registerEmitter(t, f, "burst", n, nil)
 	p := dialPeer(t, "a", sock)
 	negotiate(t, p)
 	p.send(t, `{"execute": "burst", "id": 1}`+"\n")

@@ -97,17 +97,7 @@ func TestCapabilitiesInCommandModeArgsFirst(t *testing.T) {
 // an event at once, so before any response of the command).
 func TestCommandEventsBeforeItsError(t *testing.T) {
 	f, sock := serveUnix(t)
-	err := f.srv.Register("emit-then-fail", nil, "none", func(context.Context, *qmp.Conn, *qmp.Call) (any, error) {
-		for i := 0; i < 3; i++ {
-			if err := f.io.Emit(blockIOEvent{Device: "vda", Action: "report", Operation: "write"}); err != nil {
-				return nil, err
-			}
-		}
-		return nil, qmp.Errorf("it failed")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	registerEmitter(t, f, "emit-then-fail", 3, qmp.Errorf("it failed"))
 	p := dialPeer(t, "a", sock)
 	negotiate(t, p)
 	p.send(t, `{"execute": "emit-then-fail", "id": 1}`+"\n")
@@ -129,17 +119,7 @@ func TestCommandEventsBeforeItsError(t *testing.T) {
 func TestCommandOverflowBeforeReturn(t *testing.T) {
 	f, sock := serveUnix(t, qmp.WithLimits(qmp.Limits{EventQueue: 8}))
 	const n = 200
-	err := f.srv.Register("burst", nil, "none", func(context.Context, *qmp.Conn, *qmp.Call) (any, error) {
-		for i := 0; i < n; i++ {
-			if err := f.io.Emit(blockIOEvent{Device: "vda", Action: "report", Operation: "write"}); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	registerEmitter(t, f, "burst", n, nil)
 	p := dialPeer(t, "a", sock)
 	negotiate(t, p)
 	p.send(t, `{"execute": "burst", "id": 1}`+"\n")
