@@ -58,7 +58,10 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 	if err != nil {
 		return nil, err
 	}
-	if network == "unix" && cfg.Mode != 0 {
+	// An abstract socket ("@name", Linux) or an autobound one ("") has no
+	// file to chmod: Mode is ignored (it used to fail the listen, found in
+	// review).
+	if network == "unix" && cfg.Mode != 0 && addr != "" && addr[0] != '@' {
 		if err := os.Chmod(addr, cfg.Mode); err != nil {
 			l.Close()
 			return nil, err

@@ -26,6 +26,7 @@ type netStream struct {
 
 	mu            sync.Mutex
 	local, remote net.Addr
+	writing       bool // a Write is outstanding (from Write to its EvWritten)
 }
 
 func newNetStream(conn net.Conn) *netStream {
@@ -109,6 +110,13 @@ func (s *netStream) writer(conn net.Conn) {
 			return
 		}
 		n, err := s.wvec.WriteTo(conn)
+		// WriteTo consumed only what it wrote: a short write left the
+		// rest of the caller's buffers here, and the endpoint must not
+		// keep them after the event (it did, found in review).
+		s.wvec = nil
+		s.mu.Lock()
+		s.writing = false // from now on AbortWrite has nothing to abort
+		s.mu.Unlock()
 		*ev = EvWritten{N: int(n), Err: err}
 		s.sink(ev)
 	}
@@ -124,8 +132,11 @@ func (s *netStream) Read(max int) {
 
 // Write implements Stream.
 func (s *netStream) Write(bufs [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	select {
 	case s.writes <- bufs:
+		s.writing = true
 	default:
 	}
 }
@@ -133,12 +144,14 @@ func (s *netStream) Write(bufs [][]byte) {
 // AbortWrite implements Stream: a write deadline in the past makes the
 // writer's Write return (with what it wrote) at its next wait for the
 // socket, and the stream is poisoned, so nothing is written after it.
+// Without an outstanding Write (one that just finished: its EvWritten is
+// on the way) it does nothing, so the stream stays usable; it used to
+// poison the stream regardless (found in review).
 func (s *netStream) AbortWrite() {
 	s.mu.Lock()
-	conn := s.conn
-	s.mu.Unlock()
-	if conn != nil {
-		_ = conn.SetWriteDeadline(time.Unix(1, 0))
+	defer s.mu.Unlock()
+	if s.writing && s.conn != nil {
+		_ = s.conn.SetWriteDeadline(time.Unix(1, 0))
 	}
 }
 
@@ -158,10 +171,29 @@ func (s *netStream) Close() {
 		go func() {
 			s.wg.Wait()
 			if s.sink != nil {
+				s.endQueued()
 				s.sink(&EvClosed{})
 			}
 		}()
 	})
+}
+
+// endQueued answers, with an error, a Read or Write still queued once the
+// reader and writer are gone: one that chose quit over it (a select picks
+// at random among ready cases), or one asked for while connecting. Every
+// outstanding operation ends with one event before EvClosed; such
+// requests used to get none (found in review).
+func (s *netStream) endQueued() {
+	select {
+	case <-s.reads:
+		s.sink(&EvData{Err: &net.OpError{Op: "read", Err: net.ErrClosed}})
+	default:
+	}
+	select {
+	case <-s.writes:
+		s.sink(&EvWritten{Err: &net.OpError{Op: "write", Err: net.ErrClosed}})
+	default:
+	}
 }
 
 // LocalAddr implements Stream.
