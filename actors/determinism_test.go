@@ -12,8 +12,10 @@ import (
 // (or drives the simulator) for the constructs DESIGN.md forbids there:
 // goroutines, select, channels, wall-clock time, global randomness,
 // protoactor futures with real timeouts, SetReceiveTimeout, the
-// scheduler package, blocking mailboxes, real I/O and unsorted map
-// iteration. Only the files in detguard.Allowed may use them, each for
+// scheduler package, blocking mailboxes, real I/O, unsorted map
+// iteration and the runtime's scheduling calls (Gosched, GC, finalizers).
+// Calls are matched by what a name refers to, however it is spelled
+// (aliases, dot imports, function values, embedded methods). Only the files in detguard.Allowed may use them, each for
 // the stated reason. internal/detguard's own tests show that the scan
 // catches planted violations of every rule.
 func TestDeterminismRules(t *testing.T) {

@@ -22,6 +22,11 @@ var Allowed = Allowlist{
 		"channel": "hands a mailbox to a parked worker; closes the pool on Close",
 		"select":  "hand-off that never blocks the scheduling actor; a parked worker waits for work or Close",
 	},
+	// The real-mode lean mailbox (HotPath): a simulation replaces it with
+	// the World's step mailbox, as for every actor.
+	"actors/mailbox.go": {
+		"runtime": "the real mailbox yields its goroutine (runtime.Gosched) every inlineThroughput messages",
+	},
 	"actors/toplevel.go": {
 		"select":  "closes the 'all stopped' channel once, without blocking",
 		"channel": "the 'all stopped' channel Close waits on",
@@ -36,7 +41,8 @@ var Allowed = Allowlist{
 	// Probe is called by a Go caller (never an actor) to explain a peer
 	// that did not answer.
 	"actors/node/probe.go": {
-		"io": "dials the peer once, outside any actor, to say why it does not answer",
+		"io":   "dials the peer once, outside any actor, to say why it does not answer",
+		"time": "bounds that dial with a wall-clock deadline (context.WithTimeout), outside any actor",
 	},
 	// The simulator's own Waiter polls a channel without blocking: the
 	// loop runs on the caller's goroutine, so nothing else can close it.
@@ -106,6 +112,12 @@ var Allowed = Allowlist{
 		"channel": "reply, wake-up and close channels between the caller, reader and executor goroutines",
 		"future":  "sync.WaitGroup.Wait in Close, which is called outside any actor",
 		"io":      "dials the QMP server (a client, never inside an actor)",
+		"time":    "a late disconnect runs on a client goroutine under a wall-clock deadline (context.WithTimeout)",
+	},
+	// streamactor's blocking Go face: Stream's methods block the calling
+	// goroutine, never an actor (actors use the message face).
+	"streamactor/stream.go": {
+		"runtime": "Send yields the caller's goroutine after a hand-off so the receiving goroutine runs (runtime.Gosched)",
 	},
 	// streamactor's Go-native faces for *os.File (ReadFrom, WriteTo): they
 	// run in the caller's goroutine, outside the actors, reading or writing
@@ -135,11 +147,6 @@ var Allowed = Allowlist{
 	},
 	"streamactor/osfile_linux.go": {
 		"io": "fallocate(PUNCH_HOLE) on a real file, run by the driver goroutine or the caller of WriteTo",
-	},
-	// streamactor/remote: an error crossing nodes carries its system
-	// error number; the file converts to and from syscall.Errno values.
-	"streamactor/remote/errno.go": {
-		"io": "syscall.Errno values of errors crossing nodes, no system call",
 	},
 	// props.CheckStream, the stream conformance suite: it drives both ends
 	// of a stream on a real System from goroutines outside the actors

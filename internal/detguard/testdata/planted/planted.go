@@ -5,11 +5,24 @@
 package planted
 
 import (
+	"context"
+	crand "crypto/rand"
+	"hash/maphash"
+	"io/ioutil"
+	"maps"
+	mrand "math/rand"
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
+	. "time"
+	t "time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	_ "github.com/asynkron/protoactor-go/scheduler" // want: scheduler
@@ -68,5 +81,83 @@ func (r *receiver) Receive(ctx actor.Context) {
 	}
 	for i := range []int{1, 2} {
 		_ = i
+	}
+}
+
+// The constructs below once escaped the guard: references that are not a
+// direct pkg.Func(...) call, embedded receivers, generic code, and
+// packages and functions the first version did not know.
+
+type waiter struct{ sync.WaitGroup }
+
+type wrappedConn struct{ net.Conn }
+
+func escapes[M ~map[string]int, C ~chan int](ctx actor.Context, m M, c C, w *waiter, cn wrappedConn, f *actor.Future, r *receiver) {
+	now := t.Now // want: time
+	_ = now
+	_ = Now()                   // want: time
+	_ = t.Since(t.Time{})       // want: time
+	_ = time.Until(time.Time{}) // want: time
+	_ = time.NewTimer(1)        // want: time
+	_ = time.Tick(1)            // want: time
+	_ = Duration(1)
+
+	_ = rand.N[int](3)     // want: rand
+	_ = rand.Int           // want: rand
+	_ = mrand.Intn(3)      // want: rand
+	_, _ = crand.Read(nil) // want: rand
+	_ = crand.Reader       // want: rand
+	_ = maphash.MakeSeed() // want: rand
+
+	_ = os.Getenv("X")                      // want: io
+	_, _ = os.ReadDir(".")                  // want: io
+	_, _ = os.Stat(".")                     // want: io
+	_ = os.IsNotExist(nil)                  // permitted: no I/O
+	_, _ = ioutil.ReadFile("x")             // want: io
+	_ = exec.Command("ls").Run()            // want: io
+	_, _ = net.LookupHost("x")              // want: io
+	_, _ = net.ResolveTCPAddr("tcp", "x:1") // want: io
+	_, _, _ = net.SplitHostPort("x:1")      // permitted: no I/O
+	_, _ = filepath.Glob("*")               // want: io
+	_ = filepath.Join("a", "b")             // permitted: no I/O
+	_, _ = cn.Write(nil)                    // want: io
+
+	w.Wait()                                            // want: future
+	_ = r.wg.Wait                                       // want: future
+	_ = f.Result                                        // want: future
+	_ = ctx.RequestFuture                               // want: future
+	_ = actor.NewFuture(nil, time.Second)               // want: future
+	_ = actor.NewFuture(nil, -1)                        // permitted: no timer
+	_ = actor.NewExponentialBackoffStrategy(1, 1)       // want: time
+	_ = actor.NewOneForOneStrategy(3, time.Second, nil) // want: time
+	_ = actor.NewOneForOneStrategy(3, 0, nil)           // permitted: counts forever
+
+	cx, cancel := context.WithTimeout(context.Background(), time.Second) // want: time
+	_ = cancel
+	_ = context.AfterFunc(cx, func() {}) // want: go
+	w.Go(func() {})                      // want: go
+	runtime.Gosched()                    // want: runtime
+	_ = runtime.NumGoroutine()           // want: runtime
+	_ = runtime.GOMAXPROCS(0)            // permitted: sizing only
+
+	_, _, _ = reflect.Select(nil)               // want: select
+	v := reflect.MakeChan(reflect.TypeOf(c), 1) // want: channel
+	v.Send(reflect.ValueOf(1))                  // want: channel
+	_, _ = v.TryRecv()                          // want: channel
+	_ = reflect.ValueOf(m).MapKeys()            // want: maprange
+	for k := range maps.Keys(m) {               // want: maprange
+		_ = k
+	}
+	_ = slices.Sorted(maps.Keys(m)) // permitted: sorted
+
+	for k := range m { // want: maprange
+		_ = k
+	}
+	for range c { // want: channel
+	}
+	_ = make(C)   // want: channel
+	for range m { //detguard:unordered counts only
+		for range m { // want: maprange
+		}
 	}
 }
