@@ -2,6 +2,9 @@ package sockactor
 
 import (
 	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -56,5 +59,48 @@ func TestNetStreamWriterLetsGoOfBufs(t *testing.T) {
 		if len(b) > 0 {
 			t.Fatalf("after EvWritten{N: %d} the endpoint still holds %d unwritten bytes of the caller's buffers", ev.N, len(b))
 		}
+	}
+}
+
+// failingListener fails every Accept with err and counts the calls.
+type failingListener struct {
+	net.Listener
+	err   error
+	calls atomic.Int64
+}
+
+func (f *failingListener) Accept() (net.Conn, error) {
+	f.calls.Add(1)
+	return nil, f.err
+}
+
+func (f *failingListener) Close() error { return nil }
+
+// TestAcceptBacksOffWhenOutOfDescriptors: an accept that fails for lack
+// of descriptors (EMFILE) fails again at once until some are freed; the
+// listener actor asks again after each failure, so without a pause the
+// driver spins at full speed, logging a warning each time (found in
+// review). With the backoff (5 ms doubling), 300 ms of failures cost a
+// handful of attempts, and every one is still reported.
+func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
+	f := &failingListener{err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}}
+	n := newNetListener(f)
+	var reported atomic.Int64
+	n.Start(func(ev any) {
+		if a, ok := ev.(*EvAccepted); ok && a.Err != nil {
+			reported.Add(1)
+			n.Accept() // as the listener actor does
+		}
+	})
+	n.Accept()
+	time.Sleep(300 * time.Millisecond)
+	n.Close()
+	n.wg.Wait()
+	calls := f.calls.Load()
+	if calls > 12 {
+		t.Fatalf("%d accept attempts in 300 ms of EMFILE: the driver spins", calls)
+	}
+	if calls < 2 || reported.Load() != calls {
+		t.Fatalf("%d attempts, %d reported: want every failure reported and a retry", calls, reported.Load())
 	}
 }

@@ -79,6 +79,7 @@ var Allowed = Allowlist{
 		"channel": "the actor's accept requests reach the driver goroutine",
 		"select":  "the driver goroutine waits for a request or for Close; requests never block the actor",
 		"future":  "the closer goroutine waits for the accept goroutine (sync.WaitGroup) before reporting EvClosed",
+		"time":    "the accept goroutine backs off on the wall clock after an accept failed for lack of descriptors (a real socket's driver, never an actor)",
 	},
 	"sockactor/net_packet.go": {
 		"io":      "the driver goroutines own the datagram socket: they receive, send, close it and report its address",
