@@ -62,8 +62,13 @@ func newStreamSM(t *rapid.T) *streamSM {
 		errs:    map[sockactor.ReqID]error{},
 		timers:  map[sockactor.ReqID]bool{},
 	}
+	// Body sizes: small ones mostly, but also the reader's maximum and
+	// one past it (EMSGSIZE), which a plain slice draw almost never
+	// reaches.
+	size := rapid.OneOf(rapid.IntRange(0, 9), rapid.IntRange(0, 9), rapid.IntRange(0, 48), rapid.IntRange(s.model.MaxBody-1, s.model.MaxBody+1))
 	for i, n := 0, rapid.IntRange(0, 12).Draw(t, "pdus"); i < n; i++ {
 		body := rapid.SliceOfN(rapid.Byte(), 0, 48).Draw(t, "body")
+		body = append(body, make([]byte, 48)...)[:size.Draw(t, "size")]
 		s.model.AppendPDU(body)
 	}
 	s.effects(t)
@@ -111,8 +116,14 @@ func (s *streamSM) completion(t *rapid.T, c *sockactor.Completion) {
 		t.Fatalf("inv 22: request %d completed with its timer still armed", c.ID)
 	}
 	kind := s.kinds[c.ID]
-	if s.sticky != 0 && c.ID > s.stickyAt && c.Err == nil {
-		t.Fatalf("inv 16: request %d (%v) succeeded after the sticky error %v", c.ID, kind, s.sticky)
+	if s.sticky != 0 && c.ID > s.stickyAt {
+		// inv 16: every later request fails with the sticky error (after
+		// a Stop, with ECONNABORTED; an empty write is EINVAL first).
+		errno := sockactor.Errno(c.Err)
+		empty := (kind == sockactor.OpWritev || kind == sockactor.OpWritevQueue) && len(s.wdata[c.ID]) == 0
+		if c.Err == nil || !(errno == s.sticky || (s.stopped && errno == syscall.ECONNABORTED) || (empty && errno == syscall.EINVAL)) {
+			t.Fatalf("inv 16: request %d (%v) completed with %v after the sticky error %v", c.ID, kind, c.Err, s.sticky)
+		}
 	}
 	if s.sticky == 0 && s.m.Err() != nil {
 		s.sticky, s.stickyAt = sockactor.Errno(s.m.Err()), s.lastID
@@ -155,6 +166,16 @@ func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
 		}
 	}
 	if c.Err != nil {
+		// A read failed by the data (inv 15: EOF inside a PDU is EPIPE;
+		// a length over the maximum is EMSGSIZE) must agree with the
+		// model: never while a whole PDU is there to be read.
+		if errno == syscall.EPIPE || errno == syscall.EMSGSIZE {
+			peek := s.model
+			out := peek.Next(s.delivered, s.eofSent)
+			if out.OK || (errno == syscall.EPIPE && !out.Short) || (errno == syscall.EMSGSIZE && !out.TooLarge) {
+				t.Fatalf("inv 15/16: read %d failed with %v, model says %+v", c.ID, c.Err, out)
+			}
+		}
 		if s.stopped || s.sticky != 0 {
 			return
 		}
@@ -184,17 +205,34 @@ func (s *streamSM) read(t *rapid.T) {
 		timeout = time.Second
 	}
 	pending, _ := s.m.Pending()
+	usable := s.m.State() == sockactor.StateConnected && s.m.Err() == nil
+	before := s.completions()
 	id := s.m.Readv(f.Next, queue, timeout)
 	s.lastID = id
 	s.kinds[id], s.frames[id] = map[bool]sockactor.OpKind{false: sockactor.OpReadv, true: sockactor.OpReadvQueue}[queue], f
-	if s.m.State() == sockactor.StateConnected && s.m.Err() == nil && (queue || pending == 0) {
+	if usable && (queue || pending == 0) {
 		s.readOrder = append(s.readOrder, id)
 	}
 	s.effects(t)
-	if !queue && pending > 0 && s.done[id] == 1 {
-		// inv 8: EBUSY (or the sticky error), and the first read is untouched.
-		return
+	if !queue && pending > 0 && usable {
+		// inv 8: EBUSY at once, and the reads already pending are
+		// untouched (nothing else completed, as many still pending).
+		if s.done[id] != 1 || sockactor.Errno(s.errOf(id)) != syscall.EBUSY {
+			t.Fatalf("inv 8: a second direct read with %d pending completed %d times with %v, want EBUSY", pending, s.done[id], s.errOf(id))
+		}
+		if got, _ := s.m.Pending(); got != pending || s.completions() != before+1 {
+			t.Fatalf("inv 8: the EBUSY read disturbed the pending ones: %d pending (was %d), %d completions (was %d)", got, pending, s.completions(), before)
+		}
 	}
+}
+
+// completions returns how many completions the machine has delivered.
+func (s *streamSM) completions() int {
+	n := 0
+	for _, k := range s.done { //detguard:unordered only sums
+		n += k
+	}
+	return n
 }
 
 func (s *streamSM) write(t *rapid.T) {
