@@ -149,16 +149,7 @@ func (e *effects) complete(c Completion) {
 		delete(e.timed, c.ID)
 		e.emit(&EffStopTimer{ID: c.ID})
 	}
-	var p *Completion
-	if n := len(e.free); n > 0 {
-		p = e.free[n-1]
-		e.free = e.free[:n-1]
-		*p = c
-	} else {
-		p = new(Completion)
-		*p = c
-	}
-	e.emit(p)
+	e.emit(reuse(&e.free, c))
 }
 
 // Effects returns the effects produced since the last call, in order.
@@ -168,8 +159,7 @@ func (e *effects) Effects() []Effect {
 	out := e.out
 	for i, eff := range e.spare {
 		if c, ok := eff.(*Completion); ok {
-			*c = Completion{}
-			e.free = append(e.free, c)
+			recycle(&e.free, c)
 		}
 		e.spare[i] = nil
 	}

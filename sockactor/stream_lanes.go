@@ -156,10 +156,10 @@ func (m *StreamMachine) OnWritten(n int, err error) {
 	m.writing = false
 	// The written buffers are the callers' again; an unusually long
 	// vector is not kept for the next write.
-	if cap(m.wvec) > IOVMax {
-		m.wvec = nil
+	if cap(m.weff.Bufs) > IOVMax {
+		m.weff.Bufs = nil
 	}
-	clear(m.wvec)
+	clear(m.weff.Bufs)
 	k := m.inflight
 	m.inflight, m.aborting = 0, false
 	if m.state == StateStopped {
@@ -210,7 +210,7 @@ func (m *StreamMachine) pumpWrites() {
 		entries += len(op.bufs)
 		k++
 	}
-	bufs := m.wvec[:0]
+	bufs := m.weff.Bufs[:0]
 	if cap(bufs) < entries {
 		bufs = make([][]byte, 0, entries)
 	}
@@ -222,6 +222,6 @@ func (m *StreamMachine) pumpWrites() {
 		}
 	}
 	m.writing, m.inflight = true, k
-	m.wvec, m.weff = bufs, EffWrite{Bufs: bufs}
+	m.weff.Bufs = bufs
 	m.emit(&m.weff)
 }

@@ -92,8 +92,7 @@ type StreamMachine struct {
 	writes   fifo.Queue[*writeOp]
 	writing  bool     // a transport write is outstanding
 	inflight int      // writes[:inflight] are in that transport write
-	weff     EffWrite // the outstanding transport write, reused
-	wvec     [][]byte // its vector, reused
+	weff     EffWrite // the outstanding transport write, its vector reused
 	aborting bool     // EffAbortWrite is out for the outstanding write
 	flushing bool     // an EffFlush is out
 
@@ -406,9 +405,10 @@ func (m *StreamMachine) failWrites(err error) {
 	for m.writes.Len() > 0 {
 		op := m.writes.Pop()
 		if op.err != nil {
-			err = op.err
+			m.fail(op.id, op.kind, op.err)
+		} else {
+			m.fail(op.id, op.kind, err)
 		}
-		m.fail(op.id, op.kind, err)
 	}
 }
 
