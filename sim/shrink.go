@@ -2,6 +2,7 @@ package sim
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -47,11 +48,10 @@ func Shrink(sc Scenario, seed uint64, opts ...Option) (Shrunk, bool) {
 	// ddmin only ever keeps a candidate that failed, and fails records
 	// each failing candidate in s.Minimal, so s.Minimal ends as the result.
 	ddmin(s.Minimal.Faults, fails)
-	if k := len(s.Minimal.Faults); k > 1 {
-		kept := s.Minimal.Faults
+	if kept := s.Minimal.Faults; len(kept) > 1 {
 		for _, f := range s.Original.Faults {
-			if k == 2 && (f == kept[0] || f == kept[1]) {
-				continue // 1-minimal: each of the two passes alone
+			if slices.Contains(kept, f) {
+				continue // ddmin ended trying each kept fault alone: it passes
 			}
 			if fails([]Fault{f}) {
 				break
