@@ -84,11 +84,11 @@ func (n *Network) startFaults(f SocketFaults) {
 					}
 					pair := a + ">" + b
 					if n.w.Decide("socket/partition", pair, perTick(f.PartitionRate)) {
-						rng := stream(n.w.seed, fmt.Sprintf("socket/partition/%s/%d", pair, n.w.opportunities["socket/partition|"+pair]))
+						rng := n.w.faultStream("socket/partition", pair)
 						n.Partition(a, b, rng.Float64() < f.OneWay, between(rng, time.Millisecond, f.PartitionMax.D()))
 					}
 					if n.w.Decide("socket/clog", pair, perTick(f.ClogRate)) {
-						rng := stream(n.w.seed, fmt.Sprintf("socket/clog/%s/%d", pair, n.w.opportunities["socket/clog|"+pair]))
+						rng := n.w.faultStream("socket/clog", pair)
 						n.Clog(a, b, between(rng, time.Millisecond, f.ClogMax.D()))
 					}
 				}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -102,6 +103,14 @@ func opportunityKey(kind, target string, n int) string {
 // Plan returns the faults injected so far, in order, with the heal time.
 func (w *World) Plan() Plan {
 	return Plan{Profile: w.profile, Faults: append([]Fault(nil), w.injected...)}
+}
+
+// faultStream returns the random stream of the latest opportunity for a
+// fault of kind at target (the one Decide just took), for what that
+// fault draws (its duration, its delay): a replayed or shrunk plan gets
+// the same draws for the faults it keeps, and no other stream moves.
+func (w *World) faultStream(kind, target string) *rand.Rand {
+	return stream(w.seed, fmt.Sprintf("%s/%s/%d", kind, target, w.opportunities[kind+"|"+target]))
 }
 
 // Decide reports whether the next opportunity for a fault of kind at

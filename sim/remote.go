@@ -181,7 +181,7 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 // delays of the reorders it keeps, and no other stream moves.
 func (w *World) reorderDelay(link string, f NetFaults) time.Duration {
 	span := max(f.LatencyMax.D(), time.Millisecond)
-	rng := stream(w.seed, fmt.Sprintf("reorder/%s/%d", link, w.opportunities["reorder|"+link]))
+	rng := w.faultStream("reorder", link)
 	return 1 + time.Duration(rng.Int64N(int64(span)))
 }
 
