@@ -91,14 +91,7 @@ func formatter(t reflect.Type) func(reflect.Value) string {
 	case t.Implements(stringerType):
 		return func(v reflect.Value) string { return str(v.Interface().(fmt.Stringer)) }
 	case reflect.PointerTo(t).Implements(stringerType):
-		return func(v reflect.Value) string {
-			if !v.CanAddr() {
-				c := reflect.New(t).Elem()
-				c.Set(v)
-				v = c
-			}
-			return str(v.Addr().Interface().(fmt.Stringer))
-		}
+		return func(v reflect.Value) string { return str(v.Addr().Interface().(fmt.Stringer)) }
 	}
 	switch t.Kind() {
 	case reflect.String:

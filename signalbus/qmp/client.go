@@ -86,22 +86,17 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{})}
 	r := bufio.NewReaderSize(conn, 64<<10)
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetReadDeadline(dl)
-	}
-	// A cancelled ctx (with or without a deadline) ends the wait too.
-	// (A deadline long past, as net/http does: no wall clock needed.)
+	// ctx ending (cancelled, or at its deadline) ends the wait: a read
+	// deadline long past, as net/http does (no wall clock needed).
 	unwatch := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
 	g, err := r.ReadBytes('\n')
-	if !unwatch() && err == nil {
-		// ctx ended just as the greeting came: the deadline may be set.
+	if !unwatch() {
+		// ctx ended: the dial fails with its error, whatever the read got
+		// (the read deadline may be set).
 		err = ctx.Err()
 	}
 	if err != nil {
 		conn.Close()
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
 		return nil, errors.Wrapf(err, "qmp: reading the greeting from %s %s", network, addr)
 	}
 	_ = conn.SetReadDeadline(time.Time{})

@@ -415,8 +415,7 @@ func (s *Schema) check(l *lexer) error {
 			}
 			return nil
 		}
-		has := func(name string) bool { return member(name) != nil }
-		if th.Key != "" && !has(th.Key) {
+		if th.Key != "" && member(th.Key) == nil {
 			return l.errf(th.Pos, "throttle %s: key %q is neither a member nor an accessor argument", t.Name, th.Key)
 		}
 		keys := make([]string, 0, len(th.Exempt))
