@@ -100,6 +100,18 @@ func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string][]st
 	if len(names) > 65535 {
 		return nil, fmt.Errorf("at most 65535 names per call, got %d", len(names))
 	}
+	qs, err := queries(names)
+	if err != nil {
+		return nil, err
+	}
+	if r.TCP {
+		return r.resolveTCP(ctx, names, qs)
+	}
+	return r.resolveUDP(ctx, names, qs)
+}
+
+// queries builds one A query per name, with IDs 1, 2, … in order.
+func queries(names []string) ([][]byte, error) {
 	qs := make([][]byte, len(names))
 	for i, name := range names {
 		q, err := query(uint16(i+1), name)
@@ -108,10 +120,7 @@ func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string][]st
 		}
 		qs[i] = q
 	}
-	if r.TCP {
-		return r.resolveTCP(ctx, names, qs)
-	}
-	return r.resolveUDP(ctx, names, qs)
+	return qs, nil
 }
 
 // tcpBatch is the queries pipelined on one connection.
@@ -286,13 +295,9 @@ func (r *Resolver) resolveUDP(ctx context.Context, names []string, qs [][]byte) 
 		}
 	}
 	if len(truncated) > 0 {
-		tqs := make([][]byte, len(truncated))
-		for i, name := range truncated {
-			q, err := query(uint16(i+1), name)
-			if err != nil {
-				return nil, err
-			}
-			tqs[i] = q
+		tqs, err := queries(truncated)
+		if err != nil {
+			return nil, err
 		}
 		full, err := r.resolveTCP(ctx, truncated, tqs)
 		if err != nil {
