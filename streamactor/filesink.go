@@ -264,7 +264,7 @@ func (k *fileSink) done(m *ioDone) {
 	}
 }
 
-var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit", ioDiscarded: "discard"}
+var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit"}
 
 // clearRange makes [off, off+n) read as zeros: a punched hole, or zeros
 // written where the file system cannot punch.
