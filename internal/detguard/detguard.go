@@ -13,7 +13,8 @@
 //	          NewTicker; context.WithTimeout/WithDeadline; protoactor's
 //	          wall-clock supervisor strategies
 //	rand      a package-level function of math/rand or math/rand/v2
-//	          (constructors excepted), crypto/rand, maphash.MakeSeed
+//	          (constructors excepted), crypto/rand, package hash/maphash
+//	          (its seeds are random, even a zero Hash's)
 //	future    protoactor's RequestFuture or NewFuture with a timeout ≥ 0 (or
 //	          not constant), StopFuture, PoisonFuture, and blocking
 //	          Result()/Wait() on a protoactor Future or sync.WaitGroup/Cond
@@ -22,9 +23,13 @@
 //	mailbox   protoactor's blocking Bounded mailbox
 //	io        real I/O: package os (but its pure helpers), net (but parsing),
 //	          syscall, golang.org/x/sys/unix, os/exec, os/signal, file-system
-//	          walks, and any method of *os.File or of package net's types
+//	          walks, any method of *os.File or of package net's types, and
+//	          such a value converted to an interface, which would hide it
 //	runtime   runtime.Gosched, Goexit, NumGoroutine, GC, finalizers and
 //	          thread locking: behaviour that depends on the Go scheduler
+//	reflect   reflect's Method and MethodByName: a method chosen at run time
+//	          escapes every rule
+//	linkname  a //go:linkname directive: code the guard cannot see
 //	maprange  ranging over a map (also through a type parameter, maps.Keys/
 //	          Values/All unless sorted by slices.Sorted*, reflect's MapKeys and
 //	          MapRange), unless the line says //detguard:unordered <why the
@@ -109,7 +114,7 @@ var bannedFuncs = map[string]map[string]string{
 	"net/http": {"Get": "io", "Head": "io", "Post": "io", "PostForm": "io",
 		"ListenAndServe": "io", "ListenAndServeTLS": "io", "Serve": "io", "ServeTLS": "io"},
 	"crypto/rand":  {"*": "rand"},
-	"hash/maphash": {"MakeSeed": "rand"},
+	"hash/maphash": {"*": "rand"}, // every seed is random: MakeSeed, or a zero Hash's own
 	"context": {"WithTimeout": "time", "WithDeadline": "time", "WithTimeoutCause": "time",
 		"WithDeadlineCause": "time", "AfterFunc": "go"},
 	"runtime": {"Gosched": "runtime", "Goexit": "runtime", "NumGoroutine": "runtime",
@@ -131,10 +136,13 @@ var bannedMethods = map[string]map[string]map[string]string{
 	},
 	protoactorActor: {"Future": {"Result": "future", "Wait": "future"}},
 	"reflect": {"Value": {"Send": "channel", "Recv": "channel", "TrySend": "channel", "TryRecv": "channel",
-		"Close": "channel", "MapKeys": "maprange", "MapRange": "maprange"}},
-	"os":       {"File": {"*": "io"}, "Process": {"*": "io"}, "Root": {"*": "io"}},
-	"os/exec":  {"Cmd": {"*": "io"}},
-	"net/http": {"Client": {"*": "io"}, "Server": {"*": "io"}, "Transport": {"*": "io"}},
+		"Close": "channel", "MapKeys": "maprange", "MapRange": "maprange",
+		"Method": "reflect", "MethodByName": "reflect"},
+		"Type": {"Method": "reflect", "MethodByName": "reflect"}},
+	"hash/maphash": {"Hash": {"*": "rand"}},
+	"os":           {"File": {"*": "io"}, "Process": {"*": "io"}, "Root": {"*": "io"}},
+	"os/exec":      {"Cmd": {"*": "io"}},
+	"net/http":     {"Client": {"*": "io"}, "Server": {"*": "io"}, "Transport": {"*": "io"}},
 }
 
 var sortingFuncs = map[string]bool{"Sorted": true, "SortedFunc": true, "SortedStableFunc": true}
@@ -186,6 +194,8 @@ func (c *checker) file(f *ast.File) {
 			c.report(imp, "scheduler", "imports protoactor's scheduler (wall-clock timers); use actors.After/Every")
 		}
 	}
+	c.linknames(f)
+	c.walkHidden(f, nil)
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
@@ -420,6 +430,8 @@ func (c *checker) method(n ast.Expr, recv types.Type, name string) {
 		c.mapOrder(n, path+"."+typ+"."+name)
 	case "io":
 		c.report(n, rule, "%s.%s.%s: real I/O belongs in a driver", path, typ, name)
+	case "reflect":
+		c.report(n, rule, "%s.%s.%s picks a method at run time, out of the guard's sight", path, typ, name)
 	default:
 		c.report(n, rule, "%s.%s.%s breaks the %q rule", path, typ, name, rule)
 	}

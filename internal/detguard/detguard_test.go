@@ -27,7 +27,9 @@ func moduleRoot(t *testing.T) string {
 	}
 }
 
-// wanted reads the "want: rule" comments of a file: line → rule.
+// wanted reads the "want: rule" comments of a file: line → rule. A
+// "want on the next line: rule" comment is for a line that cannot carry
+// a trailing comment (a compiler directive).
 func wanted(t *testing.T, path string) map[int]string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -40,6 +42,9 @@ func wanted(t *testing.T, path string) map[int]string {
 	for line := 1; sc.Scan(); line++ {
 		if _, after, ok := strings.Cut(sc.Text(), "// want: "); ok {
 			want[line] = strings.TrimSpace(after)
+		}
+		if _, after, ok := strings.Cut(sc.Text(), "// want on the next line: "); ok {
+			want[line+1] = strings.TrimSpace(after)
 		}
 	}
 	return want

@@ -7,7 +7,9 @@ package planted
 import (
 	"context"
 	crand "crypto/rand"
+	"fmt"
 	"hash/maphash"
+	"io"
 	"io/ioutil"
 	"maps"
 	mrand "math/rand"
@@ -23,6 +25,7 @@ import (
 	"time"
 	. "time"
 	t "time"
+	_ "unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 	_ "github.com/asynkron/protoactor-go/scheduler" // want: scheduler
@@ -161,3 +164,26 @@ func escapes[M ~map[string]int, C ~chan int](ctx actor.Context, m M, c C, w *wai
 		}
 	}
 }
+
+// hidden holds constructs that would hide a call from the rules: an I/O
+// value behind an interface, a method picked by name, a linkname.
+func hidden(file *os.File, conn net.Conn, cn wrappedConn, h *maphash.Hash) (io.Writer, error) {
+	var w io.Writer = file             // want: io
+	fmt.Fprintln(conn, "x")            // want: io
+	_ = []io.Reader{conn}              // want: io
+	_ = struct{ W io.Writer }{W: file} // want: io
+	_ = io.Writer(cn)                  // want: io
+	w = cn                             // want: io
+	var same net.Conn = conn           // permitted: still a net.Conn, still checked
+	_ = same
+	_, _ = h.WriteString("x")                    // want: rand
+	_ = maphash.String(maphash.Seed{}, "x")      // want: rand
+	_ = reflect.ValueOf(w).MethodByName("Write") // want: reflect
+	_ = reflect.TypeOf(w).Method(0)              // want: reflect
+	_ = fmt.Sprint(w)                            // permitted: already an interface
+	return file, nil                             // want: io
+}
+
+// want on the next line: linkname
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
