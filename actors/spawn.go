@@ -14,8 +14,10 @@ import (
 // children spawned with bare Props are prepared in turn.
 //
 // Each spawn gets its own copy, which gives each actor its own producer
-// closure and so its own per-actor state.
-func (s *System) prepare(props *actor.Props) *actor.Props {
+// closure and so its own per-actor state. For a top-level actor it also
+// returns the stopNotice that hears when the actor's Stopped handler has
+// run (nil if the actor has no producer to wrap).
+func (s *System) prepare(props *actor.Props, topLevel bool) (*actor.Props, *stopNotice) {
 	opts := make([]actor.PropsOption, 0, 5)
 	switch {
 	case s.env.Dispatcher != nil:
@@ -29,14 +31,18 @@ func (s *System) prepare(props *actor.Props) *actor.Props {
 	if !hasField(props, "supervisionStrategy") {
 		opts = append(opts, actor.WithSupervisor(s.children))
 	}
+	var stop *stopNotice
 	if produce := producerOf(props); produce != nil {
-		st, as := &actorState{sys: s}, s.as
+		if topLevel {
+			stop = &stopNotice{}
+		}
+		st, as := &actorState{sys: s, stop: stop}, s.as
 		opts = append(opts, actor.WithProducer(func() actor.Actor {
 			return &stateActor{st: st, inner: produce(as)}
 		}))
 	}
 	opts = append(opts, actor.WithSpawnMiddleware(s.childSpawnMiddleware))
-	return props.Clone(opts...)
+	return props.Clone(opts...), stop
 }
 
 // producerOf returns the producer props was made with. protoactor has no
@@ -70,15 +76,25 @@ func (s *System) rootSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 			return nil, ErrClosed
 		}
 		var spawned *actor.PID
-		defer func() { s.top.endSpawn(spawned) }() // also if the producer panics
-		pid, err := next(as, id, s.prepare(props), parent)
+		var stop *stopNotice
+		defer func() { s.top.endSpawn(spawned, stop) }() // also if the producer panics
+		prepared, stop := s.prepare(props, true)
+		pid, err := next(as, id, prepared, parent)
 		if err != nil {
 			return pid, err
 		}
 		spawned = pid
+		if afterSpawnHook != nil {
+			afterSpawnHook(pid)
+		}
 		return handout(pid), nil
 	}
 }
+
+// afterSpawnHook, when a test sets it, runs between a top-level actor's
+// spawn and its tracking, so that tests can order the actor's start and
+// stop against the tracker's Watch.
+var afterSpawnHook func(*actor.PID)
 
 // handout returns a fresh copy of an actor's PID for the spawner.
 // protoactor returns the actor's own self PID, and a *PID caches the
@@ -96,7 +112,8 @@ func handout(pid *actor.PID) *actor.PID {
 // an actor with ctx.Spawn and friends.
 func (s *System) childSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
-		pid, err := next(as, id, s.prepare(props), parent)
+		prepared, _ := s.prepare(props, false)
+		pid, err := next(as, id, prepared, parent)
 		return handout(pid), err
 	}
 }

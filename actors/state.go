@@ -25,6 +25,8 @@ type actorState struct {
 
 	asks    map[uint64]*pendingAsk
 	nextAsk uint64
+
+	stop *stopNotice // for a top-level actor: told when Stopped has run
 }
 
 var stateExtensionID = ctxext.NextContextExtensionID()
@@ -103,6 +105,9 @@ func (a *stateActor) Receive(c actor.Context) {
 	case *actor.Stopped:
 		st.reset(false)
 		a.receiveWhileStopping(c)
+		if st.stop != nil {
+			st.stop.done()
+		}
 		return
 	default:
 		if st.idle != nil {

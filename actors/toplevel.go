@@ -32,9 +32,50 @@ type topLevel struct {
 }
 
 type liveActor struct {
-	pid  *actor.PID // the tracker's own copy (see handout), for Poison and Stop
-	self *actor.PID // the PID the spawn returned: the actor's own, which its Terminated carries
-	seq  uint64     // spawn order, for a deterministic Close
+	pid  *actor.PID  // the tracker's own copy (see handout), for Poison and Stop
+	self *actor.PID  // the PID the spawn returned: the actor's own, which its Terminated carries
+	seq  uint64      // spawn order, for a deterministic Close
+	stop *stopNotice // tells when its Stopped handler has run
+}
+
+// stopNotice tells the tracker when a top-level actor's Stopped handler
+// has run. A Terminated does not always mean it has: protoactor answers a
+// Watch that reaches an actor already stopping with an immediate
+// Terminated, and frees the name (so that a Watch cannot reach it at all)
+// before the handler runs. An actor that stops during its own spawn can
+// do both before the tracker's Watch, and Close must not return while its
+// Stopped handler still runs.
+type stopNotice struct {
+	mu      sync.Mutex
+	stopped bool   // the Stopped handler has run
+	then    func() // what waits for it
+}
+
+// done records that the Stopped handler has run and runs what waits.
+func (n *stopNotice) done() {
+	n.mu.Lock()
+	n.stopped = true
+	then := n.then
+	n.then = nil
+	n.mu.Unlock()
+	if then != nil {
+		then()
+	}
+}
+
+// await arranges for then to run once the Stopped handler has run and
+// reports true, or reports false if it has run already (then is not run).
+func (n *stopNotice) await(then func()) bool {
+	if n == nil {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stopped {
+		return false
+	}
+	n.then = then
+	return true
 }
 
 func newTopLevel(s *System) *topLevel {
@@ -62,7 +103,7 @@ func (t *topLevel) beginSpawn() bool {
 // endSpawn ends a spawn that beginSpawn let start: it tracks the spawned
 // actor, if the spawn succeeded, and watches it. An actor whose spawn
 // ended while the system was closing is poisoned at once.
-func (t *topLevel) endSpawn(spawned *actor.PID) {
+func (t *topLevel) endSpawn(spawned *actor.PID, stop *stopNotice) {
 	if spawned == nil {
 		t.mu.Lock()
 		t.spawning--
@@ -70,7 +111,7 @@ func (t *topLevel) endSpawn(spawned *actor.PID) {
 		t.mu.Unlock()
 		return
 	}
-	a := liveActor{pid: handout(spawned), self: spawned}
+	a := liveActor{pid: handout(spawned), self: spawned, stop: stop}
 	t.mu.Lock()
 	t.spawning--
 	t.seq++
@@ -84,8 +125,9 @@ func (t *topLevel) endSpawn(spawned *actor.PID) {
 	proc, ok := t.s.as.ProcessRegistry.Get(a.pid)
 	if !ok {
 		// It stopped already, between its spawn and now (a connection
-		// refused at once, say): no Terminated will come for it.
-		t.forget(spawned)
+		// refused at once, say): no Terminated will come for it. It
+		// counts until its Stopped handler has run.
+		t.stopped(spawned, stop)
 		return
 	}
 	proc.SendSystemMessage(a.pid, &actor.Watch{Watcher: t.self})
@@ -149,7 +191,30 @@ func (t *topLevel) SendSystemMessage(_ *actor.PID, message any) {
 	if !ok || term.Who == nil {
 		return
 	}
-	t.forget(term.Who)
+	t.stopped(term.Who, t.noticeOf(term.Who))
+}
+
+// stopped forgets the stopped actor who once its Stopped handler has run.
+func (t *topLevel) stopped(who *actor.PID, stop *stopNotice) {
+	if !stop.await(func() { t.forget(who) }) {
+		t.forget(who)
+	}
+}
+
+// noticeOf returns the stopNotice of the tracked actor whose own PID is
+// who, or nil.
+func (t *topLevel) noticeOf(who *actor.PID) *stopNotice {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if a, ok := t.live[who.Id]; ok && a.self == who {
+		return a.stop
+	}
+	for _, a := range t.shadowed {
+		if a.self == who {
+			return a.stop
+		}
+	}
+	return nil
 }
 
 // forget removes a stopped actor: the one whose own PID who is (a
