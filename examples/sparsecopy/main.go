@@ -205,16 +205,48 @@ type Result struct {
 	Data, Holes int64
 }
 
+// openDest opens dst for writing, empty, refusing (before anything is
+// truncated) a dst that is the already open src under any name: a hard
+// link or a symbolic link to it, or the same path.
+func openDest(src *os.File, dst string) (*os.File, error) {
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*os.File, error) {
+		out.Close()
+		return nil, err
+	}
+	si, err := src.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	di, err := out.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if os.SameFile(si, di) {
+		return fail(errors.Errorf("%s and %s are the same file", src.Name(), dst))
+	}
+	if di.Mode().IsRegular() { // as O_TRUNC would; /dev/null has nothing to truncate
+		if err := out.Truncate(0); err != nil {
+			return fail(err)
+		}
+	}
+	return out, nil
+}
+
 // Copy copies src to dst through stream actors on sys: file source →
 // stream → (SparseRecvAll into Send/SendHole) → stream → file sink. It
-// returns only after the sink synced dst (the second Finish).
+// returns only after the sink synced dst (the second Finish). A dst that
+// is src itself is refused before anything is written.
 func Copy(ctx context.Context, sys *actors.System, src, dst string, sparse bool) (Result, error) {
 	var res Result
 	in, err := os.Open(src)
 	if err != nil {
 		return res, err
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	out, err := openDest(in, dst)
 	if err != nil {
 		in.Close()
 		return res, err

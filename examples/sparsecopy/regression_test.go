@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSparsecopyOntoItself: copying a file onto itself (by the same name,
+// a hard link or a symbolic link) is refused, and the file keeps its
+// content, as cp refuses it.
+//
+// Found in review: Copy opened DST with O_TRUNC after opening SRC, so a
+// copy onto the same file emptied it first and then "copied" nothing.
+func TestSparsecopyOntoItself(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	want := bytes.Repeat([]byte("actorio"), 1000)
+	if err := os.WriteFile(src, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hard, sym := filepath.Join(dir, "hard"), filepath.Join(dir, "sym")
+	if err := os.Link(src, hard); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(src, sym); err != nil {
+		t.Fatal(err)
+	}
+	for _, dst := range []string{src, hard, sym} {
+		var out, errb bytes.Buffer
+		if code := run([]string{src, dst}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "same file") {
+			t.Errorf("copy onto %s: exit %d, %q; want exit 1 and a 'same file' error", filepath.Base(dst), code, errb.String())
+		}
+		got, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("after a copy onto %s the file holds %d bytes, want its %d", filepath.Base(dst), len(got), len(want))
+		}
+	}
+}
