@@ -22,8 +22,9 @@
 // through the session's default connection, as in QEMU. Other commands:
 // inject-block-io-event {device, action, operation}, query-events,
 // query-qmp-schema, query-commands, query-version. The socket is created
-// with mode 0600; -tcp ADDR also listens on TCP (loopback unless ADDR
-// names a host).
+// with mode 0600; a socket left at its path by a server that is gone is
+// replaced, anything else there is refused. -tcp ADDR also listens on TCP
+// (loopback unless ADDR names a host).
 package main
 
 import (
@@ -31,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,13 +43,14 @@ import (
 	"github.com/actorio/actorio/signalbus/qmp"
 	"github.com/actorio/actorio/signalbus/schema"
 	"github.com/actorio/actorio/sockactor"
+	"github.com/pkg/errors"
 )
 
 func main() {
 	socket := flag.String("socket", "", "unix socket path to serve QMP on")
 	tcp := flag.String("tcp", "", "also serve on this TCP address (e.g. :4444 = 127.0.0.1:4444)")
 	flag.Parse()
-	if *socket == "" && *tcp == "" {
+	if (*socket == "" && *tcp == "") || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: qmpserver -socket PATH [-tcp ADDR]")
 		os.Exit(2)
 	}
@@ -80,7 +83,9 @@ func run(ctx context.Context, socket, tcp string, ready func(addr string)) error
 		return err
 	}
 	if socket != "" {
-		_ = os.Remove(socket) // a stale socket from an earlier run
+		if err := removeStale(socket); err != nil {
+			return err
+		}
 		l, err := srv.Listen(sockactor.RealTransport(), "unix", socket)
 		if err != nil {
 			return err
@@ -99,6 +104,30 @@ func run(ctx context.Context, socket, tcp string, ready func(addr string)) error
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// removeStale removes the socket file at path if a server that is gone
+// left it there. Anything else at path is left alone and refused: a file
+// that is not a socket, or a socket some server still listens on.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case os.IsNotExist(err):
+		return nil
+	case err != nil:
+		return err
+	case fi.Mode()&os.ModeSocket == 0:
+		return errors.Errorf("qmpserver: %s exists and is not a socket", path)
+	}
+	c, err := net.Dial("unix", path)
+	if err == nil {
+		c.Close()
+		return errors.Errorf("qmpserver: %s is in use by another server", path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return errors.Wrapf(err, "qmpserver: check whether %s is in use", path)
+	}
+	return os.Remove(path)
 }
 
 // registerInject adds the commands that emit the seed's events; their

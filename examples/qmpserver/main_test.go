@@ -101,6 +101,11 @@ func startExample(t *testing.T) string {
 			t.Error(err)
 		}
 	})
-	<-ready
+	select {
+	case <-ready:
+	case err := <-done:
+		done <- nil // for the cleanup, which reads it
+		t.Fatalf("the example did not start: %v", err)
+	}
 	return sock
 }
