@@ -5,8 +5,31 @@
 //
 //	go run ./examples/dnsquery -server 127.0.0.1:53 [-tcp] NAME...
 //
-// It prints one line per A record, "NAME ADDRESS", and exits 1 when a
-// name does not resolve.
+// Each query has its own random ID, and a message is taken as its answer
+// only when it is a response (QR set) to the same question (name, type
+// A, class IN); its addresses are the A records of the name and of its
+// CNAME chain. Over UDP anything else is ignored (the query keeps
+// waiting and is resent); over TCP it is a protocol error that ends the
+// connection. A truncated UDP answer is asked again over TCP.
+//
+// It prints one line per A record on stdout, "NAME ADDRESS", and one line
+// on stderr for every name without an address, in the order of the
+// arguments:
+//
+//	dnsquery: NAME does not resolve (NXDOMAIN)
+//	dnsquery: NAME does not resolve (no A record)
+//	dnsquery: NAME: REASON
+//
+// The first two are the server's definite answers (the name does not
+// exist; it exists without an IPv4 address). The third is a name that
+// could not be looked up, for instance "server 127.0.0.1:53 answered
+// SERVFAIL" (or REFUSED, or another response code), "no answer from
+// 127.0.0.1:53 after 4 tries", a protocol error over TCP or a bad name.
+// Every name is looked up whatever happens to the others.
+//
+// The exit status is 0 when every name resolved, 1 when some did not
+// resolve but every name got a definite answer, 3 when some name could
+// not be looked up (whatever the others did), and 2 for a usage error.
 package main
 
 import (
@@ -20,6 +43,14 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sockactor"
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// Exit statuses.
+const (
+	exitUnresolved = 1 // some name does not resolve
+	exitUsage      = 2
+	exitFailed     = 3 // some name could not be looked up
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -31,11 +62,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tcp := fs.Bool("tcp", false, "query over TCP (pipelined) instead of UDP")
 	timeout := fs.Duration("timeout", 10*time.Second, "overall deadline")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitUsage
 	}
 	if *server == "" || fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "usage: dnsquery -server HOST:PORT [-tcp] NAME...")
-		return 2
+		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
@@ -45,20 +76,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 	answers, err := r.Resolve(ctx, fs.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "dnsquery:", err)
-		return 1
+		return exitFailed
 	}
 	status := 0
 	for _, name := range fs.Args() {
-		addrs := answers[name]
-		if len(addrs) == 0 {
-			fmt.Fprintf(stderr, "dnsquery: %s does not resolve\n", name)
-			status = 1
-			continue
-		}
-		sorted := append([]string(nil), addrs...)
-		sort.Strings(sorted)
-		for _, a := range sorted {
-			fmt.Fprintf(stdout, "%s %s\n", name, a)
+		a := answers[name]
+		switch {
+		case a.Err != nil:
+			shown := name
+			if shown == "" {
+				shown = `""`
+			}
+			fmt.Fprintf(stderr, "dnsquery: %s: %v\n", shown, a.Err)
+			status = exitFailed
+		case len(a.Addrs) == 0:
+			why := "no A record"
+			if a.RCode == dnsmessage.RCodeNameError {
+				why = "NXDOMAIN"
+			}
+			fmt.Fprintf(stderr, "dnsquery: %s does not resolve (%s)\n", name, why)
+			if status == 0 {
+				status = exitUnresolved
+			}
+		default:
+			sorted := append([]string(nil), a.Addrs...)
+			sort.Strings(sorted)
+			for _, addr := range sorted {
+				fmt.Fprintf(stdout, "%s %s\n", name, addr)
+			}
 		}
 	}
 	return status

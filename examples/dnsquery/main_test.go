@@ -36,8 +36,10 @@ func hosts() ([]string, map[string]string) {
 }
 
 // startDnsmasq runs a real dnsmasq on 127.0.0.1 serving a hosts file of
-// nNames names; it fails (not skips) when CI is set and dnsmasq is
-// missing.
+// nNames names, and v6.actorio.test with an IPv6 address only; it is the
+// only server of actorio.test (other names there: NXDOMAIN) and has no
+// upstream (names elsewhere: REFUSED). It fails (not skips) when CI is
+// set and dnsmasq is missing.
 func startDnsmasq(t *testing.T) string {
 	t.Helper()
 	names, addrs := hosts()
@@ -45,7 +47,8 @@ func startDnsmasq(t *testing.T) string {
 	for _, n := range names {
 		fmt.Fprintf(&hb, "%s %s\n", addrs[n], n)
 	}
-	return startDnsmasqHosts(t, hb.String(), "--cache-size=2000")
+	hb.WriteString("fd00::1 v6.actorio.test\n")
+	return startDnsmasqHosts(t, hb.String(), "--cache-size=2000", "--local=/actorio.test/")
 }
 
 // startDnsmasqHosts runs a real dnsmasq on 127.0.0.1 serving hostsText as
@@ -118,17 +121,17 @@ func freePort(t *testing.T) int {
 	return 0
 }
 
-func check(t *testing.T, got map[string][]string) {
+func check(t *testing.T, got map[string]Answer) {
 	t.Helper()
 	names, addrs := hosts()
 	for _, n := range names {
-		if a := got[n]; len(a) != 1 || a[0] != addrs[n] {
-			t.Fatalf("%s: got %v, want %s", n, a, addrs[n])
+		if a := got[n]; a.Err != nil || len(a.Addrs) != 1 || a.Addrs[0] != addrs[n] {
+			t.Fatalf("%s: got %+v, want %s", n, a, addrs[n])
 		}
 	}
 }
 
-func resolve(t *testing.T, server string, r Resolver) map[string][]string {
+func resolve(t *testing.T, server string, r Resolver) map[string]Answer {
 	t.Helper()
 	sys := actors.New()
 	defer sys.Close(context.Background())
@@ -158,18 +161,22 @@ func TestDnsmasq(t *testing.T) {
 		}
 	})
 	t.Run("cli", func(t *testing.T) {
-		var out, errb bytes.Buffer
-		if code := run([]string{"-server", server, "-tcp", "host0007.actorio.test", "host0999.actorio.test"}, &out, &errb); code != 0 {
-			t.Fatalf("exit %d: %s", code, errb.String())
+		for _, tcp := range [][]string{nil, {"-tcp"}} {
+			args := append([]string{"-server", server}, tcp...)
+			expectCLI(t, append(args, "host0007.actorio.test", "host0999.actorio.test"),
+				"host0007.actorio.test 10.0.0.7\nhost0999.actorio.test 10.0.3.231\n", "", 0)
+			// dnsmasq: NXDOMAIN in its own domain, NOERROR without an A
+			// record for an IPv6-only name: they do not resolve.
+			expectCLI(t, append(args, "host0001.actorio.test", "nosuch.actorio.test", "v6.actorio.test"),
+				"host0001.actorio.test 10.0.0.1\n",
+				"dnsquery: nosuch.actorio.test does not resolve (NXDOMAIN)\n"+
+					"dnsquery: v6.actorio.test does not resolve (no A record)\n", 1)
+			// Without an upstream it refuses other names: a failure.
+			expectCLI(t, append(args, "nosuch.invalid", "host0001.actorio.test"),
+				"host0001.actorio.test 10.0.0.1\n",
+				"dnsquery: nosuch.invalid: server "+server+" answered REFUSED\n", 3)
 		}
-		if want := "host0007.actorio.test 10.0.0.7\nhost0999.actorio.test 10.0.3.231\n"; out.String() != want {
-			t.Fatalf("output %q, want %q", out.String(), want)
-		}
-		out.Reset()
-		if code := run([]string{"-server", server, "host0001.actorio.test", "nosuch.invalid"}, &out, &errb); code != 1 {
-			t.Fatalf("a name that does not resolve: exit %d, want 1", code)
-		}
-		if code := run([]string{"-tcp"}, &out, &errb); code != 2 {
+		if _, _, code := runCLI("-tcp"); code != 2 {
 			t.Fatalf("no server: exit %d, want 2", code)
 		}
 	})

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"net/netip"
-	"syscall"
 	"time"
-
-	"errors"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sockactor"
@@ -21,8 +18,8 @@ type Resolver struct {
 	Transport sockactor.Transport
 	Server    string // HOST:PORT
 	TCP       bool
-	// Retries is how many times a UDP query is resent after a timeout
-	// (default 3); Wait is the timeout per receive (default 500 ms).
+	// Retries is how many times a UDP query is resent, each time it has
+	// had no answer for Wait (defaults: 3 times, 500 ms).
 	Retries int
 	Wait    time.Duration
 	// Window is how many UDP queries may be outstanding (default 64).
@@ -33,279 +30,124 @@ type Resolver struct {
 	// PerConn is how many queries are pipelined on one TCP connection
 	// (default 100: dnsmasq closes a connection after 100 queries).
 	PerConn int
+	// TCPWait is how long a TCP connection has to connect and answer
+	// every query pipelined on it (default 5 s).
+	TCPWait time.Duration
 }
 
-// query builds the A query for name with id.
-func query(id uint16, name string) ([]byte, error) {
-	n, err := dnsmessage.NewName(dnsFQDN(name))
-	if err != nil {
-		return nil, fmt.Errorf("bad name %q: %w", name, err)
-	}
-	msg := dnsmessage.Message{
-		Header:    dnsmessage.Header{ID: id, RecursionDesired: true},
-		Questions: []dnsmessage.Question{{Name: n, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}},
-	}
-	return msg.Pack()
+// Answer is what Resolve learnt about one name.
+type Answer struct {
+	// Addrs are the name's addresses: the A records of the answer whose
+	// owner is the name or a name its CNAME chain leads to.
+	Addrs []string
+	// RCode is the answer's response code: RCodeSuccess or
+	// RCodeNameError (NXDOMAIN) when Err is nil.
+	RCode dnsmessage.RCode
+	// Err says why the name has no answer: a bad name (ErrBadName), an
+	// *RcodeError (the server answered SERVFAIL, REFUSED…), a
+	// *ProtocolError (TCP), no answer (ErrNoAnswer: every try timed out,
+	// or the context ended), or a failed connection. A name with Err nil
+	// and no Addrs does not resolve: NXDOMAIN, or NOERROR without an A
+	// record.
+	Err error
 }
 
-func dnsFQDN(name string) string {
-	if len(name) > 0 && name[len(name)-1] == '.' {
-		return name
-	}
-	return name + "."
+// ErrBadName is the error of a name that cannot be asked for (an empty
+// label, a label over 63 bytes, a name over 255 bytes).
+var ErrBadName = errors.New("bad name")
+
+// ErrNoAnswer is the error of a name whose query got no answer: every
+// UDP try timed out, the TCP connection did not answer in time, or the
+// context ended first.
+var ErrNoAnswer = errors.New("no answer")
+
+// RcodeError is an answer whose response code is neither NOERROR nor
+// NXDOMAIN: the server could not (SERVFAIL) or would not (REFUSED)
+// answer, so whether the name exists is unknown.
+type RcodeError struct {
+	Server string
+	RCode  dnsmessage.RCode
 }
 
-// parse returns the ID and the A records of an answer. Its A records
-// are incomplete when h.Truncated is set (a UDP answer too big for a
-// datagram): the query must then be repeated over TCP.
-func parse(b []byte) (dnsmessage.Header, []string, error) {
-	var p dnsmessage.Parser
-	h, err := p.Start(b)
-	if err != nil {
-		return h, nil, err
-	}
-	if h.Truncated {
-		return h, nil, nil
-	}
-	if err := p.SkipAllQuestions(); err != nil {
-		return h, nil, err
-	}
-	var out []string
-	for {
-		ah, err := p.AnswerHeader()
-		if errors.Is(err, dnsmessage.ErrSectionDone) {
-			break
-		}
-		if err != nil {
-			return h, nil, err
-		}
-		if ah.Type != dnsmessage.TypeA {
-			if err := p.SkipAnswer(); err != nil {
-				return h, nil, err
-			}
-			continue
-		}
-		a, err := p.AResource()
-		if err != nil {
-			return h, nil, err
-		}
-		out = append(out, netip.AddrFrom4(a.A).String())
-	}
-	return h, out, nil
+func (e *RcodeError) Error() string {
+	return fmt.Sprintf("server %s answered %s", e.Server, rcodeName(e.RCode))
 }
 
-// Resolve returns the A records of each name (none for a name that does
-// not resolve).
-func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string][]string, error) {
-	if len(names) > 65535 {
-		return nil, fmt.Errorf("at most 65535 names per call, got %d", len(names))
-	}
-	qs, err := queries(names)
-	if err != nil {
-		return nil, err
-	}
-	if r.TCP {
-		return r.resolveTCP(ctx, names, qs)
-	}
-	return r.resolveUDP(ctx, names, qs)
+// ProtocolError is a message on a TCP connection that is not the answer
+// to any query still waiting there: not a response (QR=0), another
+// question, an unknown or repeated ID, or malformed. The connection is
+// then closed, and its queries that were not answered yet get this
+// error.
+type ProtocolError struct {
+	Server string
+	Msg    string
 }
 
-// queries builds one A query per name, with IDs 1, 2, … in order.
-func queries(names []string) ([][]byte, error) {
-	qs := make([][]byte, len(names))
-	for i, name := range names {
-		q, err := query(uint16(i+1), name)
-		if err != nil {
-			return nil, err
-		}
-		qs[i] = q
-	}
-	return qs, nil
+func (e *ProtocolError) Error() string {
+	return fmt.Sprintf("protocol error from %s over TCP: %s", e.Server, e.Msg)
 }
 
-// tcpBatch is the queries pipelined on one connection.
-type tcpBatch struct {
-	conn   *sockactor.Conn
-	writes []*sockactor.Pending[int]
-	reads  []*sockactor.Pending[int]
-	frames []*sockactor.Frame
+var rcodeNames = [...]string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"}
+
+func rcodeName(c dnsmessage.RCode) string {
+	if int(c) < len(rcodeNames) {
+		return rcodeNames[c]
+	}
+	return fmt.Sprintf("RCODE%d", c)
 }
 
-func (r *Resolver) resolveTCP(ctx context.Context, names []string, qs [][]byte) (map[string][]string, error) {
-	per := r.PerConn
-	if per <= 0 {
-		per = 100
-	}
-	out := map[string][]string{}
-	// Up to four connections at a time, each with its queries pipelined.
-	for start := 0; start < len(qs); start += 4 * per {
-		if err := r.tcpRound(ctx, names, qs, start, per, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// job is one distinct name of a Resolve call and its query.
+type job struct {
+	name string
+	q    dnsmessage.Question
+	id   uint16
+	msg  []byte
+	ans  Answer
 }
 
-// tcpRound resolves the queries of up to four connections from start,
-// and closes every connection it opened, also on errors.
-func (r *Resolver) tcpRound(ctx context.Context, names []string, qs [][]byte, start, per int, out map[string][]string) error {
-	var batches []*tcpBatch
-	defer func() {
-		for _, b := range batches {
-			b.conn.Close()
-		}
-	}()
-	for b := start; b < len(qs) && b < start+4*per; b += per {
-		batch, err := r.pipeline(ctx, qs[b:min(b+per, len(qs))])
-		if err != nil {
-			return err
-		}
-		batches = append(batches, batch)
-	}
-	for _, b := range batches {
-		if err := b.collect(ctx, names, out); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pipeline connects and sends every query of qs at once through the
-// writev queue, with one queued PDU read per query.
-func (r *Resolver) pipeline(ctx context.Context, qs [][]byte) (*tcpBatch, error) {
-	c, err := sockactor.Dial(ctx, r.Sys, r.Transport, "tcp", r.Server)
-	if err != nil {
-		return nil, err
-	}
-	b := &tcpBatch{conn: c}
-	for _, q := range qs {
-		hdr, _ := sockactor.AppendLength(nil, 2, len(q))
-		if r.SplitHeader {
-			b.writes = append(b.writes, c.WritevQueue(hdr[:1]), c.WritevQueue(hdr[1:], q))
-		} else {
-			b.writes = append(b.writes, c.WritevQueue(hdr, q))
-		}
-		f := sockactor.LengthPrefixed(2, 65535)
-		b.frames = append(b.frames, f)
-		b.reads = append(b.reads, c.ReadPDUQueue(f.Next))
-	}
-	return b, nil
-}
-
-// collect waits for a batch's answers and matches them by ID.
-func (b *tcpBatch) collect(ctx context.Context, names []string, out map[string][]string) error {
-	for i, rd := range b.reads {
-		if _, err := rd.Wait(ctx); err != nil {
-			return fmt.Errorf("answer %d: %w", i, err)
-		}
-		h, addrs, err := parse(b.frames[i].Body())
-		id := h.ID
-		if err != nil {
-			return fmt.Errorf("answer %d: %w", i, err)
-		}
-		if id == 0 || int(id) > len(names) {
-			return fmt.Errorf("answer with unknown ID %d", id)
-		}
-		out[names[id-1]] = addrs
-	}
-	for _, w := range b.writes {
-		if _, err := w.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *Resolver) resolveUDP(ctx context.Context, names []string, qs [][]byte) (map[string][]string, error) {
-	retries, wait, window := r.Retries, r.Wait, r.Window
-	if retries <= 0 {
-		retries = 3
-	}
-	if wait <= 0 {
-		wait = 500 * time.Millisecond
-	}
-	if window <= 0 {
-		window = 64
-	}
+// Resolve looks up the A records of every name and returns an Answer
+// for each (see Answer: a name may resolve, not resolve, or fail, each
+// independently of the others). Its error is for the call as a whole —
+// a bad server address, more than 65536 distinct names, no UDP socket —
+// and then no query was sent.
+func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string]Answer, error) {
 	dst, err := net.ResolveUDPAddr("udp", r.Server)
 	if err != nil {
 		return nil, err
 	}
-	d, err := sockactor.ListenPacket(r.Sys, r.Transport, "udp", ":0")
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	out := map[string][]string{}
-	answered := make([]bool, len(qs))
-	tries := make([]int, len(qs))
-	next, outstanding := 0, 0
-	var truncated []string // answers too big for UDP: asked again over TCP
-	send := func(i int) {
-		tries[i]++
-		d.SendToQueue(qs[i], dst) // its result is the answer, or a retry
-	}
-	for next < len(qs) && outstanding < window {
-		send(next)
-		next++
-		outstanding++
-	}
-	rd := d.WithTimeout(wait)
-	for outstanding > 0 {
-		dg, err := rd.RecvFrom().Wait(ctx)
-		if errors.Is(err, syscall.ETIMEDOUT) {
-			// Lost queries or answers: resend what is unanswered.
-			resent := false
-			for i := 0; i < next; i++ {
-				if !answered[i] {
-					if tries[i] > retries {
-						return nil, fmt.Errorf("no answer for %s after %d tries", names[i], tries[i])
-					}
-					send(i)
-					resent = true
-				}
-			}
-			if !resent {
-				break
-			}
+	out := make(map[string]Answer, len(names))
+	var jobs []*job
+	for _, name := range names {
+		if _, dup := out[name]; dup {
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		if dg.Src.String() != dst.String() {
-			continue // not from our server
-		}
-		h, addrs, err := parse(dg.Data)
-		id := h.ID
-		if err != nil || id == 0 || int(id) > next || answered[id-1] {
-			continue // malformed, unknown or duplicate
-		}
-		answered[id-1] = true
-		if h.Truncated {
-			truncated = append(truncated, names[id-1])
-		} else {
-			out[names[id-1]] = addrs
-		}
-		outstanding--
-		if next < len(qs) {
-			send(next)
-			next++
-			outstanding++
+		q, err := question(name)
+		out[name] = Answer{Err: err}
+		if err == nil {
+			jobs = append(jobs, &job{name: name, q: q})
 		}
 	}
-	if len(truncated) > 0 {
-		tqs, err := queries(truncated)
-		if err != nil {
-			return nil, err
+	if len(jobs) > 1<<16 {
+		return nil, fmt.Errorf("at most %d distinct names per call (one query ID each), got %d", 1<<16, len(jobs))
+	}
+	for i, id := range newIDs(len(jobs)) {
+		j := jobs[i]
+		j.id = id
+		msg := dnsmessage.Message{
+			Header:    dnsmessage.Header{ID: id, RecursionDesired: true},
+			Questions: []dnsmessage.Question{j.q},
 		}
-		full, err := r.resolveTCP(ctx, truncated, tqs)
-		if err != nil {
-			return nil, err
+		if j.msg, err = msg.Pack(); err != nil {
+			return nil, fmt.Errorf("query for %q: %w", j.name, err) // question checked the name
 		}
-		for _, name := range truncated {
-			out[name] = full[name]
-		}
+	}
+	if r.TCP {
+		r.resolveTCP(ctx, dst.String(), jobs)
+	} else if err := r.resolveUDP(ctx, dst, jobs); err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		out[j.name] = j.ans
 	}
 	return out, nil
 }
