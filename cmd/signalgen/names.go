@@ -469,8 +469,9 @@ func (r *resolver) params() error {
 	return nil
 }
 
-// signals: the bus needs each event's accessor to be its own (NewSignals
-// fails otherwise), and QMP clients tell events apart by wire name.
+// signals: the bus needs each event's accessor to be its own and its
+// throttle key to have a value (NewSignals fails otherwise), and QMP
+// clients tell events apart by wire name.
 func (r *resolver) signals() error {
 	acc := map[string]*schema.Type{}
 	wire := map[string]*schema.Type{}
@@ -489,6 +490,33 @@ func (r *resolver) signals() error {
 			return r.errf(t.Pos, "event %q and event %q (%s) both become the QMP event %s; rename one", t.Name, old.Name, at(old.Pos), w)
 		}
 		wire[w] = t
+		if err := r.throttleKey(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// throttleKey: the bus reads a throttle key from the accessor argument of
+// that name, else from the event's SignalMember, which has no value for
+// list, struct and any members: the bus would refuse the signal, and
+// NewSignals would always fail.
+func (r *resolver) throttleKey(t *schema.Type) error {
+	th := r.s.ThrottleFor(t.Name)
+	if th == nil || th.Key == "" {
+		return nil
+	}
+	if acc := r.s.AccessorFor(t.Name); acc != nil {
+		for _, a := range acc.Args {
+			if a.Name == th.Key {
+				return nil
+			}
+		}
+	}
+	for _, m := range t.Members {
+		if m.Name == th.Key && (m.List || m.Type == "any" || r.s.Type(m.Type) != nil) {
+			return r.errf(th.Pos, "throttle %s: key %q is a list, struct or any member, which has no value to key on (the bus refuses the signal); key on a str, int, bool, number or enum member, or on an accessor argument", t.Name, th.Key)
+		}
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func TestRandomSchemas(t *testing.T) {
 
 // refusal names the kind of a refusal, for the log.
 func refusal(msg string) string {
-	for _, k := range []string{"both become", "which signalgen declares", "cannot be part of a Go name", "declared twice", "contain itself", "builtin type name", "option", "signal accessor", "QMP event"} {
+	for _, k := range []string{"both become", "which signalgen declares", "cannot be part of a Go name", "declared twice", "contain itself", "builtin type name", "option", "signal accessor", "QMP event", "throttle"} {
 		if strings.Contains(msg, k) {
 			return k
 		}
@@ -189,7 +189,7 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 		return "{ " + strings.Join(parts, ", ") + " }", got
 	}
 	all := append(append(append([]string(nil), named...), types...), events...)
-	strMembers := map[string][]string{} // event → its required str members, for throttle keys
+	keys := map[string][]string{} // event → its required members that may key a throttle
 	for i, n := range append(append([]string(nil), types...), events...) {
 		avail := all
 		if plain { // only what is declared before: no cycles
@@ -198,8 +198,9 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 		body, ms := members(memberNames, avail, 4)
 		fmt.Fprintf(&b, "{ '%s': %s }\n", n, body)
 		for _, m := range ms {
-			if strings.Contains(body, "'"+m+"': 'str'") && !strings.HasPrefix(m, "*") {
-				strMembers[n] = append(strMembers[n], m)
+			// Plain schemas key throttles on str members only.
+			if (!plain || strings.Contains(body, "'"+m+"': 'str'")) && !strings.HasPrefix(m, "*") {
+				keys[n] = append(keys[n], m)
 			}
 		}
 	}
@@ -227,7 +228,7 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 		fmt.Fprintf(&b, "[ '%s', { %s }, {}, '%s' ]\n", n, strings.Join(args, ", "), e)
 	}
 	for _, e := range events {
-		if ks := strMembers[e]; len(ks) > 0 && rng.Intn(2) == 0 {
+		if ks := keys[e]; len(ks) > 0 && rng.Intn(2) == 0 {
 			fmt.Fprintf(&b, "{ 'throttle': '%s', 'period-ms': %d, 'key': '%s' }\n", e, 100+rng.Intn(1000), pick(ks))
 		}
 	}

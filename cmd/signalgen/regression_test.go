@@ -191,6 +191,19 @@ func TestRegressionEventNames(t *testing.T) {
 		`r.qapi:2:3: event "AbEvent" and event "ABEvent" (1:3) both become the QMP event AB_EVENT; rename one`)
 }
 
+// TestRegressionThrottleKey: a throttle keyed on a list, struct or any
+// member (not an accessor argument) is refused. Found in review: the
+// code compiled, but NewSignals always failed (the bus refuses a key
+// SignalMember has no value for).
+func TestRegressionThrottleKey(t *testing.T) {
+	for _, key := range []string{"pt", "ids", "raw"} {
+		refusedWith(t, "{ 'Pt': { 'x': 'int' } }\n{ 'AEvent': { 'pt': 'Pt', 'ids': [ 'str' ], 'raw': 'any' } }\n{ 'throttle': 'AEvent', 'period-ms': 10, 'key': '"+key+"' }\n",
+			`r.qapi:3:1: throttle AEvent: key "`+key+`" is a list, struct or any member, which has no value to key on`)
+	}
+	// An accessor argument of that name is the key: fine.
+	mustBuild(t, "{ 'AEvent': { 'ids': [ 'str' ] } }\n[ 'a', { 'ids': 'str' }, {}, 'AEvent' ]\n{ 'throttle': 'AEvent', 'period-ms': 10, 'key': 'ids' }\n", nil)
+}
+
 // TestRegressionClientMethods: a command whose method would be a name the
 // typed Client already has — the embedded *qmp.Client's field (client),
 // its promoted methods and field (close, connect, greeting, ...) or an
