@@ -15,6 +15,66 @@
 //     (Handle, error), BlockDeviceEventDisconnect, and a method per
 //     command).
 //
+// A required list member is always sent: a struct with one has a
+// MarshalJSON that encodes a nil list as [] (the server refuses a
+// required member that is missing or null). An optional accessor argument
+// ('*lane') is a pointer parameter of the connect and disconnect methods,
+// nil leaving it out, so that the connection does not filter on it; the
+// signal method takes its value.
+//
+// # Go names
+//
+// A schema name becomes a Go name by dropping '-', '_', '.' and ' ' and
+// upper-casing the letter after each (block-device-event →
+// BlockDeviceEvent), with an X in front when the result would not start
+// with an upper-case letter (1x → X1x, 中文 → X中文), so everything
+// generated is exported. A name may only have letters, digits and those
+// separators. An enum's constants are its Go name followed by each
+// value's (BlockDeviceActionReport); a command's arguments are the struct
+// <Command>Args; an event's client methods are <Event>Connect and
+// <Event>Disconnect.
+//
+// When two declarations would get one Go name — two schema names (types
+// or events a-b and a_b, two members of one object, two values of one
+// enum, an enum constant and a type, two commands), or a schema name and
+// a name signalgen declares (SchemaSource, Schema, Signals, NewSignals,
+// Client, NewClient, Parse<Enum>, <Command>Args) — the schema is refused,
+// with an error at the later one naming both: renaming is the user's
+// call, since the names are API (and members' names are on the wire).
+// Three exceptions are renamed instead, by fixed rules:
+//
+//   - a member named like a method of its struct (SignalMember on events,
+//     MarshalJSON) is the field X<Name> (signal-member → XSignalMember);
+//   - a command whose method would be a name Client already has — the
+//     embedded *qmp.Client's Client, Greeting, Execute, Connect,
+//     Disconnect, OnEvent, Close, or an event's <Event>Connect or
+//     <Event>Disconnect — is the method <Name>Command (close →
+//     CloseCommand, execute → ExecuteCommand), so that Client keeps the
+//     whole qmp.Client API;
+//   - an accessor argument whose parameter name would be a Go keyword, a
+//     predeclared or imported name, a name the generated bodies use, or
+//     an earlier argument's parameter gets Arg appended until it is free
+//     (ctx → ctxArg; a-b and a_b → aB, aBArg): parameter names are not API.
+//
+// Also refused: a type or enum named like a builtin type (str, int, bool,
+// number, any, none: references to it mean the builtin); a member
+// declared twice ('x' and '*x'); a type that contains itself through
+// required, non-list members (neither Go nor finite JSON has such a
+// value; make one on the cycle optional or a list); two events with one
+// signal accessor (the bus refuses the second) or one QMP event name
+// (AB_EVENT: clients could not tell them apart).
+//
+// # Command options
+//
+// A function's third element, its options, must be empty ({}). The
+// notation parses it like the arguments (name: type), so QAPI's command
+// flags, which take values ('success-response': false, 'allow-oob': true,
+// 'boxed': true, 'gen': false, 'features': [...]), cannot be written in
+// it, and nothing that can be written there has a meaning signalgen
+// could give it: generating as if it were absent would make a client
+// that silently lacks it. (An optional argument is '*name' among the
+// arguments.)
+//
 // Use it from go:generate:
 //
 //	//go:generate go run github.com/actorio/actorio/cmd/signalgen -schema seed.qapi -pkg seedapi -o seed_gen.go

@@ -88,11 +88,21 @@ type Point struct {
 // MovedEvent is the schema event MovedEvent.
 type MovedEvent struct {
 	To       Point    `json:"to"`
-	Path     []Point  `json:"path,omitempty"`
+	Path     []Point  `json:"path"`
 	Severity Severity `json:"severity"`
 	Note     *string  `json:"note,omitempty"`
 	Fast     bool     `json:"fast"`
 	Speed    float64  `json:"speed"`
+}
+
+// MarshalJSON encodes v, a nil required list as [].
+func (v MovedEvent) MarshalJSON() ([]byte, error) {
+	type plain MovedEvent
+	p := plain(v)
+	if p.Path == nil {
+		p.Path = []Point{}
+	}
+	return json.Marshal(p)
 }
 
 // SignalMember implements signalbus.Memberer (throttle keys and exemptions).
