@@ -15,14 +15,16 @@
 //	{ 'throttle': 'BlockIOEvent', 'period-ms': 1000, 'key': 'device', 'exempt': { 'action': [ 'stop' ] } }
 //
 // An event has at most one throttle rule. Its key and exempt members are
-// members of the event or arguments of its accessor; an exempt value must
-// be one the member can take, as the event prints it (an enum's value,
-// true or false, a decimal int, any string).
+// arguments of its accessor or members of the event (the argument, when
+// both have the name, as the bus reads them); an exempt value must be one
+// the member can take, as the event prints it (an enum's value, true or
+// false, a decimal int, a number in Go's shortest form, any string).
 //
 // Errors carry the line and column of the offending token.
 package schema
 
 import (
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -400,17 +402,19 @@ func (s *Schema) check(l *lexer) error {
 			return l.errf(th.Pos, "throttle: %q is not an event", th.Event)
 		}
 		acc := s.AccessorFor(t.Name)
+		// An accessor argument first, then a member: the order the bus
+		// reads them in.
 		member := func(name string) *Member {
-			for _, m := range t.Members {
-				if m.Name == name {
-					return m
-				}
-			}
 			if acc != nil {
 				for _, m := range acc.Args {
 					if m.Name == name {
 						return m
 					}
+				}
+			}
+			for _, m := range t.Members {
+				if m.Name == name {
+					return m
 				}
 			}
 			return nil
@@ -461,6 +465,12 @@ func (s *Schema) exemptValue(m *Member, val string) string {
 	case "int":
 		if n, err := strconv.ParseInt(val, 10, 64); err != nil || strconv.FormatInt(n, 10) != val {
 			return strconv.Quote(val) + " is not an int as events print it (42, -7)"
+		}
+		return ""
+	case "number":
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strconv.FormatFloat(f, 'g', -1, 64) != val {
+			return strconv.Quote(val) + " is not a number as events print it (1.5, -2, 1e+21)"
 		}
 		return ""
 	}
