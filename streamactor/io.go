@@ -3,7 +3,9 @@ package streamactor
 import (
 	"context"
 	"io"
+	"math"
 	"os"
+	"syscall"
 
 	"github.com/pkg/errors"
 )
@@ -145,7 +147,10 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 // Sparse, it writes at the file's current offset and turns holes into
 // seeks (punching out data the file already has there), then truncates
 // the file to its new end after a trailing hole. It returns the bytes
-// covered, holes included. It does not call Finish.
+// covered, holes included. It does not call Finish. Holes that end past
+// the largest file offset (math.MaxInt64) fail it with an error that
+// Is(syscall.EFBIG), as they fail a file sink; the hole is consumed, and
+// the count is what was written before it.
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 	if f, ok := w.(*os.File); ok && s.cfg.Sparse {
 		return s.writeToFile(f)
@@ -179,6 +184,12 @@ func (s *Stream) writeToFile(f *os.File) (int64, error) {
 			h, err := s.RecvHole(ctx, 0)
 			if err != nil {
 				return off - start, err
+			}
+			if off > math.MaxInt64-h {
+				// Holes of any length are valid, but no file ends past
+				// the largest offset (nor can the count say so): the
+				// file sink's EFBIG, not an offset wrapped around.
+				return off - start, errors.Wrapf(syscall.EFBIG, "streamactor: write to file: hole of %d bytes at %d ends past the largest file offset", h, off)
 			}
 			if off < size {
 				if err := clearRange(OSFile(f), off, min(h, size-off)); err != nil {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/streamactor"
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // Regression tests for bugs found in review.
@@ -509,5 +512,156 @@ func TestReceiverFinishBeforeEOFRead(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWriteToHolesPastLargestOffset: Stream.WriteTo into a file, given
+// holes that together end past the largest file offset, fails with an
+// error that Is(syscall.EFBIG), as a file sink does
+// (TestFileSinkHoleOverflow), and its count is what it covered before
+// that hole, never negative (io.WriterTo: "the number of bytes
+// written"). Found in review: WriteTo added the holes' lengths into an
+// offset that wrapped around to -2^63, then failed on the final seek with
+// EINVAL ("invalid argument", which says nothing of the cause) and
+// returned a negative count.
+func TestWriteToHolesPastLargestOffset(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	w, r := freedPipe(t, sys, streamactor.Sparse())
+	sent := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < 2 && err == nil; i++ {
+			err = w.SendHole(ctx, 1<<62, 0)
+		}
+		if err == nil {
+			err = w.Finish(ctx)
+		}
+		sent <- err
+	}()
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n, err := r.WriteTo(f)
+	if !errors.Is(err, syscall.EFBIG) {
+		t.Errorf("WriteTo of two holes of 2^62 bytes: %d, %v; want an error that Is EFBIG", n, err)
+	}
+	if n != 1<<62 {
+		t.Errorf("WriteTo's count: %d, want %d (the first hole, the one that fits)", n, int64(1<<62))
+	}
+	_ = r.Abort(ctx) // WriteTo does not abort: the caller decides
+	<-sent
+}
+
+// TestStatsHoleCountersSaturate: the Stats counters of holes sent and
+// received stop at math.MaxInt64 rather than wrap around to a negative
+// count (Stats: "Data and hole bytes sent or received"; any hole length
+// > 0 is valid, doc.go SendHole). Found in review: three holes of 2^62
+// bytes made both ends report SentHoles and RecvHoles of -2^63 + 2^62.
+func TestStatsHoleCountersSaturate(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	w, r := freedPipe(t, sys, streamactor.Sparse())
+	for i := 0; i < 3; i++ {
+		if err := w.SendHole(ctx, 1<<62, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.RecvFlags(ctx, make([]byte, 1), streamactor.RecvStopAtHole); !errors.Is(err, streamactor.ErrHole) {
+			t.Fatalf("hole %d: %v, want ErrHole", i, err)
+		}
+		if h, err := r.RecvHole(ctx, 0); h != 1<<62 || err != nil {
+			t.Fatalf("hole %d: RecvHole %d, %v", i, h, err)
+		}
+	}
+	ws, err := w.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := r.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.SentHoles != math.MaxInt64 || rs.RecvHoles != math.MaxInt64 {
+		t.Fatalf("after 3 holes of 2^62: SentHoles %d, RecvHoles %d; want both %d (saturated)", ws.SentHoles, rs.RecvHoles, int64(math.MaxInt64))
+	}
+}
+
+// segRecorder is a stand-in for a transport: the peer of a sending end
+// made by NewPeer, which records the segments and the Close it gets.
+type segRecorder struct {
+	mu    sync.Mutex
+	seqs  []uint64
+	close *streamactor.Close
+}
+
+func (p *segRecorder) Receive(ctx actor.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch m := ctx.Message().(type) {
+	case *streamactor.Segment:
+		p.seqs = append(p.seqs, m.Seq)
+	case *streamactor.Close:
+		p.close = m
+	}
+}
+
+func (p *segRecorder) snapshot() ([]uint64, *streamactor.Close) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]uint64(nil), p.seqs...), p.close
+}
+
+// TestFlushPanicDeliversOnce: a panic in a stream's actor half-way
+// through handing on one step's output (segment #1 out, #2 about to go)
+// never makes the restarted actor hand anything on twice: the peer gets
+// each segment at most once, then the Close with ErrInternal, and the
+// Send being served fails with ErrInternal (doc.go # Errors:
+// "ErrInternal: the stream's actor panicked (a bug); the stream is
+// aborted, and the call it was serving fails with it"; research §4
+// invariants 1 and 20: no byte delivered twice). Found in review: flush
+// reset the output only once all of it was handed on, so the restart's
+// flush sent it again from the start (segment #1 twice, and a pooled
+// segment released twice into its pool), and the Send returned nil.
+func TestFlushPanicDeliversOnce(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	rec := &segRecorder{}
+	peer, err := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return rec }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := streamactor.NewPeer(sys, streamactor.RoleSender, peer, streamactor.MaxSegment(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Free() }()
+	restore := streamactor.PanicOnFlush(w, func(item any) bool {
+		s, ok := item.(*streamactor.Segment)
+		return ok && s.Seq == 2
+	})
+	defer restore()
+	sys.Send(w.PID(), &streamactor.Credit{Granted: 1 << 20})
+	n, err := w.Send(ctx, make([]byte, 4*512)) // four segments in one step
+	if !errors.Is(err, streamactor.ErrInternal) {
+		t.Errorf("Send served when the actor panicked: %d, %v; want ErrInternal", n, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		seqs, c := rec.snapshot()
+		if c != nil {
+			if !errors.Is(c.Cause, streamactor.ErrInternal) {
+				t.Errorf("the peer's Close: %v, want ErrInternal", c.Cause)
+			}
+			if len(seqs) != 1 || seqs[0] != 1 {
+				t.Fatalf("the peer got segments %v, want [1] (each once, nothing past the one lost in the panic)", seqs)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no Close reached the peer (segments %v)", seqs)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
