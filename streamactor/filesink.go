@@ -40,7 +40,7 @@ func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 	return func(d driver) actor.Actor {
 		k := &fileSink{driver: d, off: opts.Offset, size: -1, commit: opts.Commit}
 		if opts.Length > 0 {
-			k.limit = opts.Offset + opts.Length
+			k.limit = addSat(opts.Offset, opts.Length) // past the largest offset: no limit but that one
 		}
 		return k
 	}

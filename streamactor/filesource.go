@@ -171,13 +171,19 @@ func (s *fileSource) done(m *ioDone) {
 	}
 	switch m.kind {
 	case ioSize:
+		if m.err == nil && m.pos < 0 {
+			m.err = errors.Errorf("negative size %d", m.pos)
+		}
 		if m.err != nil {
 			s.fail(errors.Wrap(m.err, "streamactor: file source: size"))
 			return
 		}
 		s.end = m.pos
 		if s.length > 0 {
-			s.end = min(s.end, s.off+s.length)
+			// Saturated: Offset+Length past the largest offset means
+			// "to the end" (a wrapped, negative end would read as a size
+			// still unknown, and the source ask for it forever).
+			s.end = min(s.end, addSat(s.off, s.length))
 		}
 	case ioSeekData:
 		switch {

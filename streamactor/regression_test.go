@@ -665,3 +665,158 @@ func TestFlushPanicDeliversOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestIOFacesNonRegularFile: ReadFrom from, and WriteTo into, an
+// *os.File that is not a regular file (here a pipe; also a socket, a
+// terminal, a device) move the data in sequence, as for any io.Reader or
+// io.Writer (io.ReaderFrom: "reads data from r until EOF"; WriteTo's
+// holes read as zeros). Found in review: both took every *os.File for a
+// regular file and began with a seek, which a pipe refuses ("illegal
+// seek"): nothing moved.
+func TestIOFacesNonRegularFile(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	t.Run("ReadFrom", func(t *testing.T) {
+		w, r := freedPipe(t, sys, streamactor.Sparse())
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		go func() { _, _ = pw.Write([]byte("hello")); _ = pw.Close() }()
+		var got []byte
+		done := recvAllFinish(ctx, r, &got)
+		if n, err := w.ReadFrom(pr); n != 5 || err != nil {
+			_ = w.Abort(ctx)
+			<-done
+			t.Fatalf("ReadFrom a pipe: %d, %v; want 5, nil", n, err)
+		}
+		if err := w.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil || string(got) != "hello" {
+			t.Fatalf("received %q, %v", got, err)
+		}
+	})
+	t.Run("WriteTo", func(t *testing.T) {
+		w, r := freedPipe(t, sys, streamactor.Sparse())
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		sent := make(chan error, 1)
+		go func() {
+			_, err := w.Send(ctx, []byte("hi"))
+			if err == nil {
+				err = w.SendHole(ctx, 3, 0)
+			}
+			if err == nil {
+				_, err = w.Send(ctx, []byte("!"))
+			}
+			if err == nil {
+				err = w.Finish(ctx)
+			}
+			sent <- err
+		}()
+		read := make(chan []byte, 1)
+		go func() { b, _ := io.ReadAll(pr); read <- b }()
+		n, err := r.WriteTo(pw)
+		_ = pw.Close()
+		if n != 6 || err != nil {
+			_ = r.Abort(ctx)
+			<-sent
+			t.Fatalf("WriteTo a pipe: %d, %v; want 6, nil", n, err)
+		}
+		if got := <-read; string(got) != "hi\x00\x00\x00!" {
+			t.Fatalf("the pipe got %q, want the hole as zeros", got)
+		}
+		if err := r.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-sent; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestFileSourceLengthToTheEnd: a file source whose Offset+Length goes
+// past the largest offset (Length math.MaxInt64: "as much as there is")
+// sends the file from Offset to its end (FileOptions.Length: "how many
+// bytes of the file the stream covers. A source stops there"). Found in
+// review: the end, Offset+Length, wrapped around to a negative value,
+// which the source took for "size not known yet": it asked the file for
+// its size again and again, forever, and sent nothing.
+func TestFileSourceLengthToTheEnd(t *testing.T) {
+	sys := realSys(t)
+	ctx, cancel := context.WithTimeout(ctxT(t), 5*time.Second)
+	defer cancel()
+	p := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(p, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := streamactor.New(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Free() }()
+	if err := streamactor.AttachFileSource(st, streamactor.OSFile(f), streamactor.FileOptions{Offset: 2, Length: math.MaxInt64}); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	buf := make([]byte, 64)
+	for {
+		n, err := st.Recv(ctx, buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("recv after %q: %v", got, err)
+		}
+	}
+	if string(got) != "23456789" {
+		t.Fatalf("got %q, want the file from offset 2 to its end", got)
+	}
+	if err := st.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHugeWindow: a window too large for the cumulative credit counters
+// (window plus the bytes consumed must fit in an int64) is refused with
+// ErrBadOption, and the largest one accepted works (doc.go # Errors:
+// ErrBadOption, "bad option or argument"; research §4 invariant 30: the
+// window bounds what is in flight, it does not stop a valid stream).
+// Found in review: Window(math.MaxInt64) was accepted, and the receiving
+// end's credit wrapped around to a negative grant as soon as it consumed
+// a segment, so it took the next one for a credit overrun and aborted a
+// valid stream with ErrProtocol.
+func TestHugeWindow(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	for _, win := range []int64{math.MaxInt64, math.MaxInt64 / 2, streamactor.MaxWindowLimit} {
+		w, r, err := streamactor.Pipe(sys, streamactor.Window(win))
+		if err != nil {
+			if errors.Is(err, streamactor.ErrBadOption) && win > streamactor.MaxWindowLimit {
+				continue
+			}
+			t.Fatalf("pipe with window %d: %v", win, err)
+		}
+		buf := make([]byte, 4096)
+		for i := 0; i < 5; i++ {
+			if _, err := w.Send(ctx, buf); err != nil {
+				t.Fatalf("window %d: send %d: %v", win, i, err)
+			}
+			if _, err := r.Recv(ctx, buf); err != nil {
+				t.Fatalf("window %d: recv %d: %v", win, i, err)
+			}
+		}
+		_ = w.Free()
+		_ = r.Free()
+	}
+}
