@@ -161,12 +161,22 @@ func (c *Core) onSegment(s *Segment) {
 		c.protocolFail(errors.Errorf("segment #%d after EOF", c.expect-1))
 		return
 	}
-	c.received += s.Cost
-	if c.received > c.grantedOut {
+	switch {
+	case s.Cost < 0 || (s.Kind == SegHole && s.Cost < SegmentOverhead):
+		// Less than its share (a hole costs SegmentOverhead, the end
+		// nothing) would slip segments past the window.
+		what := s.String()
+		cost := s.Cost
 		s.release()
-		c.protocolFail(errors.Errorf("peer sent %d of cost with %d of credit", c.received, c.grantedOut))
+		c.protocolFail(errors.Errorf("segment %s with cost %d", what, cost))
+		return
+	case s.Cost > c.grantedOut-c.received: // no sum that could wrap around
+		cost := s.Cost
+		s.release()
+		c.protocolFail(errors.Errorf("peer sent %d of cost after %d, with %d of credit", cost, c.received, c.grantedOut))
 		return
 	}
+	c.received += s.Cost
 	c.gen++
 	switch s.Kind {
 	case SegData:

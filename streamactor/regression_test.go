@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -818,5 +819,86 @@ func TestHugeWindow(t *testing.T) {
 		}
 		_ = w.Free()
 		_ = r.Free()
+	}
+}
+
+// TestReceiverRefusesCostBelowShare: a receiving end takes a segment
+// whose cost is below its share (negative, or a hole cheaper than
+// SegmentOverhead), or whose cost would take the total received past the
+// credit by wrapping the sum around, for the protocol violation it is
+// (doc.go # Errors: "ErrProtocol: the peer broke the protocol (sequence
+// gap, credit overrun)"; flags.go: "A hole costs exactly this [...] so
+// that a stalled consumer cannot make a stream hold unbounded holes").
+// Found in review: the receiving end added any cost to what it had
+// received before comparing with its credit, so a negative or
+// wrapping cost from a peer (a transport's actor made for NewPeer) hid an
+// overrun, and a hole costing nothing was queued without limit.
+func TestReceiverRefusesCostBelowShare(t *testing.T) {
+	cfg, err := streamactor.NewConfig(streamactor.Sparse(), streamactor.MaxSegment(512))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		segs []*streamactor.Segment
+	}{
+		{"negative cost", []*streamactor.Segment{{Seq: 1, Kind: streamactor.SegHole, Hole: 5, Cost: -1 << 40}}},
+		{"free hole", []*streamactor.Segment{{Seq: 1, Kind: streamactor.SegHole, Hole: 5, Cost: 0}}},
+		{"wrapping cost", []*streamactor.Segment{
+			{Seq: 1, Kind: streamactor.SegData, Data: []byte("a"), Cost: streamactor.SegmentCost(1)},
+			{Seq: 2, Kind: streamactor.SegData, Data: []byte("b"), Cost: math.MaxInt64},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := streamactor.NewCore(cfg)
+			if err := c.Attach(streamactor.RoleReceiver); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.segs {
+				c.Deliver(s)
+			}
+			if !errors.Is(c.Err(), streamactor.ErrProtocol) || c.State() != streamactor.StateAborted {
+				t.Fatalf("after %v: state %v, err %v; want aborted with ErrProtocol", tc.segs, c.State(), c.Err())
+			}
+		})
+	}
+}
+
+// TestFileSinkCommitPanics: a FileOptions.Commit that panics fails the
+// upload, the sender's Finish says so, and Discard runs once: the panic
+// does not take the process down from the driver's goroutine, which the
+// caller does not own (as for an event callback, events.go invoke; doc.go
+// Finish "Any error on the way [...] is returned"). Found in review:
+// Commit, Discard and the File's methods ran bare on the runner's
+// goroutine, and a panic in any of them killed the whole process.
+func TestFileSinkCommitPanics(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	st, err := streamactor.New(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Free() }()
+	f, err := os.Create(filepath.Join(t.TempDir(), "sink"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var discards atomic.Int32
+	opts := streamactor.FileOptions{
+		Commit:  func() error { panic("planted: commit panics") },
+		Discard: func() { discards.Add(1) },
+	}
+	if err := streamactor.AttachFileSink(st, streamactor.OSFile(f), opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Send(ctx, []byte("data")); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Finish(ctx)
+	if err == nil || !strings.Contains(err.Error(), "planted: commit panics") {
+		t.Fatalf("finish with a Commit that panics: %v, want an error naming the panic", err)
+	}
+	if n := discards.Load(); n != 1 {
+		t.Fatalf("Discard ran %d times after the failed commit, want once", n)
 	}
 }

@@ -305,3 +305,28 @@ func TestRegressionRepeatedOpen(t *testing.T) {
 		}
 	})
 }
+
+// TestRegressionEveryErrorCrosses: every error of streamactor and of this
+// package keeps its identity across nodes (codec.go: an error "arrives as
+// an *Error that errors.Is matches against the same registered errors of
+// the receiving process: streamactor's and this package's errors, ...").
+// Found in review: seven were never registered (ErrHole, ErrAttached,
+// ErrNotAtEOF, ErrCallbackRegistered, ErrNoCallback, ErrNonBlockAll,
+// ErrNoService), so a handler's refusal with, say, ErrAttached arrived as
+// bare text.
+func TestRegressionEveryErrorCrosses(t *testing.T) {
+	for _, e := range []error{
+		streamactor.ErrWouldBlock, streamactor.ErrHole, streamactor.ErrClosed, streamactor.ErrAborted,
+		streamactor.ErrNotAttached, streamactor.ErrAttached, streamactor.ErrDirection, streamactor.ErrBadHole,
+		streamactor.ErrNotSparse, streamactor.ErrBadFlags, streamactor.ErrBadOption, streamactor.ErrBusy,
+		streamactor.ErrNotAtEOF, streamactor.ErrCallbackRegistered, streamactor.ErrNoCallback,
+		streamactor.ErrNonBlockAll, streamactor.ErrFreed, streamactor.ErrProtocol, streamactor.ErrBadCallback,
+		streamactor.ErrLength, streamactor.ErrNoSparseInfo, streamactor.ErrInternal,
+		remote.ErrPeerLost, remote.ErrGap, remote.ErrDialTimeout, remote.ErrRejected, remote.ErrNoService, remote.ErrBadConfig,
+	} {
+		got := remote.DecodeError("node-x", remote.EncodeError(fmt.Errorf("context: %w", e)))
+		if !errors.Is(got, e) {
+			t.Errorf("%v: after crossing, errors.Is fails (kinds %v)", e, got.(*remote.Error).Kinds)
+		}
+	}
+}
