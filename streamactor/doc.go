@@ -87,8 +87,10 @@
 //	virStreamInData (internal)         RecvFlags + RecvStopAtHole, then RecvHole
 //
 // Go-native faces: Stream is an io.Reader and io.Writer (holes read as
-// zeros), and its ReadFrom and WriteTo are sparse-aware for *os.File
-// (SEEK_DATA/SEEK_HOLE, truncation for a trailing hole).
+// zeros), and its ReadFrom and WriteTo are sparse-aware for an *os.File
+// of a regular file (SEEK_DATA/SEEK_HOLE, truncation for a trailing
+// hole; a file cannot end past math.MaxInt64, so holes beyond it are
+// EFBIG); other files (pipes, sockets, devices) move in sequence.
 //
 // # Where libvirt's drivers disagree, and what we do
 //

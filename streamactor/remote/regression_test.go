@@ -330,3 +330,32 @@ func TestRegressionEveryErrorCrosses(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionAcceptAfterHandlerReturned: an Accept called after the
+// handler returned (from a goroutine it left behind) fails with
+// streamactor.ErrClosed and starts nothing: the dialer has its answer
+// already (Handler: it "accepts it with one of its Accept methods, or
+// returns an error"). Found in review: it started a link and a stream end
+// for a dial that had been refused, which lived until the link's
+// PeerTimeout.
+func TestRegressionAcceptAfterHandlerReturned(t *testing.T) {
+	var kept *remote.Request
+	w, d, open := serviceWorld(t, func(req *remote.Request) error {
+		kept = req
+		return nil // accepts nothing: refused
+	})
+	open()
+	if _, err := w.Run(w.For(200 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.rejects()) != 1 || kept == nil {
+		t.Fatalf("the dialer got %v, want a refusal", d.got)
+	}
+	st, err := kept.AcceptStream()
+	if !errors.Is(err, streamactor.ErrClosed) {
+		if st != nil {
+			_ = st.Free()
+		}
+		t.Fatalf("AcceptStream after the handler returned: %v (a stream started: %v); want ErrClosed", err, st != nil)
+	}
+}

@@ -3,6 +3,7 @@ package remote
 import (
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/actors"
@@ -14,7 +15,10 @@ import (
 
 // Handler decides what serves a stream a dialer opens: it reads the
 // Request and accepts it with one of its Accept methods, or returns an
-// error, which the dialer's Dial returns (with ErrRejected). It runs
+// error, which the dialer's Dial returns (with ErrRejected). A handler
+// that accepts and then returns an error refuses too: the stream it
+// accepted is failed with that error at once. An Accept after the
+// handler returned fails with streamactor.ErrClosed. It runs
 // inside the service's actor: it must not block (the Accept methods do
 // not), and a stream it accepts with AcceptStream is best handed to an
 // actor (the message face) or to a goroutine.
@@ -72,6 +76,10 @@ type Request struct {
 	open     *wire.StreamOpen
 	link     *actor.PID
 	accepted bool
+	// decided: the handler returned, and the dialer has its answer; an
+	// Accept now (from a goroutine the handler left behind) would start
+	// a stream nobody dialled.
+	decided atomic.Bool
 }
 
 // AcceptStream accepts with a stream end of this node, returned for the
@@ -134,6 +142,9 @@ func (r *Request) streamOptions() []streamactor.Option {
 
 // accept starts the service's link and, through start, its end.
 func (r *Request) accept(start func(link *actor.PID) (*actor.PID, error)) error {
+	if r.decided.Load() {
+		return errors.Wrap(streamactor.ErrClosed, "accept after the handler returned: the dialer has its answer")
+	}
 	if r.accepted {
 		return errors.Wrap(streamactor.ErrAttached, "the request was accepted already")
 	}
@@ -253,6 +264,7 @@ func (a *acceptor) onOpen(ctx actor.Context, m *wire.StreamOpen) {
 	req, err := a.request(ctx, m)
 	if err == nil {
 		err = a.call(req)
+		req.decided.Store(true)
 		if err == nil && !req.accepted {
 			err = errors.New("the service's handler accepted nothing")
 		}
