@@ -34,6 +34,12 @@ type hostActor struct {
 // check that the call being served then fails with ErrInternal.
 var requestHook atomic.Pointer[func(st *Stream, k OpKind)]
 
+// flushHook, if set, runs as flush hands on one item of an end's output
+// (a message for the peer, or a completed *Op), before it does. For tests
+// only (see export_test.go): a hook that panics stands for a bug met
+// half-way through a flush.
+var flushHook atomic.Pointer[func(st *Stream, item any)]
+
 // end is one stream end inside a host.
 type end struct {
 	st    *Stream
@@ -42,6 +48,13 @@ type end struct {
 	local *end       // the peer end, when it is in this actor
 	ev    eventState
 	freed bool
+	// How much of the core's output flush has handed on: the messages to
+	// the peer and the completed operations before these marks. Each is
+	// moved past an item before the item is handed on, so that a panic
+	// while handing it on (a bug) never makes the restarted actor hand it
+	// on again: no segment is delivered twice (nor its pooled buffer
+	// released twice), no caller answered twice.
+	sent, answered int
 }
 
 // eventState is the shell's side of an end's event callback: which
@@ -118,21 +131,61 @@ func (h *hostActor) Receive(ctx actor.Context) {
 // nor parked, and its message is not delivered again) fails with it too.
 func (h *hostActor) restarted(ctx actor.Context) {
 	err := errors.Wrap(ErrInternal, "stream actor restarted after a panic")
+	h.dropUnsent()
 	for _, e := range h.ends {
 		e.core.Fail(err)
 	}
 	h.failCurrent(ctx, err)
 }
 
-// failCurrent completes the request being served, if it is not done, with
-// err. A done one is in its core's output, which flush delivers.
+// dropUnsent forgets the segments and credits that a flush cut short by a
+// panic did not hand on: the streams are aborted at once, and their peers
+// must hear nothing but the Close (not a segment past the one lost in the
+// panic, which a peer would take for a gap in the numbers). Their pooled
+// buffers go back to their pools. A Close the cores emitted is kept: they
+// emit only one. Completed operations are kept too: flush answers them.
+func (h *hostActor) dropUnsent() {
+	for _, e := range h.ends {
+		out := e.core.Output()
+		kept := out.ToPeer[:e.sent]
+		for _, m := range out.ToPeer[e.sent:] {
+			switch m := m.(type) {
+			case *Segment:
+				m.release()
+			case *Credit:
+				m.release()
+			default:
+				kept = append(kept, m)
+			}
+		}
+		clear(out.ToPeer[len(kept):])
+		out.ToPeer = kept
+	}
+}
+
+// failCurrent fails the request being served with err, if it was not
+// answered yet (its caller waits): one not done is answered now, one done
+// (in its core's output, not yet handed on) keeps its counts and gets err,
+// and flush answers it.
 func (h *hostActor) failCurrent(ctx actor.Context, err error) {
 	r := h.cur
 	h.cur = nil
-	if r == nil || r.op.Done {
+	if r == nil {
 		return
 	}
-	r.op.Err, r.op.Done = err, true
+	r.op.Err = err
+	if !r.op.Done {
+		r.op.Done = true
+		complete(ctx, r)
+	}
+}
+
+// answer hands a request back to its caller (see complete). The request
+// is not the actor's any more: once woken, the caller may reuse it.
+func (h *hostActor) answer(ctx actor.Context, r *request) {
+	if r == h.cur {
+		h.cur = nil
+	}
 	complete(ctx, r)
 }
 
@@ -200,7 +253,7 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 		e.closeEvents(e.core.State() == StateAborted)
 		e.freed = true
 		r.op.Done = true
-		r.signal()
+		h.answer(ctx, r)
 		h.flush(ctx)
 		if h.allFreed() {
 			ctx.Stop(ctx.Self())
@@ -208,7 +261,7 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 		return
 	}
 	r.op.Done = true
-	r.signal()
+	h.answer(ctx, r)
 }
 
 func (h *hostActor) allFreed() bool {
@@ -223,7 +276,12 @@ func (h *hostActor) allFreed() bool {
 // flush carries out what the cores asked for until nothing is left:
 // messages between the ends of this actor go at once, others by message;
 // completed operations wake their callers; then events are decided.
+//
+// Each item is handed on once: the end's marks (sent, answered) move past
+// it first, so that if handing it on panics (a bug), the restarted actor
+// goes on after it instead of handing it on again.
 func (h *hostActor) flush(ctx actor.Context) {
+	hook := flushHook.Load()
 	for busy := true; busy; {
 		busy = false
 		for _, e := range h.ends {
@@ -232,7 +290,15 @@ func (h *hostActor) flush(ctx actor.Context) {
 				continue
 			}
 			busy = true
-			for _, m := range out.ToPeer {
+			// Delivering to the local end may make it emit, never this
+			// end: out.ToPeer does not grow meanwhile, but it is read
+			// afresh anyway.
+			for e.sent < len(out.ToPeer) {
+				m := out.ToPeer[e.sent]
+				e.sent++
+				if hook != nil {
+					(*hook)(e.st, m)
+				}
 				switch {
 				case e.local != nil:
 					e.local.core.Deliver(m)
@@ -244,10 +310,16 @@ func (h *hostActor) flush(ctx actor.Context) {
 				}
 			}
 			e.afterClose(out.Completed)
-			for _, op := range out.Completed {
-				complete(ctx, requestOf(op))
+			for e.answered < len(out.Completed) {
+				op := out.Completed[e.answered]
+				e.answered++
+				if hook != nil {
+					(*hook)(e.st, op)
+				}
+				h.answer(ctx, requestOf(op))
 			}
 			e.core.ResetOutput()
+			e.sent, e.answered = 0, 0
 		}
 	}
 	if !h.dead {
@@ -364,6 +436,7 @@ func (h *hostActor) stop(ctx actor.Context) {
 	if h.dead {
 		return
 	}
+	h.dropUnsent() // stopped after a panic in flush: see restarted
 	for _, e := range h.ends {
 		e.core.Abort(errors.Wrap(ErrClosed, "stream actor stopped"))
 		e.closeEvents(e.core.State() == StateAborted)

@@ -2,6 +2,7 @@ package streamactor
 
 import (
 	"io"
+	"math"
 
 	"github.com/actorio/actorio/internal/fifo"
 	"github.com/pkg/errors"
@@ -330,6 +331,8 @@ type Stats struct {
 	// consumed: queued plus in flight. Never more than the window.
 	Outstanding int64
 	// Data and hole bytes sent (sending end) or received (receiving end).
+	// Each stops at math.MaxInt64 rather than wrap around: holes of any
+	// length are valid, and a few of them add up past an int64.
 	SentData, SentHoles, RecvData, RecvHoles int64
 	Err                                      error
 }
@@ -347,6 +350,15 @@ func (c *Core) Stats() Stats {
 }
 
 func (c *Core) emit(msg any) { c.out.ToPeer = append(c.out.ToPeer, msg) }
+
+// addSat returns a+n for a counter a ≥ 0 and n ≥ 0, stopping at
+// math.MaxInt64 instead of wrapping around to a negative count.
+func addSat(a, n int64) int64 {
+	if n > math.MaxInt64-a {
+		return math.MaxInt64
+	}
+	return a + n
+}
 
 func (c *Core) complete(op *Op, err error) {
 	op.Err, op.Done = err, true

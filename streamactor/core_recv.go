@@ -44,7 +44,7 @@ func (c *Core) tryRecv(op *Op) bool {
 		// remote driver's behaviour; libvirt's docs say -1).
 		if h := c.q.Front(); h != nil && h.Kind == SegHole {
 			op.Hole = h.Hole - c.headUsed
-			c.recvHoles += op.Hole
+			c.recvHoles = addSat(c.recvHoles, op.Hole)
 			c.popHead()
 		}
 		c.complete(op, nil)
@@ -80,7 +80,7 @@ func (c *Core) tryRecv(op *Op) bool {
 			clear(op.Buf[n : n+k])
 			n += k
 			c.headUsed += int64(k)
-			c.recvHoles += int64(k)
+			c.recvHoles = addSat(c.recvHoles, int64(k))
 			if c.headUsed == h.Hole {
 				c.popHead()
 			}
@@ -89,7 +89,7 @@ func (c *Core) tryRecv(op *Op) bool {
 		k := copy(op.Buf[n:], h.Data[c.headUsed:])
 		n += k
 		c.headUsed += int64(k)
-		c.recvData += int64(k)
+		c.recvData = addSat(c.recvData, int64(k))
 		if c.headUsed == int64(len(h.Data)) {
 			c.popHead()
 		}
@@ -161,12 +161,22 @@ func (c *Core) onSegment(s *Segment) {
 		c.protocolFail(errors.Errorf("segment #%d after EOF", c.expect-1))
 		return
 	}
-	c.received += s.Cost
-	if c.received > c.grantedOut {
+	switch {
+	case s.Cost < 0 || (s.Kind == SegHole && s.Cost < SegmentOverhead):
+		// Less than its share (a hole costs SegmentOverhead, the end
+		// nothing) would slip segments past the window.
+		what := s.String()
+		cost := s.Cost
 		s.release()
-		c.protocolFail(errors.Errorf("peer sent %d of cost with %d of credit", c.received, c.grantedOut))
+		c.protocolFail(errors.Errorf("segment %s with cost %d", what, cost))
+		return
+	case s.Cost > c.grantedOut-c.received: // no sum that could wrap around
+		cost := s.Cost
+		s.release()
+		c.protocolFail(errors.Errorf("peer sent %d of cost after %d, with %d of credit", cost, c.received, c.grantedOut))
 		return
 	}
+	c.received += s.Cost
 	c.gen++
 	switch s.Kind {
 	case SegData:
@@ -228,7 +238,7 @@ func (c *Core) takeBorrowed(s *Segment) {
 	if op := c.recvOp; op != nil && op.Kind == OpRecv && c.q.Len() == 0 && len(op.Buf) > 0 {
 		n := copy(op.Buf, data)
 		op.N = n
-		c.recvData += int64(n)
+		c.recvData = addSat(c.recvData, int64(n))
 		data = data[n:]
 		c.recvOp = nil
 		c.complete(op, nil)
@@ -283,9 +293,9 @@ func (c *Core) ConsumeHead(n int64) {
 	size := h.Hole
 	if h.Kind == SegData {
 		size = int64(len(h.Data))
-		c.recvData += min(n, size-c.headUsed)
+		c.recvData = addSat(c.recvData, min(n, size-c.headUsed))
 	} else {
-		c.recvHoles += min(n, size-c.headUsed)
+		c.recvHoles = addSat(c.recvHoles, min(n, size-c.headUsed))
 	}
 	c.headUsed = min(size, c.headUsed+n)
 	c.gen++

@@ -61,7 +61,7 @@ func (c *Core) trySend(op *Op) bool {
 			return false
 		}
 		c.emitSegment(getHole(op.Len))
-		c.sentHoles += op.Len
+		c.sentHoles = addSat(c.sentHoles, op.Len)
 		c.complete(op, nil)
 		return true
 	}
@@ -81,7 +81,7 @@ func (c *Core) trySend(op *Op) bool {
 		seg := getData(n)
 		copy(seg.Data, op.Buf[op.N:op.N+n])
 		c.emitSegment(seg)
-		c.sentData += int64(n)
+		c.sentData = addSat(c.sentData, int64(n))
 		op.N += n
 	}
 	if op.N == len(op.Buf) {
@@ -109,7 +109,7 @@ func (c *Core) tryLend(op *Op) bool {
 	seg := getBorrowed(op.Buf[op.N : op.N+n])
 	c.emitSegment(seg)
 	c.lentSeq = seg.Seq
-	c.sentData += int64(n)
+	c.sentData = addSat(c.sentData, int64(n))
 	op.N += n
 	return false
 }
@@ -138,9 +138,9 @@ func (c *Core) SendSegment(seg *Segment) bool {
 		return false
 	}
 	if seg.Kind == SegData {
-		c.sentData += int64(len(seg.Data))
+		c.sentData = addSat(c.sentData, int64(len(seg.Data)))
 	} else {
-		c.sentHoles += seg.Hole
+		c.sentHoles = addSat(c.sentHoles, seg.Hole)
 	}
 	c.emitSegment(seg)
 	return true

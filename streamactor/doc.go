@@ -87,8 +87,10 @@
 //	virStreamInData (internal)         RecvFlags + RecvStopAtHole, then RecvHole
 //
 // Go-native faces: Stream is an io.Reader and io.Writer (holes read as
-// zeros), and its ReadFrom and WriteTo are sparse-aware for *os.File
-// (SEEK_DATA/SEEK_HOLE, truncation for a trailing hole).
+// zeros), and its ReadFrom and WriteTo are sparse-aware for an *os.File
+// of a regular file (SEEK_DATA/SEEK_HOLE, truncation for a trailing
+// hole; a file cannot end past math.MaxInt64, so holes beyond it are
+// EFBIG); other files (pipes, sockets, devices) move in sequence.
 //
 // # Where libvirt's drivers disagree, and what we do
 //
@@ -133,7 +135,7 @@
 //	ErrBadHole             SendHole with length ≤ 0
 //	ErrNotSparse           SendHole or RecvHole on a non-sparse stream
 //	ErrBadFlags            unknown flags (New, RecvFlags), flags ≠ 0 (SendHole, RecvHole), unknown events
-//	ErrBadOption           bad option or argument (window too small, nil system, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
+//	ErrBadOption           bad option or argument (window too small or above MaxWindowLimit, nil system, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
 //	ErrBusy                a second data call while one is pending (from any goroutine); Finish while a Send is pending
 //	ErrNotAtEOF            Finish on the receiving end before Recv returned io.EOF
 //	ErrCallbackRegistered  a second EventAddCallback

@@ -2,6 +2,8 @@ package streamactor
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
@@ -53,11 +55,34 @@ const (
 	ioDiscarded // Discard ran after a failed close or commit
 )
 
-// start runs op on the runner; its result comes back as an ioDone.
-func (d *driver) start(op func() *ioDone) {
+// start runs op, a file operation of kind, on the runner; its result
+// comes back as an ioDone. A panic in it (in the File's code, or in
+// FileOptions.Commit) comes back as that operation's error, and fails the
+// stream: it must not take the process down from the runner's goroutine,
+// which the caller does not own.
+func (d *driver) start(kind ioKind, op func() *ioDone) {
 	d.busy = true
 	sys, self := d.sys, d.self
-	d.run.Run(func() { sys.Send(self, op()) })
+	d.run.Run(func() {
+		var done *ioDone
+		if err := safely(sys, func() { done = op() }); err != nil {
+			done = &ioDone{kind: kind, err: err}
+		}
+		sys.Send(self, done)
+	})
+}
+
+// safely runs f, a caller's code on the runner, and returns a panic in it
+// as an error (logged too).
+func safely(sys *actors.System, f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.Errorf("streamactor: file driver: the caller's code panicked: %v", p)
+			sys.Logger().Error("streamactor: a file operation, Commit or Discard panicked", slog.String("panic", fmt.Sprint(p)))
+		}
+	}()
+	f()
+	return nil
 }
 
 // flush sends what the core emitted to the peer.
@@ -79,12 +104,12 @@ func (d *driver) closeFile() {
 		return
 	}
 	d.closed = true
-	f, discard := d.f, d.discard
+	f, discard, sys := d.f, d.discard, d.sys
 	d.discard = nil
 	d.run.Run(func() {
-		_ = f.Close()
+		_ = safely(sys, func() { _ = f.Close() })
 		if discard != nil {
-			discard()
+			_ = safely(sys, discard)
 		}
 	})
 	d.run.Stop()
@@ -93,9 +118,9 @@ func (d *driver) closeFile() {
 // release ends the driver's use of the runner after the file was closed,
 // running Discard first if the file was not committed.
 func (d *driver) release() {
-	if discard := d.discard; discard != nil {
+	if discard, sys := d.discard, d.sys; discard != nil {
 		d.discard = nil
-		d.run.Run(discard)
+		d.run.Run(func() { _ = safely(sys, discard) })
 	}
 	d.run.Stop()
 }

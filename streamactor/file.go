@@ -70,7 +70,10 @@ type FileOptions struct {
 	// stream: the sender's Finish returns nil only if Commit does (its
 	// error otherwise). A server that writes into a temporary file renames
 	// it into place here, so that no complete-looking file exists before
-	// the transfer is. Sinks only.
+	// the transfer is. Sinks only. A panic in Commit, in Discard or in a
+	// File's method is taken for that operation's failure (and logged):
+	// it fails the stream instead of taking the process down from the
+	// Runner's goroutine.
 	Commit func() error
 	// Discard, if set, runs on the Runner after a sink closed the file
 	// without committing it (the stream failed or was aborted, or Commit

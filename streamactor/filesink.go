@@ -40,7 +40,7 @@ func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 	return func(d driver) actor.Actor {
 		k := &fileSink{driver: d, off: opts.Offset, size: -1, commit: opts.Commit}
 		if opts.Length > 0 {
-			k.limit = opts.Offset + opts.Length
+			k.limit = addSat(opts.Offset, opts.Length) // past the largest offset: no limit but that one
 		}
 		return k
 	}
@@ -111,7 +111,7 @@ func (k *fileSink) pump() {
 		}
 		if k.size < 0 {
 			f := k.f
-			k.start(func() *ioDone { n, err := f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
+			k.start(ioSize, func() *ioDone { n, err := f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
 			return
 		}
 		seg, used := k.core.HeadSegment()
@@ -129,7 +129,7 @@ func (k *fileSink) pump() {
 				continue
 			}
 			f, off := k.f, k.off
-			k.start(func() *ioDone { n, err := f.WriteAt(p, off); return &ioDone{kind: ioWrite, n: n, pos: off, err: err} })
+			k.start(ioWrite, func() *ioDone { n, err := f.WriteAt(p, off); return &ioDone{kind: ioWrite, n: n, pos: off, err: err} })
 			return
 		case SegHole:
 			n := seg.Hole - used
@@ -148,7 +148,7 @@ func (k *fileSink) pump() {
 				// Data already there: punch it out (or write zeros) so
 				// that the hole reads as zeros.
 				f, off, span := k.f, k.off, min(n, k.size-k.off)
-				k.start(func() *ioDone { return &ioDone{kind: ioPunch, n: int(span), pos: off, err: clearRange(f, off, span)} })
+				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, n: int(span), pos: off, err: clearRange(f, off, span)} })
 				return
 			}
 			k.off += n
@@ -165,18 +165,18 @@ func (k *fileSink) finish() {
 	case sinkWriting:
 		if k.off > k.size {
 			size := k.off
-			k.start(func() *ioDone { return &ioDone{kind: ioTruncate, pos: size, err: f.Truncate(size)} })
+			k.start(ioTruncate, func() *ioDone { return &ioDone{kind: ioTruncate, pos: size, err: f.Truncate(size)} })
 			return
 		}
 		k.phase = sinkTruncated
 		fallthrough
 	case sinkTruncated:
-		k.start(func() *ioDone { return &ioDone{kind: ioSync, err: f.Sync()} })
+		k.start(ioSync, func() *ioDone { return &ioDone{kind: ioSync, err: f.Sync()} })
 	case sinkSynced:
-		k.start(func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
+		k.start(ioClose, func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
 	case sinkClosed:
 		commit := k.commit
-		k.start(func() *ioDone { return &ioDone{kind: ioCommit, err: commit()} })
+		k.start(ioCommit, func() *ioDone { return &ioDone{kind: ioCommit, err: commit()} })
 	}
 }
 
@@ -215,9 +215,9 @@ func (k *fileSink) done(m *ioDone) {
 				// Throw the file away before the sender hears of the
 				// failure, so that a failed Finish leaves nothing behind.
 				k.discard = nil
-				failed := *m
-				k.start(func() *ioDone {
-					discard()
+				failed, sys := *m, k.sys
+				k.start(ioDiscarded, func() *ioDone {
+					_ = safely(sys, discard) // the failure to report is the close's or commit's
 					return &ioDone{kind: ioDiscarded, of: failed.kind, pos: failed.pos, err: failed.err}
 				})
 				return

@@ -100,12 +100,12 @@ func (s *fileSource) pump(ctx actor.Context) {
 			return // waiting for the receiver to finish or abort
 		}
 		if s.end < 0 {
-			s.start(func() *ioDone { n, err := s.f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
+			s.start(ioSize, func() *ioDone { n, err := s.f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
 			return
 		}
 		if s.off >= s.end {
 			f := s.f
-			s.start(func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
+			s.start(ioClose, func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
 			return
 		}
 		if s.secLen < 0 {
@@ -114,7 +114,7 @@ func (s *fileSource) pump(ctx actor.Context) {
 				continue
 			}
 			f, off := s.f, s.off
-			s.start(func() *ioDone { pos, err := f.SeekData(off); return &ioDone{kind: ioSeekData, pos: pos, err: err} })
+			s.start(ioSeekData, func() *ioDone { pos, err := f.SeekData(off); return &ioDone{kind: ioSeekData, pos: pos, err: err} })
 			return
 		}
 		if !s.secData {
@@ -128,7 +128,7 @@ func (s *fileSource) pump(ctx actor.Context) {
 			return
 		}
 		seg, f, off := getData(n), s.f, s.off
-		s.start(func() *ioDone {
+		s.start(ioRead, func() *ioDone {
 			k, err := f.ReadAt(seg.Data, off)
 			return &ioDone{kind: ioRead, seg: seg, n: k, pos: off, err: err}
 		})
@@ -171,13 +171,19 @@ func (s *fileSource) done(m *ioDone) {
 	}
 	switch m.kind {
 	case ioSize:
+		if m.err == nil && m.pos < 0 {
+			m.err = errors.Errorf("negative size %d", m.pos)
+		}
 		if m.err != nil {
 			s.fail(errors.Wrap(m.err, "streamactor: file source: size"))
 			return
 		}
 		s.end = m.pos
 		if s.length > 0 {
-			s.end = min(s.end, s.off+s.length)
+			// Saturated: Offset+Length past the largest offset means
+			// "to the end" (a wrapped, negative end would read as a size
+			// still unknown, and the source ask for it forever).
+			s.end = min(s.end, addSat(s.off, s.length))
 		}
 	case ioSeekData:
 		switch {
@@ -185,7 +191,7 @@ func (s *fileSource) done(m *ioDone) {
 			s.secData, s.secLen = false, min(m.pos, s.end)-s.off
 		case m.err == nil:
 			f, off := s.f, s.off
-			s.start(func() *ioDone { pos, err := f.SeekHole(off); return &ioDone{kind: ioSeekHole, pos: pos, err: err} })
+			s.start(ioSeekHole, func() *ioDone { pos, err := f.SeekHole(off); return &ioDone{kind: ioSeekHole, pos: pos, err: err} })
 		case noData(m.err):
 			s.secData, s.secLen = false, s.end-s.off
 		case errors.Is(m.err, ErrNoSparseInfo):

@@ -94,6 +94,10 @@ const (
 	// MaxSegmentLimit bounds MaxSegment (a remote transport must carry a
 	// segment in one message).
 	MaxSegmentLimit = 16 << 20
+	// MaxWindowLimit bounds Window (1 PiB, far beyond any memory), so
+	// that the cumulative credit, the bytes consumed plus the window,
+	// never overflows an int64.
+	MaxWindowLimit = 1 << 50
 )
 
 // Config is a stream's configuration, built by New's options.
@@ -144,7 +148,7 @@ func Flags(f StreamFlags) Option {
 }
 
 // Window sets the receive window in cost units (see Config.Window). It
-// must hold at least one full segment.
+// must hold at least one full segment, and be at most MaxWindowLimit.
 func Window(n int64) Option { return func(c *Config) error { c.Window = n; return nil } }
 
 // MaxSegment sets the largest data segment, between MinSegmentClass and
@@ -173,6 +177,9 @@ func NewConfig(opts ...Option) (Config, error) {
 	}
 	if min := segmentCost(c.MaxSegment); c.Window < min {
 		return Config{}, errors.Wrapf(ErrBadOption, "window %d: must hold one full segment (%d)", c.Window, min)
+	}
+	if c.Window > MaxWindowLimit {
+		return Config{}, errors.Wrapf(ErrBadOption, "window %d: must be at most %d", c.Window, int64(MaxWindowLimit))
 	}
 	return c, nil
 }

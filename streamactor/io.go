@@ -3,7 +3,9 @@ package streamactor
 import (
 	"context"
 	"io"
+	"math"
 	"os"
+	"syscall"
 
 	"github.com/pkg/errors"
 )
@@ -41,39 +43,49 @@ func (s *Stream) Write(p []byte) (int, error) {
 }
 
 // ReadFrom implements io.ReaderFrom: it sends everything r holds. When r
-// is an *os.File it starts at the file's current offset, finds data and
-// holes with SEEK_DATA/SEEK_HOLE, and sends holes as holes on a Sparse
-// stream (as zeros otherwise, without reading them); at the end the
-// file's offset is at its end. It returns the bytes covered, holes
-// included. (io.Copy(st, f) does not get here: *os.File's own WriteTo
-// comes first. Call st.ReadFrom(f).)
+// is an *os.File of a regular file it starts at the file's current
+// offset, finds data and holes with SEEK_DATA/SEEK_HOLE, and sends holes
+// as holes on a Sparse stream (as zeros otherwise, without reading them);
+// at the end the file's offset is at its end. Any other *os.File (a pipe,
+// a socket, a device) is read to its end like any io.Reader. It returns
+// the bytes covered, holes included. (io.Copy(st, f) does not get here:
+// *os.File's own WriteTo comes first. Call st.ReadFrom(f).)
 func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
-	if f, ok := r.(*os.File); ok {
+	if f, ok := r.(*os.File); ok && isRegular(f) {
 		return s.readFromFile(f)
 	}
 	// Only Write: io.CopyBuffer would otherwise call ReadFrom again.
 	return io.CopyBuffer(struct{ io.Writer }{s}, r, make([]byte, s.cfg.MaxSegment))
 }
 
-// fileStart returns where f stands, its size and whether it is a
-// regular file.
-func fileStart(f *os.File) (off, size int64, regular bool, err error) {
+// isRegular reports whether f is a regular file: only those have an
+// offset to seek, a size and holes. Others (a pipe, a socket, a terminal,
+// a device) are read or written in sequence, as any io.Reader or
+// io.Writer, holes as zeros.
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// fileStart returns where the regular file f stands, and its size.
+func fileStart(f *os.File) (off, size int64, err error) {
 	if off, err = f.Seek(0, io.SeekCurrent); err != nil {
-		return 0, 0, false, err
+		return 0, 0, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return 0, 0, false, err
+		return 0, 0, err
 	}
-	return off, fi.Size(), fi.Mode().IsRegular(), nil
+	return off, fi.Size(), nil
 }
 
 func (s *Stream) readFromFile(f *os.File) (int64, error) {
 	ctx := context.Background()
-	start, end, sparseInfo, err := fileStart(f)
+	start, end, err := fileStart(f)
 	if err != nil {
 		return 0, err
 	}
+	sparseInfo := true // until SEEK_DATA says otherwise
 	buf := make([]byte, s.cfg.MaxSegment)
 	var zeros []byte
 	off := start
@@ -141,13 +153,17 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 }
 
 // WriteTo implements io.WriterTo: it writes the rest of the stream to w,
-// until the end of the stream. When w is an *os.File and the stream is
-// Sparse, it writes at the file's current offset and turns holes into
-// seeks (punching out data the file already has there), then truncates
-// the file to its new end after a trailing hole. It returns the bytes
-// covered, holes included. It does not call Finish.
+// until the end of the stream. When w is an *os.File of a regular file
+// and the stream is Sparse, it writes at the file's current offset and
+// turns holes into seeks (punching out data the file already has there),
+// then truncates the file to its new end after a trailing hole; any other
+// w (a pipe, a socket, a device) gets holes as zeros. It returns the bytes
+// covered, holes included. It does not call Finish. Holes that end past
+// the largest file offset (math.MaxInt64) fail it with an error that
+// Is(syscall.EFBIG), as they fail a file sink; the hole is consumed, and
+// the count is what was written before it.
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
-	if f, ok := w.(*os.File); ok && s.cfg.Sparse {
+	if f, ok := w.(*os.File); ok && s.cfg.Sparse && isRegular(f) {
 		return s.writeToFile(f)
 	}
 	// Only Read: io.CopyBuffer would otherwise call WriteTo again.
@@ -156,7 +172,7 @@ func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 
 func (s *Stream) writeToFile(f *os.File) (int64, error) {
 	ctx := context.Background()
-	start, size, _, err := fileStart(f)
+	start, size, err := fileStart(f)
 	if err != nil {
 		return 0, err
 	}
@@ -179,6 +195,12 @@ func (s *Stream) writeToFile(f *os.File) (int64, error) {
 			h, err := s.RecvHole(ctx, 0)
 			if err != nil {
 				return off - start, err
+			}
+			if off > math.MaxInt64-h {
+				// Holes of any length are valid, but no file ends past
+				// the largest offset (nor can the count say so): the
+				// file sink's EFBIG, not an offset wrapped around.
+				return off - start, errors.Wrapf(syscall.EFBIG, "streamactor: write to file: hole of %d bytes at %d ends past the largest file offset", h, off)
 			}
 			if off < size {
 				if err := clearRange(OSFile(f), off, min(h, size-off)); err != nil {

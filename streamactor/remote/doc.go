@@ -47,9 +47,12 @@
 // accepts it with a stream end of its own (AcceptStream, a *Stream for
 // its code), a file sink (AcceptFileSink: an upload straight into a file)
 // or a file source (AcceptFileSource), or refuses it with an error the
-// dialer gets (ErrRejected). The dialer proposes Sparse, MaxSegment and
-// the receiving end's Window; a service lowers the window to its
-// MaxWindow when its end receives.
+// dialer gets (ErrRejected). The handler runs once per dial: the service
+// answers a repeated open (a retry, or a copy the network duplicated or
+// delayed) as it answered the first, and once the stream is over, or
+// after a refusal, it keeps that answer for DialTimeout+PeerTimeout. The
+// dialer proposes Sparse, MaxSegment and the receiving end's Window; a
+// service lowers the window to its MaxWindow when its end receives.
 //
 // # libvirt's remote streams → remote
 //

@@ -60,6 +60,9 @@ type (
 	}
 	dialOutcome struct{ err error }
 	linkTick    struct{}
+	// abandonLink fails the link for cause: the service's handler
+	// failed after it accepted the stream.
+	abandonLink struct{ cause error }
 )
 
 // DialResult answers DialAsync.
@@ -113,6 +116,8 @@ func (a *linkActor) Receive(ctx actor.Context) {
 		a.link.FromLocal(m, sys.Now())
 	case *linkTick:
 		a.link.Tick(sys.Now())
+	case *abandonLink:
+		a.link.fail(m.cause)
 	case *actor.Terminated:
 		switch {
 		case a.peer != nil && m.Who.Equal(a.peer), a.peer == nil && a.svc != nil && m.Who.Equal(a.svc):

@@ -104,6 +104,13 @@ func (l *Link) onSegment(m *wire.StreamSegment, now time.Time) {
 		return
 	}
 	if streamactor.SegKind(m.GetKind()) == streamactor.SegEOF {
+		if r.peerSent > seq {
+			// A segment held early (or the peer's ping) is numbered past
+			// this end of stream: data after the end, whichever came
+			// first.
+			l.fail(errors.Wrapf(streamactor.ErrProtocol, "peer %s: end of the stream at #%d, but it sent #%d", l.peer, seq, r.peerSent))
+			return
+		}
 		r.eofSeq = seq
 	}
 	r.costIn += m.GetCost()
@@ -152,6 +159,10 @@ func (l *Link) deliver(m *wire.StreamSegment) {
 // onPeerSent takes the peer's word for its last segment (a ping).
 func (l *Link) onPeerSent(sent uint64, now time.Time) {
 	if l.cfg.Role != streamactor.RoleReceiver || sent <= l.recv.peerSent || l.localClosed {
+		return
+	}
+	if eof := l.recv.eofSeq; eof != 0 && sent > eof {
+		l.fail(errors.Wrapf(streamactor.ErrProtocol, "peer %s: says it sent #%d, after the end of the stream (#%d)", l.peer, sent, eof))
 		return
 	}
 	l.recv.peerSent = sent

@@ -3,6 +3,8 @@ package remote
 import (
 	"fmt"
 	"log/slog"
+	"sync/atomic"
+	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/internal/wire"
@@ -13,7 +15,10 @@ import (
 
 // Handler decides what serves a stream a dialer opens: it reads the
 // Request and accepts it with one of its Accept methods, or returns an
-// error, which the dialer's Dial returns (with ErrRejected). It runs
+// error, which the dialer's Dial returns (with ErrRejected). A handler
+// that accepts and then returns an error refuses too: the stream it
+// accepted is failed with that error at once. An Accept after the
+// handler returned fails with streamactor.ErrClosed. It runs
 // inside the service's actor: it must not block (the Accept methods do
 // not), and a stream it accepts with AcceptStream is best handed to an
 // actor (the message face) or to a goroutine.
@@ -71,6 +76,10 @@ type Request struct {
 	open     *wire.StreamOpen
 	link     *actor.PID
 	accepted bool
+	// decided: the handler returned, and the dialer has its answer; an
+	// Accept now (from a goroutine the handler left behind) would start
+	// a stream nobody dialled.
+	decided atomic.Bool
 }
 
 // AcceptStream accepts with a stream end of this node, returned for the
@@ -133,6 +142,9 @@ func (r *Request) streamOptions() []streamactor.Option {
 
 // accept starts the service's link and, through start, its end.
 func (r *Request) accept(start func(link *actor.PID) (*actor.PID, error)) error {
+	if r.decided.Load() {
+		return errors.Wrap(streamactor.ErrClosed, "accept after the handler returned: the dialer has its answer")
+	}
 	if r.accepted {
 		return errors.Wrap(streamactor.ErrAttached, "the request was accepted already")
 	}
@@ -155,11 +167,16 @@ func (r *Request) accept(start func(link *actor.PID) (*actor.PID, error)) error 
 	return nil
 }
 
-// openStream is a stream the service accepted, kept to answer a repeated
-// open the same way.
+// openStream is the service's decision on one open, kept to answer a
+// repeat of that open (the dialer sends it again until answered, and the
+// network may duplicate or delay it) the same way, without running the
+// handler again: an accepted stream's link while it lives, else the
+// refusal, until forget.
 type openStream struct {
-	link   *actor.PID
-	window int64
+	link    *actor.PID // the stream's link (nil: refused, or the link ended)
+	window  int64
+	refusal *wire.StreamError
+	forget  time.Time // once link is nil: when the decision is dropped
 }
 
 // acceptor is the service's actor.
@@ -167,7 +184,20 @@ type acceptor struct {
 	h    Handler
 	o    Options
 	open map[string]*openStream // by dialer link and stream id
+	// sweep drops decisions past their forget time; it runs only while
+	// some are kept (so that an idle service has no timer).
+	sweep *actors.Timer
 }
+
+// sweepOpens is the acceptor's timer message.
+type sweepOpens struct{}
+
+// remembered is how long a service keeps answering a repeated open of a
+// stream it refused, or whose link ended, without running its handler:
+// the dialer repeats its open for at most DialTimeout (the service's
+// value is taken for the dialer's), and PeerTimeout more covers an open
+// delayed in transit.
+func (o Options) remembered() time.Duration { return o.DialTimeout + o.PeerTimeout }
 
 func (a *acceptor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -175,10 +205,43 @@ func (a *acceptor) Receive(ctx actor.Context) {
 		a.onOpen(ctx, m)
 	case *actor.Terminated:
 		for _, k := range actors.SortedKeys(a.open) {
-			if a.open[k].link.Equal(m.Who) {
-				delete(a.open, k)
+			if o := a.open[k]; o.link != nil && o.link.Equal(m.Who) {
+				a.settle(ctx, o, EncodeError(errors.Wrap(streamactor.ErrClosed, "streamactor/remote: the stream was opened already, and is over")))
 			}
 		}
+	case *sweepOpens:
+		a.sweep = nil
+		a.forgetOld(ctx)
+	}
+}
+
+// settle keeps a decision that no longer has a live link: a repeat of its
+// open is refused with refusal until it is forgotten.
+func (a *acceptor) settle(ctx actor.Context, o *openStream, refusal *wire.StreamError) {
+	o.link, o.refusal = nil, refusal
+	o.forget = actors.FromContext(ctx).Now().Add(a.o.remembered())
+	if a.sweep == nil {
+		a.sweep = actors.After(ctx, a.o.remembered(), &sweepOpens{})
+	}
+}
+
+// forgetOld drops the decisions past their forget time, and runs again
+// for the earliest of the others.
+func (a *acceptor) forgetOld(ctx actor.Context) {
+	now := actors.FromContext(ctx).Now()
+	var next time.Time
+	for _, k := range actors.SortedKeys(a.open) {
+		o := a.open[k]
+		switch {
+		case o.link != nil:
+		case !now.Before(o.forget):
+			delete(a.open, k)
+		case next.IsZero() || o.forget.Before(next):
+			next = o.forget
+		}
+	}
+	if !next.IsZero() {
+		a.sweep = actors.After(ctx, next.Sub(now), &sweepOpens{})
 	}
 }
 
@@ -188,21 +251,39 @@ func (a *acceptor) onOpen(ctx actor.Context, m *wire.StreamOpen) {
 	}
 	dialer := actor.NewPID(m.GetLinkAddress(), m.GetLinkId())
 	key := fmt.Sprintf("%s/%s#%d", m.GetLinkAddress(), m.GetLinkId(), m.GetStream())
-	if o, ok := a.open[key]; ok { // a repeat: our accept was lost
-		ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: o.link.Address, LinkId: o.link.Id, Window: o.window})
+	if o, ok := a.open[key]; ok {
+		// A repeat: our answer was lost, or this is a late copy. The
+		// handler ran once and decided; say the same again.
+		if o.link != nil {
+			ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: o.link.Address, LinkId: o.link.Id, Window: o.window})
+		} else {
+			ctx.Send(dialer, &wire.StreamReject{Stream: m.GetStream(), Error: o.refusal})
+		}
 		return
 	}
 	req, err := a.request(ctx, m)
 	if err == nil {
 		err = a.call(req)
+		req.decided.Store(true)
 		if err == nil && !req.accepted {
 			err = errors.New("the service's handler accepted nothing")
+		}
+		if err != nil && req.accepted {
+			// The handler accepted, then failed: the stream it started
+			// must not live on. Its link fails it at once (its end, a
+			// driver's or the handler's own, sees why), instead of when
+			// it notices that the dialer, refused, is gone.
+			ctx.Send(req.link, &abandonLink{cause: errors.Wrap(err, "streamactor/remote: the service's handler failed after accepting the stream")})
 		}
 	}
 	if err != nil {
 		actors.FromContext(ctx).Logger().Info("streamactor/remote: refused a stream",
 			slog.String("peer", m.GetLinkAddress()), slog.String("meta", m.GetMeta()), slog.String("error", err.Error()))
-		ctx.Send(dialer, &wire.StreamReject{Stream: m.GetStream(), Error: EncodeError(err)})
+		refusal := EncodeError(err)
+		o := &openStream{}
+		a.open[key] = o
+		a.settle(ctx, o, refusal)
+		ctx.Send(dialer, &wire.StreamReject{Stream: m.GetStream(), Error: refusal})
 		return
 	}
 	a.open[key] = &openStream{link: req.link, window: req.Config.Window}
