@@ -146,12 +146,15 @@ func (c *Conn) Disconnect() *Pending[struct{}] {
 }
 
 // Close stops the socket: everything pending completes with
-// ECONNABORTED. It does not wait; Closed tells when the actor is gone.
+// ECONNABORTED. It does not wait; WaitStopped tells when the socket is
+// gone.
 func (c *Conn) Close() { c.sys.Send(c.pid, &Close{}) }
 
-// Stopped reports whether the socket actor has stopped.
+// Stopped reports whether the socket has stopped: its actor is gone and
+// its endpoint holds no caller's buffer any more.
 func (c *Conn) Stopped() bool { return c.face.isDead() }
 
-// WaitStopped waits until the actor has stopped (after Close, or when its
-// owner stopped it).
+// WaitStopped waits until the socket has stopped (after Close, or when its
+// owner stopped it): its actor is gone, every request it took has
+// completed, and its endpoint holds no caller's buffer any more.
 func (c *Conn) WaitStopped(ctx context.Context) error { return c.face.waitStopped(ctx, c.sys) }

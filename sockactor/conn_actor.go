@@ -12,12 +12,15 @@ type connActor struct {
 	m  *StreamMachine
 	tr Transport
 	ep Stream
+	// wout: a Write is outstanding on ep (from EffWrite to its
+	// EvWritten); ep may read its buffers until then.
+	wout bool
 	// conn is told the addresses once connected (for the Go face).
 	conn *Conn
 }
 
 func newConnActor(cfg StreamConfig, tr Transport, ep Stream, conn *Conn) *connActor {
-	a := &connActor{shell: newShell(conn.face), m: NewStreamMachine(cfg, ep != nil), tr: tr, ep: ep, conn: conn}
+	a := &connActor{shell: newShell(conn.face, "stream"), m: NewStreamMachine(cfg, ep != nil), tr: tr, ep: ep, conn: conn}
 	return a
 }
 
@@ -39,17 +42,31 @@ func (a *connActor) Receive(c actor.Context) {
 	case *transportEvent:
 		a.event(msg)
 	case *ReadPDU:
-		a.register(c, a.m.Readv(msg.Next, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Readv(msg.Next, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *ReadPDUQueue:
-		a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *Writev:
-		a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *WritevQueue:
-		a.register(c, a.m.Writev(msg.Bufs, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Writev(msg.Bufs, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *Connect:
-		a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Connect(msg.Network, msg.Addr, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *Disconnect:
-		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
+		}
+	default:
+		a.unsupported(c, msg)
 	}
 	a.apply(c)
 }
@@ -68,9 +85,10 @@ func (a *connActor) event(te *transportEvent) {
 	case *EvData:
 		a.m.OnDataFree(ev.Data, ev.Free, ev.Err)
 	case *EvWritten:
+		a.wout = false
 		a.m.OnWritten(ev.N, ev.Err)
 	case *EvClosed:
-		a.ep = nil
+		a.ep, a.wout = nil, false
 		a.m.OnClosed()
 	}
 }
@@ -93,6 +111,7 @@ func (a *connActor) apply(c actor.Context) {
 			case *EffWrite:
 				if a.ep != nil {
 					a.ep.Write(e.Bufs)
+					a.wout = true
 				}
 			case *EffAbortWrite:
 				if a.ep != nil {
@@ -116,6 +135,15 @@ func (a *connActor) apply(c actor.Context) {
 func (a *connActor) closeEndpoint() {
 	if a.ep == nil {
 		return
+	}
+	if a.wout {
+		// Closing with a write outstanding: only a stop does that, and
+		// it completes the writes at once, but the endpoint may read
+		// their buffers until it reports the write or its close. Their
+		// completions wait for that report (the sink releases them, also
+		// once this actor is gone).
+		a.wout = false
+		a.linger.arm(a.sys, a.self, a.gen)
 	}
 	a.ep.Close()
 	if a.m.State() != StateDisconnecting {

@@ -42,7 +42,7 @@ func ListenPacket(owner Owner, tr Transport, network, addr string, opts ...Optio
 	}
 	d := &Dgram{sys: sys, face: newFace(), local: ep.LocalAddr()}
 	pid, err := spawn(owner, sys, "dgram", o.name, func() actor.Actor {
-		return &dgramActor{shell: newShell(d.face), m: NewDgramMachine(o.dgram), ep: ep}
+		return &dgramActor{shell: newShell(d.face, "datagram"), m: NewDgramMachine(o.dgram), ep: ep}
 	})
 	if err != nil {
 		ep.Close()
@@ -91,9 +91,11 @@ func (d *Dgram) Disconnect() *Pending[struct{}] {
 // Close stops the socket: everything pending completes with ECONNABORTED.
 func (d *Dgram) Close() { d.sys.Send(d.pid, &Close{}) }
 
-// Stopped reports whether the socket actor has stopped.
+// Stopped reports whether the socket has stopped: its actor is gone and
+// its endpoint holds no caller's datagram any more.
 func (d *Dgram) Stopped() bool { return d.face.isDead() }
 
-// WaitStopped waits until the actor has stopped (after Close, or when its
-// owner stopped it).
+// WaitStopped waits until the socket has stopped (after Close, or when its
+// owner stopped it): its actor is gone, every request it took has
+// completed, and its endpoint holds no caller's datagram any more.
 func (d *Dgram) WaitStopped(ctx context.Context) error { return d.face.waitStopped(ctx, d.sys) }

@@ -10,6 +10,9 @@ type dgramActor struct {
 	shell
 	m  *DgramMachine
 	ep Packet
+	// sout: a Send batch is outstanding (from EffSend to its EvSent); ep
+	// may read its datagrams until then.
+	sout bool
 }
 
 func (a *dgramActor) Receive(c actor.Context) {
@@ -30,18 +33,30 @@ func (a *dgramActor) Receive(c actor.Context) {
 		case *EvDatagram:
 			a.m.OnDatagram(*ev)
 		case *EvSent:
+			a.sout = false
 			a.m.OnSent(ev.Errs)
 		case *EvClosed:
+			a.sout = false
 			a.m.OnClosed()
 		}
 	case *RecvFrom:
-		a.register(c, a.m.RecvFrom(msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.RecvFrom(msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *SendTo:
-		a.register(c, a.m.SendTo(msg.Data, msg.Dst, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.SendTo(msg.Data, msg.Dst, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *SendToQueue:
-		a.register(c, a.m.SendTo(msg.Data, msg.Dst, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.SendTo(msg.Data, msg.Dst, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *Disconnect:
-		a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
+		if a.claim(c, msg) {
+			a.register(c, a.m.Disconnect(), msg, msg.ReplyTo, msg.Tag)
+		}
+	default:
+		a.unsupported(c, msg)
 	}
 	a.apply(c)
 }
@@ -60,7 +75,15 @@ func (a *dgramActor) apply(c actor.Context) {
 				a.ep.Recv()
 			case *EffSend:
 				a.ep.Send(e.Batch)
+				a.sout = true
 			case *EffClose:
+				if a.sout {
+					// As for a stream (connActor.closeEndpoint): the
+					// endpoint may read the batch's datagrams until it
+					// reports the batch or its close.
+					a.sout = false
+					a.linger.arm(a.sys, a.self, a.gen)
+				}
 				a.ep.Close()
 			case *EffFlush:
 				c.Send(c.Self(), &flush{})

@@ -59,8 +59,19 @@
 //     poisons the stream (later requests: ECONNABORTED). A write the
 //     transport is writing completes once the transport has aborted it and
 //     let go of its buffers, so a completed write's buffers are the
-//     caller's again (Samba frees the inner writev). Only stopping the
-//     socket completes writes at once: the endpoint closes with them.
+//     caller's again (Samba frees the inner writev). Stopping the socket
+//     does not abort writes (the endpoint closes with them), but their
+//     ECONNABORTED completions, and a datagram socket's sends', still wait
+//     until the closed endpoint has let go of their buffers (closing it
+//     bounds the wait) — if need be after the actor has stopped; the Go
+//     face reports the socket stopped only then.
+//   - A request message is one request. Sent again (to any socket)
+//     before its completion, it is refused with EALREADY — one completion
+//     to the ReplyTo or sender of the message sent again, never to the Go
+//     handle — and the pending request is untouched; after its
+//     completion it may be sent again, as a new request. A nil request
+//     message gets EINVAL, a request the socket cannot carry out (an
+//     Accept sent to a stream, say) EOPNOTSUPP.
 //   - A PDU read never consumes more than next asked for: the socket buffers
 //     what it received, and the bytes after a PDU stay for the next read.
 //   - next returning an error without an errno → EIO; a vector with entries

@@ -98,4 +98,5 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.EDESTADDRREQ: "EDESTADDRREQ", syscall.EADDRINUSE: "EADDRINUSE",
 	syscall.ENOMEM: "ENOMEM", syscall.EHOSTUNREACH: "EHOSTUNREACH", syscall.ENETUNREACH: "ENETUNREACH",
 	syscall.EAFNOSUPPORT: "EAFNOSUPPORT", syscall.ENOENT: "ENOENT", syscall.EACCES: "EACCES",
+	syscall.EOPNOTSUPP: "EOPNOTSUPP",
 }

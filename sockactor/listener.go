@@ -64,7 +64,7 @@ func Listen(owner Owner, tr Transport, network, addr string, opts ...Option) (*L
 	}
 	l := &Listener{sys: sys, face: newFace(), addr: ep.Addr()}
 	pid, err := spawn(owner, sys, "listener", o.name, func() actor.Actor {
-		return &listenerActor{shell: newShell(l.face), ep: ep, cfg: o.stream, pushTo: o.accept}
+		return &listenerActor{shell: newShell(l.face, "listener"), ep: ep, cfg: o.stream, pushTo: o.accept}
 	})
 	if err != nil {
 		ep.Close()
@@ -118,6 +118,7 @@ type listenerActor struct {
 }
 
 func (a *listenerActor) Receive(c actor.Context) {
+	defer a.recoverPanic(c)
 	switch msg := c.Message().(type) {
 	case *actor.Started:
 		a.started(c)
@@ -128,6 +129,9 @@ func (a *listenerActor) Receive(c actor.Context) {
 			a.accepted(c, ev)
 		}
 	case *Accept:
+		if !a.claim(c, msg) {
+			return
+		}
 		a.nextID++
 		id := a.nextID
 		a.register(c, id, msg, msg.ReplyTo, msg.Tag)
@@ -156,6 +160,21 @@ func (a *listenerActor) Receive(c actor.Context) {
 	case *actor.Stopped:
 		a.shutdown(c)
 		a.finalize(c)
+	default:
+		a.unsupported(c, msg)
+	}
+}
+
+// recoverPanic is deferred by Receive: a panic (in the transport's
+// endpoint, say) stops the listener, completing its Accepts, as for a
+// socket (shell.recoverPanic). Escaping, it made protoactor restart the
+// actor as a new one that knew nothing of the Accepts pending, and they
+// never completed.
+func (a *listenerActor) recoverPanic(c actor.Context) {
+	if r := recover(); r != nil {
+		a.shutdown(c)
+		c.Logger().Error("sockactor: listener stopped after a panic", "err", panicError(r))
+		c.Stop(c.Self())
 	}
 }
 
@@ -214,15 +233,15 @@ func (a *listenerActor) shutdown(c actor.Context) {
 		return
 	}
 	a.closed = true
-	a.ep.Close()
-	for _, id := range a.waiting {
+	waiting, ready := a.waiting, a.ready
+	a.waiting, a.ready = nil, nil
+	for _, id := range waiting {
 		a.finish(c, id, nil, errf("accept", syscall.ECONNABORTED, "listener closed"))
 	}
-	a.waiting = nil
-	for _, conn := range a.ready {
+	for _, conn := range ready {
 		conn.Close()
 	}
-	a.ready = nil
+	a.ep.Close() // last: should it panic, the Accepts are answered
 }
 
 // WaitStopped waits until the actor has stopped (after Close, or when its

@@ -13,7 +13,12 @@ import (
 // ReplyTo is nil (send with ctx.Request to be the sender); with neither,
 // it is dropped. Timeout > 0 arms a per-request timeout on the actor
 // clock (ETIMEDOUT). Tag is copied into the completion. A request value
-// is one request: to cancel it, send &Cancel{Req: it}. A request sent to
+// is one request: to cancel it, send &Cancel{Req: it}. Sent again (to this
+// socket or another) before its completion, it is refused with EALREADY:
+// one completion for the message sent again, to its ReplyTo or sender,
+// naming the same Req, and the pending request is untouched. Once its
+// completion is out, it may be sent again, as a new request (the Go
+// handle it came from, if any, keeps its first result). A request sent to
 // a socket that no longer exists becomes a dead letter (a sender gets
 // protoactor's DeadLetterResponse): watch the socket's PID.
 
@@ -79,8 +84,11 @@ type RecvFrom struct {
 }
 
 // SendTo sends one datagram to Dst (tsocket_sendto_send). A second one
-// while one is pending gets EBUSY; len 0 gets EINVAL. Completion:
-// *SendToDone.
+// while one is pending gets EBUSY; len 0 gets EINVAL. Data must not
+// change until the completion; but a send cancelled or timed out while
+// the transport sends it completes at once (the datagram may still
+// leave, read from Data): do not reuse Data after such a completion.
+// Completion: *SendToDone.
 type SendTo struct {
 	Data    []byte
 	Dst     net.Addr
@@ -103,7 +111,9 @@ type SendToQueue SendTo
 type Cancel struct{ Req any }
 
 // Close stops the socket: everything pending completes with
-// ECONNABORTED, the endpoint is closed and the actor stops.
+// ECONNABORTED, the endpoint is closed and the actor stops. A write (or
+// send) the endpoint was carrying out completes once the endpoint has let
+// go of its buffers, which may be after the actor stopped.
 type Close struct{}
 
 // ReadPDUDone completes a ReadPDU or ReadPDUQueue: N is the PDU's size.

@@ -99,7 +99,10 @@ func (p *Pending[R]) Result() (R, error) {
 func (p *Pending[R]) Cancel() { p.sys.Send(p.sock, &Cancel{Req: p.req}) }
 
 // Request returns the request message this handle stands for (the value
-// that a Cancel message names).
+// that a Cancel message names). Sent to a socket again while the request
+// is pending, it is refused (EALREADY) and the handle is untouched; sent
+// again after the handle completed, it is a new request, whose completion
+// goes to its ReplyTo or sender, not to this handle.
 func (p *Pending[R]) Request() any { return p.req }
 
 func (p *Pending[R]) finish(c *Completion) { p.set(p.conv(c), c.Err) }

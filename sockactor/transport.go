@@ -58,7 +58,10 @@ type Stream interface {
 	// reads its bufs. Without an outstanding Write it does nothing.
 	AbortWrite()
 	// Close closes the endpoint. Outstanding operations end with an
-	// error event; then one *EvClosed follows.
+	// error event; then one *EvClosed follows. Until the outstanding
+	// Write's event (or EvClosed) the endpoint may still read its bufs:
+	// the socket delivers the completions of the writes it carries only
+	// after that.
 	Close()
 	// LocalAddr and RemoteAddr return the endpoint's addresses (nil
 	// while connecting).
@@ -75,7 +78,9 @@ type Packet interface {
 	// Send sends each datagram of batch, in order: one *EvSent follows
 	// with one result per datagram.
 	Send(batch []Outgoing)
-	// Close closes the endpoint; one *EvClosed follows.
+	// Close closes the endpoint; one *EvClosed follows. Until the
+	// outstanding batch's EvSent (or EvClosed) the endpoint may still
+	// read its datagrams.
 	Close()
 	// LocalAddr returns the bound address.
 	LocalAddr() net.Addr
