@@ -115,6 +115,7 @@ type listenerActor struct {
 	accepting bool
 	closed    bool
 	nextID    ReqID
+	handoff   handoff // accepted connections on their way from the sink
 }
 
 func (a *listenerActor) Receive(c actor.Context) {
@@ -122,10 +123,14 @@ func (a *listenerActor) Receive(c actor.Context) {
 	switch msg := c.Message().(type) {
 	case *actor.Started:
 		a.started(c)
-		a.ep.Start(a.sink())
+		a.ep.Start(a.handoff.wrap(a.sink()))
 		a.match(c)
 	case *transportEvent:
-		if ev, ok := msg.ev.(*EvAccepted); ok {
+		switch ev := msg.ev.(type) {
+		case *accepted:
+			a.handoff.take(ev)
+			a.accepted(c, ev.EvAccepted)
+		case *EvAccepted: // an error: no connection
 			a.accepted(c, ev)
 		}
 	case *Accept:
@@ -159,6 +164,7 @@ func (a *listenerActor) Receive(c actor.Context) {
 		a.shutdown(c)
 	case *actor.Stopped:
 		a.shutdown(c)
+		a.handoff.close()
 		a.finalize(c)
 	default:
 		a.unsupported(c, msg)
