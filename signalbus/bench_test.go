@@ -2,6 +2,7 @@ package signalbus_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 
@@ -52,10 +53,17 @@ type benchEvent struct{ N int }
 // a raw protoactor fan-out (an actor that forwards each message to 100
 // actors); and protoactor's eventstream with 100 subscribers that each
 // forward to an actor.
-func fanoutSetup(b *testing.B) (sys *actors.System, ours, raw, stream func(n int)) {
+//
+// With args, the signal declares that many accessor arguments and ours
+// emits with those values (the connections do not filter).
+func fanoutSetup(b *testing.B, args ...string) (sys *actors.System, ours, raw, stream func(n int)) {
 	sys = actors.New()
 	bus := signalbus.New(sys)
-	sig, err := signalbus.NewSignal[benchEvent](bus, "BenchEvent")
+	names := make([]string, len(args))
+	for i := range args {
+		names[i] = fmt.Sprintf("arg%d", i)
+	}
+	sig, err := signalbus.NewSignal[benchEvent](bus, "BenchEvent", signalbus.WithArgs(names...))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +109,14 @@ func fanoutSetup(b *testing.B) (sys *actors.System, ours, raw, stream func(n int
 		t := t
 		es.Subscribe(func(evt any) { root.Send(t, evt) })
 	}
-	ours = func(n int) { cOurs.run(n, func(i int) { _ = sig.Emit(benchEvent{N: i}) }) }
+	switch len(args) {
+	case 0:
+		ours = func(n int) { cOurs.run(n, func(i int) { _ = sig.Emit(benchEvent{N: i}) }) }
+	case 1:
+		ours = func(n int) { cOurs.run(n, func(i int) { _ = sig.Emit(benchEvent{N: i}, args[0]) }) }
+	default:
+		ours = func(n int) { cOurs.run(n, func(i int) { _ = sig.Emit(benchEvent{N: i}, args...) }) }
+	}
 	raw = func(n int) { cRaw.run(n, func(i int) { sys.Send(hub, &benchEvent{N: i}) }) }
 	stream = func(n int) { cStream.run(n, func(i int) { es.Publish(&benchEvent{N: i}) }) }
 	b.Cleanup(func() {
@@ -122,6 +137,16 @@ func BenchmarkEmitVsRawFanout(b *testing.B) {
 	benchcmp.Compare(b, ours, raw)
 }
 
+// BenchmarkEmitArgVsRawFanout: BenchmarkEmitVsRawFanout for a signal
+// with an accessor argument, emitted with its value (Emit keeps a copy of
+// the arguments).
+func BenchmarkEmitArgVsRawFanout(b *testing.B) {
+	_, ours, raw, _ := fanoutSetup(b, "vda")
+	b.ReportAllocs()
+	b.ResetTimer()
+	benchcmp.Compare(b, ours, raw)
+}
+
 // BenchmarkEmitVsEventStream: the same Emit against protoactor's
 // eventstream publishing to 100 subscribers, each forwarding to an actor.
 func BenchmarkEmitVsEventStream(b *testing.B) {
@@ -129,4 +154,43 @@ func BenchmarkEmitVsEventStream(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	benchcmp.Compare(b, ours, stream)
+}
+
+// BenchmarkEmitCall: what one Emit costs its caller and the signal actor
+// alone (no connection, so no delivery), with 0 and 1 accessor
+// arguments; the emitter waits for the actor every 1,024 emissions.
+func BenchmarkEmitCall(b *testing.B) {
+	for _, nargs := range []int{0, 1} {
+		b.Run(fmt.Sprintf("args=%d", nargs), func(b *testing.B) {
+			sys := actors.New()
+			bus := signalbus.New(sys)
+			defer func() {
+				bus.Close()
+				_ = sys.Close(context.Background())
+			}()
+			var opts []signalbus.SignalOption
+			if nargs == 1 {
+				opts = append(opts, signalbus.WithArgs("device"))
+			}
+			sig, err := signalbus.NewSignal[benchEvent](bus, "BenchEvent", opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if nargs == 0 {
+					_ = sig.Emit(benchEvent{N: i})
+				} else {
+					_ = sig.Emit(benchEvent{N: i}, "vda")
+				}
+				if i%1024 == 1023 {
+					if _, err := sig.Stats(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }

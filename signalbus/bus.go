@@ -185,7 +185,7 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 		prefix = "default-"
 	}
 	h := b.newHandle(prefix)
-	link := &Link{handle: h, owner: owner, sig: s, host: s}
+	link := &Link{handle: h, owner: owner, sig: s, host: s, dflt: dflt}
 	if err := b.register(link, s.closed.Load(), "connect "+s.info.Name); err != nil {
 		return "", err
 	}
@@ -199,7 +199,11 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 }
 
 // register adds link to the table of open connections (and to its
-// owner's), unless the bus, the host or the owning session is closed.
+// owner's), unless the bus, the host or the owning session is closed. A
+// default connection is registered only while its session keeps its
+// defaults, in the same critical section as DisconnectDefaults looks at
+// them: either it sees the connection and ends it, or the connection is
+// never made.
 func (b *Bus) register(link *Link, hostClosed bool, what string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -210,6 +214,12 @@ func (b *Bus) register(link *Link, hostClosed bool, what string) error {
 		ss := b.sessions[link.owner]
 		if ss == nil || ss.closed {
 			return errors.Wrapf(ErrClosed, "signalbus: %s: session", what)
+		}
+		if link.dflt {
+			if !ss.defaults {
+				return errors.Wrapf(errNoDefaults, "signalbus: %s", what)
+			}
+			ss.dfltLinks = append(ss.dfltLinks, link.handle)
 		}
 		ss.handles = append(ss.handles, link.handle)
 	}
@@ -273,15 +283,10 @@ func (s *signalBase) remove(ctx context.Context, h Handle) error {
 		s.send(&disconnectReq{h: h})
 		return nil
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	reply, err := s.sys.Request(ctx, s.pid, &disconnectReq{h: h, wait: true})
+	// (If the signal has stopped, the connection went with it: ErrClosed.)
+	_, err := s.waits.ask(ctx, s.sys, func(w *waiter) any { return &disconnectReq{h: h, waiter: w} }, s.send)
 	if err != nil {
-		return errors.Wrapf(err, "signalbus: disconnect %q: waiting for the signal", string(h))
-	}
-	if d, ok := reply.(*disconnected); ok && d.err != nil {
-		return errors.Wrapf(d.err, "signalbus: disconnect %q", string(h))
+		return errors.Wrapf(err, "signalbus: disconnect %q", string(h))
 	}
 	return nil
 }

@@ -29,7 +29,7 @@
 // is a barrier: the connection is closed before Disconnect returns (no
 // delivery reaches the slot afterwards, the ones already on their way are
 // dropped), and from outside the actors it also waits until a delivery
-// the slot is handling has finished. Inside a slot (a func slot's ctx, or
+// the slot is handling has finished (or the bus closes: ErrClosed). Inside a slot (a func slot's ctx, or
 // InActor) nothing waits, so a slot can emit, connect and disconnect
 // itself. Connect never blocks: the connection sees every matching event
 // emitted after Connect returned and none before.

@@ -18,7 +18,7 @@ type Link struct {
 	owner  uint64
 	sig    *signalBase // the local signal (nil for a remote connection)
 	host   connHost    // where the connection lives: sig, or a remote signal's client
-	dflt   bool        // a default connection: its events carry no tag
+	dflt   bool        // a default connection: its events carry no tag (set before it is registered)
 	closed atomic.Bool
 	parked atomic.Bool
 	_      [64]byte      // the slot writes acked: keep it off the line the signal reads

@@ -168,19 +168,16 @@ func (r *remoteBase) connect(ctx context.Context, t target, opts []ConnectOption
 		r.client.send(m)
 		return h, nil
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m.wait = true
-	reply, err := r.bus.sys.Request(ctx, r.client.pid, m)
+	_, err := r.client.waits.ask(ctx, r.bus.sys, func(w *waiter) any { m.waiter = w; return m }, r.client.send)
 	if err != nil {
+		// Refused or lost, the client forgot the connection already;
+		// not if the wait ended first, nor if the client failed and
+		// restarted with the request still queued (its new incarnation
+		// makes the connection): end it then.
 		if _, uerr := r.bus.unlink(h, owner, r); uerr == nil {
 			r.client.send(&rdisconnectReq{h: h})
 		}
 		return "", errors.Wrapf(err, "signalbus: connect remote %s at %s", r.name, r.address)
-	}
-	if rc, ok := reply.(*rconnected); ok && rc.err != nil {
-		return "", errors.Wrapf(rc.err, "signalbus: connect remote %s at %s", r.name, r.address)
 	}
 	return h, nil
 }
@@ -195,15 +192,10 @@ func (r *remoteBase) remove(ctx context.Context, h Handle) error {
 		r.client.send(&rdisconnectReq{h: h})
 		return nil
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	reply, err := r.bus.sys.Request(ctx, r.client.pid, &rdisconnectReq{h: h, wait: true})
+	// (If the client has stopped, the connection went with it: ErrClosed.)
+	_, err := r.client.waits.ask(ctx, r.bus.sys, func(w *waiter) any { return &rdisconnectReq{h: h, waiter: w} }, r.client.send)
 	if err != nil {
-		return errors.Wrapf(err, "signalbus: disconnect %q: waiting for the remote client", string(h))
-	}
-	if d, ok := reply.(*disconnected); ok && d.err != nil {
-		return errors.Wrapf(d.err, "signalbus: disconnect %q", string(h))
+		return errors.Wrapf(err, "signalbus: disconnect %q", string(h))
 	}
 	return nil
 }
@@ -214,6 +206,7 @@ type remoteClient struct {
 	sys   *actors.System
 	pid   *actor.PID
 	epoch atomic.Uint64
+	waits waits // blocking Connects, Disconnects and RemoteStats waiting for the client
 }
 
 func (c *remoteClient) send(m any) { c.sys.Send(c.pid, m) }
@@ -245,7 +238,7 @@ func (b *Bus) remoteClient() (*remoteClient, error) {
 			rc.epoch.Store(b.sys.Rand().Uint64() | 1)
 		}
 		first = false
-		return newClient(b, rc.epoch.Load(), b.sys.Now().UnixNano())
+		return newClient(b, rc.epoch.Load(), b.sys.Now().UnixNano(), &rc.waits)
 	})
 	pid, err := b.sys.SpawnNamed(props, ClientName)
 	if err != nil { // another bus of the system has the name
@@ -279,7 +272,7 @@ func (b *Bus) RemoteStats(ctx context.Context) (*ClientStats, error) {
 	if client == nil {
 		return &ClientStats{}, nil
 	}
-	reply, err := b.sys.Request(ctx, client.pid, &clientStatsReq{})
+	reply, err := client.waits.ask(ctx, b.sys, func(w *waiter) any { return &clientStatsReq{waiter: w} }, client.send)
 	if err != nil {
 		return nil, errors.Wrap(err, "signalbus: remote stats")
 	}

@@ -46,22 +46,21 @@ type (
 		req    *wire.SignalConnect
 		target target
 		onLost func(Handle, error)
-		wait   bool
+		waiter *waiter // a blocking Connect
 	}
-	// rconnected answers a waiting rconnectReq.
-	rconnected struct{ err error }
 	// rdisconnectReq asks the client to end connection h (its link is
-	// closed already); with wait set, it answers once the slot is fenced.
+	// closed already); with waiter set, it answers it once the slot is
+	// fenced.
 	rdisconnectReq struct {
-		h    Handle
-		wait bool
+		h      Handle
+		waiter *waiter
 	}
 	// rwake: connection h's slot acknowledged a delivery.
 	rwake          struct{ h Handle }
 	ackTick        struct{}
 	clientClose    struct{}
 	clientTick     struct{}
-	clientStatsReq struct{}
+	clientStatsReq struct{ waiter *waiter }
 )
 
 type phase uint8
@@ -93,15 +92,16 @@ type cconn struct {
 	slot     *actor.PID
 	exec     bool // slot is our executor
 	in       Inbox
-	batch    uint64     // acknowledge every this many deliveries (window/8)
-	waiter   *actor.PID // a blocking Connect
-	deadline time.Time  // connecting: when to give up
-	tries    int        // closing: disconnects sent
+	batch    uint64    // acknowledge every this many deliveries (window/8)
+	waiter   *waiter   // a blocking Connect
+	deadline time.Time // connecting: when to give up
+	tries    int       // closing: disconnects sent
 	onLost   func(Handle, error)
 }
 
 type client struct {
 	bus      *Bus
+	waits    *waits // the callers outside the actors waiting for answers
 	epoch    uint64
 	started  int64
 	conns    map[Handle]*cconn
@@ -114,8 +114,8 @@ type client struct {
 	stats    ClientStats
 }
 
-func newClient(b *Bus, epoch uint64, started int64) *client {
-	return &client{bus: b, epoch: epoch, started: started, conns: map[Handle]*cconn{}, servers: map[string]int{}, slots: map[string]int{}}
+func newClient(b *Bus, epoch uint64, started int64, waits *waits) *client {
+	return &client{bus: b, epoch: epoch, started: started, waits: waits, conns: map[Handle]*cconn{}, servers: map[string]int{}, slots: map[string]int{}}
 }
 
 func (x *client) Receive(c actor.Context) {
@@ -132,6 +132,13 @@ func (x *client) Receive(c actor.Context) {
 			}
 			x.forget(c, k)
 		}
+		// The fences awaited end with this incarnation.
+		x.waits.failAll(errors.Wrap(ErrClosed, "signalbus: the bus's remote client failed and restarted"))
+	case *actor.Stopped:
+		// Whatever is still awaited ended with the client, and requests
+		// still queued are dropped: answer their callers. (Its
+		// executors, its children, have stopped by now.)
+		x.waits.stop(errors.Wrap(ErrClosed, "signalbus: the bus's remote client stopped (its bus closed)"))
 	case *rconnectReq:
 		x.connect(c, m)
 	case *wire.SignalConnected:
@@ -161,7 +168,7 @@ func (x *client) Receive(c actor.Context) {
 	case *ackTick:
 		x.flushOwed(c)
 	case *clientStatsReq:
-		c.Respond(x.snapshot())
+		m.waiter.answer(x.snapshot(), nil)
 	case *clientClose:
 		for _, h := range actors.SortedKeys(x.conns) {
 			k := x.conns[h]
@@ -186,9 +193,7 @@ func (x *client) connect(c actor.Context, m *rconnectReq) {
 	k := &cconn{h: m.h, link: m.link, host: m.host, req: m.req, onLost: m.onLost,
 		server: actor.NewPID(m.host.address, m.host.server), deadline: sys.Now().Add(x.bus.connectTimeout)}
 	k.req.Epoch, k.req.Started = x.epoch, x.started
-	if m.wait {
-		k.waiter = c.Sender()
-	}
+	k.waiter = m.waiter
 	if m.target.pid == nil {
 		fn, bus := m.target.fn, x.bus
 		p, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
@@ -227,7 +232,7 @@ func (x *client) from(c actor.Context, k *cconn) bool {
 // answer replies to a blocking Connect, once.
 func (x *client) answer(c actor.Context, k *cconn, err error) {
 	if k.waiter != nil {
-		c.Send(k.waiter, &rconnected{err: err})
+		k.waiter.finish(err)
 		k.waiter = nil
 	}
 }
@@ -240,6 +245,15 @@ func (x *client) arm(c actor.Context) {
 
 func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 	if m.GetEpoch() != x.epoch {
+		// The answer to a connect of another incarnation (sent before
+		// this one started, and delayed): if the server accepted it, it
+		// holds a stream nobody reads. (It forgets a client's record
+		// with its last connection, so it cannot always refuse such a
+		// connect as an older incarnation's.)
+		if s := c.Sender(); s != nil && m.GetError() == "" {
+			x.stats.Stale++
+			x.send(c, actor.NewPID(s.GetAddress(), s.GetId()), &wire.SignalDisconnect{Epoch: m.GetEpoch(), Conn: m.GetConn(), Stream: m.GetStream(), Reason: reasonStale})
+		}
 		return
 	}
 	k := x.conns[Handle(m.GetConn())]
@@ -402,9 +416,7 @@ func (x *client) disconnected(c actor.Context, m *wire.SignalDisconnected) {
 func (x *client) disconnect(c actor.Context, m *rdisconnectReq) {
 	k := x.conns[m.h]
 	if k == nil {
-		if m.wait {
-			c.Respond(&disconnected{})
-		}
+		m.waiter.finish(nil)
 		return
 	}
 	k.link.closed.Store(true)
@@ -414,11 +426,9 @@ func (x *client) disconnect(c actor.Context, m *rdisconnectReq) {
 		x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream})
 		x.arm(c)
 	}
-	if !m.wait || k.slot == nil {
+	if m.waiter == nil || k.slot == nil {
 		x.release(c, k)
-		if m.wait {
-			c.Respond(&disconnected{})
-		}
+		m.waiter.finish(nil)
 		return
 	}
 	// Fence the slot before answering, as a local Disconnect does.
@@ -428,7 +438,7 @@ func (x *client) disconnect(c actor.Context, m *rdisconnectReq) {
 		if exec {
 			c.Poison(slot)
 		}
-	})
+	}, m.waiter)
 }
 
 // release stops k's executor or stops watching its actor slot.

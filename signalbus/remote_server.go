@@ -28,6 +28,7 @@ type Server struct {
 	bus    *Bus
 	pid    *actor.PID
 	closed atomic.Bool
+	waits  waits // Stats waiting for the actor
 }
 
 // ServeOption configures a Server.
@@ -119,9 +120,10 @@ func (s *Server) Close() {
 	}
 }
 
-// Stats asks the server for its counters.
+// Stats asks the server for its counters (ErrClosed once it has
+// stopped).
 func (s *Server) Stats(ctx context.Context) (*ServerStats, error) {
-	reply, err := s.bus.sys.Request(ctx, s.pid, &serverStatsReq{})
+	reply, err := s.waits.ask(ctx, s.bus.sys, func(w *waiter) any { return &serverStatsReq{waiter: w} }, func(m any) { s.bus.sys.Send(s.pid, m) })
 	if err != nil {
 		return nil, errors.Wrap(err, "signalbus: server stats")
 	}
@@ -143,6 +145,7 @@ type ServerStats struct {
 	LostInFlight uint64 // deliveries sent to a subscriber that was gone before acknowledging them
 	LostQueued   uint64 // events queued for such a subscriber's connections when they were removed (or on their way to the server)
 	Abandoned    uint64 // deliveries unacknowledged when their subscriber disconnected
+	Peers        int    // subscribers' clients the server keeps a record of (and watches)
 	Conns        []ServerConnStats
 }
 
@@ -162,7 +165,7 @@ type ServerConnStats struct {
 
 type (
 	serverClose    struct{}
-	serverStatsReq struct{}
+	serverStatsReq struct{ waiter *waiter }
 	serverTick     struct{}
 )
 
@@ -184,7 +187,7 @@ type server struct {
 	srv     *Server
 	cfg     serveConfig
 	sess    *Session
-	peers   map[string]*peer      // client actor (address/id) → its connections
+	peers   map[string]*peer      // client actor (address/id) → its connections (while it has any)
 	conns   map[Handle]*sconn     // local handle → connection
 	signals map[string]*actor.PID // watched local signals
 	// gone holds the local handles of connections removed because their
@@ -196,7 +199,9 @@ type server struct {
 	stats  ServerStats
 }
 
-// peer is one subscriber's client actor, in its newest incarnation.
+// peer is one subscriber's client actor, in its newest incarnation. The
+// server keeps it, and watches the client, while the client has
+// connections (see prune).
 type peer struct {
 	key     string
 	pid     *actor.PID
@@ -232,6 +237,9 @@ func (s *server) Receive(c actor.Context) {
 		if s.sess != nil {
 			s.sess.Close()
 		}
+	case *actor.Stopped:
+		// Requests still queued are dropped: answer their callers.
+		s.srv.waits.stop(errors.Wrap(ErrClosed, "signalbus: the server stopped"))
 	case *actor.Restarting:
 		// A failure: the connection table is about to be lost, so the
 		// connections end here and their subscribers are told.
@@ -278,7 +286,7 @@ func (s *server) Receive(c actor.Context) {
 	case *actor.Terminated:
 		s.terminated(c, m)
 	case *serverStatsReq:
-		c.Respond(s.snapshot())
+		m.waiter.answer(s.snapshot(), nil)
 	case *serverClose:
 		s.shutdown(c, reasonClosed)
 		c.Stop(c.Self())
@@ -332,26 +340,29 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 			s.refuse(c, p.pid, m, kindStale, "an older incarnation of the client")
 			return
 		}
-		s.dropConns(c, p, "restarted") // the client restarted: its old connections are gone
-		p.epoch, p.started = m.GetEpoch(), m.GetStarted()
+		// The client restarted: its old connections are gone, and so
+		// is the record of them (the new incarnation gets its own
+		// below, if its connect is accepted).
+		delete(s.peers, key)
+		c.Unwatch(p.pid)
+		s.dropConns(c, p, "restarted")
+		p = nil
 	}
-	if p == nil {
-		p = &peer{key: key, pid: actor.NewPID(from.GetAddress(), from.GetId()), epoch: m.GetEpoch(), started: m.GetStarted(), conns: map[string]*sconn{}}
-		s.peers[key] = p
-		c.Watch(p.pid)
+	if p != nil {
+		if k := p.conns[m.GetConn()]; k != nil {
+			s.accepted(c, k) // a repeat: the first answer was lost
+			return
+		}
 	}
-	if k := p.conns[m.GetConn()]; k != nil {
-		s.accepted(c, k) // a repeat: the first answer was lost
-		return
-	}
+	to := actor.NewPID(from.GetAddress(), from.GetId())
 	opts, kind, err := connectOptions(m)
 	if err != nil {
-		s.refuse(c, p.pid, m, kind, err.Error())
+		s.refuse(c, to, m, kind, err.Error())
 		return
 	}
 	sig := s.lookup(m.GetType())
 	if sig == nil {
-		s.refuse(c, p.pid, m, kindUnknownType, "no signal of event type "+m.GetType())
+		s.refuse(c, to, m, kindUnknownType, "no signal of event type "+m.GetType())
 		return
 	}
 	h, err := s.sess.Connect(sig, append(opts, remoteWindow())...)
@@ -360,8 +371,13 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 		if errors.Is(err, ErrClosed) {
 			kind = kindClosed
 		}
-		s.refuse(c, p.pid, m, kind, err.Error())
+		s.refuse(c, to, m, kind, err.Error())
 		return
+	}
+	if p == nil {
+		p = &peer{key: key, pid: to, epoch: m.GetEpoch(), started: m.GetStarted(), conns: map[string]*sconn{}}
+		s.peers[key] = p
+		c.Watch(p.pid)
 	}
 	limit := int(m.GetLimit())
 	if limit == 0 {
@@ -451,6 +467,7 @@ func (s *server) remove(c actor.Context, k *sconn, lost bool) {
 	if k.peer.conns[k.id] == k {
 		delete(k.peer.conns, k.id)
 	}
+	s.prune(c, k.peer)
 	if link, err := s.srv.bus.unlink(k.local, s.sess.id, nil); err == nil && link.sig != nil {
 		req := &disconnectReq{h: k.local}
 		if lost {
@@ -464,6 +481,15 @@ func (s *server) remove(c actor.Context, k *sconn, lost bool) {
 	}
 	for _, t := range k.out.Drain() {
 		t.(Delivery).Done() // the link is closed: this only balances the count
+	}
+}
+
+// prune forgets p, and stops watching its client, once it has no
+// connection left (unless p was taken out of the table already).
+func (s *server) prune(c actor.Context, p *peer) {
+	if len(p.conns) == 0 && s.peers[p.key] == p {
+		delete(s.peers, p.key)
+		c.Unwatch(p.pid)
 	}
 }
 
@@ -494,8 +520,8 @@ func (s *server) terminated(c actor.Context, m *actor.Terminated) {
 	if p := s.peers[key]; p != nil {
 		// Nothing is sent to it: a dead peer's address only makes
 		// protoactor's endpoint writer retry.
-		s.dropConns(c, p, "terminated: "+m.GetWhy().String())
 		delete(s.peers, key)
+		s.dropConns(c, p, "terminated: "+m.GetWhy().String())
 		return
 	}
 	if s.signals[key] == nil {
@@ -517,6 +543,7 @@ func (s *server) terminated(c actor.Context, m *actor.Terminated) {
 
 func (s *server) snapshot() *ServerStats {
 	st := s.stats
+	st.Peers = len(s.peers)
 	st.Conns = nil
 	for _, h := range actors.SortedKeys(s.conns) {
 		k := s.conns[h]

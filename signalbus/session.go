@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pkg/errors"
@@ -100,15 +101,24 @@ func (s *Session) Start() error {
 	return nil
 }
 
+// testHookDefaultConnect, if set, runs just before each default
+// connection is made (tests of races with DisconnectDefaults).
+var testHookDefaultConnect atomic.Pointer[func()]
+
 func (s *Session) connectDefault(sig *signalBase) {
-	h, err := s.bus.connect(sig, s.sink, s.id, nil, s.limit, 0, s.policy, true)
-	if err != nil {
-		return // the bus or the session closed meanwhile
+	if f := testHookDefaultConnect.Load(); f != nil {
+		(*f)()
 	}
-	s.bus.mu.Lock()
-	s.dfltLinks = append(s.dfltLinks, h)
-	s.bus.mu.Unlock()
+	// Registering the connection checks, under the bus's lock, that the
+	// session still wants its defaults (see Bus.register); it fails if
+	// the bus or the session closed, or the defaults were disconnected,
+	// meanwhile.
+	_, _ = s.bus.connect(sig, s.sink, s.id, nil, s.limit, 0, s.policy, true)
 }
+
+// errNoDefaults refuses a default connection to a session that
+// disconnected its defaults.
+var errNoDefaults = errors.New("the session disconnected its default connections")
 
 // Started reports whether Start was called.
 func (s *Session) Started() bool {

@@ -53,7 +53,9 @@ type Flushed struct {
 
 // StatsRequest asks a signal actor for its statistics (a *SignalStats
 // reply); use Stats.
-type StatsRequest struct{}
+type StatsRequest struct {
+	waiter *waiter // Stats's (else the reply goes to the sender)
+}
 
 // SignalStats is a snapshot of a signal's counters.
 type SignalStats struct {
@@ -88,10 +90,18 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 		a.apply(c, a.core.RemoveOwner(m.owner))
 	case *actor.Terminated:
 		if a.byPID[m.Who.String()] != nil {
-			a.apply(c, a.core.RemoveIf(func(k *Conn) bool {
+			effects := a.core.RemoveIf(func(k *Conn) bool {
 				ref, _ := k.Target.(*slotRef[T])
 				return ref != nil && ref.pid.Equal(m.Who) && !a.execs[ref.pid]
-			}))
+			})
+			// The slot stopped: its connections end, in the bus's tables
+			// too (nobody disconnects them).
+			for i := range effects {
+				if effects[i].Kind == Removed {
+					a.sig.bus.forgetLink(effects[i].Conn.Link)
+				}
+			}
+			a.apply(c, effects)
 		}
 	case *Flush:
 		a.flush(c, m.ID)
@@ -101,12 +111,24 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 			c.Send(w.to, &Flushed{ID: w.id}) // nothing more will be delivered
 		}
 		a.flushes = nil
+	case *actor.Stopped:
+		// The fences still awaited ended with the actor, and requests
+		// still queued are dropped: answer their Disconnects. (Its
+		// executors, its children, have stopped by now.)
+		a.sig.waits.stop(errors.Wrap(ErrClosed, "the signal stopped (its bus closed)"))
+	case *actor.Restarting:
+		// Its fences' Asks are dropped: their Disconnects hear of it.
+		a.sig.waits.failAll(errors.New("the signal actor failed and restarted"))
 	case *StatsRequest:
 		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
 		for _, k := range a.core.Conns() {
 			st.Conns[k.Handle] = k.Total
 		}
-		c.Respond(st)
+		if m.waiter != nil {
+			m.waiter.answer(st, nil)
+		} else {
+			c.Respond(st)
+		}
 	}
 	if len(a.flushes) > 0 {
 		a.checkFlushes(c)
@@ -180,6 +202,7 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 		}), "slot-"+string(m.spec.Handle))
 		if err != nil {
 			actors.FromContext(c).Logger().Error("signalbus: cannot start a slot executor", "signal", a.sig.info.Name, "err", err)
+			a.sig.bus.forgetLink(m.spec.Link) // the connection is not made: not open either
 			return
 		}
 		pid = p
@@ -193,9 +216,6 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 		a.watched[key]++
 	}
 	spec := m.spec
-	if m.dflt {
-		spec.Link.dflt = true
-	}
 	ref := &slotRef[T]{pid: pid, ring: make([]Event[T], max(1, spec.Window))}
 	for i := range ref.ring {
 		ref.ring[i].link = spec.Link
@@ -219,14 +239,12 @@ func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 		c.Send(m.count, &queueDiscarded{h: m.h, n: n})
 	}
 	if k == nil {
-		if m.wait {
-			c.Respond(&disconnected{})
-		}
+		m.waiter.finish(nil)
 		return
 	}
 	pid := a.slots[k]
 	effects := a.core.Remove(m.h)
-	if !m.wait {
+	if m.waiter == nil {
 		a.apply(c, effects)
 		return
 	}
@@ -238,24 +256,22 @@ func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 			delete(a.execs, pid)
 			c.Poison(pid)
 		}
-	})
+	}, m.waiter)
 }
 
 // fenceSlot sends slot a Fence for connection h and, once the slot has
 // answered (or is gone, or timeout passed), runs after (which stops an
-// executor) and answers the sender of the message being handled (a
-// waiting Disconnect) with disconnected.
-func fenceSlot(c actor.Context, slot *actor.PID, h Handle, timeout time.Duration, after func()) {
-	sender := c.Sender()
+// executor) and answers w (a waiting Disconnect). If the actor asking
+// stops first, the Ask ends with it: the actor answers its waiters then
+// (waits.stop).
+func fenceSlot(c actor.Context, slot *actor.PID, h Handle, timeout time.Duration, after func(), w *waiter) {
 	actors.Ask(c, slot, &Fence{Handle: h}, timeout, func(_ any, err error) {
 		after()
 		var out error
 		if err != nil && !errors.Is(err, actors.ErrNoActor) {
 			out = errors.Wrapf(err, "slot %v did not finish its delivery", slot)
 		}
-		if sender != nil {
-			c.Send(sender, &disconnected{err: out})
-		}
+		w.finish(out)
 	})
 }
 
@@ -306,9 +322,10 @@ func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
 	}
 }
 
-// Stats asks the signal actor for its counters.
+// Stats asks the signal actor for its counters (ErrClosed once the
+// signal has stopped, its bus closed).
 func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
-	reply, err := s.sys.Request(ctx, s.pid, &StatsRequest{})
+	reply, err := s.waits.ask(ctx, s.sys, func(w *waiter) any { return &StatsRequest{waiter: w} }, s.send)
 	if err != nil {
 		return nil, errors.Wrapf(err, "signalbus: stats of %s", s.info.Name)
 	}

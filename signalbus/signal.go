@@ -85,6 +85,7 @@ type signalBase struct {
 	sys    *actors.System
 	pid    *actor.PID
 	closed atomic.Bool
+	waits  waits // blocking Disconnects waiting for the actor
 }
 
 func (s *signalBase) send(m any) { s.sys.Send(s.pid, m) }
@@ -132,7 +133,9 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 
 // Emit emits v with the accessor argument values args (one per declared
 // argument, in order). It never blocks: the signal actor fans the event
-// out. It fails only on misuse: a wrong argument count, or a closed bus.
+// out. The event keeps a copy of args, so the caller may reuse its slice
+// once Emit returns. It fails only on misuse: a wrong argument count, or
+// a closed bus.
 func (s *Signal[T]) Emit(v T, args ...string) error {
 	if len(args) != len(s.info.Args) {
 		return errors.Errorf("signalbus: emit %s: %d accessor arguments, want %d", s.info.Name, len(args), len(s.info.Args))
@@ -140,12 +143,20 @@ func (s *Signal[T]) Emit(v T, args ...string) error {
 	if s.closed.Load() {
 		return errors.Wrapf(ErrClosed, "signalbus: emit %s", s.info.Name)
 	}
-	e := &emission[T]{Emission: Emission[T]{Header: Header{Signal: s.info, Time: s.sys.Now(), Args: args}, Value: v}}
-	e.item.Args = args
+	// The emission keeps its own copy of the arguments: the signal actor
+	// reads them (filters) and slots see them after Emit returned, when
+	// the caller may have filled its slice again. (args itself never
+	// escapes, so a variadic call's slice stays on the caller's stack.)
+	var own []string
+	if len(args) > 0 {
+		own = append(make([]string, 0, len(args)), args...)
+	}
+	e := &emission[T]{Emission: Emission[T]{Header: Header{Signal: s.info, Time: s.sys.Now(), Args: own}, Value: v}}
+	e.item.Args = own
 	e.item.Payload = e
 	if s.info.Throttle != nil {
-		e.item.Key = s.key(&e.Value, args)
-		e.item.Exempt = s.exempt(&e.Value, args)
+		e.item.Key = s.key(&e.Value, own)
+		e.item.Exempt = s.exempt(&e.Value, own)
 	}
 	s.send(e)
 	return nil
@@ -167,7 +178,9 @@ func (s *Signal[T]) Connect(ctx context.Context, slot Slot[T], opts ...ConnectOp
 // session. It is a barrier: once it returns, the slot receives nothing
 // more through h; called from outside the actors it also waits until a
 // delivery the slot may be handling right now has finished. Called from
-// inside a slot (a func slot's ctx, or InActor), it does not wait.
+// inside a slot (a func slot's ctx, or InActor), it does not wait. If the
+// bus closes while it waits, it returns an error wrapping ErrClosed (the
+// connection is closed all the same; the slot may not have finished).
 func (s *Signal[T]) Disconnect(ctx context.Context, h Handle) error {
 	return s.bus.disconnect(ctx, h, 0, s.signalBase)
 }

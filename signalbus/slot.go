@@ -122,13 +122,13 @@ type connectReq struct {
 	dflt   bool
 }
 
-// disconnectReq asks the signal actor to remove connection h; with wait
-// set, it answers the sender once the slot is fenced; with count set, it
+// disconnectReq asks the signal actor to remove connection h; with
+// waiter set, it answers it once the slot is fenced; with count set, it
 // tells count how many events it discarded from the connection's queue.
 type disconnectReq struct {
-	h     Handle
-	wait  bool
-	count *actor.PID
+	h      Handle
+	waiter *waiter
+	count  *actor.PID
 }
 
 // queueDiscarded answers a disconnectReq with count: connection h's queue
@@ -137,9 +137,6 @@ type queueDiscarded struct {
 	h Handle
 	n int
 }
-
-// disconnected answers a waiting disconnectReq.
-type disconnected struct{ err error }
 
 // ownerGone removes every connection of a closed session.
 type ownerGone struct{ owner uint64 }

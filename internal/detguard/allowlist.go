@@ -107,6 +107,12 @@ var Allowed = Allowlist{
 	"sockactor/pending.go": {
 		"channel": "a request handle's done channel, closed once by the socket actor, waited on outside the actors",
 	},
+	// signalbus: a blocking Disconnect or remote Connect waits for the
+	// signal actor or the remote client to close a waiter's channel
+	// (never blocks), through the System's Waiter, outside the actors.
+	"signalbus/wait.go": {
+		"channel": "a waiter's done channel, closed once by the actor that answers, waited on outside the actors",
+	},
 	// signalbus: the QMP client is a plain Go client outside the actors
 	// (the proposal's libqmp): a reader goroutine owns the socket, an
 	// executor goroutine runs event handlers in order, callers wait for
