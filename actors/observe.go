@@ -85,23 +85,25 @@ func (s *System) onSupervised(e *actor.SupervisorEvent) {
 }
 
 func (s *System) onDeadLetter(e *actor.DeadLetterEvent, owned bool) {
-	if owned {
-		if e.Sender != nil {
-			s.rawRoot.Send(e.Sender, &actor.DeadLetterResponse{Target: e.PID})
-		}
-		if w, ok := e.Message.(*actor.Watch); ok && w.Watcher != nil {
-			if proc, ok := s.as.ProcessRegistry.Get(w.Watcher); ok {
-				proc.SendSystemMessage(w.Watcher, &actor.Terminated{Who: e.PID, Why: actor.TerminatedReason_NotFound})
-			}
+	// Counted and reported before it is answered: whoever the answer
+	// wakes sees it in Stats.
+	if _, internal := e.Message.(internalMessage); !internal {
+		s.stats.deadLetters.Add(1)
+		s.logger.Debug("dead letter", slog.Any("target", e.PID), slog.Any("sender", e.Sender))
+		if s.env.Observer != nil {
+			s.env.Observer.DeadLetter(s.name, e.PID, e.Message, e.Sender)
 		}
 	}
-	if _, internal := e.Message.(internalMessage); internal {
+	if !owned {
 		return
 	}
-	s.stats.deadLetters.Add(1)
-	s.logger.Debug("dead letter", slog.Any("target", e.PID), slog.Any("sender", e.Sender))
-	if s.env.Observer != nil {
-		s.env.Observer.DeadLetter(s.name, e.PID, e.Message, e.Sender)
+	if e.Sender != nil {
+		s.rawRoot.Send(e.Sender, &actor.DeadLetterResponse{Target: e.PID})
+	}
+	if w, ok := e.Message.(*actor.Watch); ok && w.Watcher != nil {
+		if proc, ok := s.as.ProcessRegistry.Get(w.Watcher); ok {
+			proc.SendSystemMessage(w.Watcher, &actor.Terminated{Who: e.PID, Why: actor.TerminatedReason_NotFound})
+		}
 	}
 }
 

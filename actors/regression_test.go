@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -472,5 +473,83 @@ func TestAskRefusedContinuationSeesOriginal(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: got %v, want %s", m, got, want)
 		}
+	}
+}
+
+// TestRequestQueuedBehindStop: a Request whose message is still queued
+// when its target stops fails at once with ErrNoActor, as one sent after
+// the stop does, instead of waiting for its context; the message is
+// counted as a dead letter. Both with protoactor's default mailbox and
+// with HotPath's.
+//
+// Found in review (signalbus, sockactor): protoactor drops the user
+// messages a stopped actor's mailbox still holds, without a dead letter,
+// so nothing ever answered the request.
+func TestRequestQueuedBehindStop(t *testing.T) {
+	for _, hot := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hotpath=%v", hot), func(t *testing.T) {
+			s := realSystem(t)
+			entered, release := make(chan struct{}), make(chan struct{})
+			var posted atomic.Int32
+			inner := actor.Unbounded()
+			if hot {
+				inner = actors.LeanMailbox()
+			}
+			opts := []actor.PropsOption{actor.WithMailbox(func() actor.Mailbox {
+				return &countingMailbox{Mailbox: inner(), posted: &posted}
+			})}
+			if hot {
+				opts = append(opts, actor.WithDispatcher(actors.InlineDispatcher()))
+			}
+			props := actor.PropsFromFunc(func(c actor.Context) {
+				if c.Message() == "block" {
+					close(entered)
+					<-release
+				}
+			}, opts...)
+			pid, err := s.Spawn(props)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go s.Send(pid, "block") // HotPath runs the handler on the sender's goroutine
+			<-entered
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := s.Request(ctx, pid, "ask")
+				done <- err
+			}()
+			// The request is queued behind "block" once the mailbox
+			// counts it; then the stop overtakes it (a system message).
+			for posted.Load() < 1 { // the request
+				time.Sleep(time.Millisecond)
+			}
+			before := s.Stats().DeadLetters
+			s.Stop(pid)
+			close(release)
+			err = <-done
+			if !errors.Is(err, actors.ErrNoActor) {
+				t.Fatalf("request queued behind a stop: %v, want ErrNoActor", err)
+			}
+			if got := s.Stats().DeadLetters - before; got < 1 {
+				t.Fatalf("%d dead letters counted, want the request's", got)
+			}
+		})
+	}
+}
+
+// countingMailbox counts the user messages posted to it once they are
+// queued ("block" is not counted: on an inline dispatcher, posting it
+// runs its handler, which blocks).
+type countingMailbox struct {
+	actor.Mailbox
+	posted *atomic.Int32
+}
+
+func (m *countingMailbox) PostUserMessage(message any) {
+	m.Mailbox.PostUserMessage(message)
+	if actor.UnwrapEnvelopeMessage(message) != "block" {
+		m.posted.Add(1)
 	}
 }

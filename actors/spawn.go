@@ -8,8 +8,9 @@ import (
 )
 
 // prepare returns a copy of props that carries the system's Env: its
-// dispatcher and mailbox (when the Env sets them), the actorio per-actor
-// state (timers, asks, idle timeouts; see stateActor), a supervisor on the system
+// dispatcher and mailbox (when the Env sets them), a mailbox that
+// dead-letters what reaches the actor once stopped (see deadmail.go), the
+// actorio per-actor state (timers, asks, idle timeouts; see stateActor), a supervisor on the system
 // clock when props has none, and the child spawn middleware, so that
 // children spawned with bare Props are prepared in turn.
 //
@@ -25,8 +26,9 @@ func (s *System) prepare(props *actor.Props, topLevel bool) (*actor.Props, *stop
 	case s.workers != nil && !hasField(props, "dispatcher"):
 		opts = append(opts, actor.WithDispatcher(s.workers))
 	}
-	if s.env.Mailbox != nil {
-		opts = append(opts, actor.WithMailbox(s.env.Mailbox))
+	mailbox := s.env.Mailbox
+	if mailbox == nil {
+		mailbox = mailboxOf(props)
 	}
 	if !hasField(props, "supervisionStrategy") {
 		opts = append(opts, actor.WithSupervisor(s.children))
@@ -39,7 +41,9 @@ func (s *System) prepare(props *actor.Props, topLevel bool) (*actor.Props, *stop
 		st, as := &actorState{sys: s, stop: stop}, s.as
 		opts = append(opts, actor.WithProducer(func() actor.Actor {
 			return &stateActor{st: st, inner: produce(as)}
-		}))
+		}), undeliveredMailboxes(mailbox, st))
+	} else if mailbox != nil {
+		opts = append(opts, actor.WithMailbox(mailbox))
 	}
 	opts = append(opts, actor.WithSpawnMiddleware(s.childSpawnMiddleware))
 	return props.Clone(opts...), stop

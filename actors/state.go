@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/ctxext"
@@ -26,7 +27,8 @@ type actorState struct {
 	asks    map[uint64]*pendingAsk
 	nextAsk uint64
 
-	stop *stopNotice // for a top-level actor: told when Stopped has run
+	stop    *stopNotice // for a top-level actor: told when Stopped has run
+	stopped atomic.Bool // Stopped has run: user messages go to the dead letters
 }
 
 var stateExtensionID = ctxext.NextContextExtensionID()
@@ -105,6 +107,7 @@ func (a *stateActor) Receive(c actor.Context) {
 	case *actor.Stopped:
 		st.reset(false)
 		a.receiveWhileStopping(c)
+		st.stopped.Store(true)
 		if st.stop != nil {
 			st.stop.done()
 		}

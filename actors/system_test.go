@@ -308,6 +308,7 @@ func TestPropsFields(t *testing.T) {
 	for name, typ := range map[string]reflect.Type{
 		"supervisionStrategy": reflect.TypeOf((*actor.SupervisorStrategy)(nil)).Elem(),
 		"dispatcher":          reflect.TypeOf((*actor.Dispatcher)(nil)).Elem(),
+		"mailboxProducer":     reflect.TypeOf(actor.MailboxProducer(nil)),
 	} {
 		f, ok := reflect.TypeOf(actor.Props{}).FieldByName(name)
 		if !ok || f.Type != typ {
