@@ -24,7 +24,7 @@ func (w *World) Boot(name string, boot func(*actors.System) error, opts ...actor
 	}
 	n := w.byName[name]
 	n.boot = boot
-	if err := boot(sys); err != nil {
+	if err := w.runBoot(n); err != nil {
 		return nil, errors.Wrapf(err, "sim: boot %q", name)
 	}
 	return sys, nil
@@ -60,7 +60,11 @@ func (w *World) Bootable() []string {
 // without running Stopping or Stopped, their queued messages and the
 // messages in flight to the node are lost, its actors' timers never fire,
 // and, after RemoteOptions.DetectDown, watchers of its actors on other
-// nodes get Terminated{AddressTerminated}. Only booted nodes can crash.
+// nodes get Terminated{AddressTerminated}. Its sockets on a simulated
+// Network close as a dead process's do (net_crash.go): what they sent
+// is still delivered, then their peers see EOF or a reset, and their
+// addresses are free for the next incarnation. Only booted nodes can
+// crash.
 func (w *World) Crash(name string) error {
 	n := w.byName[name]
 	switch {
@@ -141,10 +145,19 @@ func (w *World) Restart(name string) error {
 	n.epoch++
 	n.sys = w.newSystem(n)
 	w.Note("restart node " + name)
-	if err := n.boot(n.sys); err != nil {
+	if err := w.runBoot(n); err != nil {
 		return errors.Wrapf(err, "sim: restart %q", name)
 	}
 	return nil
+}
+
+// runBoot runs node n's boot function on its current incarnation; what
+// it opens (a socket) belongs to n.
+func (w *World) runBoot(n *node) error {
+	prev := w.booting
+	w.booting = n
+	defer func() { w.booting = prev }()
+	return n.boot(n.sys)
 }
 
 // OnCrash registers a function called with the node's name whenever a

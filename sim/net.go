@@ -71,10 +71,11 @@ type Network struct {
 	cfg    NetConfig
 	healed bool
 	links  map[[2]string]*Link
-	binds  map[string]any // bind key → *simListener | *simPacket
-	ports  map[string]int // host → next ephemeral port
-	conns  []*simStream   // live stream endpoints, in creation order
-	hosts  []string       // hosts in order of first use (partition candidates)
+	binds  map[string]any       // bind key → *simListener | *simPacket
+	ports  map[string]int       // host → next ephemeral port
+	conns  []*simStream         // live stream endpoints, in creation order
+	hosts  []string             // hosts in order of first use (partition candidates)
+	owned  map[*node][]endpoint // a node's open endpoints, closed by its crash (net_crash.go)
 	rSeg   *rand.Rand
 	rLat   *rand.Rand
 	rFault *rand.Rand
@@ -111,6 +112,7 @@ func NewNetwork(w *World, cfg NetConfig) *Network {
 		n.startFaults(f)
 	}
 	w.OnHeal(n.Heal)
+	w.OnCrash(n.crashed)
 	return n
 }
 
@@ -200,8 +202,10 @@ func (n *Network) config(from, to string) NetConfig {
 
 // chance decides a fault of kind on link (from>to) through the World, so
 // that it is recorded in the run's plan, replayed from one, and shrunk.
+// Once the network is healed none is taken, not even one a replayed plan
+// lists (the opportunity still counts, as it did in the recorded run).
 func (n *Network) chance(kind, link string, p float64) bool {
-	return n.w.Decide("socket/"+kind, link, p)
+	return n.w.decide("socket/"+kind, link, p, n.healed)
 }
 
 // delay draws one traversal time of from → to.
@@ -213,8 +217,16 @@ func (n *Network) delay(c NetConfig) time.Duration {
 	return d
 }
 
-// after runs f on the loop d from now.
-func (n *Network) after(d time.Duration, f func()) { n.w.clock.AfterFunc(d, f) }
+// after runs f on the loop d from now, on a timer of the network's own:
+// what is on the wire does not die with the node whose actor sent it
+// (net_crash.go).
+func (n *Network) after(d time.Duration, f func()) {
+	if !n.w.onLoop() {
+		n.w.escaped("socket network", "")
+		return
+	}
+	n.w.clock.afterFunc(d, nil, f)
+}
 
 // Host returns the Transport of host name: its sockets bind and connect
 // from that host.
@@ -346,6 +358,7 @@ func (t *hostTransport) ListenPacket(network, addr string) (sockactor.Packet, er
 	if p.addr, err = t.n.bind(a, p); err != nil {
 		return nil, err
 	}
+	t.n.own(p, &p.owner, t.n.w.atWork())
 	return p, nil
 }
 

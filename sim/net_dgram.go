@@ -26,6 +26,7 @@ type simPacket struct {
 	queue   []sockactor.EvDatagram
 	reading bool
 	closed  bool
+	owner   *node // the node whose crash closes it (net_crash.go)
 	// last is the latest arrival time scheduled from this socket, per
 	// destination address: the floor of the next one's when datagrams
 	// must keep their order (unix datagrams always, UDP once the network
@@ -33,8 +34,13 @@ type simPacket struct {
 	last map[string]time.Duration
 }
 
-func (p *simPacket) Start(sink sockactor.Sink) { p.sink = sink }
-func (p *simPacket) LocalAddr() net.Addr       { return p.addr }
+func (p *simPacket) Start(sink sockactor.Sink) {
+	p.sink = sink
+	if !p.closed {
+		p.n.own(p, &p.owner, p.n.w.atWork())
+	}
+}
+func (p *simPacket) LocalAddr() net.Addr { return p.addr }
 
 func (p *simPacket) Recv() {
 	p.reading = true
@@ -153,6 +159,7 @@ func (p *simPacket) Close() {
 	p.closed = true
 	p.queue = nil
 	delete(p.n.binds, p.addr.key())
+	p.n.disown(p, p.owner)
 	if sink := p.sink; sink != nil {
 		p.n.after(0, func() { sink(&sockactor.EvClosed{}) })
 	}

@@ -17,6 +17,7 @@ type simListener struct {
 	backlog   []*simStream
 	accepting bool
 	closed    bool
+	owner     *node // the node whose crash closes it (net_crash.go)
 }
 
 // Listen implements sockactor.Transport.
@@ -32,11 +33,17 @@ func (t *hostTransport) Listen(network, addr string, _ sockactor.ListenConfig) (
 	if l.addr, err = t.n.bind(a, l); err != nil {
 		return nil, err
 	}
+	t.n.own(l, &l.owner, t.n.w.atWork())
 	return l, nil
 }
 
-func (l *simListener) Start(sink sockactor.Sink) { l.sink = sink }
-func (l *simListener) Addr() net.Addr            { return l.addr }
+func (l *simListener) Start(sink sockactor.Sink) {
+	l.sink = sink
+	if !l.closed {
+		l.n.own(l, &l.owner, l.n.w.atWork())
+	}
+}
+func (l *simListener) Addr() net.Addr { return l.addr }
 
 func (l *simListener) Accept() {
 	l.accepting = true
@@ -59,6 +66,7 @@ func (l *simListener) Close() {
 	}
 	l.closed = true
 	delete(l.n.binds, l.addr.key())
+	l.n.disown(l, l.owner)
 	for _, s := range l.backlog {
 		s.reset() // never accepted: the client sees a reset
 	}
@@ -75,7 +83,8 @@ type simStream struct {
 	local, remote *Addr
 	sink          sockactor.Sink
 	peer          *simStream
-	epoch         int // bumped by a reset: segments of older epochs are lost
+	epoch         int   // bumped by a reset: segments of older epochs are lost
+	owner         *node // the node whose crash closes it (net_crash.go)
 
 	// receive side
 	rbuf     [][]byte
@@ -111,6 +120,7 @@ func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sock
 	}
 	c := &simStream{n: n, host: t.host, sink: sink, remote: dst}
 	n.conns = append(n.conns, c)
+	n.own(c, &c.owner, n.w.atWork())
 	there, back := n.delay(n.config(t.host, dst.Host)), n.delay(n.config(dst.Host, t.host))
 	// The handshake's segments cross like any other: a partition or clog
 	// holds the SYN (it is retransmitted until the link clears), then
@@ -157,6 +167,7 @@ func (n *Network) established(c *simStream, host string, dst *Addr) {
 	s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c}
 	c.peer = s
 	n.conns = append(n.conns, s)
+	n.own(s, &s.owner, l.owner) // until an actor starts it
 	l.backlog = append(l.backlog, s)
 	l.offer()
 	c.sink(&sockactor.EvConnected{Local: c.local, Remote: c.remote})
@@ -165,6 +176,9 @@ func (n *Network) established(c *simStream, host string, dst *Addr) {
 func (s *simStream) Start(sink sockactor.Sink) {
 	if s.sink == nil {
 		s.sink = sink
+		if !s.closed {
+			s.n.own(s, &s.owner, s.n.w.atWork())
+		}
 	}
 }
 
@@ -386,6 +400,7 @@ func (s *simStream) Close() {
 		}
 	}
 	s.forget()
+	s.n.disown(s, s.owner)
 	if s.sink != nil && !s.finished {
 		s.finished = true
 		sink := s.sink

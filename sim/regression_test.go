@@ -456,8 +456,10 @@ func TestRemoteReorderWithoutLatency(t *testing.T) {
 
 // TestUDPOrderAfterHeal: once the network is healed, UDP datagrams from
 // one socket to another arrive in the order they were sent (Network.Heal
-// promises no more reorders), latency jitter or not. Found in review,
-// with TestUnixgramOrder: jitter kept reordering them after the heal.
+// promises no more reorders), latency jitter or not, and none overtakes
+// one sent before the heal and held back by a reorder fault. Found in
+// review, with TestUnixgramOrder: jitter kept reordering them after the
+// heal.
 func TestUDPOrderAfterHeal(t *testing.T) {
 	w := sim.New(1)
 	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Jitter: time.Millisecond, ReorderRate: 1})
@@ -479,6 +481,8 @@ func TestUDPOrderAfterHeal(t *testing.T) {
 	for _, g := range rx.got {
 		if g[0] == 'b' {
 			after = append(after, g)
+		} else if len(after) > 0 {
+			t.Fatalf("a datagram sent before the heal (held back by a reorder) was overtaken by one sent after it: %q", rx.got)
 		}
 	}
 	if len(after) != 50 {

@@ -23,7 +23,8 @@ type NetFaults struct {
 	LatencyMax Duration `json:"latency_max,omitempty"`
 	// Drop, Duplicate and Reorder are per-message probabilities. A
 	// reordered message ignores its link's FIFO order and is held back
-	// (by up to LatencyMax, at least 1ms), so later ones may overtake it.
+	// (by up to LatencyMax, at least 1ms), so later ones may overtake it
+	// until the heal: none sent after the heal does.
 	Drop      float64 `json:"drop,omitempty"`
 	Duplicate float64 `json:"duplicate,omitempty"`
 	Reorder   float64 `json:"reorder,omitempty"`
@@ -54,6 +55,7 @@ func WithRemote(o RemoteOptions) Option { return func(w *World) { w.net.opts = o
 type link struct {
 	from, to    string
 	last        time.Duration // latest delivery time scheduled (FIFO)
+	held        time.Duration // latest delivery time of a reordered message
 	blocked     bool          // partitioned: messages are lost
 	clogUntil   time.Duration // clogged: messages wait until then
 	suspectedAt time.Duration // when the partition began, for keepalive
@@ -159,9 +161,16 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 			at = l.clogUntil
 		}
 		if w.Decide("reorder", linkName, f.Reorder) {
-			// Held back: later messages on the link may overtake it.
+			// Held back: later messages on the link may overtake it,
+			// until the heal.
 			at += w.reorderDelay(linkName, f)
+			l.held = max(l.held, at)
 		} else {
+			if w.healed {
+				// From the heal on the link is FIFO again: nothing
+				// overtakes a message held back before it.
+				at = max(at, l.held)
+			}
 			if at < l.last {
 				at = l.last
 			}

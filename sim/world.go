@@ -37,6 +37,7 @@ type World struct {
 	msgSeq     uint64       // ids of posted messages
 	current    *stepMailbox // the mailbox taking the current step, if any
 	failure    error        // a panic outside any actor, or a misuse, ends the run
+	booting    *node        // the node whose boot function is running, if any
 	net        network      // the network between nodes
 	crashHooks []func(node string)
 
