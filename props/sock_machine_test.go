@@ -34,9 +34,10 @@ type streamSM struct {
 	wbufsOf   map[sockactor.ReqID][][]byte // each write's buffers, as given
 	done      map[sockactor.ReqID]int
 	errs      map[sockactor.ReqID]error
-	readOrder []sockactor.ReqID // reads accepted into the lane, in order
-	completed [][]byte          // successful writes, in completion order
-	writeIDs  []sockactor.ReqID // successful writes' ids, in completion order
+	readOrder []sockactor.ReqID        // reads accepted into the lane, in order
+	completed [][]byte                 // successful writes, in completion order
+	writeIDs  []sockactor.ReqID        // successful writes' ids, in completion order
+	handed    map[sockactor.ReqID]bool // writes the transport was given while they were pending and the stream sound
 	timers    map[sockactor.ReqID]bool
 	stopped   bool
 	flushes   int // EffFlush requests not yet answered
@@ -61,6 +62,7 @@ func newStreamSM(t *rapid.T) *streamSM {
 		done:    map[sockactor.ReqID]int{},
 		errs:    map[sockactor.ReqID]error{},
 		timers:  map[sockactor.ReqID]bool{},
+		handed:  map[sockactor.ReqID]bool{},
 	}
 	// Body sizes: small ones mostly, but also the reader's maximum and
 	// one past it (EMSGSIZE), which a plain slice draw almost never
@@ -89,6 +91,13 @@ func (s *streamSM) effects(t *rapid.T) {
 				t.Fatalf("a second transport write while one is outstanding")
 			}
 			s.writing, s.wbufs = true, e.Bufs
+			if s.m.Err() == nil && !s.stopped {
+				for id := range s.wbufsOf { //detguard:unordered marks each write on its own
+					if s.done[id] == 0 && s.transportHolds(id) {
+						s.handed[id] = true
+					}
+				}
+			}
 		case *sockactor.EffAbortWrite:
 			if !s.writing || s.aborting {
 				t.Fatalf("an abort with no transport write outstanding, or a second one")
@@ -192,8 +201,41 @@ func (s *streamSM) Check(t *rapid.T) {
 	if got, want := s.delivered-s.m.Buffered(), 0; s.sticky == 0 && got < want {
 		t.Fatalf("negative consumption")
 	}
-	if err := CheckWire(s.wire, s.completed); err != nil {
+	if err := CheckWire(s.wire, s.completed, s.started()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// started returns the failed writes that may have put bytes on the wire:
+// those the transport was given before they completed and before the
+// stream had a sticky error, in submission order.
+func (s *streamSM) started() [][]byte {
+	var out [][]byte
+	for id := sockactor.ReqID(1); id <= s.lastID; id++ {
+		if s.handed[id] && s.done[id] == 1 && s.errs[id] != nil {
+			out = append(out, s.wdata[id])
+		}
+	}
+	return out
+}
+
+// withdraw cancels or expires request id. A write withdrawn before the
+// transport was given it (inv 19) completes at once with the errno, and
+// leaves the stream as it was: no sticky error, so its successors go on.
+func (s *streamSM) withdraw(t *rapid.T, id sockactor.ReqID, errno syscall.Errno, do func(sockactor.ReqID)) {
+	kind := s.kinds[id]
+	sound := s.m.Err() == nil
+	early := (kind == sockactor.OpWritev || kind == sockactor.OpWritevQueue) && s.done[id] == 0 && !s.handed[id] && sound && !s.stopped
+	do(id)
+	s.effects(t)
+	if !early {
+		return
+	}
+	if s.done[id] != 1 || sockactor.Errno(s.errs[id]) != errno {
+		t.Fatalf("inv 19: write %d withdrawn before its turn completed %d times with %v, want %v", id, s.done[id], s.errs[id], errno)
+	}
+	if s.m.Err() != nil {
+		t.Fatalf("inv 19: write %d withdrawn before its turn poisoned the stream: %v", id, s.m.Err())
 	}
 }
 
@@ -244,7 +286,11 @@ func (s *streamSM) write(t *rapid.T) {
 		bufs[i] = rapid.SliceOfN(rapid.Byte(), 0, 9).Draw(t, "buf")
 		all = append(all, bufs[i]...)
 	}
-	id := s.m.Writev(bufs, queue, 0)
+	var timeout time.Duration
+	if rapid.IntRange(0, 4).Draw(t, "timed") == 0 {
+		timeout = time.Second
+	}
+	id := s.m.Writev(bufs, queue, timeout)
 	s.lastID = id
 	s.kinds[id], s.wdata[id] = map[bool]sockactor.OpKind{false: sockactor.OpWritev, true: sockactor.OpWritevQueue}[queue], all
 	s.wbufsOf[id] = bufs
@@ -314,9 +360,21 @@ func (s *streamSM) written(t *rapid.T) {
 	s.effects(t)
 }
 
+// pick draws a request to cancel or expire: mostly a pending one (a
+// uniform draw mostly hits finished ones, which the machine ignores, and
+// rarely a queued write before its turn, inv 19), sometimes any.
 func (s *streamSM) pick(t *rapid.T) sockactor.ReqID {
 	if s.lastID == 0 {
 		t.Skip("no request yet")
+	}
+	var pending []sockactor.ReqID
+	for id := sockactor.ReqID(1); id <= s.lastID; id++ {
+		if s.done[id] == 0 {
+			pending = append(pending, id)
+		}
+	}
+	if len(pending) > 0 && rapid.IntRange(0, 3).Draw(t, "pickPending") != 0 {
+		return rapid.SampledFrom(pending).Draw(t, "id")
 	}
 	return sockactor.ReqID(rapid.IntRange(1, int(s.lastID)).Draw(t, "id"))
 }
@@ -344,8 +402,7 @@ func TestStreamMachineRapid(t *testing.T) {
 				s.effects(t)
 			},
 			"cancel": func(t *rapid.T) {
-				s.m.Cancel(s.pick(t))
-				s.effects(t)
+				s.withdraw(t, s.pick(t), syscall.ECANCELED, s.m.Cancel)
 			},
 			"expire": func(t *rapid.T) {
 				id := s.pick(t)
@@ -353,8 +410,7 @@ func TestStreamMachineRapid(t *testing.T) {
 					t.Skip("no timer armed")
 				}
 				delete(s.timers, id)
-				s.m.Expire(id)
-				s.effects(t)
+				s.withdraw(t, id, syscall.ETIMEDOUT, s.m.Expire)
 			},
 			"stop": func(t *rapid.T) {
 				if rapid.IntRange(0, 5).Draw(t, "really") != 0 {
