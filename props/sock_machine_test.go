@@ -42,7 +42,9 @@ type streamSM struct {
 	stopped   bool
 	flushes   int // EffFlush requests not yet answered
 	sticky    syscall.Errno
-	stickyAt  sockactor.ReqID // requests after this one see the sticky error
+	failedTo  [2]sockactor.ReqID // the last read and write completed once the stream had its sticky error
+	refusing  sockactor.ReqID    // the request being submitted (a completion now is a refusal, not a queued request)
+	stickyAt  sockactor.ReqID    // requests after this one see the sticky error
 	lastID    sockactor.ReqID
 }
 
@@ -134,6 +136,18 @@ func (s *streamSM) completion(t *rapid.T, c *sockactor.Completion) {
 			t.Fatalf("inv 16: request %d (%v) completed with %v after the sticky error %v", c.ID, kind, c.Err, s.sticky)
 		}
 	}
+	if s.m.Err() != nil && c.ID != s.refusing {
+		// inv 17: once the stream has its sticky error, each lane
+		// completes what it held in submission order.
+		lane := 1
+		if kind == sockactor.OpReadv || kind == sockactor.OpReadvQueue {
+			lane = 0
+		}
+		if c.ID < s.failedTo[lane] {
+			t.Fatalf("inv 17: request %d (%v) completed after request %d once the stream was poisoned", c.ID, kind, s.failedTo[lane])
+		}
+		s.failedTo[lane] = c.ID
+	}
 	if s.sticky == 0 && s.m.Err() != nil {
 		s.sticky, s.stickyAt = sockactor.Errno(s.m.Err()), s.lastID
 	}
@@ -201,6 +215,11 @@ func (s *streamSM) Check(t *rapid.T) {
 	if got, want := s.delivered-s.m.Buffered(), 0; s.sticky == 0 && got < want {
 		t.Fatalf("negative consumption")
 	}
+	// inv 17: after a fatal error nothing stays pending but the writes
+	// the transport still holds (they complete when it lets go).
+	if reads, writes := s.m.Pending(); s.m.Err() != nil && (reads > 0 || writes > 0 && !s.writing) {
+		t.Fatalf("inv 17: the stream is poisoned (%v) but %d reads and %d writes are pending", s.m.Err(), reads, writes)
+	}
 	if err := CheckWire(s.wire, s.completed, s.started()); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +274,9 @@ func (s *streamSM) read(t *rapid.T) {
 	if usable && (queue || pending == 0) {
 		s.readOrder = append(s.readOrder, id)
 	}
+	s.refusing = id
 	s.effects(t)
+	s.refusing = 0
 	if !queue && pending > 0 && usable {
 		// inv 8: EBUSY at once, and the reads already pending are
 		// untouched (nothing else completed, as many still pending).
@@ -294,7 +315,9 @@ func (s *streamSM) write(t *rapid.T) {
 	s.lastID = id
 	s.kinds[id], s.wdata[id] = map[bool]sockactor.OpKind{false: sockactor.OpWritev, true: sockactor.OpWritevQueue}[queue], all
 	s.wbufsOf[id] = bufs
+	s.refusing = id
 	s.effects(t)
+	s.refusing = 0
 	if len(all) == 0 && s.done[id] == 1 && !errors.Is(s.errOf(id), syscall.EINVAL) && s.m.State() == sockactor.StateConnected && s.m.Err() == nil {
 		t.Fatalf("inv 5: an empty write completed with %v, want EINVAL", s.errOf(id))
 	}
