@@ -13,7 +13,7 @@ type SockInvariant struct {
 var SockInvariants = []SockInvariant{
 	{1, "framing independence under any segmentation", "TestStreamMachineRapid (random segments), FuzzPDUReader, conformance pdus-intact-any-split (real; sim with 1..7-byte segments), socket scenario S2", ""},
 	{2, "no over-read: consumed == requested, the rest stays for the next read", "TestStreamMachineRapid (model comparison of every PDU after coalesced deliveries), FuzzPDUReader, conformance pdus-intact-any-split", ""},
-	{3, "next asked again only after its array is full; k+1 calls; never after completion", "Frame phases in TestStreamMachineRapid/FuzzPDUReader (a Frame called out of phase would mis-parse); conformance cancel-after-partial counts calls", ""},
+	{3, "next asked again only after its array is full; k+1 calls; never after completion", "TestStreamMachineRapid: every read's next is counted: k+1 calls for a whole PDU of k arrays, none after the read completed, none for a cancel or a timeout; Frame phases in it and FuzzPDUReader (a Frame called out of phase would mis-parse)", ""},
 	{4, "result == total bytes of the arrays; never success with fewer", "TestStreamMachineRapid (N == len(PDU)), conformance pdus-intact-any-split", ""},
 	{5, "zero-total array EINVAL; >IOV_MAX or overflow EMSGSIZE; errors without errno EIO", "TestBadInput, conformance next-errors, TestStreamMachineRapid (empty writev)", ""},
 	{6, "length headers split at every offset give the same PDU", "conformance pdus-intact-any-split (cuts 0..4), dnsquery TestDnsmasq/tcp-split-header, FuzzPDUReader (1-byte segments)", ""},

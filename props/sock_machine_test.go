@@ -42,9 +42,10 @@ type streamSM struct {
 	stopped   bool
 	flushes   int // EffFlush requests not yet answered
 	sticky    syscall.Errno
-	failedTo  [2]sockactor.ReqID // the last read and write completed once the stream had its sticky error
-	refusing  sockactor.ReqID    // the request being submitted (a completion now is a refusal, not a queued request)
-	stickyAt  sockactor.ReqID    // requests after this one see the sticky error
+	failedTo  [2]sockactor.ReqID       // the last read and write completed once the stream had its sticky error
+	refusing  sockactor.ReqID          // the request being submitted (a completion now is a refusal, not a queued request)
+	nexts     map[sockactor.ReqID]*int // how often each read's next function was called
+	stickyAt  sockactor.ReqID          // requests after this one see the sticky error
 	lastID    sockactor.ReqID
 }
 
@@ -65,6 +66,7 @@ func newStreamSM(t *rapid.T) *streamSM {
 		errs:    map[sockactor.ReqID]error{},
 		timers:  map[sockactor.ReqID]bool{},
 		handed:  map[sockactor.ReqID]bool{},
+		nexts:   map[sockactor.ReqID]*int{},
 	}
 	// Body sizes: small ones mostly, but also the reader's maximum and
 	// one past it (EMSGSIZE), which a plain slice draw almost never
@@ -209,6 +211,11 @@ func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
 	if !out.OK || !bytes.Equal(f.PDU(), out.PDU) || c.N != len(out.PDU) {
 		t.Fatalf("inv 1/2/4: read %d gave %q (N=%d), model says %+v", c.ID, f.PDU(), c.N, out)
 	}
+	// inv 3: a PDU of k arrays (the header, and the body unless it is
+	// empty) asked next exactly k+1 times.
+	if want := map[bool]int{true: 2, false: 3}[len(out.PDU) == 2]; *s.nexts[c.ID] != want {
+		t.Fatalf("inv 3: read %d of a %d-byte PDU called next %d times, want %d", c.ID, len(out.PDU), *s.nexts[c.ID], want)
+	}
 }
 
 func (s *streamSM) Check(t *rapid.T) {
@@ -238,15 +245,23 @@ func (s *streamSM) started() [][]byte {
 	return out
 }
 
-// withdraw cancels or expires request id. A write withdrawn before the
-// transport was given it (inv 19) completes at once with the errno, and
-// leaves the stream as it was: no sticky error, so its successors go on.
+// withdraw cancels or expires request id. A read's next function is not
+// called for it (inv 3). A write withdrawn before the transport was given
+// it (inv 19) completes at once with the errno, and leaves the stream as
+// it was: no sticky error, so its successors go on.
 func (s *streamSM) withdraw(t *rapid.T, id sockactor.ReqID, errno syscall.Errno, do func(sockactor.ReqID)) {
 	kind := s.kinds[id]
 	sound := s.m.Err() == nil
 	early := (kind == sockactor.OpWritev || kind == sockactor.OpWritevQueue) && s.done[id] == 0 && !s.handed[id] && sound && !s.stopped
+	calls := -1
+	if n := s.nexts[id]; n != nil {
+		calls = *n
+	}
 	do(id)
 	s.effects(t)
+	if calls >= 0 && *s.nexts[id] != calls {
+		t.Fatalf("inv 3: withdrawing read %d called its next function", id)
+	}
 	if !early {
 		return
 	}
@@ -268,7 +283,16 @@ func (s *streamSM) read(t *rapid.T) {
 	pending, _ := s.m.Pending()
 	usable := s.m.State() == sockactor.StateConnected && s.m.Err() == nil
 	before := s.completions()
-	id := s.m.Readv(f.Next, queue, timeout)
+	calls, rid := new(int), new(sockactor.ReqID)
+	next := func() ([][]byte, error) {
+		if *rid != 0 && s.done[*rid] > 0 {
+			t.Fatalf("inv 3: read %d called next after it completed (%v)", *rid, s.errs[*rid])
+		}
+		*calls++
+		return f.Next()
+	}
+	id := s.m.Readv(next, queue, timeout)
+	*rid, s.nexts[id] = id, calls
 	s.lastID = id
 	s.kinds[id], s.frames[id] = map[bool]sockactor.OpKind{false: sockactor.OpReadv, true: sockactor.OpReadvQueue}[queue], f
 	if usable && (queue || pending == 0) {
