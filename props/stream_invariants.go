@@ -1,7 +1,8 @@
 package props
 
-// Invariant is one numbered invariant of research §4 (libvirt-streams.md)
-// and where it is checked. Checkers report violations as "S<n>: ...".
+// Invariant is one numbered invariant of a research file and where it is
+// checked: StreamInvariants (libvirt-streams.md §4; checkers report
+// "S<n>: ..."), SignalInvariants (qapi-events.md §5; "I<n>: ...").
 type Invariant struct {
 	N     int
 	Text  string
