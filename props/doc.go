@@ -23,7 +23,7 @@
 //	          three sessions (one without default connections) connect,
 //	          disconnect (also from inside their slot), stall and resume.
 //	          The model-free invariants of research/qapi-events.md §5
-//	          (CheckSignalLog; the map of all 30 is in signal_check.go)
+//	          (CheckSignalLog; all 30 are mapped in SignalInvariants)
 //	          and last-not-lost after healing (CheckSignal).
 //	stream    producer and consumer actors move random extent lists
 //	          through streams: a clean transfer, aborts on either side, a

@@ -9,43 +9,6 @@ import (
 	"github.com/pkg/errors"
 )
 
-// The 30 invariants of research/qapi-events.md §5, and where each is
-// checked. "model" means the per-connection transcripts of the real thing
-// are compared with the reference model (SigModel), which holds the
-// invariant by construction; "log" means CheckSignalLog checks it on what
-// the slots saw, without a model (the simrun scenario uses it).
-//
-//	I1  handle uniqueness           model machine (every handle new) + signalbus tests
-//	I2  handle scope                model machine: disconnect by another session → ErrUnknownHandle, nothing changes; QMP test (another session's tag)
-//	I3  tag ↔ handle                log: explicit deliveries carry Tag == handle, default ones none; QMP tests (byte-exact lines)
-//	I4  exactly once                model (no loss, no duplicate); log: no id twice on a connection
-//	I5  filter soundness            model; log: a filtered connection sees only its dev, and only its signal
-//	I6  filter completeness         model
-//	I7  no delivery after Disconnect model machine: nothing recorded after a disconnect (blocking or from the slot) returned; log: no delivery ordered after its Disconnect returned (canary signal-after-disconnect)
-//	I8  no retroactive delivery     model (connections see only later fan-outs)
-//	I9  connect during dispatch     signalbus tests (TestReentrancy: connect from inside a slot sees only later events)
-//	I10 per-connection FIFO         log: Seq strictly increasing on every connection
-//	I11 one order per signal        log: an emission has the same Seq on every connection
-//	I12 isolation                   model (each connection's transcript is computed alone, stalls included)
-//	I13 duplicate policy            signalbus tests (two identical connects: two handles, two deliveries)
-//	I14 negotiation silence         model (a session that is not started gets nothing); QMP tests
-//	I15 default connections         model (start, opt-out before and after start); QMP tests
-//	I16 throttle spacing            log: deliveries of one throttled key (exempt excepted) ≥ period apart
-//	I17 throttle last-not-lost      model (latest wins, delivered at the period's end)
-//	I18 latest wins, key order      model; log: within a key, ids increase
-//	I19 first event immediate       model (fan-out time); log: Emitted == At for a key's first delivery on a slot that keeps up
-//	I20 key independence, exempt    model
-//	I21 window bound                follows from I16 (checked)
-//	I22 throttle before fan-out     model (one throttle per signal and key, shared by all connections)
-//	I23 timestamp fidelity          log: Time is the emission time, ≤ the delivery time; QMP tests (seconds/microseconds)
-//	I24 schema conformance          cmd/signalgen golden tests, internal/seedapi (typed decode of wire events); QMP query-qmp-schema test
-//	I25 wire framing, correlation   signalbus/qmp: differential test vs qemu-storage-daemon, fuzzing, id echo tests
-//	I26 causality                   signalbus/qmp: an application command's events are written before its return
-//	I27 re-entrancy                 model machine (disconnect from inside the slot); signalbus TestReentrancy (emit/connect inside a slot)
-//	I28 slow-consumer bound         model (bounded backlog, declared policy, Dropped marker); core machine: queue ≤ limit
-//	I29 cleanup                     model machine (closing a session removes its connections); signalbus tests (executors stop)
-//	I30 determinism                 the signal scenario under sim.CheckDeterminism (TestSignalScenarioDeterministic)
-
 // SignalLog is what the slots of a run saw, per connection key.
 type SignalLog struct {
 	Conns map[string]*ConnLog

@@ -122,6 +122,15 @@ func TestSignalCoreMatchesModel(t *testing.T) {
 				id := m.Emit(sig, []string{a}, a, exempt)
 				h.apply(sig, h.cores[sig].Emit(&signalbus.Item{Args: []string{a}, Key: a, Exempt: exempt, Payload: id}))
 			},
+			"": func(rt *rapid.T) {
+				compareTranscripts(rt, handles, h.got, m.Transcripts)
+				// I28: backlogs stay within window + limit.
+				for _, hd := range handles {
+					if c := h.conns[hd]; c != nil && c.Queued() > c.Limit {
+						rt.Fatalf("I28: %s queues %d > limit %d", hd, c.Queued(), c.Limit)
+					}
+				}
+			},
 			"advance": func(rt *rapid.T) {
 				d := time.Duration(rapid.IntRange(0, 2500).Draw(rt, "ms")) * time.Millisecond
 				h.advance(d)
@@ -142,13 +151,6 @@ func TestSignalCoreMatchesModel(t *testing.T) {
 				}
 			},
 		})
-		compareTranscripts(rt, handles, h.got, m.Transcripts)
-		// I28: backlogs stay within window + limit.
-		for _, hd := range handles {
-			if c := h.conns[hd]; c != nil && c.Queued() > c.Limit {
-				rt.Fatalf("I28: %s queues %d > limit %d", hd, c.Queued(), c.Limit)
-			}
-		}
 	})
 }
 

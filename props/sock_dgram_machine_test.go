@@ -18,6 +18,8 @@ import (
 // cancel/timeout, stop (25).
 func TestDgramMachineRapid(t *testing.T) {
 	src := &net.UDPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 53}
+	// Datagrams arrive from two senders, so that a wrong source shows.
+	senders := []net.Addr{src, &net.UDPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 5353}}
 	rapid.Check(t, func(t *rapid.T) {
 		m := sockactor.NewDgramMachine(sockactor.DgramConfig{MaxDatagram: 100, RecvQueue: rapid.IntRange(1, 4).Draw(t, "rq")})
 		done := map[sockactor.ReqID]int{}
@@ -25,6 +27,7 @@ func TestDgramMachineRapid(t *testing.T) {
 		sizes := map[sockactor.ReqID]int{} // each sendto's datagram size
 		sendFailures := 0                  // sendto completions with an error
 		var arrived [][]byte               // datagrams handed over, in order
+		var from []net.Addr                // their senders
 		got := 0                           // datagrams received so far
 		recvOut, sending, flushes := false, 0, 0
 		var lastSend sockactor.ReqID
@@ -48,7 +51,7 @@ func TestDgramMachineRapid(t *testing.T) {
 					switch e.Kind {
 					case sockactor.OpRecvFrom:
 						if e.Err == nil {
-							if got >= len(arrived) || !bytes.Equal(e.Data, arrived[got]) || e.Src != src {
+							if got >= len(arrived) || !bytes.Equal(e.Data, arrived[got]) || e.Src != from[got] {
 								t.Fatalf("inv 26/27: datagram %d is %q from %v", got, e.Data, e.Src)
 							}
 							got++
@@ -107,8 +110,9 @@ func TestDgramMachineRapid(t *testing.T) {
 				}
 				recvOut = false
 				p := rapid.SliceOfN(rapid.Byte(), 0, 20).Draw(t, "dgram")
-				arrived = append(arrived, p)
-				m.OnDatagram(sockactor.EvDatagram{Data: p, Src: src})
+				sender := rapid.SampledFrom(senders).Draw(t, "from")
+				arrived, from = append(arrived, p), append(from, sender)
+				m.OnDatagram(sockactor.EvDatagram{Data: p, Src: sender})
 				drain()
 			},
 			"sent": func(t *rapid.T) {

@@ -34,14 +34,18 @@ type streamSM struct {
 	wbufsOf   map[sockactor.ReqID][][]byte // each write's buffers, as given
 	done      map[sockactor.ReqID]int
 	errs      map[sockactor.ReqID]error
-	readOrder []sockactor.ReqID // reads accepted into the lane, in order
-	completed [][]byte          // successful writes, in completion order
-	writeIDs  []sockactor.ReqID // successful writes' ids, in completion order
+	readOrder []sockactor.ReqID        // reads accepted into the lane, in order
+	completed [][]byte                 // successful writes, in completion order
+	writeIDs  []sockactor.ReqID        // successful writes' ids, in completion order
+	handed    map[sockactor.ReqID]bool // writes the transport was given while they were pending and the stream sound
 	timers    map[sockactor.ReqID]bool
 	stopped   bool
 	flushes   int // EffFlush requests not yet answered
 	sticky    syscall.Errno
-	stickyAt  sockactor.ReqID // requests after this one see the sticky error
+	failedTo  [2]sockactor.ReqID       // the last read and write completed once the stream had its sticky error
+	refusing  sockactor.ReqID          // the request being submitted (a completion now is a refusal, not a queued request)
+	nexts     map[sockactor.ReqID]*int // how often each read's next function was called
+	stickyAt  sockactor.ReqID          // requests after this one see the sticky error
 	lastID    sockactor.ReqID
 }
 
@@ -61,6 +65,8 @@ func newStreamSM(t *rapid.T) *streamSM {
 		done:    map[sockactor.ReqID]int{},
 		errs:    map[sockactor.ReqID]error{},
 		timers:  map[sockactor.ReqID]bool{},
+		handed:  map[sockactor.ReqID]bool{},
+		nexts:   map[sockactor.ReqID]*int{},
 	}
 	// Body sizes: small ones mostly, but also the reader's maximum and
 	// one past it (EMSGSIZE), which a plain slice draw almost never
@@ -89,6 +95,13 @@ func (s *streamSM) effects(t *rapid.T) {
 				t.Fatalf("a second transport write while one is outstanding")
 			}
 			s.writing, s.wbufs = true, e.Bufs
+			if s.m.Err() == nil && !s.stopped {
+				for id := range s.wbufsOf { //detguard:unordered marks each write on its own
+					if s.done[id] == 0 && s.transportHolds(id) {
+						s.handed[id] = true
+					}
+				}
+			}
 		case *sockactor.EffAbortWrite:
 			if !s.writing || s.aborting {
 				t.Fatalf("an abort with no transport write outstanding, or a second one")
@@ -124,6 +137,18 @@ func (s *streamSM) completion(t *rapid.T, c *sockactor.Completion) {
 		if c.Err == nil || !(errno == s.sticky || (s.stopped && errno == syscall.ECONNABORTED) || (empty && errno == syscall.EINVAL)) {
 			t.Fatalf("inv 16: request %d (%v) completed with %v after the sticky error %v", c.ID, kind, c.Err, s.sticky)
 		}
+	}
+	if s.m.Err() != nil && c.ID != s.refusing {
+		// inv 17: once the stream has its sticky error, each lane
+		// completes what it held in submission order.
+		lane := 1
+		if kind == sockactor.OpReadv || kind == sockactor.OpReadvQueue {
+			lane = 0
+		}
+		if c.ID < s.failedTo[lane] {
+			t.Fatalf("inv 17: request %d (%v) completed after request %d once the stream was poisoned", c.ID, kind, s.failedTo[lane])
+		}
+		s.failedTo[lane] = c.ID
 	}
 	if s.sticky == 0 && s.m.Err() != nil {
 		s.sticky, s.stickyAt = sockactor.Errno(s.m.Err()), s.lastID
@@ -186,14 +211,65 @@ func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
 	if !out.OK || !bytes.Equal(f.PDU(), out.PDU) || c.N != len(out.PDU) {
 		t.Fatalf("inv 1/2/4: read %d gave %q (N=%d), model says %+v", c.ID, f.PDU(), c.N, out)
 	}
+	// inv 3: a PDU of k arrays (the header, and the body unless it is
+	// empty) asked next exactly k+1 times.
+	if want := map[bool]int{true: 2, false: 3}[len(out.PDU) == 2]; *s.nexts[c.ID] != want {
+		t.Fatalf("inv 3: read %d of a %d-byte PDU called next %d times, want %d", c.ID, len(out.PDU), *s.nexts[c.ID], want)
+	}
 }
 
 func (s *streamSM) Check(t *rapid.T) {
 	if got, want := s.delivered-s.m.Buffered(), 0; s.sticky == 0 && got < want {
 		t.Fatalf("negative consumption")
 	}
-	if err := CheckWire(s.wire, s.completed); err != nil {
+	// inv 17: after a fatal error nothing stays pending but the writes
+	// the transport still holds (they complete when it lets go).
+	if reads, writes := s.m.Pending(); s.m.Err() != nil && (reads > 0 || writes > 0 && !s.writing) {
+		t.Fatalf("inv 17: the stream is poisoned (%v) but %d reads and %d writes are pending", s.m.Err(), reads, writes)
+	}
+	if err := CheckWire(s.wire, s.completed, s.started()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// started returns the failed writes that may have put bytes on the wire:
+// those the transport was given before they completed and before the
+// stream had a sticky error, in submission order.
+func (s *streamSM) started() [][]byte {
+	var out [][]byte
+	for id := sockactor.ReqID(1); id <= s.lastID; id++ {
+		if s.handed[id] && s.done[id] == 1 && s.errs[id] != nil {
+			out = append(out, s.wdata[id])
+		}
+	}
+	return out
+}
+
+// withdraw cancels or expires request id. A read's next function is not
+// called for it (inv 3). A write withdrawn before the transport was given
+// it (inv 19) completes at once with the errno, and leaves the stream as
+// it was: no sticky error, so its successors go on.
+func (s *streamSM) withdraw(t *rapid.T, id sockactor.ReqID, errno syscall.Errno, do func(sockactor.ReqID)) {
+	kind := s.kinds[id]
+	sound := s.m.Err() == nil
+	early := (kind == sockactor.OpWritev || kind == sockactor.OpWritevQueue) && s.done[id] == 0 && !s.handed[id] && sound && !s.stopped
+	calls := -1
+	if n := s.nexts[id]; n != nil {
+		calls = *n
+	}
+	do(id)
+	s.effects(t)
+	if calls >= 0 && *s.nexts[id] != calls {
+		t.Fatalf("inv 3: withdrawing read %d called its next function", id)
+	}
+	if !early {
+		return
+	}
+	if s.done[id] != 1 || sockactor.Errno(s.errs[id]) != errno {
+		t.Fatalf("inv 19: write %d withdrawn before its turn completed %d times with %v, want %v", id, s.done[id], s.errs[id], errno)
+	}
+	if s.m.Err() != nil {
+		t.Fatalf("inv 19: write %d withdrawn before its turn poisoned the stream: %v", id, s.m.Err())
 	}
 }
 
@@ -207,13 +283,24 @@ func (s *streamSM) read(t *rapid.T) {
 	pending, _ := s.m.Pending()
 	usable := s.m.State() == sockactor.StateConnected && s.m.Err() == nil
 	before := s.completions()
-	id := s.m.Readv(f.Next, queue, timeout)
+	calls, rid := new(int), new(sockactor.ReqID)
+	next := func() ([][]byte, error) {
+		if *rid != 0 && s.done[*rid] > 0 {
+			t.Fatalf("inv 3: read %d called next after it completed (%v)", *rid, s.errs[*rid])
+		}
+		*calls++
+		return f.Next()
+	}
+	id := s.m.Readv(next, queue, timeout)
+	*rid, s.nexts[id] = id, calls
 	s.lastID = id
 	s.kinds[id], s.frames[id] = map[bool]sockactor.OpKind{false: sockactor.OpReadv, true: sockactor.OpReadvQueue}[queue], f
 	if usable && (queue || pending == 0) {
 		s.readOrder = append(s.readOrder, id)
 	}
+	s.refusing = id
 	s.effects(t)
+	s.refusing = 0
 	if !queue && pending > 0 && usable {
 		// inv 8: EBUSY at once, and the reads already pending are
 		// untouched (nothing else completed, as many still pending).
@@ -244,11 +331,17 @@ func (s *streamSM) write(t *rapid.T) {
 		bufs[i] = rapid.SliceOfN(rapid.Byte(), 0, 9).Draw(t, "buf")
 		all = append(all, bufs[i]...)
 	}
-	id := s.m.Writev(bufs, queue, 0)
+	var timeout time.Duration
+	if rapid.IntRange(0, 4).Draw(t, "timed") == 0 {
+		timeout = time.Second
+	}
+	id := s.m.Writev(bufs, queue, timeout)
 	s.lastID = id
 	s.kinds[id], s.wdata[id] = map[bool]sockactor.OpKind{false: sockactor.OpWritev, true: sockactor.OpWritevQueue}[queue], all
 	s.wbufsOf[id] = bufs
+	s.refusing = id
 	s.effects(t)
+	s.refusing = 0
 	if len(all) == 0 && s.done[id] == 1 && !errors.Is(s.errOf(id), syscall.EINVAL) && s.m.State() == sockactor.StateConnected && s.m.Err() == nil {
 		t.Fatalf("inv 5: an empty write completed with %v, want EINVAL", s.errOf(id))
 	}
@@ -269,27 +362,39 @@ func (s *streamSM) transportHolds(id sockactor.ReqID) bool {
 	return false
 }
 
+// deliver hands the machine a few transport reads of what the peer sent,
+// each as much as it asks for or, half the time, a random part of it
+// (one byte at a time a PDU took so many steps that a run read 0.2 PDUs
+// on average); then the EOF, once everything was handed over.
 func (s *streamSM) deliver(t *rapid.T) {
 	if s.readMax == 0 {
 		t.Skip("no transport read outstanding")
 	}
-	rest := len(s.model.Wire) - s.delivered
-	if rest == 0 {
-		if s.eofSent {
-			t.Skip("nothing left")
-		}
-		s.eofSent = true
-		s.readMax = 0
-		s.m.OnData(nil, io.EOF)
-		s.effects(t)
-		return
+	if s.delivered == len(s.model.Wire) && s.eofSent {
+		t.Skip("nothing left")
 	}
-	k := rapid.IntRange(1, min(rest, s.readMax)).Draw(t, "segment")
-	p := append([]byte(nil), s.model.Wire[s.delivered:s.delivered+k]...)
-	s.delivered += k
-	s.readMax = 0
-	s.m.OnData(p, nil)
-	s.effects(t)
+	for rounds := rapid.IntRange(1, 8).Draw(t, "rounds"); rounds > 0 && s.readMax != 0; rounds-- {
+		rest := len(s.model.Wire) - s.delivered
+		if rest == 0 {
+			if s.eofSent {
+				return
+			}
+			s.eofSent = true
+			s.readMax = 0
+			s.m.OnData(nil, io.EOF)
+			s.effects(t)
+			return
+		}
+		k := min(rest, s.readMax)
+		if rapid.Bool().Draw(t, "split") {
+			k = rapid.IntRange(1, k).Draw(t, "segment")
+		}
+		p := append([]byte(nil), s.model.Wire[s.delivered:s.delivered+k]...)
+		s.delivered += k
+		s.readMax = 0
+		s.m.OnData(p, nil)
+		s.effects(t)
+	}
 }
 
 func (s *streamSM) written(t *rapid.T) {
@@ -314,9 +419,21 @@ func (s *streamSM) written(t *rapid.T) {
 	s.effects(t)
 }
 
+// pick draws a request to cancel or expire: mostly a pending one (a
+// uniform draw mostly hits finished ones, which the machine ignores, and
+// rarely a queued write before its turn, inv 19), sometimes any.
 func (s *streamSM) pick(t *rapid.T) sockactor.ReqID {
 	if s.lastID == 0 {
 		t.Skip("no request yet")
+	}
+	var pending []sockactor.ReqID
+	for id := sockactor.ReqID(1); id <= s.lastID; id++ {
+		if s.done[id] == 0 {
+			pending = append(pending, id)
+		}
+	}
+	if len(pending) > 0 && rapid.IntRange(0, 3).Draw(t, "pickPending") != 0 {
+		return rapid.SampledFrom(pending).Draw(t, "id")
 	}
 	return sockactor.ReqID(rapid.IntRange(1, int(s.lastID)).Draw(t, "id"))
 }
@@ -344,8 +461,7 @@ func TestStreamMachineRapid(t *testing.T) {
 				s.effects(t)
 			},
 			"cancel": func(t *rapid.T) {
-				s.m.Cancel(s.pick(t))
-				s.effects(t)
+				s.withdraw(t, s.pick(t), syscall.ECANCELED, s.m.Cancel)
 			},
 			"expire": func(t *rapid.T) {
 				id := s.pick(t)
@@ -353,8 +469,7 @@ func TestStreamMachineRapid(t *testing.T) {
 					t.Skip("no timer armed")
 				}
 				delete(s.timers, id)
-				s.m.Expire(id)
-				s.effects(t)
+				s.withdraw(t, id, syscall.ETIMEDOUT, s.m.Expire)
 			},
 			"stop": func(t *rapid.T) {
 				if rapid.IntRange(0, 5).Draw(t, "really") != 0 {

@@ -52,13 +52,28 @@ func (m *SockModel) Next(delivered int, eof bool) Outcome {
 // Consumed returns how many bytes whole-PDU reads have consumed.
 func (m *SockModel) Consumed() int { return m.pos }
 
-// CheckWire checks invariant 11: the bytes a socket wrote are the
-// concatenation of the completed writes, in submission order, followed
-// by at most a prefix of the writes that failed.
-func CheckWire(wire []byte, completed [][]byte) error {
+// CheckWire checks what a socket wrote against invariants 11, 16, 19
+// and 20: the wire is the concatenation of the completed writes, in
+// submission order, followed by at most a prefix of the concatenation of
+// the failed writes that the transport had been given, in submission
+// order. started holds those failed writes: the ones handed to the
+// transport before they completed and before the stream had a sticky
+// error. So a write cancelled or timed out before its turn, refused
+// (EBUSY, EINVAL) or failed by the sticky error never adds a byte (19,
+// 16), and the partial bytes of a failed write are followed by nothing
+// but the rest of the same transport write (20).
+func CheckWire(wire []byte, completed, started [][]byte) error {
 	want := bytes.Join(completed, nil)
 	if !bytes.HasPrefix(wire, want) {
 		return fmt.Errorf("inv 11: the wire (%d bytes) does not start with the %d completed writes (%d bytes) in order", len(wire), len(completed), len(want))
+	}
+	tail, may := wire[len(want):], bytes.Join(started, nil)
+	if !bytes.HasPrefix(may, tail) {
+		n := 0
+		for n < len(tail) && n < len(may) && tail[n] == may[n] {
+			n++
+		}
+		return fmt.Errorf("inv 19/20: after the %d completed writes the wire holds %d more bytes, of which only %d are a prefix of the %d failed writes the transport was given (%d bytes): a write that never started, or another request's bytes after a partial one, reached the wire", len(completed), len(tail), n, len(started), len(may))
 	}
 	return nil
 }

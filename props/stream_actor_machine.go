@@ -95,7 +95,7 @@ func (m *ActorMachine) init(t *rapid.T) {
 		payload := drawExtents(t, gen)
 		pcfg := ProducerConfig{Payload: payload, MaxChunk: rapid.IntRange(1, 3*maxSeg).Draw(t, "producerChunk"),
 			StallMax: time.Duration(rapid.IntRange(0, 100).Draw(t, "producerStallUs")) * time.Microsecond, AbortAt: -1}
-		if rapid.IntRange(0, 4).Draw(t, "producerAborts") == 0 {
+		if oneIn(t, "producerAborts", 5) {
 			pcfg.AbortAt = rapid.Int64Range(0, payload.Size()).Draw(t, "abortAt")
 		}
 		if _, err := sys.Spawn(NewProducer(w, pcfg, m.prod)); err != nil {
@@ -177,22 +177,7 @@ func (m *ActorMachine) Callback(t *rapid.T) {
 	}
 	switch {
 	case !m.cb:
-		reg := &callbackReg{}
-		err := m.mine.EventAddCallback(mask, func(_ *streamactor.Stream, ev streamactor.Event) {
-			if reg.freed > 0 {
-				reg.afterFree = true
-			}
-			reg.invoked++
-			m.events = append(m.events, ev)
-		}, func() { reg.freed++ })
-		if err != nil {
-			t.Fatalf("add callback: %v", err)
-		}
-		m.regs = append(m.regs, reg)
-		m.cb = true
-		if err := m.mine.EventAddCallback(mask, func(*streamactor.Stream, streamactor.Event) {}, nil); !errors.Is(err, streamactor.ErrCallbackRegistered) {
-			t.Fatalf("S22: a second callback: %v", err)
-		}
+		m.addCallback(t, mask)
 	case rapid.Bool().Draw(t, "remove"):
 		if err := m.mine.EventRemoveCallback(); err != nil {
 			t.Fatalf("remove callback: %v", err)
@@ -208,6 +193,26 @@ func (m *ActorMachine) Callback(t *rapid.T) {
 		if err := m.mine.EventUpdateCallback(mask | streamactor.EventHangup); err != nil {
 			t.Fatalf("S22: update with a callback: %v", err)
 		}
+	}
+}
+
+// addCallback registers a callback recording the events on our end.
+func (m *ActorMachine) addCallback(t *rapid.T, mask streamactor.Event) {
+	reg := &callbackReg{}
+	err := m.mine.EventAddCallback(mask, func(_ *streamactor.Stream, ev streamactor.Event) {
+		if reg.freed > 0 {
+			reg.afterFree = true
+		}
+		reg.invoked++
+		m.events = append(m.events, ev)
+	}, func() { reg.freed++ })
+	if err != nil {
+		t.Fatalf("add callback: %v", err)
+	}
+	m.regs = append(m.regs, reg)
+	m.cb = true
+	if err := m.mine.EventAddCallback(mask, func(*streamactor.Stream, streamactor.Event) {}, nil); !errors.Is(err, streamactor.ErrCallbackRegistered) {
+		t.Fatalf("S22: a second callback: %v", err)
 	}
 }
 
@@ -241,7 +246,10 @@ func (m *ActorMachine) SendHole(t *rapid.T) {
 	if !m.producer || m.closed {
 		t.Skip("not the sender")
 	}
-	n := rapid.Int64Range(-1, 50000).Draw(t, "hole")
+	n := rapid.Int64Range(1, 50000).Draw(t, "hole")
+	if oneIn(t, "badHole", 8) {
+		n = rapid.Int64Range(-1, 0).Draw(t, "badHoleLen")
+	}
 	m.events = m.events[:0]
 	err := m.mine.SendHole(bg, n, 0)
 	switch {
@@ -360,9 +368,9 @@ func (m *ActorMachine) BadCalls(t *rapid.T) {
 	}
 }
 
-// Abort aborts our end (rarely).
+// Abort aborts our end (rarely: after it every other call is skipped).
 func (m *ActorMachine) Abort(t *rapid.T) {
-	if m.closed || m.finished || rapid.IntRange(0, 5).Draw(t, "abortChance") != 0 {
+	if m.closed || m.finished || !oneIn(t, "abortChance", 16) {
 		t.Skip("not now")
 	}
 	if err := m.mine.Abort(bg); err != nil {
@@ -412,6 +420,11 @@ func (m *ActorMachine) finish(t *rapid.T) {
 			}
 		}
 	} else {
+		// The rest is read with a callback registered, so that every
+		// READABLE it reports is checked against the next Recv (S25).
+		if !m.cb && !m.closed && !m.eof {
+			m.addCallback(t, streamactor.EventReadable)
+		}
 		for !m.closed && !m.eof {
 			m.Recv(t)
 			if m.cfg.NonBlock {

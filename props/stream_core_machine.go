@@ -35,6 +35,7 @@ type CoreMachine struct {
 	holePending int64
 	closes      [2]int
 	sFinished   bool
+	endDrawn    bool // end drew whether S aborts its parked Finish
 	canary      string
 }
 
@@ -44,11 +45,94 @@ type CoreMachine struct {
 // reorders two segments.
 var coreCanary string
 
-// CheckCoreMachine runs one CoreMachine.
+// CheckCoreMachine runs one CoreMachine, then ends its transfer (end).
 func CheckCoreMachine(t *rapid.T) {
 	m := &CoreMachine{canary: coreCanary}
 	m.init(t)
 	t.Repeat(rapid.StateMachineActions(m))
+	m.end(t)
+}
+
+// end completes the run's transfer: everything in flight is delivered, R
+// reads until the end and finishes, S finishes. Unless an end aborted, S's
+// Finish then returns nil and R's consumer got exactly what S sent, EOF
+// last (S1–S4, S11, S14, S20); after an abort no clean EOF reached R's
+// consumer (S17) and no Finish succeeded since (S14). The random steps
+// alone rarely get that far: a Finish or an Abort ends the sending early.
+func (m *CoreMachine) end(t *rapid.T) {
+	for i := 0; ; i++ {
+		if i == 100000 {
+			t.Fatalf("S1/S14: the transfer does not end: S %v (send %v, finish %v), R %v (recv %v, finish %v), in flight %d and %d",
+				m.s.State(), m.sendOp != nil, m.sFin != nil, m.r.State(), m.recvOp != nil, m.rFin != nil, len(m.sr), len(m.rs))
+		}
+		sOpen := m.s.State() == streamactor.StateOpen
+		rDone := m.r.State() == streamactor.StateFinished || m.r.State() == streamactor.StateAborted
+		switch {
+		case len(m.sr) > 0:
+			m.DeliverToReceiver(t)
+		case len(m.rs) > 0:
+			m.DeliverToSender(t)
+		case m.sFin != nil && !m.endDrawn:
+			// Sometimes S gives up on its parked Finish: the Abort wins
+			// (S18), a second one changes nothing (S16).
+			m.endDrawn = true
+			if oneIn(t, "abortParkedFinish", 4) {
+				m.abort(t, m.s)
+				m.abort(t, m.s)
+			}
+		case sOpen && m.sendOp == nil && m.sFin == nil:
+			m.submitFinish(t)
+		case !rDone && m.gotEOF && m.recvOp == nil && m.rFin == nil:
+			// S10: EOF is sticky.
+			again := &streamactor.Op{Kind: streamactor.OpRecv, Buf: make([]byte, 8), Flags: m.recvFlags(), NonBlock: m.rNB}
+			m.r.Submit(again)
+			if again.Err != io.EOF || again.N != 0 {
+				t.Fatalf("S10: a Recv after EOF returned %d, %v", again.N, again.Err)
+			}
+			m.r.ResetOutput()
+			m.rFin = &streamactor.Op{Kind: streamactor.OpFinish}
+			m.submit(t, m.r, m.rFin, nil)
+		case !rDone && !m.gotEOF && m.recvOp == nil:
+			m.recvOp = &streamactor.Op{Kind: streamactor.OpRecv, Buf: make([]byte, m.cfg.MaxSegment), Flags: m.recvFlags(), NonBlock: m.rNB}
+			if m.holePending > 0 {
+				m.recvOp = &streamactor.Op{Kind: streamactor.OpRecvHole, NonBlock: m.rNB}
+			}
+			m.submit(t, m.r, m.recvOp, nil)
+		case m.sendOp != nil || m.recvOp != nil || m.sFin != nil || m.rFin != nil:
+			t.Fatalf("S1/S14: the transfer is stuck (data or credit lost?): S %v (send %v, finish %v), R %v (recv %v, finish %v), nothing in flight",
+				m.s.State(), m.sendOp != nil, m.sFin != nil, m.r.State(), m.recvOp != nil, m.rFin != nil)
+		default:
+			m.Check(t)
+			m.ended(t)
+			return
+		}
+		m.Check(t)
+	}
+}
+
+// ended checks the end state of a transfer that end completed.
+func (m *CoreMachine) ended(t *rapid.T) {
+	if m.sAborted || m.s.State() == streamactor.StateAborted || m.r.State() == streamactor.StateAborted {
+		if m.sAbortFirst && m.gotEOF {
+			t.Fatalf("S17: a clean EOF reached the consumer after the sender aborted")
+		}
+		return
+	}
+	if !m.sFinished || m.s.State() != streamactor.StateFinished || m.r.State() != streamactor.StateFinished || !m.gotEOF {
+		t.Fatalf("S14: neither end aborted, but S finished %v (%v), R %v, EOF %v", m.sFinished, m.s.State(), m.r.State(), m.gotEOF)
+	}
+	totals := !m.strict || (m.got.DataBytes() == m.sent.DataBytes() && m.got.HoleBytes() == m.sent.HoleBytes())
+	if !m.same(m.sent, m.got) || !totals {
+		t.Fatalf("S1/S2/S4: the consumer got %v, S sent %v: %s", m.got, m.sent, Diff(m.sent, m.got))
+	}
+}
+
+// recvFlags are the flags of a Recv: STOP_AT_HOLE in strict runs.
+func (m *CoreMachine) recvFlags() uint32 {
+	if m.strict {
+		return uint32(streamactor.RecvStopAtHole)
+	}
+	return 0
 }
 
 func (m *CoreMachine) init(t *rapid.T) {
@@ -76,6 +160,13 @@ func (m *CoreMachine) init(t *rapid.T) {
 		t.Fatalf("attach twice: %v", err)
 	}
 	m.drain(t)
+}
+
+// oneIn reports true about once in n draws. rapid draws the ends of a
+// range far more often than the rest (IntRange(0, 15) is 0 in about one
+// draw in eight), so the test is for a value in the middle.
+func oneIn(t *rapid.T, label string, n int) bool {
+	return rapid.IntRange(0, n-1).Draw(t, label) == n/2
 }
 
 // drain moves both cores' output into the links and handles completions.
@@ -270,11 +361,35 @@ func (m *CoreMachine) DeliverToReceiver(t *rapid.T) {
 			}
 		}
 	}
+	closing := m.r.State() == streamactor.StateOpen || m.r.State() == streamactor.StateEOF
 	if c, ok := msg.(*streamactor.Close); ok && !c.Finished && !m.sentEOF {
 		m.sAbortFirst = true
 	}
 	m.r.Deliver(msg)
 	m.drain(t)
+	if c, ok := msg.(*streamactor.Close); ok && !c.Finished && closing {
+		m.latched(t, m.r, &streamactor.Op{Kind: streamactor.OpRecv, Buf: make([]byte, 8)}, &streamactor.Op{Kind: streamactor.OpRecvHole})
+	}
+}
+
+// latched checks S13 on end c, which its peer just aborted: the next
+// call of every data or close kind fails with the peer's error (and
+// changes nothing).
+func (m *CoreMachine) latched(t *rapid.T, c *streamactor.Core, data, hole *streamactor.Op) {
+	before := c.Stats()
+	for _, op := range []*streamactor.Op{data, hole, {Kind: streamactor.OpFinish}} {
+		if op.Kind == hole.Kind && !m.cfg.Sparse {
+			continue
+		}
+		c.Submit(op)
+		if !op.Done || !errors.Is(op.Err, streamactor.ErrAborted) || op.N != 0 || op.Hole != 0 {
+			t.Fatalf("S13: after the peer aborted, %v returned %d, %v (done %v), want ErrAborted", op.Kind, op.N, op.Err, op.Done)
+		}
+		c.ResetOutput()
+	}
+	if after := c.Stats(); fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatalf("S13: calls on an end its peer aborted changed it: %+v → %+v", before, after)
+	}
 }
 
 // DeliverToSender delivers the next message from R to S.
@@ -284,11 +399,15 @@ func (m *CoreMachine) DeliverToSender(t *rapid.T) {
 	}
 	msg := m.rs[0]
 	m.rs = m.rs[1:]
+	closing := m.s.State() == streamactor.StateOpen || m.s.State() == streamactor.StateEOF
 	m.s.Deliver(msg)
 	if m.s.State() == streamactor.StateAborted {
 		m.sAborted = true
 	}
 	m.drain(t)
+	if c, ok := msg.(*streamactor.Close); ok && !c.Finished && closing {
+		m.latched(t, m.s, &streamactor.Op{Kind: streamactor.OpSend, Buf: []byte("x")}, &streamactor.Op{Kind: streamactor.OpSendHole, Len: 5})
+	}
 }
 
 // Send sends random data.
@@ -312,7 +431,10 @@ func (m *CoreMachine) SendHole(t *rapid.T) {
 	if m.sendOp != nil {
 		t.Skip("a send is pending")
 	}
-	n := rapid.Int64Range(-2, 3*int64(m.cfg.MaxSegment)).Draw(t, "hole")
+	n := rapid.Int64Range(1, 3*int64(m.cfg.MaxSegment)).Draw(t, "hole")
+	if oneIn(t, "badHole", 8) {
+		n = rapid.Int64Range(-2, 0).Draw(t, "badHoleLen")
+	}
 	op := &streamactor.Op{Kind: streamactor.OpSendHole, Len: n, NonBlock: m.sNB}
 	m.sendOp = op
 	m.submit(t, m.s, op, func(before streamactor.Stats) {
@@ -341,10 +463,8 @@ func (m *CoreMachine) Recv(t *rapid.T) {
 		t.Skip("a recv is pending")
 	}
 	size := rapid.IntRange(0, 2*m.cfg.MaxSegment).Draw(t, "buf")
-	var flags uint32
-	if m.strict {
-		flags = uint32(streamactor.RecvStopAtHole)
-	} else if m.cfg.Sparse && rapid.Bool().Draw(t, "stopAtHole") {
+	flags := m.recvFlags()
+	if !m.strict && m.cfg.Sparse && rapid.Bool().Draw(t, "stopAtHole") {
 		flags = uint32(streamactor.RecvStopAtHole)
 	}
 	op := &streamactor.Op{Kind: streamactor.OpRecv, Buf: make([]byte, size), Flags: flags, NonBlock: m.rNB}
@@ -421,6 +541,14 @@ func (m *CoreMachine) FinishSender(t *rapid.T) {
 	if m.sendOp != nil || m.sFin != nil {
 		t.Skip("send or finish pending")
 	}
+	// Rarely: a finished sender sends nothing more (end finishes it).
+	if !oneIn(t, "finishChance", 16) {
+		t.Skip("not yet")
+	}
+	m.submitFinish(t)
+}
+
+func (m *CoreMachine) submitFinish(t *rapid.T) {
 	op := &streamactor.Op{Kind: streamactor.OpFinish}
 	m.sFin = op
 	wasFinal := m.s.State() == streamactor.StateFinished || m.s.State() == streamactor.StateAborted
@@ -447,15 +575,20 @@ func (m *CoreMachine) FinishReceiver(t *rapid.T) {
 	}
 }
 
-// Abort aborts one end (rarely).
+// Abort aborts one end (rarely: an aborted stream moves nothing more).
 func (m *CoreMachine) Abort(t *rapid.T) {
-	if rapid.IntRange(0, 3).Draw(t, "abortChance") != 0 {
+	if !oneIn(t, "abortChance", 16) {
 		t.Skip("not this time")
 	}
 	c := m.s
 	if rapid.Bool().Draw(t, "abortReceiver") {
 		c = m.r
 	}
+	m.abort(t, c)
+}
+
+// abort aborts end c and checks S15, S16 and S18.
+func (m *CoreMachine) abort(t *rapid.T, c *streamactor.Core) {
 	state := c.State()
 	parkedFinish := c == m.s && m.sFin != nil
 	fin := m.sFin
@@ -470,7 +603,7 @@ func (m *CoreMachine) Abort(t *rapid.T) {
 	if (state == streamactor.StateFinished || state == streamactor.StateAborted) && c.State() != state {
 		t.Fatalf("S16: abort changed a closed stream: %v → %v", state, c.State())
 	}
-	if c == m.s {
+	if c == m.s && state != streamactor.StateFinished {
 		m.sAborted = true
 	}
 	// S15: after an abort, calls move nothing.
