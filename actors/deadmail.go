@@ -77,3 +77,15 @@ func mailboxOf(props *actor.Props) actor.MailboxProducer {
 	}
 	return *(*actor.MailboxProducer)(unsafe.Pointer(f.UnsafeAddr()))
 }
+
+// Undeliverable is a message that wants to know when it could not be
+// delivered: sent to an actor that no longer exists, or reaching one
+// that had stopped. The System calls Undelivered once for each such
+// delivery, after counting the dead letter, with the intended target and
+// the message's sender (nil if none), on whatever goroutine found the
+// message undeliverable. It reports whether it answered the sender
+// itself; if it did, the System does not also send the sender a
+// DeadLetterResponse. sockactor's requests use it to complete.
+type Undeliverable interface {
+	Undelivered(sys *System, target, sender *actor.PID) (answeredSender bool)
+}

@@ -94,10 +94,14 @@ func (s *System) onDeadLetter(e *actor.DeadLetterEvent, owned bool) {
 			s.env.Observer.DeadLetter(s.name, e.PID, e.Message, e.Sender)
 		}
 	}
+	answered := false
+	if u, ok := e.Message.(Undeliverable); ok {
+		answered = u.Undelivered(s, e.PID, e.Sender)
+	}
 	if !owned {
 		return
 	}
-	if e.Sender != nil {
+	if e.Sender != nil && !answered {
 		s.rawRoot.Send(e.Sender, &actor.DeadLetterResponse{Target: e.PID})
 	}
 	if w, ok := e.Message.(*actor.Watch); ok && w.Watcher != nil {

@@ -18,9 +18,10 @@ import (
 // one completion for the message sent again, to its ReplyTo or sender,
 // naming the same Req, and the pending request is untouched. Once its
 // completion is out, it may be sent again, as a new request (the Go
-// handle it came from, if any, keeps its first result). A request sent to
-// a socket that no longer exists becomes a dead letter (a sender gets
-// protoactor's DeadLetterResponse): watch the socket's PID.
+// handle it came from, if any, keeps its first result). A request that
+// never reaches its socket (sent once the socket stopped, or queued
+// behind its stop) is counted as a dead letter and completes with
+// ECONNABORTED, to its ReplyTo or else its sender.
 
 // ReadPDU reads one PDU through Next (tsocket_readv_send with its
 // next_iovec callback). A second read while one is pending gets EBUSY.
