@@ -43,7 +43,18 @@ func (o osFile) PunchHole(off, n int64) error { return punchHole(o.f, off, n) }
 
 func (o osFile) Truncate(size int64) error { return o.f.Truncate(size) }
 
-func (o osFile) Sync() error { return o.f.Sync() }
+// Sync is fsync(2). A special file that cannot be synchronized (a
+// character device such as /dev/null, a pipe: EINVAL or EROFS) has
+// nothing to make durable, so that is not an error, as dd(1) treats it.
+func (o osFile) Sync() error {
+	err := o.f.Sync()
+	if err != nil && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EROFS)) {
+		if fi, serr := o.f.Stat(); serr == nil && !fi.Mode().IsRegular() {
+			return nil
+		}
+	}
+	return err
+}
 
 func (o osFile) Size() (int64, error) {
 	fi, err := o.f.Stat()

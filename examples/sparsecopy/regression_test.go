@@ -42,3 +42,17 @@ func TestSparsecopyOntoItself(t *testing.T) {
 		}
 	}
 }
+
+// TestSparsecopyToDevNull: a destination that is not a regular file
+// (/dev/null) is written without being truncated, as O_TRUNC would have
+// left it.
+func TestSparsecopyToDevNull(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(src, []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{src, os.DevNull}, &out, &errb); code != 0 || !strings.Contains(out.String(), "data 4 bytes") {
+		t.Fatalf("copy to %s: exit %d, %q %q", os.DevNull, code, out.String(), errb.String())
+	}
+}
