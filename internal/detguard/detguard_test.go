@@ -28,8 +28,8 @@ func moduleRoot(t *testing.T) string {
 }
 
 // wanted reads the "want: rule" comments of a file: line → rule. A
-// "want on the next line: rule" comment is for a line that cannot carry
-// a trailing comment (a compiler directive).
+// "want on the previous line: rule" comment is for a line that cannot
+// carry a trailing comment (a compiler directive).
 func wanted(t *testing.T, path string) map[int]string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -43,8 +43,8 @@ func wanted(t *testing.T, path string) map[int]string {
 		if _, after, ok := strings.Cut(sc.Text(), "// want: "); ok {
 			want[line] = strings.TrimSpace(after)
 		}
-		if _, after, ok := strings.Cut(sc.Text(), "// want on the next line: "); ok {
-			want[line+1] = strings.TrimSpace(after)
+		if _, after, ok := strings.Cut(sc.Text(), "// want on the previous line: "); ok {
+			want[line-1] = strings.TrimSpace(after)
 		}
 	}
 	return want

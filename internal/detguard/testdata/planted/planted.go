@@ -184,6 +184,5 @@ func hidden(file *os.File, conn net.Conn, cn wrappedConn, h *maphash.Hash) (io.W
 	return file, nil                             // want: io
 }
 
-// want on the next line: linkname
 //go:linkname nanotime runtime.nanotime
-func nanotime() int64
+func nanotime() int64 // want on the previous line: linkname
