@@ -71,7 +71,10 @@ func TestEscapeRealTimeoutFuture(t *testing.T) {
 	sink, _ := s.SpawnNamed(actor.PropsFromFunc(func(actor.Context) {}), "sink")
 	_, _ = s.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
 		if _, ok := c.Message().(*actor.Started); ok {
-			f := c.RequestFuture(sink, "ping", time.Millisecond) // the bug under test
+			// The bug under test. Not 1 ms: on a loaded machine the
+			// timer could fire before ReenterAfter, which then runs the
+			// continuation at once, on the loop, and nothing escapes.
+			f := c.RequestFuture(sink, "ping", 200*time.Millisecond)
 			c.ReenterAfter(f, func(any, error) {})
 		}
 	}), "asker")
