@@ -45,11 +45,18 @@ func (s *Server) builtins() error {
 	return nil
 }
 
-func versionInfo(v Version) map[string]any {
-	return map[string]any{
-		"qemu":    map[string]int{"major": v.Major, "minor": v.Minor, "micro": v.Micro},
-		"package": v.Package,
+// versionInfo is query-version's VersionInfo, its members in the order
+// QEMU writes them (as its QDict iterates them), as in the greeting.
+func versionInfo(v Version) any {
+	type triple struct {
+		Micro int `json:"micro"`
+		Minor int `json:"minor"`
+		Major int `json:"major"`
 	}
+	return struct {
+		Qemu    triple `json:"qemu"`
+		Package string `json:"package"`
+	}{triple{v.Micro, v.Minor, v.Major}, v.Package}
 }
 
 // capabilityNames checks qmp_capabilities' enable list against QEMU's

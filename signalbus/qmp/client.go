@@ -25,7 +25,7 @@ type Client struct {
 	conn     net.Conn
 	Greeting json.RawMessage
 
-	wmu sync.Mutex // serialises writes
+	wsem chan struct{} // holds one token while a command is written
 
 	mu       sync.Mutex
 	nextID   uint64
@@ -84,7 +84,8 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 		return nil, errors.Wrapf(err, "qmp: dial %s %s", network, addr)
 	}
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
-		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{}),
+		wsem: make(chan struct{}, 1)}
 	r := bufio.NewReaderSize(conn, 64<<10)
 	// ctx ending (cancelled, or at its deadline) ends the wait: a read
 	// deadline long past, as net/http does (no wall clock needed).
@@ -155,10 +156,7 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 		c.forget(id)
 		return errors.Wrapf(err, "qmp: %s: encoding arguments", name)
 	}
-	c.wmu.Lock()
-	_, err = c.conn.Write(append(b, '\n'))
-	c.wmu.Unlock()
-	if err != nil {
+	if err := c.write(ctx, append(b, '\n')); err != nil {
 		c.forget(id)
 		return errors.Wrapf(err, "qmp: %s", name)
 	}
@@ -179,6 +177,53 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 		}
 	}
 	return nil
+}
+
+// write writes one command, the only write at a time; ctx ending stops
+// the wait for the writes before it and the write itself, which then
+// returns ctx's error. A command cut short leaves the server's parser in
+// the middle of a value: the client is then failed (as when the
+// connection is lost), since nothing written after would be understood.
+func (c *Client) write(ctx context.Context, b []byte) error {
+	select {
+	case c.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-c.wsem }()
+	c.mu.Lock()
+	closed, cerr := c.closed, c.err
+	c.mu.Unlock()
+	if closed { // meanwhile
+		return cerr
+	}
+	var mu sync.Mutex
+	written := false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !written {
+			_ = c.conn.SetWriteDeadline(time.Unix(1, 0)) // long past: the write returns
+		}
+	})
+	n, err := c.conn.Write(b)
+	mu.Lock()
+	written = true
+	mu.Unlock()
+	if !stop() {
+		_ = c.conn.SetWriteDeadline(time.Time{})
+	}
+	if err == nil {
+		return nil
+	}
+	if n > 0 {
+		c.shut(errors.Errorf("qmp: a command was cut short after %d of its %d bytes", n, len(b)))
+		_ = c.conn.Close()
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }
 
 // abandon gives up waiting for call id (p): its reply will run late
@@ -256,11 +301,14 @@ func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Ha
 // and Disconnect fail at once. It returns the error of closing the
 // connection, so a second Close reports it already closed.
 //
-// Called from an event handler (say, on a shutdown event), Close does
-// all that but cannot wait for the handler goroutine it runs on: it
-// returns, and that goroutine ends as soon as the handler returns.
-// Called from anywhere else, Close also waits for a handler that is
-// running to return.
+// Close also waits for a handler that is running to return, unless that
+// wait could never end: called from one of this client's own handlers
+// (say, on a shutdown event) it cannot wait for the goroutine it runs
+// on, and called from another client's handler it does not wait for a
+// handler that is itself waiting in Close, directly or through other
+// clients' handlers, for the caller's handler (two clients whose
+// handlers close each other). Close then returns, and the handler's
+// goroutine ends as soon as the handler returns.
 func (c *Client) Close() error {
 	err := c.conn.Close()
 	c.mu.Lock()
@@ -268,22 +316,46 @@ func (c *Client) Close() error {
 	c.mu.Unlock()
 	c.shut(errors.New("qmp: client closed"))
 	c.wg.Wait() // the reader ends with the connection, late disconnects fail at once
-	if !c.onExecutor() {
-		<-c.executorDone
-	}
+	c.awaitExecutor()
 	return err
 }
 
-// onExecutor reports whether the caller runs on the client's event
-// executor, that is inside one of its handlers.
-func (c *Client) onExecutor() bool {
-	id := goroutineID()
-	return id != 0 && id == c.executor.Load()
+// closeWaits records, for each goroutine waiting in Close, the event
+// executor it waits for. Close does not wait for an executor whose chain
+// of waits leads back to the caller: that executor is running a handler
+// that waits, through Close, for the caller to return.
+var closeWaits = struct {
+	sync.Mutex
+	on map[uint64]uint64 // goroutine id → id of the executor it waits for
+}{on: map[uint64]uint64{}}
+
+// awaitExecutor waits for the event executor to end, unless the caller
+// is that executor, or that executor waits in Close, directly or through
+// other executors, for the caller (see Close).
+func (c *Client) awaitExecutor() {
+	target, self := c.executor.Load(), goroutineID()
+	if target == 0 || self == 0 { // no executor running yet, or no id
+		<-c.executorDone
+		return
+	}
+	closeWaits.Lock()
+	for g := target; g != 0; g = closeWaits.on[g] {
+		if g == self {
+			closeWaits.Unlock()
+			return
+		}
+	}
+	closeWaits.on[self] = target
+	closeWaits.Unlock()
+	<-c.executorDone
+	closeWaits.Lock()
+	delete(closeWaits.on, self)
+	closeWaits.Unlock()
 }
 
 // goroutineID returns the calling goroutine's id, read from the header
 // of its stack trace ("goroutine 18 [running]:"), or 0 if it cannot.
-// Close uses it only to tell whether it runs inside a handler.
+// Close uses it only to tell whether, and in whose handler, it runs.
 func goroutineID() uint64 {
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]

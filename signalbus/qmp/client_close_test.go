@@ -198,3 +198,57 @@ func TestClientCloseWaitsForRunningHandler(t *testing.T) {
 		t.Fatal("Close never returned after the handler did")
 	}
 }
+
+// Two clients whose event handlers close each other (A's handler calls
+// B.Close while B's handler calls A.Close) both return: a Close does not
+// wait for a handler that is itself waiting, through Close, for the
+// caller's own handler. Each handler still runs once, and both executor
+// goroutines end (goleak checks).
+func TestClientsCloseEachOtherFromHandlers(t *testing.T) {
+	pa, pb := startEventPeer(t), startEventPeer(t)
+	a, err := qmp.Dial(context.Background(), "tcp", pa.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := qmp.Dial(context.Background(), "tcp", pb.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var both sync.WaitGroup
+	both.Add(2)
+	closed := make(chan string, 2)
+	cross := func(name string, other *qmp.Client) func(qmp.Event) {
+		var once sync.Once
+		return func(qmp.Event) {
+			once.Do(func() {
+				both.Done()
+				both.Wait() // both handlers are running
+				_ = other.Close()
+				closed <- name
+			})
+		}
+	}
+	a.OnEvent(cross("a", b))
+	b.OnEvent(cross("b", a))
+	pa.send <- event
+	pb.send <- event
+	for i := 0; i < 2; i++ {
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("clients whose handlers close each other deadlocked")
+		}
+	}
+	for _, c := range []*qmp.Client{a, b} {
+		done := make(chan struct{})
+		go func() {
+			_ = c.Close() // already closed: its error does not matter
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a later Close did not return: an executor goroutine did not end")
+		}
+	}
+}

@@ -1,10 +1,12 @@
 package qmp_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +128,66 @@ func TestDialCancelledBeforeGreeting(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Dial still waiting for the greeting 10s after its context was cancelled")
+	}
+}
+
+// Execute honours its context while its command is being written: with a
+// server that stops reading, the write of a large command blocks once
+// the socket buffers are full; Execute returns at ctx's end, and so does
+// another Execute waiting to write meanwhile. The command was cut short,
+// so the connection cannot be used any more: the client is failed.
+func TestExecuteWriteHonoursContext(t *testing.T) {
+	stop := make(chan struct{})
+	addr, done := serveOneConn(t, func(conn net.Conn) {
+		fmt.Fprintln(conn, qmpGreeting)
+		r := bufio.NewReader(conn)
+		if _, err := r.ReadString('\n'); err != nil { // qmp_capabilities
+			return
+		}
+		fmt.Fprintln(conn, `{"return": {}, "id": "1"}`)
+		<-stop // reads nothing more
+	})
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+	c, err := qmp.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := map[string]any{"pad": strings.Repeat("x", 16<<20)} // more than the socket buffers hold
+	errs := make(chan error, 2)
+	bigErr := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	go func() {
+		err := c.Execute(ctx, "big", big, nil)
+		bigErr <- err
+		errs <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the big one writes first
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	defer cancel2()
+	go func() { errs <- c.Execute(ctx2, "small", nil, nil) }()
+	// The big one ends at its deadline; the small one at its own, or
+	// when the client fails, whichever comes first.
+	for i := 0; i < 2; i++ {
+		select {
+		case err := <-errs:
+			if err == nil {
+				t.Error("Execute succeeded with a server that reads nothing")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Execute blocked in its write past its context's deadline")
+		}
+	}
+	if err := <-bigErr; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the big command: %v, want its context's deadline", err)
+	}
+	ctx3, cancel3 := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel3()
+	if err := c.Execute(ctx3, "after", nil, nil); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("after a command was cut short: %v, want the client failed", err)
 	}
 }

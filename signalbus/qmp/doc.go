@@ -7,9 +7,18 @@
 // {"id": ..., "error": {"class", "desc"}} with QEMU's classes and texts,
 // and events as {"timestamp": {"seconds", "microseconds"}, "event",
 // "data"}, every message one ASCII JSON object on a CRLF-terminated line.
-// Input is split into JSON values as QEMU's streamer does (no newline
-// needed; single-quoted strings accepted), and a control character, in a
-// string or not, resets the parser as in QEMU.
+// Input goes through a Go rendition of QEMU's JSON lexer, streamer and parser
+// (qjson.go): the same messages (no newline needed; single-quoted
+// strings and the \' escape accepted; modified UTF-8), the same errors
+// with the same texts, and the same recovery after a lexical error (input
+// skipped up to a structural or control character; a control character,
+// in a string or not, resets the parser). A request's members are
+// checked in the order QEMU's QDict iterates them. Output is written as
+// QEMU's JSON writer does: \uXXXX with upper-case hex for control
+// characters, DEL and non-ASCII, <, > and & as themselves, doubles as
+// %.17g, and an echoed id re-rendered as QEMU renders it (numbers, and
+// members in QDict order); returns and events keep their members in the
+// order encoding/json writes them.
 //
 // From the QAPI events proposal: each signal's accessor gives the
 // commands <accessor>-connect (its arguments are the accessor's; it

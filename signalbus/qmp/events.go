@@ -46,14 +46,14 @@ func eventLine(t time.Time, wire string, data []byte, tag signalbus.Handle) []by
 	buf = append(buf, `, "microseconds": `...)
 	buf = strconv.AppendInt(buf, usec, 10)
 	buf = append(buf, `}, "event": `...)
-	buf = append(buf, mustJSON(wire)...)
+	buf = append(buf, qstr(wire)...)
 	if data != nil {
 		buf = append(buf, `, "data": `...)
 		buf = append(buf, data...)
 	}
 	if tag != "" {
 		buf = append(buf, `, "tag": `...)
-		buf = append(buf, mustJSON(string(tag))...)
+		buf = append(buf, qstr(string(tag))...)
 	}
 	buf = append(buf, '}')
 	return line(buf)
@@ -77,14 +77,16 @@ func eventData(h *signalbus.Header, v any) ([]byte, error) {
 	if len(body) < 2 || body[0] != '{' {
 		return nil, &Error{Class: GenericError, Desc: "event " + h.Signal.Name + " does not encode as a JSON object"}
 	}
-	body = escapeASCII(spaced(body))
+	if body, err = qemuJSON(body); err != nil {
+		return nil, err
+	}
 	empty := len(body) == 2
 	var buf []byte
 	for i, a := range h.Signal.Args {
 		if i >= len(h.Args) {
 			break
 		}
-		key := mustJSON(a.Name)
+		key := qstr(a.Name)
 		if !empty && hasMember(body, a.Name) {
 			continue // the event has a member of that name: it wins
 		}
@@ -96,7 +98,11 @@ func eventData(h *signalbus.Header, v any) ([]byte, error) {
 		}
 		buf = append(buf, key...)
 		buf = append(buf, ": "...)
-		buf = append(buf, escapeASCII(spaced(argJSON(a.Type, h.Args[i])))...)
+		arg, err := qemuJSON(argJSON(a.Type, h.Args[i]))
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, arg...)
 	}
 	switch {
 	case buf == nil && empty:

@@ -6,9 +6,25 @@ import (
 )
 
 // runFrame plays a socket: it fills the buffers Next asks for from in and
-// returns the values (or "TOOLONG:n") in order, and what is left.
+// returns the messages (or "TOOLONG:n") in order, and what is left. Like
+// SockStream, it starts no read while a message is ready.
 func runFrame(f *Frame, in []byte) (out []string, rest []byte) {
-	for len(in) > 0 {
+	take := func() {
+		v, tl, ok := f.Value()
+		switch {
+		case tl > 0:
+			out = append(out, fmt.Sprintf("TOOLONG:%d", tl))
+		case ok:
+			out = append(out, string(v))
+		}
+	}
+	for {
+		for f.Ready() {
+			take()
+		}
+		if len(in) == 0 {
+			return out, in
+		}
 		f.Reset()
 		for {
 			bufs, err := f.Next()
@@ -18,28 +34,16 @@ func runFrame(f *Frame, in []byte) (out []string, rest []byte) {
 			if len(bufs) == 0 {
 				break
 			}
-			short := false
 			for _, b := range bufs {
 				if len(in) < len(b) {
-					short = true
-					break
+					return out, in // a real socket would wait for more
 				}
 				copy(b, in)
 				in = in[len(b):]
 			}
-			if short {
-				return out, in // a real socket would wait for more
-			}
 		}
-		v, tl, ok := f.Value()
-		switch {
-		case tl > 0:
-			out = append(out, fmt.Sprintf("TOOLONG:%d", tl))
-		case ok:
-			out = append(out, string(v))
-		}
+		take()
 	}
-	return out, in
 }
 
 func TestFrameSplitsJSONValues(t *testing.T) {
@@ -55,6 +59,21 @@ func TestFrameSplitsJSONValues(t *testing.T) {
 		{"}{}", 100, `[} {}]`},
 		{"{\"a\": \x01{}", 100, "[{\"a\": \x01 {}]"},
 		{"{\"aaaaaaaaaaaaaaaaaaaa\": [1, 2, {\"x\": \"}}}\"}]}\n{}", 8, `[TOOLONG:9 {}]`},
+		// As QEMU's streamer: a number ended by a stray '}' makes two
+		// messages of one byte's reading; braces and brackets are
+		// counted apart, either going negative ends the message; after
+		// a lexical error, input up to a structural or control
+		// character is skipped.
+		{"12}{}", 100, `[12 } {}]`},
+		{"{{]{}", 100, `[{{] {}]`},
+		{"[{]}]{}", 100, `[[{]} ] {}]`},
+		{"gArbage\n{}", 100, `[g A {}]`},
+		{"@ skipped :{}", 100, `[@ : {}]`},
+		{"{\"a\": 1 X skipped\n{}", 100, "[{\"a\": 1 X {}]"},
+		{"\"ab\x00cd\"{}", 100, "[\"ab\x00 {}]"},
+		{"{\"a\":   [1,\n 2]}", 100, "[{\"a\":   [1,\n 2]}]"}, // blanks inside a message are kept
+		{"-\n{}", 100, "[-\n {}]"},
+		{"{\"aaaaaaaaaa\": \"\x01{}", 8, `[TOOLONG:9 {}]`}, // the rest of a long message ends where QEMU ends it
 	}
 	for _, c := range cases {
 		got, rest := runFrame(NewFrame(c.max), []byte(c.in))

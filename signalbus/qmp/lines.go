@@ -1,220 +1,102 @@
 package qmp
 
-// Frame splits QMP input into top-level JSON values, as QEMU's JSON
-// streamer does: a value ends when its outermost brace or bracket closes
-// (or, for a bare scalar, at the next blank), whether or not a newline
-// follows, and blanks between values are skipped. It is a sockactor
-// NextFunc source: it asks the socket for one byte at a time (a PDU read
-// never reads past what next asked for; the socket buffers the rest), so a
-// PDU ends exactly where the value does.
+// Frame splits QMP input into messages as QEMU's JSON parser does (see
+// qjson.go): a message ends when its value is complete — its outermost
+// brace or bracket closes, or for a bare scalar at the byte after it —
+// or when QEMU's parser gives up on it: a lexical error (an ASCII
+// control character other than a blank, one inside a string, a byte QEMU
+// never accepts), a closing brace or bracket too many, the nesting
+// limit. After a lexical error the input up to the next structural
+// character or control character is skipped, as in QEMU; that is how a
+// client resets the parser (qmp-spec, "Forcing the JSON parser into
+// known-good state"). No newline is needed between messages.
 //
-// A value longer than max is cut short: its PDU ends there with TooLong
-// set, and the frame then discards the rest of that value (still tracking
-// its nesting) in PDUs of their own before the next value. A byte QEMU's
-// lexer rejects wherever it comes ends the value at once, and it then
-// fails to parse: an ASCII control character other than a blank outside a
-// string, any control character inside one (raw newlines and tabs
-// included, as JSON has them escaped there), and 0xFE or 0xFF. That is how
-// a client resets the parser (qmp-spec, "Forcing the JSON parser into
-// known-good state"), also from inside an unterminated string.
+// Each message is handed on as its bytes (from its first token to its
+// last one, or to the byte QEMU rejected), which Machine.Input parses
+// again alone with the same result.
+//
+// Frame is a sockactor NextFunc source: it asks the socket for one byte
+// at a time (a PDU read never reads past what next asked for; the socket
+// buffers the rest). Its state outlives a PDU: a PDU ends once a message
+// is complete, or after frameChunk bytes, and one byte may complete two
+// messages (a number ended by a stray '}'), so Ready tells whether one
+// waits already and no read is needed.
+//
+// A message longer than max is given up at that point: it is reported
+// too long, and the rest of it is lexed and discarded up to where QEMU
+// would end it.
 type Frame struct {
-	max        int
-	buf        []byte
-	tooLong    int
-	discarding bool // the current value is being discarded
-	discardPDU bool // this PDU is a discarded part
-	n          int  // bytes in this discard PDU
-	scratch    [1]byte
-	st         scanState
+	max     int
+	sc      scanner
+	ready   []frameOut
+	pending bool // scratch holds a byte of this PDU, not fed yet
+	n       int  // bytes in this PDU
+	scratch [1]byte
 }
 
-type scanState struct {
-	started bool
-	scalar  bool
-	depth   int
-	inStr   byte // the quote of the open string, or 0
-	escape  bool
-	done    bool
-	bad     bool // done at a byte QEMU's lexer rejects (lexicalError)
+type frameOut struct {
+	line    []byte
+	tooLong int
 }
 
-// lexicalError reports whether QEMU's JSON lexer rejects c there: inside a
-// string any control character (and 0xFE, 0xFF, never in UTF-8);
-// elsewhere the same but for the blanks.
-func lexicalError(c byte, inString bool) bool {
-	if c >= 0xFE {
-		return true
-	}
-	if inString {
-		return c < 0x20
-	}
-	return c < 0x20 && c != '\t' && c != '\r' && c != '\n'
-}
+// frameChunk bounds one PDU, so that endless input (a value being
+// discarded, blanks, bytes skipped after an error) never hits the
+// socket's maximum PDU size.
+const frameChunk = 64 << 10
 
-// feed advances the scanner over c and reports whether c belongs to the
-// value (false: a blank before the value starts, or the blank ending a
-// scalar).
-func (s *scanState) feed(c byte) bool {
-	if !s.started {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			return false
-		}
-		s.started = true
-		switch c {
-		case '{', '[':
-			s.depth = 1
-		case '"', '\'':
-			s.scalar, s.inStr = true, c
-		case '}', ']':
-			s.done = true
-		default:
-			if lexicalError(c, false) {
-				s.done, s.bad = true, true
-			} else {
-				s.scalar = true
-			}
-		}
-		return true
-	}
-	if s.inStr != 0 {
-		switch {
-		case lexicalError(c, true): // even after a backslash
-			s.done, s.bad = true, true
-		case s.escape:
-			s.escape = false
-		case c == '\\':
-			s.escape = true
-		case c == s.inStr:
-			s.inStr = 0
-			if s.scalar && s.depth == 0 {
-				s.done = true
-			}
-		}
-		return true
-	}
-	if s.scalar {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			s.done = true
-			return false
-		}
-		if lexicalError(c, false) {
-			s.done, s.bad = true, true
-		}
-		return true
-	}
-	switch {
-	case c == '"' || c == '\'':
-		s.inStr = c
-	case c == '{' || c == '[':
-		s.depth++
-	case c == '}' || c == ']':
-		s.depth--
-		if s.depth == 0 {
-			s.done = true
-		}
-	case lexicalError(c, false):
-		s.done, s.bad = true, true
-	}
-	return true
-}
-
-// discardChunk bounds one discarding PDU, so an endless value never hits
-// the socket's maximum PDU size.
-const discardChunk = 64 << 10
-
-// NewFrame returns a frame for values of at most max bytes.
+// NewFrame returns a frame for messages of at most max bytes.
 func NewFrame(max int) *Frame {
 	if max < 1 {
 		max = 1
 	}
-	return &Frame{max: max, buf: make([]byte, 0, 256)}
+	return &Frame{max: max}
 }
 
 // Reset prepares the frame for the next PDU.
 func (f *Frame) Reset() {
-	f.buf = f.buf[:0]
-	f.tooLong = 0
 	f.n = 0
-	f.discardPDU = f.discarding
-	if !f.discarding {
-		f.st = scanState{}
-	}
+	f.pending = false
 }
+
+// Ready reports whether a message waits already (Value returns it
+// without reading).
+func (f *Frame) Ready() bool { return len(f.ready) > 0 }
 
 // Next is the sockactor NextFunc.
 func (f *Frame) Next() ([][]byte, error) {
-	if f.discardPDU {
-		if f.n > 0 {
-			f.st.feed(f.scratch[0])
-			if f.st.done {
-				f.discarding = false
-				return nil, nil
-			}
-		}
-		if f.n >= discardChunk {
-			return nil, nil
-		}
-		f.n++
-		return [][]byte{f.scratch[:]}, nil
+	if f.pending {
+		f.pending = false
+		f.feed(f.scratch[0])
 	}
-	if len(f.buf) > 0 {
-		last := f.buf[len(f.buf)-1]
-		if !f.st.feed(last) {
-			f.buf = f.buf[:len(f.buf)-1] // a blank, not part of the value
-		}
-		if f.st.done {
-			return nil, nil
-		}
-		if len(f.buf) > f.max {
-			f.tooLong = len(f.buf)
-			f.discarding = true
-			return nil, nil
-		}
+	if len(f.ready) > 0 || f.n >= frameChunk {
+		return nil, nil
 	}
-	f.buf = append(f.buf, 0)
-	return [][]byte{f.buf[len(f.buf)-1:]}, nil
+	f.n++
+	f.pending = true
+	return [][]byte{f.scratch[:]}, nil
 }
 
-// Value returns the value just read. ok is false when the PDU was a
-// discarded part of a long value; tooLong > 0 when the value was cut at
-// the limit.
+func (f *Frame) feed(c byte) {
+	f.sc.feed(c)
+	for _, m := range f.sc.out {
+		f.ready = append(f.ready, frameOut{line: m.raw})
+	}
+	f.sc.out = f.sc.out[:0]
+	if !f.sc.discard && len(f.sc.raw) > f.max {
+		f.ready = append(f.ready, frameOut{tooLong: len(f.sc.raw)})
+		f.sc.giveUp()
+	}
+}
+
+// Value returns the next message. ok is false when none is complete yet
+// (the PDU ended at the chunk bound); tooLong > 0 when the message was
+// given up at the limit (after that many bytes).
 func (f *Frame) Value() (value []byte, tooLong int, ok bool) {
-	switch {
-	case f.discardPDU:
-		return nil, 0, false
-	case f.tooLong > 0:
-		return nil, f.tooLong, true
-	case !f.st.done:
+	if len(f.ready) == 0 {
 		return nil, 0, false
 	}
-	out := make([]byte, len(f.buf))
-	copy(out, f.buf)
-	return out, 0, true
-}
-
-// strayToken reports whether value v ends at a byte QEMU's lexer rejects
-// (as a Frame ends it: a client resetting the parser), and returns the
-// token QEMU reports as stray then: the open string from its quote on,
-// or the byte alone.
-func strayToken(v []byte) ([]byte, bool) {
-	var s scanState
-	start := 0
-	for i, c := range v {
-		if !s.started || s.inStr == 0 {
-			start = i
-		}
-		s.feed(c)
-		if s.done {
-			if s.bad && i == len(v)-1 {
-				if s.inStr != 0 {
-					return v[start:], true
-				}
-				return v[i:], true
-			}
-			return nil, false
-		}
-	}
-	return nil, false
+	out := f.ready[0]
+	f.ready[0] = frameOut{}
+	f.ready = f.ready[1:]
+	return out.line, out.tooLong, true
 }

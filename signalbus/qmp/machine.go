@@ -1,11 +1,8 @@
 package qmp
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -42,7 +39,7 @@ const (
 
 // Call is one command to run, decoded and checked by the Machine.
 type Call struct {
-	ID      json.RawMessage // verbatim; nil when the request had none
+	ID      json.RawMessage // the id as the response echoes it (QEMU's rendering); nil when the request had none
 	Name    string
 	Args    json.RawMessage // the arguments object ({} when absent)
 	Command *Command
@@ -96,29 +93,27 @@ func (m *Machine) Greeting(v Version) []byte {
 	return line(mustJSON(g))
 }
 
-// Input takes one line (without its terminator). It returns either a
-// reply line (an error) or a Call to run, never both.
+// Input takes one message: a JSON value as a Frame splits the input
+// (the bytes of one value, or of what QEMU's parser gave up on), parsed
+// as QEMU does. It returns either a reply line (an error) or a Call to
+// run, never both.
 func (m *Machine) Input(in []byte) (reply []byte, call *Call) {
 	if len(in) > m.maxLine && m.maxLine > 0 {
 		return m.TooLong(len(in)), nil
 	}
-	if tok, ok := strayToken(in); ok {
-		return errorLine(nil, Errorf("JSON parse error, stray '%s'", strings.ToValidUTF8(string(tok), "\uFFFD"))), nil
+	msg := parseMessage(in)
+	if msg.val == nil {
+		return errorLine(nil, Errorf("%s", msg.err)), nil
 	}
-	members, err := decodeObject(in)
-	if errors.Is(err, errNotObject) {
+	if msg.val.kind != qDict {
 		return errorLine(nil, Errorf("QMP input must be a JSON object")), nil
 	}
-	if err != nil {
-		return errorLine(nil, Errorf("JSON parse error, %s", parseMessage(in, err))), nil
-	}
+	req := msg.val.dict
 	var id json.RawMessage
-	for _, mb := range members {
-		if mb.Key == "id" {
-			id = mb.Value
-		}
+	if v := req.get("id"); v != nil {
+		id = appendQObj(nil, v)
 	}
-	c, qerr := m.check(members)
+	c, qerr := m.check(req)
 	if qerr != nil {
 		return errorLine(id, qerr), nil
 	}
@@ -132,57 +127,42 @@ func (m *Machine) TooLong(n int) []byte {
 	return errorLine(nil, Errorf("JSON input exceeds the limit of %d bytes (cut at %d)", m.maxLine, n))
 }
 
-// parseMessage words a parse error as QEMU does for the common cases.
-func parseMessage(in []byte, err error) string {
-	t := bytes.TrimSpace(in)
-	if len(t) > 0 && (t[0] >= 'a' && t[0] <= 'z' || t[0] >= 'A' && t[0] <= 'Z') {
-		end := 0
-		for end < len(t) && (t[end] >= 'a' && t[end] <= 'z' || t[end] >= 'A' && t[end] <= 'Z' || t[end] >= '0' && t[end] <= '9' || t[end] == '_') {
-			end++
-		}
-		return fmt.Sprintf("invalid keyword '%s'", t[:end])
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) || len(t) == 0 {
-		return "expecting value"
-	}
-	return err.Error()
-}
-
 // check validates a request object in QEMU's order
-// (qapi/qmp-dispatch.c: qmp_dispatch_check_obj, qmp_dispatch).
-func (m *Machine) check(members []member) (*Call, *Error) {
-	var exec string
-	var hasExec bool
+// (qapi/qmp-dispatch.c: qmp_dispatch_check_obj, qmp_dispatch): its
+// members as QEMU's QDict iterates them.
+func (m *Machine) check(req *qdict) (*Call, *Error) {
+	var exec *qobj
 	args := json.RawMessage("{}")
-	for _, mb := range members {
-		switch mb.Key {
+	for _, i := range req.order() {
+		key, v := req.keys[i], req.vals[i]
+		switch key {
 		case "execute":
-			if err := json.Unmarshal(mb.Value, &exec); err != nil || len(mb.Value) == 0 || mb.Value[0] != '"' {
-				return nil, Errorf("QMP input member '%s' must be a string", mb.Key)
+			if v.kind != qString {
+				return nil, Errorf("QMP input member '%s' must be a string", key)
 			}
-			hasExec = true
+			exec = v
 		case "arguments":
-			if len(mb.Value) == 0 || mb.Value[0] != '{' {
+			if v.kind != qDict {
 				return nil, Errorf("QMP input member 'arguments' must be an object")
 			}
-			args = mb.Value
+			args = appendStdJSON(nil, v)
 		case "id":
 		default:
 			// exec-oob too: out-of-band execution is never offered, and
 			// QEMU reports it so when it was not enabled.
-			return nil, Errorf("QMP input member '%s' is unexpected", mb.Key)
+			return nil, Errorf("QMP input member '%s' is unexpected", key)
 		}
 	}
-	if !hasExec {
+	if exec == nil {
 		return nil, Errorf("QMP input lacks member 'execute'")
 	}
-	cmd := m.commands.Lookup(exec)
+	name := goString(exec.s)
+	cmd := m.commands.Lookup(name)
 	if m.mode == Negotiating && (cmd == nil || !cmd.Negotiation) {
 		return nil, &Error{Class: CommandNotFound, Desc: "Expecting capabilities negotiation with 'qmp_capabilities'"}
 	}
 	if cmd == nil {
-		return nil, &Error{Class: CommandNotFound, Desc: fmt.Sprintf("The command %s has not been found", exec)}
+		return nil, &Error{Class: CommandNotFound, Desc: fmt.Sprintf("The command %s has not been found", exec.s)}
 	}
 	// The arguments are checked before "already complete", which is
 	// qmp_capabilities' own error in QEMU (monitor/qmp-cmds-control.c),
@@ -193,7 +173,7 @@ func (m *Machine) check(members []member) (*Call, *Error) {
 	if m.mode == Commands && cmd.OnlyNegotiation {
 		return nil, &Error{Class: CommandNotFound, Desc: "Capabilities negotiation is already complete, command ignored"}
 	}
-	return &Call{Name: exec, Args: args, Command: cmd}, nil
+	return &Call{Name: name, Args: args, Command: cmd}, nil
 }
 
 // Result formats the outcome of call: the return value, or the error (an
@@ -232,13 +212,13 @@ func errorLine(id json.RawMessage, e *Error) []byte {
 	buf = append(buf, '{')
 	if id != nil {
 		buf = append(buf, `"id": `...)
-		buf = append(buf, compact(id)...)
+		buf = append(buf, id...)
 		buf = append(buf, ", "...)
 	}
 	buf = append(buf, `"error": {"class": `...)
-	buf = append(buf, mustJSON(e.Class)...)
+	buf = appendQString(buf, e.Class)
 	buf = append(buf, `, "desc": `...)
-	buf = append(buf, mustJSON(e.Desc)...)
+	buf = appendQString(buf, e.Desc)
 	buf = append(buf, "}}"...)
 	return line(buf)
 }
@@ -248,27 +228,5 @@ func appendID(buf []byte, id json.RawMessage) []byte {
 		return buf
 	}
 	buf = append(buf, `, "id": `...)
-	return append(buf, compact(id)...)
+	return append(buf, id...)
 }
-
-// compact re-encodes a JSON value without insignificant spaces, ASCII only.
-func compact(raw json.RawMessage) []byte {
-	var v any
-	d := json.NewDecoder(bytesReader(raw))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return raw
-	}
-	return mustJSON(v)
-}
-
-func mustJSON(v any) []byte {
-	b, err := asciiJSON(v)
-	if err != nil {
-		return []byte(strconv.Quote(err.Error()))
-	}
-	return b
-}
-
-// line terminates b with CRLF.
-func line(b []byte) []byte { return append(b, '\r', '\n') }

@@ -50,7 +50,7 @@ func TestBadInputSessionSurvives(t *testing.T) {
 		{`{"execute": "block-device-event-disconnect", "arguments": {"tag": "c999999"}, "id": 6}`, `{"id": 6, "error": {"class": "GenericError", "desc": "Unknown tag 'c999999' for block-device-event"}}`},
 		{`{"execute": "block-device-event-disconnect", "arguments": {"tag": "` + otherTag.Return + `"}, "id": 7}`, `{"id": 7, "error": {"class": "GenericError", "desc": "Unknown tag '` + otherTag.Return + `' for block-device-event"}}`},
 		{`{"execute": "query-version", "arguments": {"pad": "` + strings.Repeat("x", 300) + `"}, "id": 8}`, `{"error": {"class": "GenericError", "desc": "JSON input exceeds the limit of 200 bytes (cut at 201)"}}`},
-		{`{"execute": "query-version", "id": 9}`, `{"return": {"package": "actorio", "qemu": {"major": 7, "micro": 0, "minor": 2}}, "id": 9}`},
+		{`{"execute": "query-version", "id": 9}`, `{"return": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": "actorio"}, "id": 9}`},
 	}
 	for _, c := range cases {
 		p.send(t, c.in)
@@ -173,7 +173,7 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatal("the rejected session stayed open")
 	}
 	a.send(t, `{"execute": "query-version", "id": 1}`+"\n")
-	if got := a.lines(t, 1)[0]; !strings.HasPrefix(got, `{"return": {"package": "actorio"`) {
+	if got := a.lines(t, 1)[0]; !strings.HasPrefix(got, `{"return": {"qemu": `) {
 		t.Fatalf("first session: %q", got)
 	}
 	a.c.Close()

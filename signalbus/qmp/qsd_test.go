@@ -103,7 +103,7 @@ func greetingShape(s string) string {
 // TestDifferentialQEMUStorageDaemon sends the same bytes to a real
 // qemu-storage-daemon and to our server and compares the answers: the
 // greeting's shape, negotiation, errors before negotiation, unknown
-// commands, bad input, and event framing.
+// commands, bad input, query-version's shape, and event framing.
 func TestDifferentialQEMUStorageDaemon(t *testing.T) {
 	qsdSock := startQSD(t)
 	_, ourSock := serveUnix(t)
@@ -140,6 +140,14 @@ func TestDifferentialQEMUStorageDaemon(t *testing.T) {
 		if strings.Join(a, "") != strings.Join(b, "") {
 			t.Errorf("input %q:\nqemu:    %q\nactorio: %q", s.in, a, b)
 		}
+	}
+
+	// query-version: the same members in the same order (QEMU's QDict
+	// order), version numbers and package aside.
+	qemu.send(t, `{"execute": "query-version", "id": 19}`+"\n")
+	ours.send(t, `{"execute": "query-version", "id": 19}`+"\n")
+	if a, b := greetingShape(qemu.lines(t, 1)[0]), greetingShape(ours.lines(t, 1)[0]); a != b {
+		t.Errorf("query-version shapes differ:\nqemu:    %q\nactorio: %q", a, b)
 	}
 
 	// Event framing: a job on qemu, an injected event on ours; both write

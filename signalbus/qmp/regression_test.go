@@ -35,7 +35,7 @@ func TestControlCharInStringResetsParser(t *testing.T) {
 	p.send(t, `{"execute": "query-version", "id": 2}`+"\n")
 	got := readFor(p, 2*time.Second)
 	if len(got) < 2 || !strings.Contains(got[0], `"error"`) || strings.Contains(got[0], `"id"`) ||
-		!strings.HasPrefix(got[1], `{"return": {"package": "actorio"`) || !strings.HasSuffix(got[1], `"id": 1}`+"\r\n") {
+		!strings.HasPrefix(got[1], `{"return": {"qemu": `) || !strings.HasSuffix(got[1], `"id": 1}`+"\r\n") {
 		t.Fatalf("got %q, want a JSON parse error without id, then the return of id 1 (and of id 2)", got)
 	}
 }
@@ -97,12 +97,12 @@ func TestHandlerPanic(t *testing.T) {
 	got := readFor(p, 500*time.Millisecond)
 	want := []string{
 		`{"id": 1, "error": {"class": "GenericError", "desc": ...}}`,
-		`{"return": {"package": "actorio", ...}, "id": 2}`,
+		`{"return": {"qemu": ..., "package": "actorio"}, "id": 2}`,
 		`{"timestamp": ..., "event": "BLOCK_IO_EVENT", ...}`,
 		`{"return": {}, "id": 3}`,
 	}
 	ok := len(got) == 4 && strings.HasPrefix(got[0], `{"id": 1, "error": {"class": "GenericError"`) &&
-		strings.HasPrefix(got[1], `{"return": {"package": "actorio"`) &&
+		strings.HasPrefix(got[1], `{"return": {"qemu": `) &&
 		strings.Contains(got[2], `"event": "BLOCK_IO_EVENT"`) && got[3] == `{"return": {}, "id": 3}`+"\r\n"
 	if !ok {
 		t.Fatalf("after a handler panic:\n got %q\nwant %q", got, want)
@@ -326,5 +326,24 @@ func TestCapabilitiesTwiceArgsFirst(t *testing.T) {
 	want := `{"id": 4, "error": {"class": "GenericError", "desc": "Parameter 'x' is unexpected"}}` + "\r\n"
 	if got := p.lines(t, 1)[0]; got != want {
 		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestEventStringsWrittenAsQEMU: an event's strings are written with
+// QEMU's escapes, as the command path's are (checked byte for byte
+// against qemu-storage-daemon in qemu_bytes_test.go): <, > and & as
+// themselves, control characters, DEL and non-ASCII as \uXXXX in
+// upper-case hex (a surrogate pair beyond the BMP), \n as \n.
+// Spec: qmp/doc.go "The default path is byte-compatible with QEMU";
+// QEMU's json-writer.c quoted_str.
+func TestEventStringsWrittenAsQEMU(t *testing.T) {
+	_, sock := serveUnix(t)
+	p := dialPeer(t, "a", sock)
+	negotiate(t, p)
+	p.send(t, `{"execute": "inject-block-io-event", "arguments": {"device": "<&>", "action": "\u0001\u007f\u00e9\ud83d\ude00\n", "operation": "'\"\\/"}, "id": 1}`+"\n")
+	got := p.lines(t, 2)
+	want := `"event": "BLOCK_IO_EVENT", "data": {"device": "<&>", "action": "\u0001\u007F\u00E9\uD83D\uDE00\n", "operation": "'\"\\/"}}` + "\r\n"
+	if !strings.HasSuffix(got[0], want) || got[1] != `{"return": {}, "id": 1}`+"\r\n" {
+		t.Fatalf("got %q\nwant the event ending %q, then the return", got, want)
 	}
 }

@@ -20,7 +20,7 @@ type Version struct {
 // Limits bound what clients can make a server hold.
 type Limits struct {
 	MaxConns   int // sessions at once; more are told so and closed (default 16)
-	MaxLine    int // bytes in one input line; longer lines get an error and are discarded (default 64 KiB)
+	MaxLine    int // bytes in one input message (a JSON value); a longer one gets an error and is discarded (default 64 KiB)
 	MaxPending int // input lines read ahead of the command being handled (default 8, as QEMU)
 	EventQueue int // backlog bound of each of a session's connections (default signalbus.DefaultQueueLimit)
 }

@@ -18,12 +18,22 @@ type Translator interface {
 	Translate(c actor.Context, msg any) (out any, handled bool)
 }
 
-// SockStream adapts a sockactor stream socket to Stream: lines are read
-// with ReadPDU and a Frame (one JSON value per PDU), output is written with Writev.
+// SockStream adapts a sockactor stream socket to Stream: messages are
+// read with ReadPDU and a Frame, output is written with Writev. The
+// session watches the socket's actor: once it is gone (stopped, or gone
+// already when a request reached it as a dead letter), the read or write
+// in progress fails, and so does every later one, as requests to a
+// stopped socket may go unanswered.
 type SockStream struct {
-	conn  *sockactor.Conn
-	frame *Frame
+	conn             *sockactor.Conn
+	frame            *Frame
+	watched, gone    bool
+	reading, writing bool
 }
+
+// errSocketGone fails the reads and writes of a stream whose socket
+// actor is gone.
+var errSocketGone = errors.New("qmp: the socket actor is gone")
 
 // NewSockStream returns the Stream over conn, for lines of at most maxLine
 // bytes.
@@ -33,13 +43,52 @@ func NewSockStream(conn *sockactor.Conn, maxLine int) *SockStream {
 
 // ReadLine implements Stream.
 func (s *SockStream) ReadLine(c actor.Context) {
-	s.frame.Reset()
-	c.Request(s.conn.PID(), &sockactor.ReadPDU{Next: s.frame.Next})
+	s.watch(c)
+	switch {
+	case s.frame.Ready(): // completed by the bytes of an earlier read
+		line, tooLong, _ := s.frame.Value()
+		c.Send(c.Self(), &LineRead{Line: line, TooLong: tooLong})
+	case s.gone:
+		c.Send(c.Self(), &LineRead{Err: errSocketGone})
+	default:
+		s.reading = true
+		s.frame.Reset()
+		c.Request(s.conn.PID(), &sockactor.ReadPDU{Next: s.frame.Next})
+	}
 }
 
 // Write implements Stream.
 func (s *SockStream) Write(c actor.Context, bufs [][]byte) {
+	s.watch(c)
+	if s.gone {
+		c.Send(c.Self(), &Written{Err: errSocketGone})
+		return
+	}
+	s.writing = true
 	c.Request(s.conn.PID(), &sockactor.Writev{Bufs: bufs})
+}
+
+// watch watches the socket's actor, from the session's first request on.
+func (s *SockStream) watch(c actor.Context) {
+	if !s.watched {
+		s.watched = true
+		c.Watch(s.conn.PID())
+	}
+}
+
+// lost marks the socket gone and fails the write, else the read, in
+// progress (a failed write ends the session at once).
+func (s *SockStream) lost() (any, bool) {
+	s.gone = true
+	switch {
+	case s.writing:
+		s.writing = false
+		return &Written{Err: errSocketGone}, true
+	case s.reading:
+		s.reading = false
+		return &LineRead{Err: errSocketGone}, true
+	}
+	return nil, true
 }
 
 // Close implements Stream.
@@ -48,17 +97,33 @@ func (s *SockStream) Close(actor.Context) { s.conn.Close() }
 // Translate implements Translator.
 func (s *SockStream) Translate(c actor.Context, msg any) (any, bool) {
 	switch m := msg.(type) {
+	case *actor.Terminated:
+		if m.Who.Equal(s.conn.PID()) {
+			return s.lost()
+		}
+	case *actor.DeadLetterResponse:
+		if m.Target.Equal(s.conn.PID()) {
+			return s.lost()
+		}
 	case *sockactor.ReadPDUDone:
+		if !s.reading {
+			return nil, true // failed already: the socket went
+		}
+		s.reading = false
 		if m.Err != nil {
 			return &LineRead{Err: m.Err}, true
 		}
 		line, tooLong, ok := s.frame.Value()
 		if !ok {
-			s.ReadLine(c) // the rest of a long line was discarded
+			s.ReadLine(c) // no message complete yet
 			return nil, true
 		}
 		return &LineRead{Line: line, TooLong: tooLong}, true
 	case *sockactor.WritevDone:
+		if !s.writing {
+			return nil, true // failed already: the socket went
+		}
+		s.writing = false
 		return &Written{Err: m.Err}, true
 	}
 	return nil, false
