@@ -41,18 +41,16 @@ type Core struct {
 	headUsed   int64 // bytes of the head segment already consumed
 	headSeen   bool  // the head hole was reported by ErrHole: keep it as is
 	expect     uint64
-	eof        bool     // the EOF segment arrived
-	eofTaken   bool     // ... and the consumer saw it (Recv returned io.EOF): Finish may confirm
-	queued     int64    // cost of the queued segments
-	received   int64    // cumulative cost received
-	released   int64    // cumulative cost consumed
-	grantedOut int64    // cumulative credit granted
-	recvOp     *Op      // parked Recv
-	held       *Segment // the head a driver is writing out (HoldHead)
-	heldGone   bool     // ... and it left the queue meanwhile: Unhold releases it
-	returned   uint64   // highest borrowed segment copied (to report)
-	handoff    bool     // ... and whether it went straight into a Recv
-	mustReturn bool     // a Credit must go out with Returned
+	eof        bool   // the EOF segment arrived
+	eofTaken   bool   // ... and the consumer saw it (Recv returned io.EOF): Finish may confirm
+	queued     int64  // cost of the queued segments
+	received   int64  // cumulative cost received
+	released   int64  // cumulative cost consumed
+	grantedOut int64  // cumulative credit granted
+	recvOp     *Op    // parked Recv
+	returned   uint64 // highest borrowed segment copied (to report)
+	handoff    bool   // ... and whether it went straight into a Recv
+	mustReturn bool   // a Credit must go out with Returned
 
 	out Output
 

@@ -120,10 +120,6 @@ func (c *Core) dropQueue() {
 		s := c.q.Pop()
 		c.queued -= s.Cost
 		c.released += s.Cost
-		if s == c.held {
-			c.heldGone = true // a driver still reads it: Unhold releases it
-			continue
-		}
 		s.release()
 	}
 	c.headUsed, c.headSeen = 0, false

@@ -283,23 +283,6 @@ func (c *Core) HeadSegment() (*Segment, int64) {
 	return c.q.Front(), c.headUsed
 }
 
-// HoldHead marks the head segment as being written out by a driver on
-// another goroutine: should the stream end meanwhile (an abort drops the
-// queue), the segment is not returned to its pool, where another stream
-// could refill it while the driver still reads it, until Unhold.
-func (c *Core) HoldHead() {
-	c.held, c.heldGone = c.q.Front(), false
-}
-
-// Unhold ends HoldHead once the driver let go of the segment, releasing
-// it if it left the queue meanwhile.
-func (c *Core) Unhold() {
-	if c.held != nil && c.heldGone {
-		c.held.release()
-	}
-	c.held, c.heldGone = nil, false
-}
-
 // ConsumeHead marks n more bytes of the head segment consumed (a driver
 // wrote them out); the segment is released once all of it is.
 func (c *Core) ConsumeHead(n int64) {

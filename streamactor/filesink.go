@@ -86,9 +86,6 @@ func (k *fileSink) Receive(ctx actor.Context) {
 		m.release()
 	case *ioDone:
 		k.busy = false
-		if m.kind == ioWrite {
-			k.core.Unhold()
-		}
 		k.done(m)
 	case *actor.Stopping:
 		k.stopping(ctx)
@@ -132,7 +129,6 @@ func (k *fileSink) pump() {
 				continue
 			}
 			f, off := k.f, k.off
-			k.core.HoldHead() // p is the segment's: keep it out of the pool until the write returns
 			k.start(ioWrite, func() *ioDone { n, err := f.WriteAt(p, off); return &ioDone{kind: ioWrite, n: n, pos: off, err: err} })
 			return
 		case SegHole:
