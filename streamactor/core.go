@@ -51,6 +51,10 @@ type Core struct {
 	returned   uint64 // highest borrowed segment copied (to report)
 	handoff    bool   // ... and whether it went straight into a Recv
 	mustReturn bool   // a Credit must go out with Returned
+	// held: the head segment a driver's write reads (HoldHead);
+	// heldDropped: it left the queue meanwhile, and ReleaseHeld frees it.
+	held        *Segment
+	heldDropped bool
 
 	out Output
 

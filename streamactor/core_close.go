@@ -120,7 +120,7 @@ func (c *Core) dropQueue() {
 		s := c.q.Pop()
 		c.queued -= s.Cost
 		c.released += s.Cost
-		s.release()
+		c.releaseQueued(s)
 	}
 	c.headUsed, c.headSeen = 0, false
 }

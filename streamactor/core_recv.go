@@ -108,6 +108,16 @@ func (c *Core) popHead() {
 	c.released += s.Cost
 	c.headUsed, c.headSeen = 0, false
 	c.gen++
+	c.releaseQueued(s)
+}
+
+// releaseQueued returns a segment leaving the queue to its pool, unless a
+// driver holds it (HoldHead): then ReleaseHeld does.
+func (c *Core) releaseQueued(s *Segment) {
+	if s == c.held {
+		c.heldDropped = true
+		return
+	}
 	s.release()
 }
 
@@ -281,6 +291,22 @@ func (c *Core) HeadSegment() (*Segment, int64) {
 		return nil, 0
 	}
 	return c.q.Front(), c.headUsed
+}
+
+// HoldHead lends the head segment's buffer to a driver's file operation
+// (a write of HeadSegment's data, which runs outside the actor) until
+// ReleaseHeld: a queue dropped meanwhile (the stream aborted, or the
+// actor stopping) leaves it out of its pool, so that no other stream
+// reuses a buffer that the write still reads.
+func (c *Core) HoldHead() { c.held, c.heldDropped = c.q.Front(), false }
+
+// ReleaseHeld ends HoldHead's loan once the operation is over: a held
+// segment that left the queue meanwhile goes back to its pool now.
+func (c *Core) ReleaseHeld() {
+	if c.heldDropped {
+		c.held.release()
+	}
+	c.held, c.heldDropped = nil, false
 }
 
 // ConsumeHead marks n more bytes of the head segment consumed (a driver

@@ -90,7 +90,11 @@
 // zeros), and its ReadFrom and WriteTo are sparse-aware for an *os.File
 // of a regular file (SEEK_DATA/SEEK_HOLE, truncation for a trailing
 // hole; a file cannot end past math.MaxInt64, so holes beyond it are
-// EFBIG); other files (pipes, sockets, devices) move in sequence.
+// EFBIG; the file's offset is left past what moved, also on failure, so
+// that a call again goes on; a file truncated under ReadFrom is
+// io.ErrUnexpectedEOF); other files (pipes, sockets, devices) move in
+// sequence. The file drivers take a block device's size from its end
+// (stat says 0), and write zeros where it cannot punch a hole.
 //
 // # Where libvirt's drivers disagree, and what we do
 //
@@ -146,7 +150,7 @@
 //	ErrProtocol            the peer broke the protocol (sequence gap, credit overrun): the stream is aborted
 //	ErrLength              a file sink got more than its Length (Is ENOSPC)
 //	ErrNoSparseInfo        the file system cannot report or make holes (drivers fall back)
-//	ErrInternal            the stream's actor panicked (a bug); the stream is aborted, and the call it was serving fails with it
+//	ErrInternal            the stream's actor, or its file driver's, panicked (a bug); the stream is aborted, and the call it was serving fails with it
 //
 // A Source or Sink that returns an error aborts the stream with that error
 // as the reason, and the *All helper returns it: errors.Is finds the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
@@ -15,23 +16,38 @@ import (
 // operations run on a Runner, one at a time; each completion comes back
 // as an ioDone message.
 type driver struct {
-	sys    *actors.System
-	core   *Core
-	peer   *actor.PID
-	self   *actor.PID
-	f      File
-	run    Runner
-	busy   bool // a file operation is out
-	closed bool // the file is closed (or being closed) and the runner released
-	fin    Op   // the driver's own Finish
+	sys  *actors.System
+	core *Core
+	peer *actor.PID
+	self *actor.PID
+	f    File
+	run  Runner
+	busy bool   // a file operation is out
+	ops  uint64 // file operations started (the last one's number)
+	// closing: a Close of the file was given to the runner (the file is
+	// closed once it ran); closed: and the driver is done with the file
+	// (closing, or closed and its completion handled); released: the
+	// runner was told to Stop (after Discard, if it had to run).
+	closing, closed, released bool
+	fin                       Op // the driver's own Finish
 	// discard runs after the file was closed without being committed
-	// (FileOptions.Discard; sinks only).
-	discard func()
+	// (FileOptions.Discard; sinks only), unless committed says the
+	// Commit succeeded (it is set on the runner).
+	discard   func()
+	committed *atomic.Bool
+	// sent: how much of the core's output flush has handed on (moved past
+	// each message before it is handed on, as the stream actor's marks).
+	sent int
+	// cur is the completion being handled. If Receive panics (a bug), the
+	// restart settles it: the file operation is over, whatever the panic
+	// left undone.
+	cur *ioDone
 }
 
 // ioDone is the result of one file operation.
 type ioDone struct {
 	kind ioKind
+	seq  uint64 // the operation's number (driver.ops when it started)
 	of   ioKind // ioDiscarded: the operation whose failure it follows
 	seg  *Segment
 	n    int
@@ -55,6 +71,29 @@ const (
 	ioDiscarded // Discard ran after a failed close or commit
 )
 
+var ioKindNames = [...]string{ioSize: "size", ioSeekData: "seek data", ioSeekHole: "seek hole", ioRead: "read", ioWrite: "write",
+	ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit", ioDiscarded: "discard"}
+
+// String names the operation.
+func (k ioKind) String() string {
+	if int(k) < len(ioKindNames) && ioKindNames[k] != "" {
+		return ioKindNames[k]
+	}
+	return "file operation?"
+}
+
+// fileIOHook, if set, runs as a file driver starts to handle the
+// completion of one of its file operations (before anything else). For
+// tests only (see export_test.go): a hook that panics stands for a bug in
+// the driver, to check that the restart fails the stream with ErrInternal.
+var fileIOHook atomic.Pointer[func(peer *actor.PID, op string)]
+
+// fileFlushHook, if set, runs as a file driver's flush hands on one
+// message for its peer, before it does. For tests only (see
+// export_test.go): a hook that panics stands for a bug met half-way
+// through a flush.
+var fileFlushHook atomic.Pointer[func(peer *actor.PID, item any)]
+
 // start runs op, a file operation of kind, on the runner; its result
 // comes back as an ioDone. A panic in it (in the File's code, or in
 // FileOptions.Commit) comes back as that operation's error, and fails the
@@ -62,12 +101,17 @@ const (
 // which the caller does not own.
 func (d *driver) start(kind ioKind, op func() *ioDone) {
 	d.busy = true
-	sys, self := d.sys, d.self
+	d.ops++
+	if kind == ioClose {
+		d.closing = true
+	}
+	sys, self, seq := d.sys, d.self, d.ops
 	d.run.Run(func() {
 		var done *ioDone
 		if err := safely(sys, func() { done = op() }); err != nil {
 			done = &ioDone{kind: kind, err: err}
 		}
+		done.seq = seq
 		sys.Send(self, done)
 	})
 }
@@ -85,51 +129,123 @@ func safely(sys *actors.System, f func()) (err error) {
 	return nil
 }
 
-// flush sends what the core emitted to the peer.
+// flush sends what the core emitted to the peer. Each message is handed
+// on once: the mark moves past it first, so that if handing it on panics
+// (a bug), the restart drops the rest instead of handing it on again.
 func (d *driver) flush(ctx actor.Context) {
 	out := d.core.Output()
-	for _, m := range out.ToPeer {
+	hook := fileFlushHook.Load()
+	for d.sent < len(out.ToPeer) {
+		m := out.ToPeer[d.sent]
+		d.sent++
+		if hook != nil {
+			(*hook)(d.peer, m)
+		}
 		sendToPeer(ctx, d.peer, m)
 	}
 	d.core.ResetOutput()
+	d.sent = 0
+}
+
+// dropUnsent forgets the segments and credits that a flush cut short by a
+// panic did not hand on (as the stream actor's dropUnsent does): the
+// stream is failed at once, and the peer must hear nothing but the Close,
+// not a segment past the one lost in the panic. A Close is kept.
+func (d *driver) dropUnsent() {
+	out := d.core.Output()
+	kept := out.ToPeer[:d.sent]
+	for _, m := range out.ToPeer[d.sent:] {
+		switch m := m.(type) {
+		case *Segment:
+			m.release()
+		case *Credit:
+			m.release()
+		default:
+			kept = append(kept, m)
+		}
+	}
+	clear(out.ToPeer[len(kept):])
+	out.ToPeer = kept
+}
+
+// restarted runs when the driver's actor restarts after a panic in
+// Receive (a bug), as the stream actor's restart does: the producer
+// returns this same actor, whose state may be broken, so the stream is
+// failed with ErrInternal (the peer is told, unless the end was over
+// already). The completion being handled when the panic struck is not
+// delivered again: settle does what its operation's end requires (a
+// segment it carried goes back to its pool, a closed file is released).
+// The caller then goes on as after any message: the failed stream's file
+// is closed (and discarded) and the actor stops.
+func (d *driver) restarted(settle func(m *ioDone)) {
+	d.dropUnsent()
+	d.core.Fail(errors.Wrap(ErrInternal, "file driver restarted after a panic"))
+	if m := d.cur; m != nil {
+		d.cur = nil
+		if m.seq == d.ops {
+			d.busy = false // no other operation was started since
+		}
+		settle(m)
+	}
+}
+
+// ioHook runs fileIOHook, if set, for the completion m.
+func (d *driver) ioHook(m *ioDone) {
+	if hook := fileIOHook.Load(); hook != nil {
+		(*hook)(d.peer, m.kind.String())
+	}
 }
 
 // fail aborts the stream for err (the peer sees it).
 func (d *driver) fail(err error) { d.core.Fail(err) }
 
 // closeFile closes the file without reporting (after a failure, or when
-// the actor stops) and releases the runner.
+// the actor stops), unless a Close was given already, and releases the
+// runner (running Discard).
 func (d *driver) closeFile() {
 	if d.closed {
 		return
 	}
 	d.closed = true
-	f, discard, sys := d.f, d.discard, d.sys
-	d.discard = nil
-	d.run.Run(func() {
-		_ = safely(sys, func() { _ = f.Close() })
-		if discard != nil {
-			_ = safely(sys, discard)
-		}
-	})
-	d.run.Stop()
+	if !d.closing {
+		d.closing = true
+		f, sys := d.f, d.sys
+		d.run.Run(func() { _ = safely(sys, func() { _ = f.Close() }) })
+	}
+	d.release()
 }
 
-// release ends the driver's use of the runner after the file was closed,
-// running Discard first if the file was not committed.
+// release ends the driver's use of the runner after the file was closed
+// (or behind the operation that closes it), running Discard first unless
+// the file was committed. Once.
 func (d *driver) release() {
-	if discard, sys := d.discard, d.sys; discard != nil {
+	if d.released {
+		return
+	}
+	d.released = true
+	if discard, committed, sys := d.discard, d.committed, d.sys; discard != nil {
 		d.discard = nil
-		d.run.Run(func() { _ = safely(sys, discard) })
+		d.run.Run(func() {
+			if committed == nil || !committed.Load() {
+				_ = safely(sys, discard)
+			}
+		})
 	}
 	d.run.Stop()
 }
 
-// stopping handles the actor stopping (the system closing): the stream is
-// aborted and the file closed.
+// stopping handles the actor stopping (the system closing, or a panic
+// the supervisor would not restart again): the stream is aborted and the
+// file closed, or, if it is closed already (a Commit may be running),
+// the runner released behind it: Discard still runs if the Commit fails.
 func (d *driver) stopping(ctx actor.Context) {
+	d.dropUnsent() // stopped after a panic in flush: see restarted
 	d.core.Abort(errors.Wrap(ErrClosed, "file driver stopped"))
 	d.flush(ctx)
+	if d.closed {
+		d.release()
+		return
+	}
 	d.closeFile()
 }
 
@@ -222,7 +338,7 @@ func spawnFileDriver(sys *actors.System, f File, opts FileOptions, cfg Config, n
 	if err := core.Attach(role); err != nil {
 		return nil, err
 	}
-	d := driver{sys: sys, core: core, f: f, run: opts.runner(f), peer: peer, discard: opts.Discard}
+	d := driver{sys: sys, core: core, f: f, run: opts.runner(f), peer: peer, discard: opts.Discard, committed: new(atomic.Bool)}
 	pid, err := spawnDriver(sys, build(d))
 	if err != nil {
 		d.run.Stop()

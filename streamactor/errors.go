@@ -143,7 +143,9 @@ func peerError(cause error) error {
 	return &PeerError{Cause: cause}
 }
 
-// ErrInternal reports a panic inside a stream actor (a bug). The stream is
-// aborted with it: the call the actor was serving when it panicked, the
-// calls waiting on the stream and every later one return it.
+// ErrInternal reports a panic inside a stream actor or a file driver's
+// actor (a bug). The stream is aborted with it: the call the actor was
+// serving when it panicked, the calls waiting on the stream and every
+// later one return it (a file driver closes its file, and a sink runs
+// Discard unless the file was committed).
 var ErrInternal = errors.New("streamactor: internal error")

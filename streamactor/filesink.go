@@ -85,14 +85,19 @@ func (k *fileSink) Receive(ctx actor.Context) {
 		k.core.Deliver(m) // a protocol error: the core aborts
 		m.release()
 	case *ioDone:
+		k.cur = m
+		k.ioHook(m)
 		k.busy = false
 		k.done(m)
+	case *actor.Restarting:
+		k.restarted(k.settle)
 	case *actor.Stopping:
 		k.stopping(ctx)
 		return
 	default:
 		return
 	}
+	k.cur = nil
 	if !k.started {
 		return // the initial credit waits until the sender is attached
 	}
@@ -129,6 +134,7 @@ func (k *fileSink) pump() {
 				continue
 			}
 			f, off := k.f, k.off
+			k.core.HoldHead() // p is the segment's: out of its pool until the write is over
 			k.start(ioWrite, func() *ioDone { n, err := f.WriteAt(p, off); return &ioDone{kind: ioWrite, n: n, pos: off, err: err} })
 			return
 		case SegHole:
@@ -175,8 +181,12 @@ func (k *fileSink) finish() {
 	case sinkSynced:
 		k.start(ioClose, func() *ioDone { return &ioDone{kind: ioClose, err: f.Close()} })
 	case sinkClosed:
-		commit := k.commit
-		k.start(ioCommit, func() *ioDone { return &ioDone{kind: ioCommit, err: commit()} })
+		commit, committed := k.commit, k.committed
+		k.start(ioCommit, func() *ioDone {
+			err := commit()
+			committed.Store(err == nil) // for a Discard queued behind it (stopping)
+			return &ioDone{kind: ioCommit, err: err}
+		})
 	}
 }
 
@@ -190,7 +200,28 @@ func (k *fileSink) confirm() {
 	k.core.Submit(&k.fin)
 }
 
+// settle ends the file operation m once the stream is over: a write's
+// segment is no longer read, a closed file is released (discarded unless
+// committed).
+func (k *fileSink) settle(m *ioDone) {
+	switch m.kind {
+	case ioWrite:
+		k.core.ReleaseHeld()
+	case ioCommit:
+		if m.err == nil {
+			k.discard = nil // in place: nothing to throw away
+		}
+		k.release()
+	case ioClose, ioDiscarded:
+		k.closed = true
+		k.release()
+	}
+}
+
 func (k *fileSink) done(m *ioDone) {
+	if m.kind == ioWrite {
+		k.core.ReleaseHeld()
+	}
 	if m.kind == ioCommit && m.err == nil {
 		k.discard = nil // in place: nothing to throw away, whatever comes next
 	}
@@ -199,14 +230,12 @@ func (k *fileSink) done(m *ioDone) {
 		k.closed = true
 		k.release()
 		if !k.over() {
-			k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", sinkOpName[m.of], m.pos))
+			k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", m.of, m.pos))
 		}
 		return
 	}
 	if k.over() {
-		if m.kind == ioCommit {
-			k.release() // the file was closed before the commit
-		}
+		k.settle(m)
 		return
 	}
 	if m.err != nil {
@@ -225,7 +254,7 @@ func (k *fileSink) done(m *ioDone) {
 			k.closed = true
 			k.release()
 		}
-		k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", sinkOpName[m.kind], m.pos))
+		k.fail(errors.Wrapf(m.err, "streamactor: file sink: %s at %d", m.kind, m.pos))
 		return
 	}
 	switch m.kind {
@@ -263,8 +292,6 @@ func (k *fileSink) done(m *ioDone) {
 		k.confirm()
 	}
 }
-
-var sinkOpName = map[ioKind]string{ioSize: "size", ioWrite: "write", ioPunch: "punch hole", ioTruncate: "truncate", ioSync: "sync", ioClose: "close", ioCommit: "commit"}
 
 // clearRange makes [off, off+n) read as zeros: a punched hole, or zeros
 // written where the file system cannot punch.

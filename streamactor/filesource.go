@@ -16,9 +16,13 @@ import (
 // without reading them from the disk). After the last byte it closes f
 // (a failure to close is a stream error) and sends the end of the stream;
 // st's Recv then returns io.EOF and st's Finish confirms. A read error
-// aborts the stream with that error. The driver owns f from now on. If
-// st cannot be attached (ErrAttached: it has a peer already; ErrClosed),
-// st is left as it was, and the driver closes f and stops.
+// aborts the stream with that error. The file's size when the download
+// starts is where it ends: a file that ends before (truncated while
+// being read) aborts the stream with an error that
+// Is(io.ErrUnexpectedEOF), never an end of stream after a short or
+// zero-filled copy. The driver owns f from now on. If st cannot be
+// attached (ErrAttached: it has a peer already; ErrClosed), st is left as
+// it was, and the driver closes f and stops.
 func AttachFileSource(st *Stream, f File, opts FileOptions) error {
 	return attachDriver(st, f, opts, "file source", RoleSender, sourceBuilder(opts))
 }
@@ -37,7 +41,7 @@ func StartFileSource(sys *actors.System, f File, opts FileOptions, peer *actor.P
 func sourceBuilder(opts FileOptions) func(d driver) actor.Actor {
 	return func(d driver) actor.Actor {
 		d.discard = nil // sinks only
-		return &fileSource{driver: d, off: opts.Offset, length: opts.Length, end: -1}
+		return &fileSource{driver: d, off: opts.Offset, length: opts.Length, end: -1, secLen: -1}
 	}
 }
 
@@ -56,7 +60,7 @@ type fileSource struct {
 func (s *fileSource) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		s.self, s.secLen = ctx.Self(), -1
+		s.self = ctx.Self()
 		return
 	case *driverStart:
 		s.started = true
@@ -71,14 +75,19 @@ func (s *fileSource) Receive(ctx actor.Context) {
 	case *Segment:
 		s.core.Deliver(m) // a protocol error: the core aborts
 	case *ioDone:
+		s.cur = m
+		s.ioHook(m)
 		s.busy = false
 		s.done(m)
+	case *actor.Restarting:
+		s.restarted(s.settle)
 	case *actor.Stopping:
 		s.stopping(ctx)
 		return
 	default:
 		return
 	}
+	s.cur = nil
 	if !s.started {
 		return
 	}
@@ -86,6 +95,19 @@ func (s *fileSource) Receive(ctx actor.Context) {
 	s.flush(ctx)
 	if s.closed && !s.busy && s.over() {
 		ctx.Stop(ctx.Self())
+	}
+}
+
+// settle ends the file operation m once the stream is over: what it read
+// goes back to its pool, and a close releases the runner.
+func (s *fileSource) settle(m *ioDone) {
+	if m.seg != nil {
+		m.seg.release()
+		m.seg = nil
+	}
+	if m.kind == ioClose {
+		s.closed = true
+		s.release()
 	}
 }
 
@@ -164,9 +186,7 @@ func (s *fileSource) sendHole() bool {
 
 func (s *fileSource) done(m *ioDone) {
 	if s.over() {
-		if m.seg != nil {
-			m.seg.release()
-		}
+		s.settle(m)
 		return
 	}
 	switch m.kind {
@@ -176,6 +196,16 @@ func (s *fileSource) done(m *ioDone) {
 		}
 		if m.err != nil {
 			s.fail(errors.Wrap(m.err, "streamactor: file source: size"))
+			return
+		}
+		if s.end >= 0 {
+			// The check after SEEK_DATA found only a hole after off:
+			// the file must still reach the end it had.
+			if m.pos < s.end {
+				s.fail(errors.Wrapf(io.ErrUnexpectedEOF, "streamactor: file source: the file shrank to %d bytes while being read (from %d to %d)", m.pos, s.off, s.end))
+				return
+			}
+			s.secData, s.secLen = false, s.end-s.off
 			return
 		}
 		s.end = m.pos
@@ -193,7 +223,10 @@ func (s *fileSource) done(m *ioDone) {
 			f, off := s.f, s.off
 			s.start(ioSeekHole, func() *ioDone { pos, err := f.SeekHole(off); return &ioDone{kind: ioSeekHole, pos: pos, err: err} })
 		case noData(m.err):
-			s.secData, s.secLen = false, s.end-s.off
+			// Only a hole up to the end of the file, or the file ends
+			// before off: truncated under the source. Its size tells.
+			f := s.f
+			s.start(ioSize, func() *ioDone { n, err := f.Size(); return &ioDone{kind: ioSize, pos: n, err: err} })
 		case errors.Is(m.err, ErrNoSparseInfo):
 			s.noSeek = true
 		default:
@@ -208,22 +241,25 @@ func (s *fileSource) done(m *ioDone) {
 	case ioRead:
 		if m.n == 0 {
 			m.seg.release()
+			m.seg = nil
 			err := m.err
 			if err == nil || err == io.EOF {
-				err = errors.Errorf("file ended at %d, before %d", s.off, s.end)
+				err = errors.Wrapf(io.ErrUnexpectedEOF, "file ended at %d, before %d (it shrank while being read)", s.off, s.end)
 			}
 			s.fail(errors.Wrapf(err, "streamactor: file source: read at %d", s.off))
 			return
 		}
-		m.seg.Data = m.seg.Data[:m.n]
-		s.core.SendSegment(m.seg) // the credit was there when the read started
+		seg := m.seg
+		m.seg = nil
+		seg.Data = seg.Data[:m.n]
+		s.core.SendSegment(seg) // the credit was there when the read started
 		s.off += int64(m.n)
 		if s.secLen -= int64(m.n); s.secLen == 0 {
 			s.secLen = -1
 		}
 	case ioClose:
 		s.closed = true
-		s.run.Stop()
+		s.release()
 		if m.err != nil {
 			s.fail(errors.Wrap(m.err, "streamactor: file source: close"))
 			return

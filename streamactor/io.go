@@ -48,8 +48,13 @@ func (s *Stream) Write(p []byte) (int, error) {
 // as holes on a Sparse stream (as zeros otherwise, without reading them);
 // at the end the file's offset is at its end. Any other *os.File (a pipe,
 // a socket, a device) is read to its end like any io.Reader. It returns
-// the bytes covered, holes included. (io.Copy(st, f) does not get here:
-// *os.File's own WriteTo comes first. Call st.ReadFrom(f).)
+// the bytes covered, holes included, and leaves the file's offset just
+// past them, also when it fails (so that a call again, after a NonBlock
+// stream's ErrWouldBlock say, goes on there). The file's size when it
+// starts is where it ends: a regular file that ends before (truncated
+// while being read) fails it with an error that Is(io.ErrUnexpectedEOF).
+// (io.Copy(st, f) does not get here: *os.File's own WriteTo comes first.
+// Call st.ReadFrom(f).)
 func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
 	if f, ok := r.(*os.File); ok && isRegular(f) {
 		return s.readFromFile(f)
@@ -85,25 +90,50 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	off := start // the next byte to send: what is before it was sent
+	// stop leaves the file's offset just past what was sent, as a read of
+	// that much would, so that a call again (after ErrWouldBlock, say)
+	// goes on there.
+	stop := func(err error) (int64, error) {
+		if _, serr := f.Seek(off, io.SeekStart); err == nil {
+			err = serr
+		}
+		return off - start, err
+	}
+	// shrank is the error for a file that ends before the end it had at
+	// the start: truncated under the copy.
+	shrank := func() error {
+		size := int64(-1)
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		return errors.Wrapf(io.ErrUnexpectedEOF, "streamactor: read from %s: the file shrank to %d bytes while being read (from %d to %d)", f.Name(), size, off, end)
+	}
 	sparseInfo := true // until SEEK_DATA says otherwise
 	buf := make([]byte, s.cfg.MaxSegment)
 	var zeros []byte
-	off := start
 	for off < end {
 		dataAt, holeAt := off, end
 		if sparseInfo {
 			dataAt, err = seekFile(f, off, seekData)
 			switch {
 			case noData(err):
+				// Only a hole to the end of the file, which must still
+				// be the end it had.
+				if fi, serr := f.Stat(); serr != nil {
+					return stop(serr)
+				} else if fi.Size() < end {
+					return stop(shrank())
+				}
 				dataAt = end
 			case errors.Is(err, ErrNoSparseInfo):
 				sparseInfo, dataAt = false, off
 			case err != nil:
-				return off - start, err
+				return stop(err)
 			}
 			if dataAt == off && sparseInfo {
 				if holeAt, err = seekFile(f, off, seekHole); err != nil {
-					return off - start, err
+					return stop(err)
 				}
 				holeAt = min(max(holeAt, off+1), end)
 			}
@@ -112,44 +142,42 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 			n := min(dataAt, end) - off
 			if s.cfg.Sparse {
 				if err := s.SendHole(ctx, n, 0); err != nil {
-					return off - start, err
+					return stop(err)
 				}
-			} else {
-				if zeros == nil {
-					zeros = make([]byte, s.cfg.MaxSegment)
-				}
-				for left := n; left > 0; {
-					k := min(left, int64(len(zeros)))
-					if _, err := s.Write(zeros[:k]); err != nil {
-						return off + n - left - start, err
-					}
-					left -= k
+				off += n
+				continue
+			}
+			if zeros == nil {
+				zeros = make([]byte, s.cfg.MaxSegment)
+			}
+			for holeEnd := off + n; off < holeEnd; {
+				k, err := s.Write(zeros[:min(holeEnd-off, int64(len(zeros)))])
+				off += int64(k)
+				if err != nil {
+					return stop(err)
 				}
 			}
-			off += n
 			continue
 		}
 		for off < holeAt { // data up to holeAt
 			k, err := f.ReadAt(buf[:min(int64(len(buf)), holeAt-off)], off)
 			if k > 0 {
-				if _, werr := s.Write(buf[:k]); werr != nil {
-					return off - start, werr
+				// Write sends all of it, or says how much it did.
+				sent, werr := s.Write(buf[:k])
+				off += int64(sent)
+				if werr != nil {
+					return stop(werr)
 				}
-				off += int64(k)
 			}
 			if err == io.EOF {
-				end = off // the file shrank
-				break
+				return stop(shrank())
 			}
 			if err != nil {
-				return off - start, err
+				return stop(err)
 			}
 		}
 	}
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
-		return off - start, err
-	}
-	return off - start, nil
+	return stop(nil)
 }
 
 // WriteTo implements io.WriterTo: it writes the rest of the stream to w,
@@ -161,7 +189,9 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 // covered, holes included. It does not call Finish. Holes that end past
 // the largest file offset (math.MaxInt64) fail it with an error that
 // Is(syscall.EFBIG), as they fail a file sink; the hole is consumed, and
-// the count is what was written before it.
+// the count is what was written before it. When it fails, the file's
+// offset is left just past what it covered (so that a call again, after
+// a NonBlock stream's ErrWouldBlock say, goes on there).
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 	if f, ok := w.(*os.File); ok && s.cfg.Sparse && isRegular(f) {
 		return s.writeToFile(f)
@@ -176,7 +206,15 @@ func (s *Stream) writeToFile(f *os.File) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	off := start
+	off := start // where the next byte goes: what is before it is written
+	// stop leaves the file's offset at off, as writes of that much would,
+	// so that a call again (after ErrWouldBlock, say) goes on there.
+	stop := func(err error) (int64, error) {
+		if _, serr := f.Seek(off, io.SeekStart); err == nil {
+			err = serr
+		}
+		return off - start, err
+	}
 	buf := make([]byte, s.cfg.MaxSegment)
 	for {
 		n, err := s.RecvFlags(ctx, buf, RecvStopAtHole)
@@ -184,39 +222,36 @@ func (s *Stream) writeToFile(f *os.File) (int64, error) {
 		case err == io.EOF:
 			if off > size {
 				if err := f.Truncate(off); err != nil {
-					return off - start, err
+					return stop(err)
 				}
 			}
-			if _, err := f.Seek(off, io.SeekStart); err != nil {
-				return off - start, err
-			}
-			return off - start, nil
+			return stop(nil)
 		case errors.Is(err, ErrHole):
 			h, err := s.RecvHole(ctx, 0)
 			if err != nil {
-				return off - start, err
+				return stop(err)
 			}
 			if off > math.MaxInt64-h {
 				// Holes of any length are valid, but no file ends past
 				// the largest offset (nor can the count say so): the
 				// file sink's EFBIG, not an offset wrapped around.
-				return off - start, errors.Wrapf(syscall.EFBIG, "streamactor: write to file: hole of %d bytes at %d ends past the largest file offset", h, off)
+				return stop(errors.Wrapf(syscall.EFBIG, "streamactor: write to file: hole of %d bytes at %d ends past the largest file offset", h, off))
 			}
 			if off < size {
 				if err := clearRange(OSFile(f), off, min(h, size-off)); err != nil {
-					return off - start, err
+					return stop(err)
 				}
 			}
 			off += h
 		case err != nil:
-			return off - start, err
+			return stop(err)
 		default:
 			for p := buf[:n]; len(p) > 0; {
 				k, err := f.WriteAt(p, off)
 				off += int64(k)
 				p = p[k:]
 				if err != nil {
-					return off - start, err
+					return stop(err)
 				}
 			}
 			size = max(size, off)

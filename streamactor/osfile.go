@@ -56,12 +56,30 @@ func (o osFile) Sync() error {
 	return err
 }
 
+// Size is the file's size; for a block device (whose stat size is 0),
+// the device's, as lseek(SEEK_END) reports it.
 func (o osFile) Size() (int64, error) {
 	fi, err := o.f.Stat()
 	if err != nil {
 		return 0, err
 	}
+	if m := fi.Mode(); m&os.ModeDevice != 0 && m&os.ModeCharDevice == 0 {
+		return seekEnd(o.f)
+	}
 	return fi.Size(), nil
+}
+
+// seekEnd returns where f ends, without moving its own position.
+func seekEnd(f *os.File) (int64, error) {
+	cur, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	end, err := f.Seek(0, io.SeekEnd)
+	if _, rerr := f.Seek(cur, io.SeekStart); err == nil {
+		err = rerr
+	}
+	return end, err
 }
 
 func (o osFile) Close() error { return o.f.Close() }

@@ -16,6 +16,9 @@ func punchHole(f *os.File, off, n int64) error {
 	if n <= 0 {
 		return nil
 	}
+	if off < 0 {
+		return &os.PathError{Op: "fallocate", Path: f.Name(), Err: syscall.EINVAL}
+	}
 	sc, err := f.SyscallConn()
 	if err != nil {
 		return err
@@ -26,7 +29,11 @@ func punchHole(f *os.File, off, n int64) error {
 	}); err != nil {
 		return err
 	}
-	if errors.Is(ferr, syscall.EOPNOTSUPP) || errors.Is(ferr, syscall.ENOSYS) {
+	// EOPNOTSUPP, ENOSYS: the file system cannot punch holes. EINVAL
+	// (off and n are valid): not in this range — a block device punches
+	// only whole logical blocks. ENODEV: not in this kind of file. The
+	// caller writes zeros instead.
+	if errors.Is(ferr, syscall.EOPNOTSUPP) || errors.Is(ferr, syscall.ENOSYS) || errors.Is(ferr, syscall.EINVAL) || errors.Is(ferr, syscall.ENODEV) {
 		return errors.Wrapf(ErrNoSparseInfo, "%s: punch hole: %v", f.Name(), ferr)
 	}
 	if ferr != nil {
