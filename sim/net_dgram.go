@@ -74,6 +74,14 @@ func (p *simPacket) Send(batch []sockactor.Outgoing) {
 	})
 }
 
+// AbortSend implements sockactor.Packet. A simulated socket sends (and
+// copies) each datagram of a batch as Send takes it, so it never holds a
+// batch: there is nothing left to abort, and the EvSent already on its
+// way reports every datagram's result. (A unix datagram socket whose
+// peer's queue is full would block a real sender, which AbortSend then
+// stops; the simulated one drops the datagram instead.)
+func (p *simPacket) AbortSend() {}
+
 func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 	if len(o.Data) > maxUDP {
 		return &sockactor.Error{Op: "sendto", Errno: syscall.EMSGSIZE, Err: fmt.Errorf("sim: datagram of %d bytes", len(o.Data))}

@@ -76,6 +76,12 @@ type EffWrite struct{ Bufs [][]byte }
 // requests it carries complete once the transport reports the write.
 type EffAbortWrite struct{}
 
+// EffAbortSend asks the datagram transport to end the outstanding send
+// batch as soon as it can (Packet.AbortSend): the sends withdrawn while
+// in it complete once the transport reports the batch, and the others
+// it did not send go again.
+type EffAbortSend struct{}
+
 // EffConnect asks for a new transport endpoint connecting to Addr.
 type EffConnect struct{ Network, Addr string }
 
@@ -111,6 +117,7 @@ func (*EffClose) isEffect()      {}
 func (*EffFlush) isEffect()      {}
 func (*EffRecv) isEffect()       {}
 func (*EffSend) isEffect()       {}
+func (*EffAbortSend) isEffect()  {}
 func (*EffStartTimer) isEffect() {}
 func (*EffStopTimer) isEffect()  {}
 

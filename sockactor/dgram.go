@@ -73,7 +73,9 @@ func (d *Dgram) RecvFrom() *Pending[Datagram] {
 	})
 }
 
-// SendTo sends one datagram to dst; EBUSY if a send is pending.
+// SendTo sends one datagram to dst; EBUSY if a send is pending. p must
+// not change until the request completes, and is the caller's again
+// then, cancelled or timed out too (see the SendTo message).
 func (d *Dgram) SendTo(p []byte, dst net.Addr) *Pending[int] {
 	return submit(d.sys, d.pid, d.face, SendTo{Data: p, Dst: dst, Timeout: d.timeout}, completionN)
 }

@@ -76,6 +76,10 @@ func (a *dgramActor) apply(c actor.Context) {
 			case *EffSend:
 				a.ep.Send(e.Batch)
 				a.sout = true
+			case *EffAbortSend:
+				if a.sout {
+					a.ep.AbortSend()
+				}
 			case *EffClose:
 				if a.sout {
 					// As for a stream (connActor.closeEndpoint): the

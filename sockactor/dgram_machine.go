@@ -1,6 +1,7 @@
 package sockactor
 
 import (
+	"errors"
 	"net"
 	"syscall"
 	"time"
@@ -51,7 +52,8 @@ type DgramMachine struct {
 	reading  bool
 	recv     *simpleOp
 	sends    []*sendOp
-	sending  int // sends[:sending] are at the transport
+	sending  int  // sends[:sending] are at the transport
+	aborting bool // EffAbortSend is out for the outstanding batch
 	flushing bool
 	disc     *simpleOp
 }
@@ -60,6 +62,11 @@ type sendOp struct {
 	id   ReqID
 	kind OpKind
 	out  Outgoing
+	// Set when the send was withdrawn (cancelled, timed out) while at
+	// the transport: it fails with errno once the transport has let go
+	// of its batch (OnSent).
+	errno syscall.Errno
+	why   string
 }
 
 // NewDgramMachine returns an open datagram machine.
@@ -185,30 +192,45 @@ func (m *DgramMachine) wantRecv() {
 }
 
 // OnSent feeds the per-datagram outcome of the outstanding send batch.
+// The transport has let go of the batch: the sends withdrawn while in it
+// complete now, in order with the others. A datagram that an abort the
+// machine asked for kept from leaving goes again, ahead of the queue, if
+// its send was not withdrawn.
 func (m *DgramMachine) OnSent(errs []error) {
-	k := m.sending
-	m.sending = 0
+	k, aborted := m.sending, m.aborting
+	m.sending, m.aborting = 0, false
 	if m.state != StateConnected {
 		return
 	}
 	batch := m.sends[:k]
-	m.sends = m.sends[k:]
+	again := 0 // batch[:again]: the datagrams to send again
 	for i, op := range batch {
-		if op.id == 0 {
-			continue // withdrawn while at the transport
-		}
-		c := Completion{ID: op.id, Kind: op.kind, N: len(op.out.Data)}
 		var err error
 		if i < len(errs) {
 			err = errs[i]
 		} else {
 			err = errf("sendto", syscall.EIO, "transport reported %d results for %d datagrams", len(errs), k)
 		}
-		if err != nil {
-			c.N, c.Err = 0, AsErrno("sendto", err, syscall.EIO)
+		switch {
+		case op.errno != 0:
+			left := "it had left"
+			if err != nil {
+				left = "it did not leave"
+			}
+			m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("sendto", op.errno, "sendto %s while at the transport (%s)", op.why, left)})
+		case err == nil:
+			m.complete(Completion{ID: op.id, Kind: op.kind, N: len(op.out.Data)})
+		case aborted && errors.Is(err, ErrSendAborted):
+			batch[again] = op
+			again++
+		default:
+			m.complete(Completion{ID: op.id, Kind: op.kind, Err: AsErrno("sendto", err, syscall.EIO)})
 		}
-		m.complete(c)
 	}
+	// The datagrams to send again take the places just before the queue.
+	copy(m.sends[k-again:k], batch[:again])
+	clear(m.sends[:k-again])
+	m.sends = m.sends[k-again:]
 	m.pumpSends()
 }
 
@@ -270,6 +292,7 @@ func (m *DgramMachine) Stop() {
 		m.emit(&EffClose{})
 	}
 	m.state = StateStopped
+	m.aborting = false
 	if op := m.recv; op != nil {
 		m.recv = nil
 		m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("recvfrom", syscall.ECONNABORTED, "socket stopped")})
@@ -277,10 +300,11 @@ func (m *DgramMachine) Stop() {
 	sends := m.sends
 	m.sends, m.sending, m.rq = nil, 0, nil
 	for _, op := range sends {
-		if op.id == 0 {
-			continue // withdrawn while at the transport: already completed
+		err := errf("sendto", syscall.ECONNABORTED, "socket stopped")
+		if op.errno != 0 {
+			err = errf("sendto", op.errno, "sendto %s while at the transport", op.why)
 		}
-		m.complete(Completion{ID: op.id, Kind: op.kind, Err: errf("sendto", syscall.ECONNABORTED, "socket stopped")})
+		m.complete(Completion{ID: op.id, Kind: op.kind, Err: err})
 	}
 	if op := m.disc; op != nil {
 		m.disc = nil
@@ -289,9 +313,13 @@ func (m *DgramMachine) Stop() {
 }
 
 // Cancel withdraws a request with ECANCELED. A recvfrom never consumed
-// anything, so its cancel is always clean; a datagram already handed to
-// the transport may still leave (datagrams are whole, so nothing is
-// poisoned).
+// anything, so its cancel is always clean, and so is that of a sendto
+// the transport was not given yet. A sendto at the transport may still
+// leave: the machine asks the transport to abort its batch
+// (EffAbortSend) and the sendto completes once the transport reports the
+// batch (OnSent), after which the transport no longer reads its datagram;
+// nothing is poisoned (datagrams are whole), and the other datagrams of
+// the batch that the abort kept from leaving are sent again.
 func (m *DgramMachine) Cancel(id ReqID) { m.withdraw(id, syscall.ECANCELED, "cancelled") }
 
 // Expire is the timeout of request id: like Cancel, with ETIMEDOUT.
@@ -308,9 +336,16 @@ func (m *DgramMachine) withdraw(id ReqID, errno syscall.Errno, why string) {
 			continue
 		}
 		if i < m.sending {
-			// At the transport: its result will be dropped.
-			m.sends[i] = &sendOp{kind: op.kind}
-			m.complete(Completion{ID: id, Kind: op.kind, Err: errf("sendto", errno, "sendto %s while at the transport (the datagram may have left)", why)})
+			if op.errno != 0 {
+				return // withdrawn already: waits for the transport
+			}
+			// The transport may be reading op's datagram: op fails, in
+			// order, once it has let go of the batch (OnSent).
+			op.errno, op.why = errno, why
+			if !m.aborting {
+				m.aborting = true
+				m.emit(&EffAbortSend{})
+			}
 			return
 		}
 		m.sends = append(m.sends[:i:i], m.sends[i+1:]...)

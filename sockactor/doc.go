@@ -59,8 +59,10 @@
 //     poisons the stream (later requests: ECONNABORTED). A write the
 //     transport is writing completes once the transport has aborted it and
 //     let go of its buffers, so a completed write's buffers are the
-//     caller's again (Samba frees the inner writev). Stopping the socket
-//     does not abort writes (the endpoint closes with them), but their
+//     caller's again (Samba frees the inner writev); so does a sendto the
+//     transport is sending, without poisoning anything (the datagrams of
+//     its batch that the abort kept from leaving go again). Stopping the
+//     socket does not abort writes (the endpoint closes with them), but their
 //     ECONNABORTED completions, and a datagram socket's sends', still wait
 //     until the closed endpoint has let go of their buffers (closing it
 //     bounds the wait) — if need be after the actor has stopped; the Go

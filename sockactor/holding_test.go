@@ -51,7 +51,7 @@ func (t *holdingTransport) Listen(string, string, sockactor.ListenConfig) (socka
 }
 
 func (t *holdingTransport) ListenPacket(network, addr string) (sockactor.Packet, error) {
-	p := &holdingPacket{sends: make(chan []sockactor.Outgoing, 8), closed: make(chan struct{})}
+	p := &holdingPacket{sends: make(chan []sockactor.Outgoing, 8), closed: make(chan struct{}), aborts: make(chan struct{}, 8)}
 	t.packets <- p
 	return p, nil
 }
@@ -136,6 +136,7 @@ type holdingPacket struct {
 	isClosed bool
 	sends    chan []sockactor.Outgoing
 	closed   chan struct{}
+	aborts   chan struct{} // one per AbortSend with a batch outstanding
 }
 
 func (p *holdingPacket) Start(sink sockactor.Sink) { p.sink = sink }
@@ -145,6 +146,25 @@ func (p *holdingPacket) Send(batch []sockactor.Outgoing) {
 	p.sending = len(batch)
 	p.mu.Unlock()
 	p.sends <- batch
+}
+
+// AbortSend tells the test; the batch stays in progress until the test
+// reports it (sent).
+func (p *holdingPacket) AbortSend() {
+	p.mu.Lock()
+	sending := p.sending > 0
+	p.mu.Unlock()
+	if sending {
+		p.aborts <- struct{}{}
+	}
+}
+
+// sent reports the batch in progress with results errs.
+func (p *holdingPacket) sent(errs ...error) {
+	p.mu.Lock()
+	p.sending = 0
+	p.mu.Unlock()
+	p.sink(&sockactor.EvSent{Errs: errs})
 }
 
 func (p *holdingPacket) Close() {

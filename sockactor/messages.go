@@ -86,9 +86,11 @@ type RecvFrom struct {
 
 // SendTo sends one datagram to Dst (tsocket_sendto_send). A second one
 // while one is pending gets EBUSY; len 0 gets EINVAL. Data must not
-// change until the completion; but a send cancelled or timed out while
-// the transport sends it completes at once (the datagram may still
-// leave, read from Data): do not reuse Data after such a completion.
+// change until the completion, and is the caller's again once it is
+// out, whatever the outcome: a send cancelled or timed out while the
+// transport is sending it completes (ECANCELED, ETIMEDOUT) only once the
+// transport has aborted the send and let go of Data (its error says
+// whether the datagram had left), as a Writev does.
 // Completion: *SendToDone.
 type SendTo struct {
 	Data    []byte
@@ -101,7 +103,9 @@ type SendTo struct {
 
 // SendToQueue is SendTo through the socket's send queue
 // (tsocket_sendto_queue_send): datagrams leave in submission order, each
-// request with its own result. Completion: *SendToDone.
+// request with its own result (aborting a send for one withdrawn request
+// costs the others nothing: those the abort kept from leaving go again).
+// Completion: *SendToDone.
 type SendToQueue SendTo
 
 // Cancel withdraws the request Req (the pointer that was sent). Before

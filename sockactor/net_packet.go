@@ -6,9 +6,12 @@ package sockactor
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // recvBuffer is the receive buffer size: larger than any UDP payload; a
@@ -25,6 +28,10 @@ type netPacket struct {
 	wg      sync.WaitGroup
 	start   sync.Once
 	close   sync.Once
+
+	mu      sync.Mutex
+	sending bool // a Send is outstanding (from Send until the writer is done with it)
+	aborted bool // AbortSend set a write deadline in the past for it
 }
 
 func newNetPacket(pc net.PacketConn) *netPacket {
@@ -80,6 +87,7 @@ func (p *netPacket) writer() {
 				errs[i] = p.send(o)
 			}
 		}
+		p.endSend(errs)
 		p.sink(&EvSent{Errs: errs})
 	}
 }
@@ -110,11 +118,50 @@ func (p *netPacket) Recv() {
 	}
 }
 
+// endSend ends the outstanding Send: from now on AbortSend has nothing
+// to abort. If it aborted the Send, the deadline goes (the endpoint stays
+// usable) and each datagram that met it did not leave: a send that fails
+// on its deadline did so before its system call, or instead of waiting
+// for room after it, and a datagram leaves whole or not at all.
+func (p *netPacket) endSend(errs []error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sending = false
+	if !p.aborted {
+		return
+	}
+	p.aborted = false
+	_ = p.pc.SetWriteDeadline(time.Time{})
+	for i, err := range errs {
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			errs[i] = fmt.Errorf("%w: %w", ErrSendAborted, err)
+		}
+	}
+}
+
 // Send implements Packet.
 func (p *netPacket) Send(batch []Outgoing) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	select {
 	case p.sends <- batch:
-	default:
+		p.sending = true
+	default: // a batch is already outstanding: the machine never sends two
+	}
+}
+
+// AbortSend implements Packet: a write deadline in the past makes the
+// writer's send in progress return at its next wait for room in the
+// socket (a unix datagram socket waits while its peer's queue is full),
+// and each one after it fail before its system call; endSend then lifts
+// it. Without an outstanding Send (one that just finished: its EvSent is
+// on the way) it does nothing.
+func (p *netPacket) AbortSend() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sending && !p.aborted {
+		p.aborted = true
+		_ = p.pc.SetWriteDeadline(time.Unix(1, 0))
 	}
 }
 

@@ -1,6 +1,7 @@
 package sockactor
 
 import (
+	"errors"
 	"net"
 	"os"
 )
@@ -76,8 +77,17 @@ type Packet interface {
 	// Recv asks for the next datagram: one *EvDatagram follows.
 	Recv()
 	// Send sends each datagram of batch, in order: one *EvSent follows
-	// with one result per datagram.
+	// with one result per datagram. The endpoint does not keep batch
+	// after that event.
 	Send(batch []Outgoing)
+	// AbortSend ends the outstanding Send as soon as it can: its
+	// *EvSent follows, in which each datagram the endpoint did not send
+	// because of the abort has an error matching ErrSendAborted (the
+	// datagrams sent before it have their usual results, and none is
+	// sent after it), and then the endpoint no longer reads the batch.
+	// Without an outstanding Send it does nothing, and the endpoint
+	// stays usable either way.
+	AbortSend()
 	// Close closes the endpoint; one *EvClosed follows. Until the
 	// outstanding batch's EvSent (or EvClosed) the endpoint may still
 	// read its datagrams.
@@ -152,3 +162,9 @@ type EvDatagram struct {
 type EvSent struct {
 	Errs []error
 }
+
+// ErrSendAborted is the result (matched with errors.Is) that a Packet
+// reports for a datagram of its outstanding batch that it did not send
+// because of AbortSend. A datagram socket sends such a datagram again
+// with its successors, unless its own request was the one withdrawn.
+var ErrSendAborted = errors.New("sockactor: send aborted before the datagram left")
