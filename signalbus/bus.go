@@ -27,9 +27,9 @@ type Bus struct {
 	mu          sync.Mutex
 	closed      bool
 	links       map[Handle]*Link
-	signals     []*signalBase // in registration order
-	byName      map[string]*signalBase
-	byAccessor  map[string]*signalBase
+	signals     []*signalBase          // in registration order
+	byName      map[string]*signalBase // by type name (what remote connects name)
+	names       map[string]*signalBase // by each of its names: type name, wire name, accessor
 	sessions    map[uint64]*Session
 	nextSession uint64
 	client      *remoteClient // the client of remote signals, once one exists
@@ -52,7 +52,7 @@ func New(sys *actors.System, opts ...BusOption) *Bus {
 		connectTimeout: 10 * time.Second,
 		links:          map[Handle]*Link{},
 		byName:         map[string]*signalBase{},
-		byAccessor:     map[string]*signalBase{},
+		names:          map[string]*signalBase{},
 		sessions:       map[uint64]*Session{},
 	}
 	for _, o := range opts {
@@ -87,22 +87,47 @@ func (b *Bus) Signals() []SignalRef {
 	return out
 }
 
-// Lookup returns the signal whose type name, wire name or accessor is name.
+// Lookup returns the signal whose type name, wire name or accessor is
+// name. It is never ambiguous: NewSignal refuses a signal one of whose
+// names (of any of the three kinds) is already a name of another signal
+// of the bus.
 func (b *Bus) Lookup(name string) (SignalRef, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if s, ok := b.byName[name]; ok {
+	if s, ok := b.names[name]; ok {
 		return s, true
-	}
-	if s, ok := b.byAccessor[name]; ok {
-		return s, true
-	}
-	for _, s := range b.signals {
-		if s.info.Wire == name {
-			return s, true
-		}
 	}
 	return nil, false
+}
+
+// ErrNameTaken means a new signal has a name (type name, wire name or
+// accessor) that another signal of the bus has already.
+var ErrNameTaken = errors.New("name taken")
+
+// names returns the signal's names, each with its kind: type name, wire
+// name, accessor (a name the signal has twice is given once).
+func (i *SignalInfo) names() (names, kinds []string) {
+	for j, n := range []string{i.Name, i.Wire, i.Accessor} {
+		dup := false
+		for _, m := range names {
+			dup = dup || m == n
+		}
+		if !dup {
+			names, kinds = append(names, n), append(kinds, [...]string{"type name", "wire name", "accessor"}[j])
+		}
+	}
+	return names, kinds
+}
+
+// kindOf says which of its names name is.
+func (i *SignalInfo) kindOf(name string) string {
+	switch name {
+	case i.Name:
+		return "type name"
+	case i.Wire:
+		return "wire name"
+	}
+	return "accessor"
 }
 
 func (b *Bus) addSignal(s *signalBase, spawn func() (*actor.PID, error)) error {
@@ -111,13 +136,17 @@ func (b *Bus) addSignal(s *signalBase, spawn func() (*actor.PID, error)) error {
 		b.mu.Unlock()
 		return errors.Wrapf(ErrClosed, "signalbus: new signal %s", s.info.Name)
 	}
-	if _, dup := b.byName[s.info.Name]; dup {
-		b.mu.Unlock()
-		return errors.Errorf("signalbus: new signal %s: a signal of that name exists", s.info.Name)
-	}
-	if _, dup := b.byAccessor[s.info.Accessor]; dup {
-		b.mu.Unlock()
-		return errors.Errorf("signalbus: new signal %s: accessor %s exists", s.info.Name, s.info.Accessor)
+	// Every name of a signal is unique on the bus, whatever its kind: QMP
+	// tells events apart by wire name alone (query-qmp-schema lists each
+	// once), commands by accessor, remote connects by type name, and
+	// Lookup takes any of them.
+	names, kinds := s.info.names()
+	for j, n := range names {
+		if other := b.names[n]; other != nil {
+			b.mu.Unlock()
+			return errors.Wrapf(ErrNameTaken, "signalbus: new signal %s: its %s %q is the %s of signal %s",
+				s.info.Name, kinds[j], n, other.info.kindOf(n), other.info.Name)
+		}
 	}
 	pid, err := spawn()
 	if err != nil {
@@ -127,7 +156,9 @@ func (b *Bus) addSignal(s *signalBase, spawn func() (*actor.PID, error)) error {
 	s.pid = pid
 	b.signals = append(b.signals, s)
 	b.byName[s.info.Name] = s
-	b.byAccessor[s.info.Accessor] = s
+	for _, n := range names {
+		b.names[n] = s
+	}
 	var started []*Session
 	for _, id := range actors.SortedKeys(b.sessions) {
 		if ss := b.sessions[id]; ss.started && ss.defaults {
@@ -186,15 +217,24 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 	}
 	h := b.newHandle(prefix)
 	link := &Link{handle: h, owner: owner, sig: s, host: s, dflt: dflt}
+	window, queue := split(limit, maxWin)
+	req := &connectReq{
+		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
+		target: t.bind(b.sys),
+		dflt:   dflt,
+	}
+	link.pending = req
+	// The request is sent in the same critical section of the signal's
+	// connMu as the connection is registered: a signal actor that
+	// restarts lists, under connMu, the registered connections it has
+	// not seen yet, knowing that each one's request is in its mailbox
+	// already or was lost in the failure (see sigActor.restarted).
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
 	if err := b.register(link, s.closed.Load(), "connect "+s.info.Name); err != nil {
 		return "", err
 	}
-	window, queue := split(limit, maxWin)
-	s.send(&connectReq{
-		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
-		target: t,
-		dflt:   dflt,
-	})
+	s.send(req)
 	return h, nil
 }
 
@@ -214,6 +254,11 @@ func (b *Bus) register(link *Link, hostClosed bool, what string) error {
 		ss := b.sessions[link.owner]
 		if ss == nil || ss.closed {
 			return errors.Wrapf(ErrClosed, "signalbus: %s: session", what)
+		}
+		if !ss.started {
+			// QMP's capabilities negotiation: the session gets nothing
+			// until it starts, through no connection.
+			return errors.Wrapf(ErrNotStarted, "signalbus: %s: session %d", what, ss.id)
 		}
 		if link.dflt {
 			if !ss.defaults {

@@ -7,7 +7,11 @@ package signalbus
 // inputs and carries out the effects it returns. Property tests drive it
 // directly (props/signal_core_test.go).
 
-import "github.com/actorio/actorio/internal/fifo"
+import (
+	"sort"
+
+	"github.com/actorio/actorio/internal/fifo"
+)
 
 // Policy is what a connection does when its bounded queue is full.
 type Policy uint8
@@ -78,8 +82,10 @@ type ConnStats struct {
 }
 
 // Matches reports whether the connection's filter accepts args.
-func (c *Conn) Matches(args []string) bool {
-	for _, m := range c.Filter {
+func (c *Conn) Matches(args []string) bool { return matches(c.Filter, args) }
+
+func matches(filter []ArgMatch, args []string) bool {
+	for _, m := range filter {
 		if m.Index >= len(args) || args[m.Index] != m.Value {
 			return false
 		}
@@ -294,6 +300,74 @@ func (c *Core) Wake(h Handle) []Effect {
 		c.drain(k)
 	}
 	return c.out
+}
+
+// WakeAll drains every connection's queue as far as its window allows
+// (a restarted signal actor: an acknowledgement's wake-up may have been
+// lost).
+func (c *Core) WakeAll() []Effect {
+	c.out = c.out[:0]
+	for _, k := range c.conns {
+		if k.queue.Len() > 0 {
+			c.drain(k)
+		}
+	}
+	return c.out
+}
+
+// Forfeit records that n deliveries the core handed out on connection h
+// never reached its slot (the signal actor failed before sending them, or
+// the slot's executor stopped with it before running them): they count
+// as dropped, the connection's next delivery carries them in Dropped,
+// and their window space is given back (as if the slot had acknowledged
+// them). Drain with Wake or WakeAll.
+func (c *Core) Forfeit(h Handle, n uint64) {
+	if k := c.Find(h); k != nil {
+		c.forfeit(k, n)
+	}
+}
+
+func (c *Core) forfeit(k *Conn, n uint64) {
+	if n == 0 {
+		return
+	}
+	k.Link.acked.Add(n)
+	k.Total.Delivered -= n
+	c.missed(k, n)
+}
+
+// Missed records that n matching events fanned out while connection h
+// should have been in the table, but was not (its connect request was
+// lost in a failure of the signal actor), never reached it: they count
+// as dropped, and its next delivery carries them in Dropped.
+func (c *Core) Missed(h Handle, n uint64) {
+	if k := c.Find(h); k != nil {
+		c.missed(k, n)
+	}
+}
+
+func (c *Core) missed(k *Conn, n uint64) {
+	k.dropped += n
+	k.Total.Dropped += n
+}
+
+// throttledItem returns the emission key holds back for the end of its
+// period (nil: none).
+func (c *Core) throttledItem(key string) *Item {
+	if st := c.keys[key]; st != nil {
+		return st.pending
+	}
+	return nil
+}
+
+// Keys returns the throttle keys in a period, sorted.
+func (c *Core) Keys() []string {
+	out := make([]string, 0, len(c.keys))
+	for k := range c.keys { //detguard:unordered sorted below
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (c *Core) fanout(it *Item) {

@@ -41,13 +41,41 @@
 // emissions with an exempt member value bypass it. It runs on the actor
 // clock, so the simulator tests it in virtual time.
 //
-// A Session is one client (a QMP connection or an in-process user). Once
-// started it has the default connection to every signal (untagged
-// events, as QEMU's broadcast); DisconnectDefaults before Start (QMP:
-// disconnect-default-signals in capabilities-negotiation mode) means no
-// event ever reaches it through one. Its explicit connections are its
-// own: another session's Disconnect of them fails with ErrUnknownHandle,
-// and Close removes them all.
+// A Session is one client (a QMP connection or an in-process user).
+// Until Start it is in capabilities negotiation: no event reaches it, as
+// it has no connection and takes none (ErrNotStarted), and events emitted
+// meanwhile are not kept for it. Once started it has the default
+// connection to every signal (untagged events, as QEMU's broadcast);
+// DisconnectDefaults before Start (QMP: disconnect-default-signals in
+// capabilities-negotiation mode) means no event ever reaches it through
+// one. Its explicit connections are its own: another session's
+// Disconnect of them fails with ErrUnknownHandle, and Close removes them
+// all.
+//
+// Each name of a signal (type name, wire name, accessor) is unique on its
+// bus, whatever its kind: NewSignal refuses a signal with a name another
+// has (ErrNameTaken), so Bus.Lookup is never ambiguous.
+//
+// An actor slot is the actor its PID named when Connect was called: its
+// deliveries go to that actor only, and its connections end when that
+// actor stops, even if a new actor has taken its name meanwhile (whose
+// own connections are not touched).
+//
+// A signal's actor that fails (a panic) is restarted by its supervisor
+// with its state: its connections, their queues, the throttle and the
+// order go on, and nothing is lost silently. The message it was handling
+// is lost, as for any actor; the restart repairs what that leaves behind:
+// a connect request lost is made late, the events it missed meanwhile
+// counted as dropped (Event.Dropped); deliveries the failure kept from a
+// slot, and those a func slot's executor (restarted with the signal) had
+// not run yet, are counted as dropped on their connections; a lost
+// disconnect, session close, slot's Terminated, acknowledgement wake-up
+// or throttle tick is made good. An emission being handled is lost (for
+// every connection, or for those its fan-out had not reached), a Flush
+// being handled is not answered, and a Disconnect waiting for its slot's
+// fence returns an error (the connection is closed all the same). If it
+// fails too often for its supervisor, which then stops it, the signal is
+// closed (Emit and Connect fail with ErrClosed) and its connections end.
 //
 // The state machine of a signal is Core: pure (no actors, clock or
 // goroutines), property-tested directly against a reference model in

@@ -19,11 +19,16 @@ type Link struct {
 	sig    *signalBase // the local signal (nil for a remote connection)
 	host   connHost    // where the connection lives: sig, or a remote signal's client
 	dflt   bool        // a default connection: its events carry no tag (set before it is registered)
-	closed atomic.Bool
-	parked atomic.Bool
-	_      [64]byte      // the slot writes acked: keep it off the line the signal reads
-	acked  atomic.Uint64 // written by the slot only
-	_      [56]byte
+	// pending is the request that makes the connection on a local
+	// signal until the signal's actor has handled it (it is nil then).
+	// Set before the link is registered; read and cleared by that actor
+	// only.
+	pending *connectReq
+	closed  atomic.Bool
+	parked  atomic.Bool
+	_       [64]byte      // the slot writes acked: keep it off the line the signal reads
+	acked   atomic.Uint64 // written by the slot (and by its signal for deliveries that never reached it: Core.Forfeit)
+	_       [56]byte
 }
 
 // NewLink returns a link for tests of the core; the signal actors make

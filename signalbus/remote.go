@@ -163,7 +163,7 @@ func (r *remoteBase) connect(ctx context.Context, t target, opts []ConnectOption
 	for _, a := range cfg.args {
 		req.Args = append(req.Args, &wire.SignalArg{Name: a.name, Value: a.value})
 	}
-	m := &rconnectReq{h: h, link: link, host: r, req: req, target: t, onLost: cfg.onLost}
+	m := &rconnectReq{h: h, link: link, host: r, req: req, target: t.bind(r.bus.sys), onLost: cfg.onLost}
 	if inActor(ctx) {
 		r.client.send(m)
 		return h, nil

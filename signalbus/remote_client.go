@@ -90,7 +90,8 @@ type cconn struct {
 	stream   string // the server's stream, from its answer
 	info     *SignalInfo
 	slot     *actor.PID
-	exec     bool // slot is our executor
+	bind     slotBinding // the actor slot (not an executor), bound when Connect was called
+	exec     bool        // slot is our executor
 	in       Inbox
 	batch    uint64    // acknowledge every this many deliveries (window/8)
 	waiter   *waiter   // a blocking Connect
@@ -106,7 +107,7 @@ type client struct {
 	started  int64
 	conns    map[Handle]*cconn
 	servers  map[string]int // server (address/id) → connections to it (watched while > 0)
-	slots    map[string]int // actor slots (address/id) → connections (watched while > 0)
+	slots    map[any]int    // actor slots (slotBinding.key) → connections (watched while > 0)
 	ticker   *actors.Timer
 	ticks    int
 	owed     map[Handle]bool // connections owing an acknowledgement
@@ -115,7 +116,7 @@ type client struct {
 }
 
 func newClient(b *Bus, epoch uint64, started int64, waits *waits) *client {
-	return &client{bus: b, epoch: epoch, started: started, waits: waits, conns: map[Handle]*cconn{}, servers: map[string]int{}, slots: map[string]int{}}
+	return &client{bus: b, epoch: epoch, started: started, waits: waits, conns: map[Handle]*cconn{}, servers: map[string]int{}, slots: map[any]int{}}
 }
 
 func (x *client) Receive(c actor.Context) {
@@ -206,9 +207,21 @@ func (x *client) connect(c actor.Context, m *rconnectReq) {
 		}
 		k.slot, k.exec = p, true
 	} else {
-		k.slot = m.target.pid
-		if x.slots[pidKey(k.slot)]++; x.slots[pidKey(k.slot)] == 1 {
-			c.Watch(k.slot)
+		if m.target.slot.deadAtConnect() {
+			// The actor was not running when Connect was called: the
+			// connection ends at once, as when its slot stops.
+			err := errors.Errorf("signalbus: connect remote %s: the slot actor %s is not running", k.req.GetType(), pidKey(m.target.pid))
+			x.bus.forgetLink(k.link)
+			if k.waiter != nil {
+				x.answer(c, k, err)
+			} else if k.onLost != nil {
+				x.callOnLost(c, k, err)
+			}
+			return
+		}
+		k.slot, k.bind = m.target.pid, m.target.slot
+		if x.slots[k.bind.key()]++; x.slots[k.bind.key()] == 1 {
+			k.bind.watch(c)
 		}
 	}
 	x.conns[k.h] = k
@@ -316,19 +329,29 @@ func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 			return
 		}
 		x.stats.Delivered++
-		c.Send(k.slot, d)
+		x.deliver(c, k, d)
 		x.flushAck(c, k, false)
 	case Duplicate:
 		x.stats.Duplicates++
 		if actors.FromContext(c).Canary(CanaryRemoteDuplicate) {
 			if d, err := k.host.decode(m, k.info, k.link, k.h); err == nil {
-				c.Send(k.slot, d) // planted bug: a duplicate reaches the slot
+				x.deliver(c, k, d) // planted bug: a duplicate reaches the slot
 			}
 		}
 		x.flushAck(c, k, true)
 	case Gap:
 		x.stats.Gaps++
 	}
+}
+
+// deliver hands d to k's slot: its executor, or the actor it was bound
+// to (never a newer actor of the same name).
+func (x *client) deliver(c actor.Context, k *cconn, d Delivery) {
+	if k.exec {
+		c.Send(k.slot, d)
+		return
+	}
+	k.bind.send(c, d)
 }
 
 // CanaryRemoteDuplicate is the planted bug that breaks exactly-once
@@ -454,10 +477,10 @@ func (x *client) releaseWatch(c actor.Context, k *cconn) {
 		return
 	}
 	if !k.exec {
-		key := pidKey(k.slot)
+		key := k.bind.key()
 		if x.slots[key]--; x.slots[key] <= 0 {
 			delete(x.slots, key)
-			c.Unwatch(k.slot)
+			k.bind.unwatch(c)
 		}
 	}
 	k.slot = nil
@@ -513,8 +536,9 @@ func (x *client) terminated(c actor.Context, m *actor.Terminated) {
 			x.forget(c, k)
 		case pidKey(k.server) == key:
 			x.lose(c, k, errors.Wrapf(ErrPeerGone, "signalbus: remote %s at %s: %s", k.req.GetType(), key, m.GetWhy()))
-		case k.slot != nil && !k.exec && pidKey(k.slot) == key:
-			// The slot actor stopped: the connection goes, as a local one.
+		case k.slot != nil && !k.exec && k.bind.named(m.GetWho()) && k.bind.gone(c.ActorSystem()):
+			// The slot actor stopped: the connection goes, as a local
+			// one (not one of a newer actor that took its name).
 			if _, err := x.bus.unlink(h, k.link.owner, k.host); err == nil {
 				x.disconnect(c, &rdisconnectReq{h: h})
 			}

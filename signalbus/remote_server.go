@@ -226,7 +226,18 @@ func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
 func (s *server) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		// The server's connections belong to its session, which has no
+		// default connection: it drops them, then starts (a session
+		// takes connections only once started).
 		sess, err := s.srv.bus.NewSession(ActorSink(c.Self()))
+		if err == nil {
+			if err = sess.DisconnectDefaults(InActor(context.Background())); err == nil {
+				err = sess.Start()
+			}
+			if err != nil {
+				sess.Close()
+			}
+		}
 		if err != nil {
 			actors.FromContext(c).Logger().Error("signalbus: server cannot open its session", "err", err)
 			c.Stop(c.Self())

@@ -234,6 +234,7 @@ func TestRemoteSessions(t *testing.T) {
 	sink, _ := p.busB.System().Spawn(actor.PropsFromProducer(func() actor.Actor { return h }))
 	s1, _ := p.busB.NewSession(signalbus.ActorSink(sink))
 	s2, _ := p.busB.NewSession(signalbus.ActorSink(sink))
+	_, _ = s1.Start(), s2.Start() // (a session takes connections once started)
 	ctx := context.Background()
 	h1, err := s1.ConnectRemote(ctx, p.rs, signalbus.Arg("device", "x"))
 	if err != nil {

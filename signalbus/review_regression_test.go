@@ -186,6 +186,9 @@ func TestRegressionStoppedSlotLeavesNoHandle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := sess.Start(); err != nil { // (a session takes connections once started)
+			t.Fatal(err)
+		}
 		got := map[string][]int{}
 		spawn := func(name string) *actor.PID {
 			pid, err := sys.SpawnNamed(signalbus.SlotProps(func() actor.Actor {

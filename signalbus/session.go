@@ -9,9 +9,12 @@ import (
 )
 
 // Session is one client of the bus: a QMP connection or an in-process
-// user. Once started it has the default connection to every signal (events
-// arriving that way carry no tag), unless it disconnected its defaults
-// first. Its explicit connections are its own: another session cannot
+// user. Until Start it is in QMP's capabilities negotiation: no event
+// reaches it, through any connection (it has none and takes none: a
+// connect fails with ErrNotStarted), and it may drop its defaults. Once
+// started it has the default connection to every signal (events arriving
+// that way carry no tag), unless it disconnected its defaults first, and
+// takes explicit connections. Those are its own: another session cannot
 // disconnect them, and closing the session removes them all.
 type Session struct {
 	bus    *Bus
@@ -52,7 +55,12 @@ func SessionQueue(limit int, policy Policy) SessionOption {
 
 // NewSession opens a session delivering to sink. It is not started: no
 // event reaches it until Start (the QMP endpoint starts a session when
-// capabilities negotiation ends).
+// capabilities negotiation ends). Before Start it has no connection and
+// refuses them (ErrNotStarted from Connect, ConnectRemote and a signal's
+// Connect with InSession), so that negotiation silence is the session's
+// own guarantee, not only its endpoint's; events emitted before Start
+// are not kept for it (as QEMU drops them for a monitor that is still
+// negotiating).
 func (b *Bus) NewSession(sink Sink, opts ...SessionOption) (*Session, error) {
 	if sink.t.pid == nil && sink.t.fn == nil {
 		return nil, errors.New("signalbus: new session: empty sink")
@@ -116,6 +124,10 @@ func (s *Session) connectDefault(sig *signalBase) {
 	_, _ = s.bus.connect(sig, s.sink, s.id, nil, s.limit, 0, s.policy, true)
 }
 
+// ErrNotStarted means a connection was asked for a session that has not
+// started (see NewSession).
+var ErrNotStarted = errors.New("session not started")
+
 // errNoDefaults refuses a default connection to a session that
 // disconnected its defaults.
 var errNoDefaults = errors.New("the session disconnected its default connections")
@@ -160,7 +172,7 @@ func (s *Session) DisconnectDefaults(ctx context.Context) error {
 
 // Connect connects the session's sink to sig with the given options
 // (accessor-argument filters; the queue is the session's). Events through
-// it carry its handle as Tag.
+// it carry its handle as Tag. It fails with ErrNotStarted before Start.
 func (s *Session) Connect(sig SignalRef, opts ...ConnectOption) (Handle, error) {
 	base := sig.base()
 	if base.bus != s.bus {

@@ -3,6 +3,7 @@ package signalbus
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -15,16 +16,44 @@ import (
 // emissions, acknowledgements, timer ticks and table changes it receives,
 // and carries out the effects (sending deliveries, arming timers, fencing
 // and stopping slots).
+//
+// It is the same value in every incarnation of the signal's actor: a
+// restart after a failure (a panic) keeps the connections, their queues,
+// the throttle and the order, and repairs what the failure may have left
+// behind (see restarted), so that no connection is lost to it.
 type sigActor[T any] struct {
 	sig      *Signal[T]
 	core     *Core
-	slots    map[*Conn]*actor.PID // executor or actor slot of each connection
-	execs    map[*actor.PID]bool  // executors (ours to stop)
-	watched  map[string]int       // actor slots watched → connections
-	byPID    map[string]*actor.PID
-	flushes  []*flushWait // Flushes waiting for queued deliveries
+	refs     map[*Conn]*slotRef[T] // the shell's side of each connection it holds (in the core, or being fenced)
+	execs    map[*actor.PID]bool   // executors (ours to stop)
+	watched  map[any]int           // actor slots watched (slotBinding.key) → connections
+	names    map[string]int        // actor slots' names (PID ids) → connections, to skip other Terminateds
+	flushes  []*flushWait          // Flushes waiting for queued deliveries
 	stopping bool
+
+	// What a restart needs to know.
+	started   int                  // incarnations started
+	busy      bool                 // handling a message (a failure then interrupted it)
+	applying  []Effect             // effects being carried out (by apply)
+	applied   int                  // how many of applying were
+	deadlines map[string]time.Time // throttle key → when its period ends
+	lost      *lostConnects        // connect requests a failure may have lost, being checked
+	nextCheck uint64
 }
+
+// lostConnects are the connections registered but not yet made when the
+// signal actor restarted, each with the number of events fanned out
+// since then that it would have got. A check sent to the actor after
+// them tells: a connection whose request has not arrived by then lost it
+// in the failure, and is made then (see restarted).
+type lostConnects struct {
+	id     uint64
+	links  []*Link
+	missed []uint64
+}
+
+// lostCheck is the check of lostConnects id.
+type lostCheck struct{ id uint64 }
 
 type throttleTick struct{ key string }
 
@@ -65,46 +94,68 @@ type SignalStats struct {
 
 func newSignalActor[T any](s *Signal[T]) *sigActor[T] {
 	return &sigActor[T]{
-		sig:     s,
-		core:    NewCore(s.info.Throttle != nil),
-		slots:   map[*Conn]*actor.PID{},
-		execs:   map[*actor.PID]bool{},
-		watched: map[string]int{},
-		byPID:   map[string]*actor.PID{},
+		sig:       s,
+		core:      NewCore(s.info.Throttle != nil),
+		refs:      map[*Conn]*slotRef[T]{},
+		execs:     map[*actor.PID]bool{},
+		watched:   map[any]int{},
+		names:     map[string]int{},
+		deadlines: map[string]time.Time{},
 	}
 }
 
 func (a *sigActor[T]) Receive(c actor.Context) {
+	switch c.Message().(type) {
+	case *actor.Started:
+		if a.started++; a.started > 1 {
+			a.restarted(c)
+		}
+		return
+	case *actor.Restarting:
+		a.restarting()
+		return
+	}
+	a.busy = true
+	a.handle(c)
+	if len(a.flushes) > 0 {
+		a.checkFlushes(c)
+	}
+	// Handled in full: nothing of it is left for a restart to repair.
+	a.busy, a.applying = false, nil
+	a.core.out = a.core.out[:0]
+}
+
+func (a *sigActor[T]) handle(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *emission[T]:
-		a.apply(c, a.core.Emit(&m.item))
+		seq := a.core.Seq()
+		effects := a.core.Emit(&m.item)
+		if a.lost != nil && a.core.Seq() != seq {
+			a.lost.count(&m.item)
+		}
+		a.apply(c, effects)
 	case *wake:
 		a.apply(c, a.core.Wake(m.h))
 	case *throttleTick:
-		a.apply(c, a.core.Tick(m.key))
+		delete(a.deadlines, m.key)
+		it, seq := a.core.throttledItem(m.key), a.core.Seq()
+		effects := a.core.Tick(m.key)
+		if a.lost != nil && it != nil && a.core.Seq() != seq {
+			a.lost.count(it)
+		}
+		a.apply(c, effects)
 	case *connectReq:
-		a.connect(c, m)
+		a.connect(c, m, 0)
 	case *disconnectReq:
 		a.disconnect(c, m)
 	case *ownerGone:
 		a.apply(c, a.core.RemoveOwner(m.owner))
 	case *actor.Terminated:
-		if a.byPID[m.Who.String()] != nil {
-			effects := a.core.RemoveIf(func(k *Conn) bool {
-				ref, _ := k.Target.(*slotRef[T])
-				return ref != nil && ref.pid.Equal(m.Who) && !a.execs[ref.pid]
-			})
-			// The slot stopped: its connections end, in the bus's tables
-			// too (nobody disconnects them).
-			for i := range effects {
-				if effects[i].Kind == Removed {
-					a.sig.bus.forgetLink(effects[i].Conn.Link)
-				}
-			}
-			a.apply(c, effects)
-		}
+		a.terminated(c, m.Who)
 	case *Flush:
 		a.flush(c, m.ID)
+	case *lostCheck:
+		a.checkLost(c, m.id)
 	case *actor.Stopping:
 		a.stopping = true
 		for _, w := range a.flushes {
@@ -116,9 +167,17 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 		// still queued are dropped: answer their Disconnects. (Its
 		// executors, its children, have stopped by now.)
 		a.sig.waits.stop(errors.Wrap(ErrClosed, "the signal stopped (its bus closed)"))
-	case *actor.Restarting:
-		// Its fences' Asks are dropped: their Disconnects hear of it.
-		a.sig.waits.failAll(errors.New("the signal actor failed and restarted"))
+		if !a.sig.closed.Swap(true) {
+			// Not its bus: its supervisor gave up on it (it failed
+			// too often). It is closed as if its bus had been, so
+			// that nobody emits or connects in vain, and its
+			// connections end (a Disconnect of one then fails with
+			// ErrUnknownHandle).
+			actors.FromContext(c).Logger().Error("signalbus: a signal's actor stopped after failing; the signal is closed", "signal", a.sig.info.Name)
+			for _, k := range a.core.Conns() {
+				a.sig.bus.forgetLink(k.Link)
+			}
+		}
 	case *StatsRequest:
 		st := &SignalStats{Core: a.core.Stats, Conns: map[Handle]ConnStats{}}
 		for _, k := range a.core.Conns() {
@@ -130,9 +189,28 @@ func (a *sigActor[T]) Receive(c actor.Context) {
 			c.Respond(st)
 		}
 	}
-	if len(a.flushes) > 0 {
-		a.checkFlushes(c)
+}
+
+// terminated ends the connections of an actor slot that stopped: those
+// bound to the actor who named, if it is no longer the one registered
+// under that name (not those of a newer actor that took the name since).
+// Their connections end in the bus's tables too (nobody disconnects
+// them).
+func (a *sigActor[T]) terminated(c actor.Context, who *actor.PID) {
+	if who == nil || a.names[who.GetId()] == 0 {
+		return // (an executor of ours, say)
 	}
+	as := c.ActorSystem()
+	effects := a.core.RemoveIf(func(k *Conn) bool {
+		ref := k.Target.(*slotRef[T])
+		return !ref.exec && ref.slot.named(who) && ref.slot.gone(as)
+	})
+	for i := range effects {
+		if effects[i].Kind == Removed {
+			a.sig.bus.forgetLink(effects[i].Conn.Link)
+		}
+	}
+	a.apply(c, effects)
 }
 
 // flushWait is a Flush waiting until conns (the sender's connections) no
@@ -152,8 +230,9 @@ func (a *sigActor[T]) flush(c actor.Context, id uint64) {
 		return
 	}
 	w := &flushWait{to: to, id: id, seq: a.core.Seq()}
+	as := c.ActorSystem()
 	for _, k := range a.core.Conns() {
-		if pid := a.slots[k]; pid != nil && pid.Equal(to) && k.HoldsUpTo(w.seq) {
+		if ref := k.Target.(*slotRef[T]); !ref.exec && k.HoldsUpTo(w.seq) && ref.slot.is(as, to) {
 			w.conns = append(w.conns, k)
 		}
 	}
@@ -189,36 +268,35 @@ func (w *flushWait) pending() bool {
 	return false
 }
 
-func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
-	if m.spec.Link.closed.Load() {
+// connect makes the connection m asks for; missed counts the matching
+// events it should have had already (its request was lost in a failure:
+// see checkLost).
+func (a *sigActor[T]) connect(c actor.Context, m *connectReq, missed uint64) {
+	link := m.spec.Link
+	if link.pending != m {
+		return // made already (a check found it lost, and then it came)
+	}
+	link.pending = nil
+	if link.closed.Load() {
 		return // disconnected (or its session closed) before it got here
 	}
-	pid := m.target.pid
-	if pid == nil {
-		fn := m.target.fn
-		bus := a.sig.bus
-		p, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-			return &executor{run: fn, bus: bus, ctx: InActor(context.Background())}
-		}), "slot-"+string(m.spec.Handle))
-		if err != nil {
-			actors.FromContext(c).Logger().Error("signalbus: cannot start a slot executor", "signal", a.sig.info.Name, "err", err)
-			a.sig.bus.forgetLink(m.spec.Link) // the connection is not made: not open either
+	spec := m.spec
+	ref := &slotRef[T]{slot: m.target.slot, fn: m.target.fn, exec: m.target.pid == nil}
+	ref.pid = ref.slot.pid
+	if ref.exec {
+		if !a.spawnExecutor(c, ref, spec.Handle) {
+			a.sig.bus.forgetLink(link) // the connection is not made: not open either
 			return
 		}
-		pid = p
-		a.execs[pid] = true
-	} else {
-		key := pid.String()
-		if a.watched[key] == 0 {
-			c.Watch(pid)
-			a.byPID[key] = pid
-		}
-		a.watched[key]++
+	} else if ref.slot.deadAtConnect() {
+		// The actor was not running when Connect was called: the
+		// connection ends at once, as when its slot stops.
+		a.sig.bus.forgetLink(link)
+		return
 	}
-	spec := m.spec
-	ref := &slotRef[T]{pid: pid, ring: make([]Event[T], max(1, spec.Window))}
+	ref.ring = make([]Event[T], max(1, spec.Window))
 	for i := range ref.ring {
-		ref.ring[i].link = spec.Link
+		ref.ring[i].link = link
 		if !m.dflt {
 			ref.ring[i].Tag = spec.Handle
 		}
@@ -226,7 +304,32 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq) {
 	}
 	spec.Target = ref
 	k := a.core.Connect(spec)
-	a.slots[k] = pid
+	if missed > 0 {
+		a.core.missed(k, missed)
+	}
+	a.refs[k] = ref
+	if !ref.exec {
+		if key := ref.slot.key(); a.watched[key] == 0 {
+			ref.slot.watch(c)
+		}
+		a.watched[ref.slot.key()]++
+		a.names[ref.pid.GetId()]++
+	}
+}
+
+// spawnExecutor starts the serial executor of a func slot's connection.
+func (a *sigActor[T]) spawnExecutor(c actor.Context, ref *slotRef[T], h Handle) bool {
+	fn, bus := ref.fn, a.sig.bus
+	p, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+		return &executor{run: fn, bus: bus, ctx: InActor(context.Background())}
+	}), "slot-"+string(h))
+	if err != nil {
+		actors.FromContext(c).Logger().Error("signalbus: cannot start a slot executor", "signal", a.sig.info.Name, "err", err)
+		return false
+	}
+	ref.pid = p
+	a.execs[p] = true
+	return true
 }
 
 func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
@@ -242,7 +345,7 @@ func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 		m.waiter.finish(nil)
 		return
 	}
-	pid := a.slots[k]
+	ref := k.Target.(*slotRef[T])
 	effects := a.core.Remove(m.h)
 	if m.waiter == nil {
 		a.apply(c, effects)
@@ -250,6 +353,7 @@ func (a *sigActor[T]) disconnect(c actor.Context, m *disconnectReq) {
 	}
 	// Fence the slot before answering: once it answers, no delivery of
 	// this connection is running, and none will (the link is closed).
+	pid := ref.pid
 	a.release(c, k, false)
 	fenceSlot(c, pid, m.h, a.sig.bus.fenceTimeout, func() {
 		if a.execs[pid] {
@@ -278,30 +382,35 @@ func fenceSlot(c actor.Context, slot *actor.PID, h Handle, timeout time.Duration
 // release forgets a removed connection's slot; an executor is stopped
 // unless stop is false (a fence will stop it).
 func (a *sigActor[T]) release(c actor.Context, k *Conn, stop bool) {
-	pid := a.slots[k]
-	delete(a.slots, k)
 	k.Link.closed.Store(true)
-	if pid == nil {
-		return
+	ref := a.refs[k]
+	if ref == nil {
+		return // released already
 	}
-	if a.execs[pid] {
-		if stop {
-			delete(a.execs, pid)
-			c.Poison(pid)
+	delete(a.refs, k)
+	if ref.exec {
+		if stop && a.execs[ref.pid] {
+			delete(a.execs, ref.pid)
+			c.Poison(ref.pid)
 		}
 		return
 	}
-	key := pid.String()
+	key := ref.slot.key()
 	if a.watched[key]--; a.watched[key] <= 0 {
 		delete(a.watched, key)
-		delete(a.byPID, key)
-		c.Unwatch(pid)
+		ref.slot.unwatch(c)
+	}
+	name := ref.pid.GetId()
+	if a.names[name]--; a.names[name] <= 0 {
+		delete(a.names, name)
 	}
 }
 
 func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
 	info := a.sig.info
+	a.applying = effects
 	for i := range effects {
+		a.applied = i
 		e := &effects[i]
 		switch e.Kind {
 		case Deliver:
@@ -313,11 +422,202 @@ func (a *sigActor[T]) apply(c actor.Context, effects []Effect) {
 			ev := ref.event()
 			ev.Emission, ev.Dropped = &em.Emission, e.Dropped
 			atomic.StoreUint32(&ev.done, 0)
-			c.Send(ref.pid, ev)
+			if ref.exec {
+				c.Send(ref.pid, ev)
+			} else {
+				ref.slot.send(c, ev)
+			}
 		case ArmTimer:
+			a.deadlines[e.Key] = actors.FromContext(c).Now().Add(info.Throttle.Period)
 			actors.After(c, info.Throttle.Period, &throttleTick{key: e.Key})
 		case Removed:
 			a.release(c, e.Conn, true)
+		}
+	}
+	// Carried out: a failure later in the message must not take them
+	// for unsent (restarting).
+	a.applying = nil
+	a.core.out = a.core.out[:0]
+}
+
+// restarting runs in the failed incarnation, before its executors stop
+// (they are its children). If the failure interrupted a message, the
+// deliveries the core had handed out for it but that were not sent are
+// given back to their connections, counted as dropped; the rest is
+// repaired once the new incarnation has started (restarted).
+func (a *sigActor[T]) restarting() {
+	if a.busy {
+		unsent := a.core.out
+		if a.applying != nil {
+			unsent = a.applying[a.applied:]
+		}
+		for i := range unsent {
+			if e := &unsent[i]; e.Kind == Deliver {
+				a.core.Forfeit(e.Conn.Handle, 1)
+			}
+		}
+		a.busy, a.applying = false, nil
+		a.core.out = a.core.out[:0]
+	}
+	// The fences' Asks end with the incarnation: their Disconnects hear
+	// of it (their connections are closed all the same).
+	a.sig.waits.failAll(errors.New("the signal actor failed and restarted"))
+}
+
+// restarted repairs, in a new incarnation of the signal's actor, what the
+// failure of the previous one may have left behind, so that no connection
+// is lost to it:
+//
+//   - the executors of func slots stopped with the failed incarnation
+//     (they were its children): each gets a new one, and the deliveries
+//     the old one had not run count as dropped on its connection;
+//   - the message being handled was lost (the simulator's injected
+//     failures lose it before it is handled, a panic in the middle of it):
+//     a lost disconnect or session close leaves a connection whose link
+//     is closed, removed here; a lost Terminated is asked for again by
+//     watching every actor slot again; a lost wake-up is replaced by
+//     draining every queue; a lost throttle tick (timers end with an
+//     incarnation) by arming each key's again for the rest of its period;
+//     a lost connect request is found by a check sent behind every
+//     request already sent (see checkLost). A lost emission is lost for
+//     every connection, and a lost Flush is not answered;
+//   - the effects of an interrupted message that were not carried out:
+//     unsent deliveries were given back (restarting); slots of removed
+//     connections are released here.
+func (a *sigActor[T]) restarted(c actor.Context) {
+	clear(a.execs) // the old executors have stopped
+	// Slots of connections no longer in the core: a Removed effect not
+	// carried out, or a fence that ended with the old incarnation.
+	for _, k := range a.sortedRefs() {
+		if a.core.Find(k.Handle) != k {
+			a.release(c, k, false)
+		}
+	}
+	// Connections ended while the failure lost the message that ended
+	// them (their links are closed).
+	a.apply(c, a.core.RemoveIf(func(k *Conn) bool { return k.Link.closed.Load() }))
+	var failed []*Conn
+	for _, k := range a.core.Conns() {
+		ref := a.refs[k]
+		if !ref.exec {
+			continue
+		}
+		if acked := k.Link.acked.Load(); k.sent > acked {
+			a.core.forfeit(k, k.sent-acked)
+		}
+		// New Events: the old ones may still be referenced (as dead
+		// letters of the old executor).
+		for i := range ref.ring {
+			ref.ring[i] = Event[T]{link: k.Link, Tag: ref.tag(k), done: 1}
+		}
+		ref.next = 0
+		if !a.spawnExecutor(c, ref, k.Handle) {
+			failed = append(failed, k)
+		}
+	}
+	for _, k := range failed {
+		a.sig.bus.forgetLink(k.Link) // closes it: removed just below
+	}
+	a.apply(c, a.core.RemoveIf(func(k *Conn) bool { return k.Link.closed.Load() }))
+	// Watch the actor slots again: a Terminated the failure lost comes
+	// again (protoactor answers a watch of a stopped actor at once).
+	seen := map[any]bool{}
+	for _, k := range a.core.Conns() {
+		if ref := a.refs[k]; !ref.exec && !seen[ref.slot.key()] {
+			seen[ref.slot.key()] = true
+			ref.slot.watch(c)
+		}
+	}
+	if th := a.sig.info.Throttle; th != nil {
+		now := actors.FromContext(c).Now()
+		for _, key := range a.core.Keys() {
+			due, ok := a.deadlines[key]
+			if !ok {
+				due = now.Add(th.Period)
+				a.deadlines[key] = due
+			}
+			actors.After(c, due.Sub(now), &throttleTick{key: key})
+		}
+	}
+	a.apply(c, a.core.WakeAll())
+	a.core.out = a.core.out[:0]
+	a.findLost(c)
+	if len(a.flushes) > 0 {
+		a.checkFlushes(c)
+	}
+}
+
+// sortedRefs returns the connections the shell holds, by handle.
+func (a *sigActor[T]) sortedRefs() []*Conn {
+	ks := make([]*Conn, 0, len(a.refs))
+	for k := range a.refs { //detguard:unordered sorted below
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i].Handle < ks[j].Handle })
+	return ks
+}
+
+// findLost lists the connections of the signal registered on the bus
+// whose request the actor has not handled yet, and sends the check
+// behind them: each request sent is in the mailbox already, as the list
+// is made under the signal's connMu (see Bus.connect), or was lost in the
+// failure. Those of an earlier check not done yet are kept, with what
+// they missed so far.
+func (a *sigActor[T]) findLost(c actor.Context) {
+	s, b := a.sig.signalBase, a.sig.bus
+	prev := a.lost
+	a.nextCheck++
+	l := &lostConnects{id: a.nextCheck}
+	have := map[*Link]bool{}
+	if prev != nil {
+		for i, link := range prev.links {
+			if link.pending != nil && !link.closed.Load() {
+				l.links, l.missed = append(l.links, link), append(l.missed, prev.missed[i])
+				have[link] = true
+			}
+		}
+	}
+	s.connMu.Lock()
+	b.mu.Lock()
+	for _, h := range actors.SortedKeys(b.links) {
+		if link := b.links[h]; link.sig == s && link.pending != nil && !have[link] && !link.closed.Load() {
+			l.links, l.missed = append(l.links, link), append(l.missed, 0)
+		}
+	}
+	b.mu.Unlock()
+	s.connMu.Unlock()
+	a.lost = nil
+	if len(l.links) > 0 {
+		a.lost = l
+		c.Send(c.Self(), &lostCheck{id: l.id})
+	}
+}
+
+// count notes that it was fanned out while the lost connections' fate is
+// not known: each would have got it if its filter matches.
+func (l *lostConnects) count(it *Item) {
+	for i, link := range l.links {
+		if link.pending == nil {
+			continue
+		}
+		if matches(link.pending.spec.Filter, it.Args) {
+			l.missed[i]++
+		}
+	}
+}
+
+// checkLost makes the connections whose request has not arrived before
+// check id: the failure lost it. The events fanned out since are lost to
+// them, counted as dropped.
+func (a *sigActor[T]) checkLost(c actor.Context, id uint64) {
+	l := a.lost
+	if l == nil || l.id != id {
+		return // an older check (a newer one took its connections over)
+	}
+	a.lost = nil
+	for i, link := range l.links {
+		if m := link.pending; m != nil {
+			a.connect(c, m, l.missed[i])
 		}
 	}
 }
@@ -339,9 +639,20 @@ func (s *signalBase) Stats(ctx context.Context) (*SignalStats, error) {
 // slotRef is a connection's target: its slot and the ring of Events its
 // deliveries reuse (one allocation per connection, none per delivery).
 type slotRef[T any] struct {
-	pid  *actor.PID
+	pid  *actor.PID  // the actor slot, or our executor
+	slot slotBinding // the actor slot (not an executor)
+	exec bool        // pid is our executor of fn
+	fn   func(ctx context.Context, d Delivery)
 	ring []Event[T] // at least one
 	next int        // where the search for an acknowledged Event starts
+}
+
+// tag returns the Tag of k's events (none on a default connection).
+func (r *slotRef[T]) tag(k *Conn) Handle {
+	if k.Link.dflt {
+		return ""
+	}
+	return k.Handle
 }
 
 // event returns an Event no delivery in flight uses: the first one from

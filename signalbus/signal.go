@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,6 +87,10 @@ type signalBase struct {
 	pid    *actor.PID
 	closed atomic.Bool
 	waits  waits // blocking Disconnects waiting for the actor
+	// connMu orders a connection's registration and its request to the
+	// actor against the actor's look at the registered connections
+	// after a restart (see Bus.connect).
+	connMu sync.Mutex
 }
 
 func (s *signalBase) send(m any) { s.sys.Send(s.pid, m) }
@@ -123,8 +128,12 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	if err := s.prepareThrottle(); err != nil {
 		return nil, err
 	}
+	// Every incarnation of the actor is the same sigActor: a restart
+	// (after a failure) keeps the connections, the throttle and the
+	// order, and repairs what the failure may have left behind.
+	a := newSignalActor(s)
 	if err := bus.addSignal(s.signalBase, func() (*actor.PID, error) {
-		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newSignalActor(s) }), "signal-"+info.Accessor)
+		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }), "signal-"+info.Accessor)
 	}); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,10 @@ type Slot[T any] struct {
 
 // ActorSlot delivers *Event[T] messages to pid. The actor must be spawned
 // with SlotMiddleware (SlotProps), or handle Delivery and Fence itself.
+// The slot is the actor pid names when Connect is called: once that actor
+// stops, its connections end, and nothing of them reaches a new actor
+// that takes the same name (a connect made when no actor has the name
+// ends at once).
 func ActorSlot[T any](pid *actor.PID) Slot[T] { return Slot[T]{pid: pid} }
 
 // FuncSlot runs f for each event, one at a time, in order, on an executor
@@ -40,8 +44,9 @@ func (s Slot[T]) target() target {
 
 // target is an untyped slot.
 type target struct {
-	pid *actor.PID
-	fn  func(ctx context.Context, d Delivery)
+	pid  *actor.PID
+	fn   func(ctx context.Context, d Delivery)
+	slot slotBinding // pid bound to its actor when Connect was called (see bind)
 }
 
 // ConnectOption configures one connection.
@@ -75,7 +80,8 @@ func Queue(limit int, policy Policy) ConnectOption {
 }
 
 // InSession makes the connection belong to s: only s can disconnect it,
-// and closing s removes it.
+// and closing s removes it. s must have started (else the connect fails
+// with ErrNotStarted).
 func InSession(s *Session) ConnectOption { return func(c *connectConfig) { c.session = s } }
 
 // DefaultQueueLimit is a connection's backlog bound unless Queue says
