@@ -134,6 +134,8 @@ func (d *rsDirector) start(c actor.Context) {
 	d.mine = map[signalbus.Handle]*RemoteConn{}
 	for i := 0; i < 2; i++ {
 		rec, pid := spawnRecorder(c, d.bus, &d.rep.Clock, i, d.cfg.QueueSize)
+		_ = rec.Session.DisconnectDefaults(signalbus.InActor(context.Background()))
+		_ = rec.Session.Start()
 		d.recs, d.recPIDs = append(d.recs, rec), append(d.recPIDs, pid)
 		// Connections kept to the end: each signal, one of them filtered.
 		d.connect(c, i, i, "", signalbus.DropOldest, true)

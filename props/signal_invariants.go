@@ -23,7 +23,7 @@ var SignalInvariants = []Invariant{
 	{11, "one order per signal", "log: an emission has the same Seq on every connection"},
 	{12, "isolation", "model (each connection's transcript is computed alone, stalls included)"},
 	{13, "duplicate policy", "signalbus TestDuplicateConnects: two identical connects give two handles and two deliveries"},
-	{14, "negotiation silence", "model: a session's default connections exist from Start on and get nothing emitted before it (explicit connections of a session not yet started do deliver: the bus has no negotiation mode of its own). Over QMP the endpoint starts the session at qmp_capabilities and refuses every other command but disconnect-default-signals before it (differential test vs qemu-storage-daemon); no QMP test emits during negotiation"},
+	{14, "negotiation silence", "model: a session's default connections exist from Start on and get nothing emitted before it; an explicit connect on a session not yet started is refused (ErrNotStarted), so nothing reaches it before Start (signal_sim_test's connect action expects the refusal). Over QMP the endpoint starts the session at qmp_capabilities and refuses every other command but disconnect-default-signals before it (differential test vs qemu-storage-daemon); no QMP test emits during negotiation"},
 	{15, "default connections", "model (start, opt-out before and after start); QMP tests"},
 	{16, "throttle spacing", "log: deliveries of one throttled key (exempt excepted) ≥ period apart"},
 	{17, "throttle last-not-lost", "model (latest wins, delivered at the period's end); scenario: every connection that stayed open and kept up got the last emission of each key it matches (CheckSignal)"},

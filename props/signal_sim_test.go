@@ -168,6 +168,13 @@ func TestSignalActorsMatchModel(t *testing.T) {
 					opts = append(opts, signalbus.Arg("dev", d))
 				}
 				hd, err := sigs.Of(sig).Connect(ctx, signalbus.ActorSlot[SigEvent](ss.pid), opts...)
+				if !ss.started {
+					if !errors.Is(err, signalbus.ErrNotStarted) {
+						rt.Fatalf("I14: connect on a session not started: %v, want ErrNotStarted", err)
+					}
+					h.settle(rt)
+					return
+				}
 				if err != nil {
 					rt.Fatal(err)
 				}

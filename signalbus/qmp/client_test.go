@@ -159,7 +159,10 @@ func TestExecuteWriteHonoursContext(t *testing.T) {
 	big := map[string]any{"pad": strings.Repeat("x", 16<<20)} // more than the socket buffers hold
 	errs := make(chan error, 2)
 	bigErr := make(chan error, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	// Seconds, not less: encoding 16 MiB under -race on a loaded machine
+	// takes a while, and the command must be partly sent when its
+	// deadline passes.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	go func() {
 		err := c.Execute(ctx, "big", big, nil)
@@ -167,7 +170,7 @@ func TestExecuteWriteHonoursContext(t *testing.T) {
 		errs <- err
 	}()
 	time.Sleep(200 * time.Millisecond) // the big one writes first
-	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel2()
 	go func() { errs <- c.Execute(ctx2, "small", nil, nil) }()
 	// The big one ends at its deadline; the small one at its own, or
@@ -178,7 +181,7 @@ func TestExecuteWriteHonoursContext(t *testing.T) {
 			if err == nil {
 				t.Error("Execute succeeded with a server that reads nothing")
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(20 * time.Second):
 			t.Fatal("Execute blocked in its write past its context's deadline")
 		}
 	}
