@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -13,7 +14,8 @@ import (
 // summary is one scenario's row in the final table.
 type summary struct {
 	scenario   string
-	seeds      int
+	seeds      int // seeds that ran
+	planned    int // seeds the campaign was to run (more when interrupted)
 	failures   int
 	steps      int64
 	events     int64
@@ -33,8 +35,9 @@ type result struct {
 }
 
 // campaign runs every seed of sc, o.parallel at a time, and reports
-// failures in seed order once all have run.
-func campaign(sc sim.Scenario, o *options, w, progress io.Writer) summary {
+// failures in seed order once all have run. Once ctx ends (an interrupt)
+// it starts no more seeds: it reports those that ran.
+func campaign(ctx context.Context, sc sim.Scenario, o *options, w, progress io.Writer) summary {
 	start := time.Now()
 	seeds := make([]uint64, o.seeds)
 	for i := range seeds {
@@ -59,15 +62,22 @@ func campaign(sc sim.Scenario, o *options, w, progress io.Writer) summary {
 			}
 		}()
 	}
-	for i := range seeds {
-		next <- i
+	started := 0
+	for ; started < len(seeds) && ctx.Err() == nil; started++ {
+		select {
+		case next <- started:
+			continue
+		case <-ctx.Done():
+		}
+		break
 	}
 	close(next)
 	wg.Wait()
 	stop()
 
-	s := summary{scenario: sc.Name, seeds: len(seeds), wall: time.Since(start), firstSeed: seeds[0], firstPrint: results[0].out.Fingerprint}
-	for _, r := range results {
+	s := summary{scenario: sc.Name, seeds: started, planned: len(seeds), wall: time.Since(start),
+		firstSeed: seeds[0], firstPrint: results[0].out.Fingerprint}
+	for _, r := range results[:started] {
 		s.steps += r.out.Steps
 		s.events += r.out.Events
 		s.virtual += r.out.VirtualTime
@@ -89,7 +99,7 @@ func campaign(sc sim.Scenario, o *options, w, progress io.Writer) summary {
 			continue
 		}
 		s.failures++
-		reportFailure(w, sc, r, o)
+		reportFailure(ctx, w, sc, r, o)
 	}
 	return s
 }
@@ -97,7 +107,14 @@ func campaign(sc sim.Scenario, o *options, w, progress io.Writer) summary {
 func runSeed(sc sim.Scenario, seed uint64, o *options, record bool) result {
 	opts := o.worldOptions(seed)
 	if o.determinism {
+		// CheckDeterminism records both runs; a campaign keeps every
+		// seed's result until it reports, so the trace goes unless it is
+		// printed (-v with one seed): thousands of seeds' traces took
+		// gigabytes.
 		out, div := sim.CheckDeterminism(sc, seed, opts...)
+		if !record || !o.verbose {
+			out.Trace = nil
+		}
 		return result{out: out, div: div}
 	}
 	if record && o.verbose {

@@ -16,13 +16,19 @@
 //	go run ./cmd/simrun replay -scenario NAME -seed S -trace t.json -trace-format perfetto
 //
 // The exit status is 0 when every seed passed, 1 when one failed, and 2
-// for bad flags.
+// for bad flags. An interrupt (Ctrl-C) stops a campaign: the seeds
+// running finish, the failures found so far and the summary of the seeds
+// that ran are printed, and simrun exits 1 if one of them failed, else
+// 130; a second interrupt ends it at once.
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -106,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags, 130 interrupted before a seed failed.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -122,24 +129,43 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.seeds < 1:
 		return nil, fmt.Errorf("-seeds must be at least 1, got %d", o.seeds)
+	case uint64(o.seeds-1) > math.MaxUint64-o.seed:
+		return nil, fmt.Errorf("-seed %d -seeds %d runs past the largest seed, %d", o.seed, o.seeds, uint64(math.MaxUint64))
 	case o.parallel < 1:
 		return nil, fmt.Errorf("-parallel must be at least 1, got %d", o.parallel)
 	case o.campaigns < 1 || o.limit < 1:
 		return nil, fmt.Errorf("-canary-campaigns and -canary-limit must be at least 1")
+	case o.bench && o.determinism:
+		return nil, fmt.Errorf("-bench measures single runs: not with -check-determinism, which runs every seed twice")
 	}
-	if err := o.check(); err != nil {
+	if o.canary {
+		// The canaries bring their own scenarios, profiles, seeds and
+		// both schedulers: a campaign flag would be silently ignored.
+		var ignored []string
+		for _, name := range []string{"scenario", "seed", "seeds", "profile", "scheduler", "pct-depth", "pct-steps",
+			"check-determinism", "shrink", "out", "v", "bench"} {
+			if seen[name] {
+				ignored = append(ignored, "-"+name)
+			}
+		}
+		if len(ignored) > 0 {
+			return nil, fmt.Errorf("-canary runs its own scenarios, seeds, profiles and both schedulers: it does not take %s", strings.Join(ignored, " "))
+		}
+	}
+	if err := o.check(seen); err != nil {
 		return nil, err
 	}
 	o.progress = isTerminal(os.Stderr) && !o.verbose
 	return o, nil
 }
 
-// check validates the flags shared with replay.
-func (o *options) check() error {
+// check validates the flags shared with replay; seen holds the flags
+// given.
+func (o *options) check(seen map[string]bool) error {
 	switch o.profile {
 	case "none", "swarm":
 	default:
-		p, err := sim.LoadProfile(o.profile)
+		p, err := loadProfile(o.profile)
 		if err != nil {
 			return err
 		}
@@ -152,6 +178,66 @@ func (o *options) check() error {
 	}
 	if o.pctDepth < 1 || o.pctSteps < 1 {
 		return fmt.Errorf("-pct-depth and -pct-steps must be at least 1")
+	}
+	if o.scheduler != "pct" && (seen["pct-depth"] || seen["pct-steps"]) {
+		return fmt.Errorf("-pct-depth and -pct-steps set the PCT scheduler: they need -scheduler pct")
+	}
+	return nil
+}
+
+// loadProfile reads a profile file as sim.LoadProfile does, and also
+// refuses what it lets through: data after the profile (two profiles in
+// one file, or a truncated edit) and a negative fault time (a World
+// never heals then, so it would run its faults for good).
+func loadProfile(path string) (sim.Profile, error) {
+	p, err := sim.LoadProfile(path)
+	if err != nil {
+		return p, err
+	}
+	if err := onlyOneValue(path); err != nil {
+		return sim.Profile{}, fmt.Errorf("profile %s: %v", path, err)
+	}
+	if p.FaultTime < 0 {
+		return sim.Profile{}, fmt.Errorf("profile %s: fault_time %v is negative", path, p.FaultTime)
+	}
+	return p, nil
+}
+
+// loadPlan reads a plan file as sim.LoadPlan does, with loadProfile's
+// checks, and refuses faults at negative times or for negative durations.
+func loadPlan(path string) (sim.Plan, error) {
+	p, err := sim.LoadPlan(path)
+	if err != nil {
+		return p, err
+	}
+	if err := onlyOneValue(path); err != nil {
+		return sim.Plan{}, fmt.Errorf("plan %s: %v", path, err)
+	}
+	if p.Profile.FaultTime < 0 {
+		return sim.Plan{}, fmt.Errorf("plan %s: fault_time %v is negative", path, p.Profile.FaultTime)
+	}
+	for i, f := range p.Faults {
+		if f.At < 0 || f.For < 0 {
+			return sim.Plan{}, fmt.Errorf("plan %s: fault %d (%v) has a negative time", path, i, f)
+		}
+	}
+	return p, nil
+}
+
+// onlyOneValue checks that the JSON file at path holds one value and
+// nothing after it.
+func onlyOneValue(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("data after the first JSON value at byte %d", dec.InputOffset())
 	}
 	return nil
 }
@@ -182,7 +268,7 @@ func (o *options) worldOptions(seed uint64) []sim.Option {
 func (o *options) replayFlags() string {
 	s := ""
 	if o.profile != "swarm" {
-		s += " -profile " + o.profile
+		s += " -profile " + shellQuote(o.profile)
 	}
 	if o.scheduler != "random" {
 		s += fmt.Sprintf(" -scheduler %s -pct-depth %d -pct-steps %d", o.scheduler, o.pctDepth, o.pctSteps)
@@ -220,18 +306,50 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
+	interrupted, stopSignals := interrupts(stderr)
+	defer stopSignals()
 	failed := false
 	var sums []summary
+	var notRun []string
 	for _, sc := range scenarios {
-		s := campaign(sc, o, stdout, stderr)
+		if interrupted.Err() != nil {
+			notRun = append(notRun, sc.Name)
+			continue
+		}
+		s := campaign(interrupted, sc, o, stdout, stderr)
 		sums = append(sums, s)
 		failed = failed || s.failures > 0
 	}
 	printSummary(stdout, sums, o)
+	if interrupted.Err() != nil {
+		ran, want := 0, 0
+		for _, s := range sums {
+			ran += s.seeds
+			want += s.planned
+		}
+		want += len(notRun) * o.seeds
+		fmt.Fprintf(stdout, "INTERRUPTED: %d of %d seeds ran; the table and the failures above cover only those", ran, want)
+		if len(notRun) > 0 {
+			fmt.Fprintf(stdout, "; not started: %s", strings.Join(notRun, ", "))
+		}
+		fmt.Fprintln(stdout)
+		if !failed {
+			return 130
+		}
+	}
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it, so that a
+// printed command can be pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // isTerminal reports whether f is a terminal (for the progress line).

@@ -36,12 +36,17 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	if o.scenario == "all" {
 		return fail("-scenario names one scenario")
 	}
-	if err := o.check(); err != nil {
+	seen := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { seen[f.Name] = true })
+	if err := o.check(seen); err != nil {
 		return fail("%v", err)
 	}
 	format, err := sim.ParseTraceFormat(*traceFormat)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if seen["trace-format"] && *tracePath == "" {
+		return fail("-trace-format %s needs -trace FILE to write the trace to", format)
 	}
 	sc, err := lookup(o.scenario)
 	if err != nil {
@@ -49,11 +54,20 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := append(o.worldOptions(o.seed), sim.WithRecording())
 	if *planPath != "" {
-		p, err := sim.LoadPlan(*planPath)
+		p, err := loadPlan(*planPath)
 		if err != nil {
 			return fail("%v", err)
 		}
 		opts = append(opts, sim.WithPlan(p))
+	}
+	// Open the trace file first: a path that cannot be written is a
+	// usage error found before the run, not after it.
+	var traceFile *os.File
+	if *tracePath != "" {
+		if traceFile, err = os.Create(*tracePath); err != nil {
+			return fail("%v", err)
+		}
+		defer traceFile.Close()
 	}
 	out := sim.RunScenario(sc, o.seed, opts...)
 	status := "ok"
@@ -62,17 +76,13 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s seed %d: fingerprint %016x, %d steps, %d events, virtual time %v\n  profile: %v\n  faults: %v\n  %s\n",
 		sc.Name, o.seed, out.Fingerprint, out.Steps, len(out.Trace), out.VirtualTime, out.Profile, out.Plan, status)
-	if *tracePath != "" {
-		f, err := os.Create(*tracePath)
-		if err != nil {
-			return fail("%v", err)
-		}
-		werr := sim.WriteTrace(f, format, out.Trace)
-		if cerr := f.Close(); werr == nil {
+	if traceFile != nil {
+		werr := sim.WriteTrace(traceFile, format, out.Trace)
+		if cerr := traceFile.Close(); werr == nil {
 			werr = cerr
 		}
 		if werr != nil {
-			return fail("write trace: %v", werr)
+			return fail("write trace %s: %v", *tracePath, werr)
 		}
 		fmt.Fprintf(stdout, "  trace: %s (%s)\n", *tracePath, format)
 	}

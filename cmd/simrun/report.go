@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,8 +13,8 @@ import (
 
 // reportFailure prints a failing seed: the error, the profile, a command
 // that replays it and, with -shrink, the minimal fault plan and a command
-// that replays that.
-func reportFailure(w io.Writer, sc sim.Scenario, r result, o *options) {
+// that replays that. An interrupted campaign (ctx ended) does not shrink.
+func reportFailure(ctx context.Context, w io.Writer, sc sim.Scenario, r result, o *options) {
 	seed := r.out.Seed
 	if r.out.Err != nil {
 		fmt.Fprintf(w, "FAIL %s seed %d: %v\n", sc.Name, seed, r.out.Err)
@@ -26,6 +27,10 @@ func reportFailure(w io.Writer, sc sim.Scenario, r result, o *options) {
 	if !o.shrink || r.out.Err == nil {
 		return
 	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(w, "  shrink: skipped (interrupted)\n")
+		return
+	}
 	s, failed := sim.Shrink(sc, seed, o.worldOptions(seed)...)
 	if !failed {
 		fmt.Fprintf(w, "  shrink: the seed passed when run again (nondeterminism?)\n")
@@ -36,12 +41,36 @@ func reportFailure(w io.Writer, sc sim.Scenario, r result, o *options) {
 		fmt.Fprintf(w, "  shrink: %v\n", err)
 		return
 	}
+	// Shrink returns the recorded plan as it is when replaying it does
+	// not fail, and nothing says so: replay the saved file as the printed
+	// command will before claiming that it fails.
+	if err := reproduces(sc, seed, o, path, s.Sign); err != nil {
+		fmt.Fprintf(w, "  shrink: no minimal plan: %v (nondeterminism, or a failure its faults alone do not cause?)\n", err)
+		return
+	}
 	fmt.Fprintf(w, "  shrunk: %d faults → %d in %d runs, still failing with %s\n", len(s.Original.Faults), len(s.Minimal.Faults), s.Runs, s.Sign)
 	for _, f := range s.Minimal.Faults {
 		fmt.Fprintf(w, "    %v\n", f)
 	}
 	fmt.Fprintf(w, "  replay minimal: go run ./cmd/simrun replay -scenario %s -seed %d%s -plan %s -trace trace.txt\n",
-		sc.Name, seed, o.replayFlags(), path)
+		sc.Name, seed, o.replayFlags(), shellQuote(path))
+}
+
+// reproduces replays seed with the plan saved at path, as simrun replay
+// does, and says why not if it does not fail with signature sign.
+func reproduces(sc sim.Scenario, seed uint64, o *options, path, sign string) error {
+	p, err := loadPlan(path)
+	if err != nil {
+		return err
+	}
+	out := sim.RunScenario(sc, seed, append(o.worldOptions(seed), sim.WithPlan(p))...)
+	switch {
+	case out.Err == nil:
+		return fmt.Errorf("replaying the recorded faults (%s) passes", path)
+	case sim.Signature(out.Err) != sign:
+		return fmt.Errorf("replaying the recorded faults (%s) fails otherwise: %v", path, out.Err)
+	}
+	return nil
 }
 
 func printSummary(w io.Writer, sums []summary, o *options) {
@@ -61,7 +90,9 @@ func printSummary(w io.Writer, sums []summary, o *options) {
 	tw.Flush()
 	fmt.Fprintf(w, "profile %s, scheduler %s\n", o.profile, o.scheduler)
 	for _, s := range sums {
-		fmt.Fprintf(w, "%s: first seed %d fingerprint %016x\n", s.scenario, s.firstSeed, s.firstPrint)
+		if s.seeds > 0 {
+			fmt.Fprintf(w, "%s: first seed %d fingerprint %016x\n", s.scenario, s.firstSeed, s.firstPrint)
+		}
 	}
 	if o.bench {
 		cores := float64(o.parallel)

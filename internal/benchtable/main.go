@@ -68,8 +68,13 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if table.missed > 0 || table.missing > 0 {
-		fmt.Fprintf(os.Stderr, "benchtable: %d targets missed, %d benchmarks missing\n", table.missed, table.missing)
+	if table.missed > 0 || table.missing > 0 || table.failed > 0 {
+		fmt.Fprintf(os.Stderr, "benchtable: %d targets missed, %d benchmarks missing, %d failed\n", table.missed, table.missing, table.failed)
+	}
+	// A missed target is a finding (BENCHMARKS.md says why); a benchmark
+	// that failed, or a run that could not measure, is not a table.
+	if logs != "" || table.failed > 0 {
+		os.Exit(1)
 	}
 }
 
@@ -120,37 +125,62 @@ func runAll(count int, benchtime, only string) (metrics, string) {
 // parse reads `go test -bench` output: "BenchmarkName  N  v unit  v unit …".
 // go test prints the name before it runs the benchmark and the figures
 // after, so what the benchmark logs meanwhile may split the two: figures
-// on a line of their own belong to the last name seen.
+// on a line of their own belong to the last name seen. A run of a
+// benchmark that fails ("--- FAIL: BenchmarkName", and no figures) counts
+// under the unit failedUnit.
 func parse(r io.Reader, into metrics) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	pending := ""
+	add := func(name, unit string, v float64) {
+		if into[name] == nil {
+			into[name] = map[string][]float64{}
+		}
+		into[name][unit] = append(into[name][unit], v)
+	}
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+		line := sc.Text()
+		if i := strings.Index(line, "--- FAIL: Benchmark"); i >= 0 {
+			if f := strings.Fields(line[i+len("--- FAIL: "):]); len(f) > 0 {
+				add(benchName(f[0]), failedUnit, 1)
+			}
+			pending = ""
+			continue
+		}
+		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
 		if strings.HasPrefix(f[0], "Benchmark") {
-			pending = strings.TrimPrefix(f[0], "Benchmark")
-			if i := strings.LastIndexByte(pending, '-'); i > 0 {
-				pending = pending[:i] // the -cpu suffix
-			}
+			pending = benchName(f[0])
 			f = f[1:]
 		}
 		if pending == "" || len(f) < 3 || !isResult(f) {
 			continue
 		}
-		if into[pending] == nil {
-			into[pending] = map[string][]float64{}
-		}
 		for i := 1; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err == nil {
-				into[pending][f[i+1]] = append(into[pending][f[i+1]], v)
+				add(pending, f[i+1], v)
 			}
 		}
 		pending = ""
 	}
+}
+
+// failedUnit is the unit under which parse counts a benchmark's failed runs.
+const failedUnit = "FAILED"
+
+// benchName returns a benchmark's name as the rows give it: without
+// "Benchmark" and without the -cpu suffix ("-4"), which go test adds only
+// when GOMAXPROCS is not 1, so a dash followed by anything but digits is
+// part of the name ("BenchmarkX/size-big").
+func benchName(s string) string {
+	s = strings.TrimPrefix(s, "Benchmark")
+	if i := strings.LastIndexByte(s, '-'); i > 0 && i < len(s)-1 && strings.Trim(s[i+1:], "0123456789") == "" {
+		s = s[:i]
+	}
+	return s
 }
 
 // isResult says whether f is a benchmark's figures: an iteration count,
@@ -167,19 +197,49 @@ func isResult(f []string) bool {
 	return false
 }
 
+// median returns the median of vs: with an even count, the mean of the
+// two middle values.
 func median(vs []float64) (float64, bool) {
 	if len(vs) == 0 {
 		return 0, false
 	}
 	s := slices.Clone(vs)
 	slices.Sort(s)
-	return s[len(s)/2], true
+	n := len(s)
+	if n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2, true
+	}
+	return s[n/2], true
+}
+
+// pairedRatio returns the median over the runs of num[i] ÷ den[i]: each
+// run's figures of both sides come from the same benchmark run (the same
+// output line), measured side by side, so their ratio is what the run
+// says; a ratio of the two medians would pair a slow run of one side
+// with a fast run of the other. Without pairs (counts differ) it falls
+// back to the ratio of the medians.
+func pairedRatio(num, den []float64) float64 {
+	if len(num) == len(den) {
+		var rs []float64
+		for i := range num {
+			if num[i] > 0 && den[i] > 0 {
+				rs = append(rs, num[i]/den[i])
+			}
+		}
+		if len(rs) == len(num) {
+			r, _ := median(rs)
+			return r
+		}
+	}
+	n, _ := median(num)
+	d, _ := median(den)
+	return n / d
 }
 
 type rendered struct {
-	text            string
-	lines           [][]string
-	missed, missing int
+	text                    string
+	lines                   [][]string
+	missed, missing, failed int
 }
 
 // render computes each row from the medians.
@@ -193,6 +253,8 @@ func render(m metrics) rendered {
 			t.missed++
 		case "missing":
 			t.missing++
+		case "FAILED":
+			t.failed++
 		}
 		t.lines = append(t.lines, line)
 	}
@@ -208,6 +270,13 @@ func render(m metrics) rendered {
 
 func evaluate(r row, got map[string][]float64) []string {
 	line := []string{r.Workload, "—", r.Baseline, "—", target(r), "missing"}
+	if n := len(got[failedUnit]); n > 0 {
+		// The runs that passed are not the measurement asked for (and
+		// their figures may be what made the others fail).
+		line[5] = "FAILED"
+		line[3] = fmt.Sprintf("%d of the runs failed", n)
+		return line
+	}
 	switch r.Kind {
 	case throughput, cost:
 		oursMetric, baseMetric := "ours-ns/op", "base-ns/op"
@@ -227,11 +296,11 @@ func evaluate(r row, got map[string][]float64) []string {
 			line[2] = fmt.Sprintf("%s (%s%s)", r.Baseline, withUnit(b, r.Unit), misses(got, "base"))
 		}
 		if r.Kind == throughput {
-			ratio := b / o
+			ratio := pairedRatio(got[baseMetric], got[oursMetric])
 			line[3] = fmt.Sprintf("%.2f× throughput", ratio)
 			line[5] = met(r.Target == 0 || ratio >= r.Target, r.Target == 0)
 		} else {
-			ratio := o / b
+			ratio := pairedRatio(got[oursMetric], got[baseMetric])
 			line[3] = fmt.Sprintf("%.2f× cost", ratio)
 			line[5] = met(r.Target == 0 || ratio <= r.Target, r.Target == 0)
 		}

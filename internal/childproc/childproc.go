@@ -11,9 +11,11 @@ package childproc
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +25,11 @@ import (
 // StopWait is how long Stop waits for a child to exit after closing its
 // stdin before it kills it.
 const StopWait = 10 * time.Second
+
+// exitWait is how long a failure waits for a child whose stdout ended to
+// exit, so that it can show all of the child's stderr (its panic, say)
+// and its exit code.
+const exitWait = 5 * time.Second
 
 // Proc is a running child process. Its stdout is read as it comes (so a
 // chatty child never blocks on a full pipe) and kept: Next reads the
@@ -46,7 +53,9 @@ type Proc struct {
 
 // Start runs the test binary with args (nil: no tests, "-test.run=^$")
 // and env added to this process's environment. The child is stopped (see
-// Stop) when the test ends.
+// Stop) when the test ends, and killed if this process dies first (a
+// timeout, a panic outside the test's goroutine, os.Exit): a child that
+// hangs is not left behind.
 func Start(t testing.TB, args []string, env ...string) *Proc {
 	t.Helper()
 	exe, err := os.Executable()
@@ -59,6 +68,7 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 	p := &Proc{cmd: exec.Command(exe, args...), grew: make(chan struct{}), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stderr = stderrWriter{p}
+	killWithParent(p.cmd)
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +76,22 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Start(); err != nil {
+	// The kernel signals the child when the thread that started it ends,
+	// not the process (go.dev/issue/27505), and the Go runtime ends a
+	// thread whose goroutine exits locked to it: the child is started from
+	// a goroutine that keeps its thread, unshared, until the child has
+	// exited.
+	started := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		err := p.cmd.Start()
+		started <- err
+		if err == nil {
+			<-p.done
+		}
+		runtime.UnlockOSThread()
+	}()
+	if err := <-started; err != nil {
 		t.Fatal(err)
 	}
 	go p.run(stdout)
@@ -74,17 +99,23 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 	return p
 }
 
-// run reads stdout to its end, then reaps the child.
+// run reads stdout to its end, then reaps the child. Lines may be of any
+// length.
 func (p *Proc) run(stdout io.Reader) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		p.mu.Lock()
-		p.out = append(p.out, sc.Text())
-		p.wake()
-		p.mu.Unlock()
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if line != "" {
+			p.mu.Lock()
+			p.out = append(p.out, strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
+			p.wake()
+			p.mu.Unlock()
+		}
+		if err != nil {
+			break
+		}
 	}
-	_, _ = io.Copy(io.Discard, stdout) // a line too long: keep the pipe flowing
+	_, _ = io.Copy(io.Discard, stdout)
 	p.mu.Lock()
 	p.eof = true
 	p.wake()
@@ -98,6 +129,20 @@ func (p *Proc) run(stdout io.Reader) {
 	}
 	p.mu.Unlock()
 	close(p.done)
+}
+
+// ended describes a child whose stdout ended, for a failure: it waits up
+// to exitWait, and not past deadline, for the child to exit, so that its
+// stderr is all there (stdout and stderr are separate pipes: the end of
+// one says nothing of the other), and gives its exit code and stderr.
+func (p *Proc) ended(deadline time.Time) string {
+	wait := max(min(exitWait, time.Until(deadline)), 0)
+	select {
+	case <-p.done:
+		return fmt.Sprintf("exited %d; stderr:\n%s", p.code, p.Stderr())
+	case <-time.After(wait):
+		return fmt.Sprintf("closed its stdout but is still running; stderr so far:\n%s", p.Stderr())
+	}
 }
 
 // wake tells waiting readers that stdout changed (p.mu held).
@@ -162,7 +207,7 @@ func (p *Proc) Until(t testing.TB, prefix string, timeout time.Duration) string 
 		l, ok := p.Next(t, time.Until(deadline))
 		switch {
 		case !ok:
-			t.Fatalf("child %v ended its output before a line %q; stderr:\n%s", p.Args(), prefix, p.Stderr())
+			t.Fatalf("child %v ended its output before a line %q: %s", p.Args(), prefix, p.ended(deadline))
 		case strings.HasPrefix(l, "ERROR") && !strings.HasPrefix(prefix, "ERROR"):
 			t.Fatalf("child %v: %s\nstderr:\n%s", p.Args(), l, p.Stderr())
 		case strings.HasPrefix(l, prefix):
@@ -176,7 +221,8 @@ func (p *Proc) Until(t testing.TB, prefix string, timeout time.Duration) string 
 // test when the child exits or the time runs out first.
 func (p *Proc) Find(t testing.TB, prefix string, timeout time.Duration) string {
 	t.Helper()
-	deadline := time.After(timeout)
+	deadline := time.Now().Add(timeout)
+	expired := time.After(timeout)
 	seen := 0
 	for {
 		p.mu.Lock()
@@ -190,12 +236,11 @@ func (p *Proc) Find(t testing.TB, prefix string, timeout time.Duration) string {
 		eof, grew := p.eof, p.grew
 		p.mu.Unlock()
 		if eof {
-			<-p.done
-			t.Fatalf("child %v exited %d before printing %q; stderr:\n%s", p.Args(), p.code, prefix, p.Stderr())
+			t.Fatalf("child %v ended its output before printing %q: %s", p.Args(), prefix, p.ended(deadline))
 		}
 		select {
 		case <-grew:
-		case <-deadline:
+		case <-expired:
 			t.Fatalf("child %v printed no %q in %v; stderr:\n%s", p.Args(), prefix, timeout, p.Stderr())
 		}
 	}
