@@ -39,8 +39,10 @@ sim:
 
 # Benchmarks, each with its baseline measured in the same run, as one
 # table (workload, ours, baseline, ratio, target, met?), also written to
-# BENCHMARKS.md with the machine and the date.
+# BENCHMARKS.md with the machine and the date. valgrind (the cachegrind
+# row) is installed when missing, as the tests' peers are.
 bench:
+	@./.ci/deps.sh valgrind
 	$(GO) run ./internal/benchtable -count 3 -md BENCHMARKS.md
 
 # The property suites, run longer.
