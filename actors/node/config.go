@@ -104,7 +104,7 @@ func (c Config) check() (host string, port int, loopback bool, err error) {
 		return "", 0, false, errors.Errorf("node: MaxMessage %d must be at most half of MaxFrame %d (a frame carries a whole batch)", c.MaxMessage, c.MaxFrame)
 	}
 	if c.TLS != nil {
-		if err := c.TLS.check(time.Now()); err != nil {
+		if err := c.TLS.check(); err != nil {
 			return "", 0, false, err
 		}
 	}

@@ -44,23 +44,6 @@ type guard struct {
 	idle     *sync.Cond
 }
 
-// stop refuses new inbound streams; drained then waits until the
-// handlers of the others have returned (once the server has closed
-// their connections).
-func (g *guard) stop() {
-	g.mu.Lock()
-	g.stopping = true
-	g.mu.Unlock()
-}
-
-func (g *guard) drained() {
-	g.mu.Lock()
-	for g.active > 0 {
-		g.idle.Wait()
-	}
-	g.mu.Unlock()
-}
-
 // interceptor wraps the node's inbound gRPC streams.
 func (g *guard) interceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	g.starting.RLock()
