@@ -34,8 +34,20 @@ type Config struct {
 	// Keepalive is how often an idle connection is pinged, and
 	// KeepaliveTimeout how long a ping may go unanswered before the peer
 	// is declared dead (its actors' watchers get
-	// Terminated{AddressTerminated}). Defaults 1s and 2s.
+	// Terminated{AddressTerminated}). Defaults 1s and 2s. gRPC pings
+	// the peers a node dials no more often than every 10s whatever
+	// Keepalive says (its minimum for clients), so a peer that hangs
+	// without closing its connections (stopped, partitioned) is noticed
+	// within 10s + KeepaliveTimeout.
 	Keepalive, KeepaliveTimeout time.Duration
+
+	// DialTimeout is how long connecting to a peer is tried (gRPC
+	// retrying a refused connection) before the peer is taken as down:
+	// the messages queued for it become dead letters (a Request fails
+	// with ErrNoActor) and watchers of its actors get
+	// Terminated{AddressTerminated}. The next message dials again.
+	// Default 3s.
+	DialTimeout time.Duration
 
 	// TLS, when set, makes the node require mutual TLS: it serves with
 	// TLS.Certificate, dials peers presenting it, and accepts only peers
@@ -69,6 +81,9 @@ func (c Config) withDefaults() Config {
 	if c.KeepaliveTimeout <= 0 {
 		c.KeepaliveTimeout = 2 * time.Second
 	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 3 * time.Second
+	}
 	return c
 }
 
@@ -88,8 +103,10 @@ func (c Config) check() (host string, port int, loopback bool, err error) {
 	if c.MaxMessage > c.MaxFrame/2 {
 		return "", 0, false, errors.Errorf("node: MaxMessage %d must be at most half of MaxFrame %d (a frame carries a whole batch)", c.MaxMessage, c.MaxFrame)
 	}
-	if c.TLS != nil && (c.TLS.CAs == nil || len(c.TLS.Certificate.Certificate) == 0) {
-		return "", 0, false, errors.New("node: TLS needs a certificate and the CAs to trust")
+	if c.TLS != nil {
+		if err := c.TLS.check(); err != nil {
+			return "", 0, false, err
+		}
 	}
 	ip := net.ParseIP(h)
 	loopback = h == "localhost" || (ip != nil && ip.IsLoopback())

@@ -10,6 +10,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -32,6 +34,14 @@ type guard struct {
 	// the lock first, which orders that write before the reader's reads
 	// (and holds a peer that connects at once until the node is ready).
 	starting sync.RWMutex
+	// mu guards stopping, set when Stop begins (inbound streams opened
+	// from then on are refused), and active, the inbound streams whose
+	// handler (protoactor's endpoint reader) runs; idle is signalled
+	// when active falls to 0.
+	mu       sync.Mutex
+	stopping bool
+	active   int
+	idle     *sync.Cond
 }
 
 // interceptor wraps the node's inbound gRPC streams.
@@ -39,6 +49,20 @@ func (g *guard) interceptor(srv any, ss grpc.ServerStream, _ *grpc.StreamServerI
 	g.starting.RLock()
 	//lint:ignore SA2001 an empty critical section on purpose: it only orders Start before the stream
 	g.starting.RUnlock()
+	g.mu.Lock()
+	if g.stopping {
+		g.mu.Unlock()
+		return status.Error(codes.Unavailable, "node: stopping")
+	}
+	g.active++
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		if g.active--; g.active == 0 {
+			g.idle.Broadcast()
+		}
+		g.mu.Unlock()
+	}()
 	return handler(srv, &guardedStream{ServerStream: ss, g: g})
 }
 

@@ -1,10 +1,13 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/pkg/errors"
 	"google.golang.org/grpc"
@@ -22,7 +25,24 @@ type Node struct {
 	guard  *guard
 	logger *slog.Logger
 	addr   string
+
+	// out is the node's gate on messages to peers (see outbound):
+	// stopped is set, under out's write lock, when Stop begins.
+	out     sync.RWMutex
+	stopped bool
+	// remoteProcess is protoactor remote's resolver, which outbound
+	// hands messages to while the node runs.
+	remoteProcess actor.AddressResolver
+	stopOnce      sync.Once
+	// halt ends when Stop begins, and with it the dials in progress.
+	halt   context.Context
+	halted context.CancelFunc
 }
+
+// nodes holds the protoactor systems that have been made nodes: a system
+// can be one only once (protoactor's remote keeps its address resolver,
+// consulted first, for the life of the system).
+var nodes sync.Map // *actor.ActorSystem → struct{}
 
 // gRPC's transport settings for bulk data (streams): its default flow
 // control window (64 KiB, grown by probing) and 32 KiB socket buffers
@@ -40,13 +60,26 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	if sys == nil {
 		return nil, errors.New("node: nil system")
 	}
+	if sys.Closed() {
+		return nil, errors.Wrap(actors.ErrClosed, "node: start")
+	}
 	cfg = cfg.withDefaults()
 	host, port, loopback, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
+	if _, taken := nodes.LoadOrStore(sys.ActorSystem(), struct{}{}); taken {
+		return nil, errors.New("node: the system is or was a node already (a system can be made a node once)")
+	}
+	defer func() {
+		if err != nil {
+			nodes.Delete(sys.ActorSystem())
+		}
+	}()
 	n = &Node{sys: sys, cfg: cfg, logger: sys.Logger()}
+	n.halt, n.halted = context.WithCancel(context.Background())
 	n.guard = &guard{n: n}
+	n.guard.idle = sync.NewCond(&n.guard.mu)
 	// Inbound streams wait until Start is done (see guard.starting).
 	n.guard.starting.Lock()
 	defer n.guard.starting.Unlock()
@@ -59,6 +92,19 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 		grpc.ReadBufferSize(ioBuffer), grpc.WriteBufferSize(ioBuffer),
 	}
 	dial := []grpc.DialOption{
+		// A blocking dial that gives up after DialTimeout: protoactor's
+		// endpoint writer dials again on each failed attempt without
+		// closing the last connection, and a non-blocking one left a
+		// gRPC channel redialling the dead peer for ever each time.
+		// gRPC closes a blocking dial's channel when it fails.
+		grpc.WithReturnConnectionError(),
+		//lint:ignore SA1019 Dial (protoactor's) takes its timeout only this way
+		grpc.WithTimeout(cfg.DialTimeout),
+		// The node's dialler retries a refused connection itself and
+		// gives up at once when the node stops, which this makes end
+		// the dial (see dial).
+		grpc.WithContextDialer(n.dial),
+		grpc.FailOnNonTempDialError(true),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: cfg.Keepalive, Timeout: cfg.KeepaliveTimeout, PermitWithoutStream: true}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxFrame), grpc.MaxCallSendMsgSize(cfg.MaxFrame)),
 		grpc.WithInitialWindowSize(flowWindow), grpc.WithInitialConnWindowSize(flowWindow),
@@ -78,6 +124,11 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 		remote.WithEndpointWriterBatchSize(cfg.batchSize()),
 		remote.WithEndpointWriterQueueSize(cfg.QueueSize),
 	)
+	// One dial (gRPC retries within DialTimeout), then the peer is down:
+	// protoactor's writer sleeps 2s after each failed attempt and cannot
+	// be stopped meanwhile, which held Stop and the peer's dead letters
+	// for 10s with its default of 5.
+	rc.MaxRetryCount = 1
 	n.r = remote.NewRemote(sys.ActorSystem(), rc)
 	defer func() {
 		if r := recover(); r != nil { // protoactor panics when it cannot listen
@@ -88,6 +139,13 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// own guardian and dispatcher and are stopped by Stop, not Close.
 	sys.Unmanaged(n.r.Start)
 	n.addr = sys.ActorSystem().Address()
+	// Route messages to peers through the node's gate: protoactor
+	// remote's resolver, which Start has just appended, is replaced by
+	// one that hands over to it while the node runs.
+	pr := sys.ActorSystem().ProcessRegistry
+	last := len(pr.RemoteHandlers) - 1
+	n.remoteProcess = pr.RemoteHandlers[last]
+	pr.RemoteHandlers[last] = n.resolve
 	if cfg.TLS == nil && !loopback {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s without TLS: anyone who can reach it can message its actors", n.addr))
 	}
@@ -103,8 +161,3 @@ func (n *Node) System() *actors.System { return n.sys }
 // Refused returns how many messages from peers the node refused (unknown
 // type, malformed batch).
 func (n *Node) Refused() int64 { return n.guard.refused.Load() }
-
-// Stop stops serving and drops the connections to peers; their watchers
-// of this node's actors get Terminated{AddressTerminated}. Close the
-// System separately (before Stop, to let actors finish talking).
-func (n *Node) Stop() { n.r.Shutdown(false) }

@@ -23,8 +23,9 @@ import (
 
 func TestMain(m *testing.M) {
 	nodetest.Main(m, peerMain,
-		// protoactor's endpoint writer to a killed peer sleeps
-		// through its retries (5 × 2s) before it gives up.
+		// An endpoint writer whose dial (to a killed peer) Stop
+		// ended sleeps through protoactor's 2s pause after it; it
+		// holds nothing (TestPeerDown sees it end).
 		goleak.IgnoreAnyFunction("github.com/asynkron/protoactor-go/remote.(*endpointWriter).initialize"),
 	)
 }
@@ -173,6 +174,24 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := node.Start(nil, node.Config{}); err == nil {
 		t.Error("Start(nil) succeeded")
+	}
+}
+
+// TestStartRefusals: a System that is a node already, or closed, is not
+// made a node (again): a second remote on a System would take over its
+// address and leave the first node's resolver routing its messages.
+func TestStartRefusals(t *testing.T) {
+	n := local(t)
+	if n2, err := node.Start(n.System(), node.Config{}); err == nil || !strings.Contains(err.Error(), "node already") {
+		if n2 != nil {
+			n2.Stop()
+		}
+		t.Errorf("Start of a node's system: %v", err)
+	}
+	sys := actors.New()
+	_ = sys.Close(context.Background())
+	if _, err := node.Start(sys, node.Config{}); !errors.Is(err, actors.ErrClosed) {
+		t.Errorf("Start of a closed system: %v", err)
 	}
 }
 

@@ -10,6 +10,7 @@ package node_test
 //	       "ADDR <address>", and serve until stdin closes
 //	ask    start a node, request a StringValue of the echo at
 //	       $ACTORIO_PEER_TARGET, print "REPLY <value>" or "ERROR <error>"
+//	life-* run a node through one of the lifecycles of lifecycle_test.go
 
 import (
 	"context"
@@ -34,6 +35,10 @@ func peerMain() bool {
 	mode := os.Getenv("ACTORIO_PEER")
 	if mode == "" {
 		return false
+	}
+	if life, ok := lifeModes[mode]; ok {
+		life()
+		return true
 	}
 	cfg := node.Config{Addr: os.Getenv("ACTORIO_PEER_ADDR")}
 	if cert := os.Getenv("ACTORIO_PEER_CERT"); cert != "" {

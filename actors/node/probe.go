@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/pkg/errors"
@@ -26,12 +27,15 @@ const http2Settings = 4 // the frame type of SETTINGS
 // error that says which step failed: the connection (refused,
 // unreachable), the TLS handshake (the peer's certificate is not signed
 // by a CA this node trusts), the peer ending the connection after the
-// handshake (it does not accept this node's certificate), or a peer that
-// does not speak plaintext gRPC (it requires TLS).
+// handshake (it does not accept this node's certificate), a peer that
+// does not speak plaintext gRPC (it requires TLS), or one that accepts
+// the connection and then says nothing (hung). It gives up after 3s, or
+// ctx's deadline if earlier.
 //
 // It exists to explain a peer that does not answer: gRPC, underneath
 // protoactor's remote, retries a refused or failed connection without
-// saying why, so a request to such a peer just times out.
+// saying why, so a request to such a peer fails only once
+// Config.DialTimeout has passed, as a dead letter (ErrNoActor).
 func (n *Node) Probe(ctx context.Context, addr string) error { return probe(ctx, n.cfg.TLS, addr) }
 
 func probe(ctx context.Context, t *TLS, addr string) error {
@@ -56,6 +60,9 @@ func probe(ctx context.Context, t *TLS, addr string) error {
 		cfg.ServerName, cfg.NextProtos = host, []string{"h2"}
 		tc := tls.Client(conn, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
+			if timedOut(err) {
+				return errors.Wrapf(err, "node: %s accepted the connection but did not complete the TLS handshake in time (is it hung?)", addr)
+			}
 			return errors.Wrapf(err, "node: TLS handshake with %s", addr)
 		}
 		rw = tc
@@ -65,6 +72,11 @@ func probe(ctx context.Context, t *TLS, addr string) error {
 	}
 	var hdr [9]byte
 	if _, err := io.ReadFull(rw, hdr[:]); err != nil {
+		if timedOut(err) {
+			// A server that says nothing at all is not refusing
+			// anything: it is hung, or not a gRPC server.
+			return errors.Wrapf(err, "node: %s accepted the connection but did not answer in time (is it hung, or not a gRPC server?)", addr)
+		}
 		if t != nil {
 			return errors.Wrapf(err, "node: %s ended the TLS connection: it does not accept this node's certificate", addr)
 		}
@@ -77,6 +89,13 @@ func probe(ctx context.Context, t *TLS, addr string) error {
 		return errors.Errorf("node: %s does not answer as a gRPC server (its first bytes: % x)", addr, hdr)
 	}
 	return nil
+}
+
+// timedOut reports whether err is the probe's deadline passing.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
 }
 
 // serverTLS is the TLS configuration a node serves with: mutual TLS 1.3,

@@ -2,9 +2,11 @@ package node
 
 import (
 	"context"
+	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/internal/testcert"
 	"google.golang.org/grpc"
@@ -94,6 +96,44 @@ func TestProbe(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestProbeHungPeer: a peer that accepts the connection and then says
+// nothing is reported as such, not as one that requires TLS or refuses
+// this node's certificate.
+func TestProbeHungPeer(t *testing.T) {
+	dir := t.TempDir()
+	ca := testcert.NewAuthority(t, "ours")
+	client := loadTLS(t, ca.Issue(t, dir, "client"))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // accept, read, never answer
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	for _, tc := range []struct {
+		name string
+		tls  *TLS
+	}{{"plaintext", nil}, {"mutual TLS", client}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		err := probe(ctx, tc.tls, l.Addr().String())
+		cancel()
+		t.Logf("%s: %v", tc.name, err)
+		if err == nil || !strings.Contains(err.Error(), "did not") || !strings.Contains(err.Error(), "hung") {
+			t.Errorf("%s: %v, want an error saying the peer did not answer", tc.name, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"os"
+	"time"
 
 	"github.com/pkg/errors"
 )
@@ -34,9 +35,49 @@ func LoadTLS(certFile, keyFile, caFile string) (*TLS, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "node: read CA file")
 	}
-	pool, err := NewCertPool(ca)
-	if err != nil {
-		return nil, errors.Wrapf(err, "node: %s", caFile)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, errors.Errorf("node: no PEM certificate in the CA file %s", caFile)
 	}
-	return &TLS{Certificate: cert, CAs: pool}, nil
+	return &TLS{Certificate: cert, CAs: &CertPool{pool: pool}}, nil
+}
+
+// check tells what would make every handshake with a peer fail, which
+// gRPC would otherwise only retry in silence: it runs once, as the node
+// starts, and reads the wall clock for the certificate's validity.
+func (t *TLS) check() error { return t.checkAt(time.Now()) }
+
+func (t *TLS) checkAt(now time.Time) error {
+	if t.CAs == nil || len(t.Certificate.Certificate) == 0 {
+		return errors.New("node: TLS needs a certificate and the CAs to trust")
+	}
+	if t.Certificate.PrivateKey == nil {
+		return errors.New("node: the TLS certificate has no private key")
+	}
+	leaf := t.Certificate.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(t.Certificate.Certificate[0]); err != nil {
+			return errors.Wrap(err, "node: TLS certificate")
+		}
+	}
+	switch {
+	case now.After(leaf.NotAfter):
+		return errors.Errorf("node: the TLS certificate of %q expired at %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return errors.Errorf("node: the TLS certificate of %q is not valid before %s", leaf.Subject, leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	// A node serves its peers and dials them: its certificate must be
+	// good for both, or the peers' handshakes refuse it one way.
+	if len(leaf.ExtKeyUsage) > 0 {
+		server, client := false, false
+		for _, u := range leaf.ExtKeyUsage {
+			server = server || u == x509.ExtKeyUsageServerAuth || u == x509.ExtKeyUsageAny
+			client = client || u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny
+		}
+		if !server || !client {
+			return errors.Errorf("node: the TLS certificate of %q must allow both server and client authentication (extended key usage): a node serves its peers and dials them", leaf.Subject)
+		}
+	}
+	return nil
 }

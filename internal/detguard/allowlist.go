@@ -40,7 +40,18 @@ var Allowed = Allowlist{
 	},
 	// Loading a node's certificates, once, before it starts.
 	"actors/node/tls.go": {
-		"io": "reads PEM certificate and CA files before the node starts",
+		"io":   "reads PEM certificate and CA files before the node starts",
+		"time": "checks the certificate's validity against the wall clock once, as the node starts",
+	},
+	// Stopping a node and dialling its peers: on Stop's caller and on
+	// gRPC's goroutines, never inside an actor.
+	"actors/node/stop.go": {
+		"io":      "dials peers for gRPC (retrying a refused connection) and closes a connection made as the node stops",
+		"time":    "the pause between dials of a refused peer, and Stop's bounded wait for protoactor's endpoint writers",
+		"select":  "a dial waits for its retry pause, its deadline or the node's stop",
+		"channel": "the same wait",
+		"go":      "context.AfterFunc ends a dial in progress when the node stops",
+		"future":  "Stop waits (sync.Cond) for the node's inbound stream handlers to return, and, bounded, for protoactor's endpoint supervisor and activator to stop, outside any actor",
 	},
 	// Probe is called by a Go caller (never an actor) to explain a peer
 	// that did not answer.
