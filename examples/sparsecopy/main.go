@@ -156,7 +156,7 @@ func serveMain(f flags, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sparsecopy: %v\n", err)
 		return 1
 	}
-	defer n.Stop()
+	defer func() { _ = sys.Close(context.Background()); n.Stop() }() // actors first, then the node (node.Stop)
 	srv, err := Serve(sys, f.root, o, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "sparsecopy: %v\n", err)
@@ -188,7 +188,7 @@ func clientMain(f flags, stderr io.Writer, peer string, do func(context.Context,
 	if err != nil {
 		return Result{}, err
 	}
-	defer n.Stop()
+	defer func() { _ = sys.Close(context.Background()); n.Stop() }() // actors first, then the node (node.Stop)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := do(ctx, sys, o)
