@@ -146,21 +146,28 @@ func (h *hostActor) restarted(ctx actor.Context) {
 // emit only one. Completed operations are kept too: flush answers them.
 func (h *hostActor) dropUnsent() {
 	for _, e := range h.ends {
-		out := e.core.Output()
-		kept := out.ToPeer[:e.sent]
-		for _, m := range out.ToPeer[e.sent:] {
-			switch m := m.(type) {
-			case *Segment:
-				m.release()
-			case *Credit:
-				m.release()
-			default:
-				kept = append(kept, m)
-			}
-		}
-		clear(out.ToPeer[len(kept):])
-		out.ToPeer = kept
+		dropUnsentToPeer(e.core.Output(), e.sent)
 	}
+}
+
+// dropUnsentToPeer removes from out's messages for the peer those past the
+// first sent (handed on already) that are segments or credits, returning
+// their pooled buffers; a Close stays. The stream actor and the file
+// drivers both use it after a flush cut short by a panic.
+func dropUnsentToPeer(out *Output, sent int) {
+	kept := out.ToPeer[:sent]
+	for _, m := range out.ToPeer[sent:] {
+		switch m := m.(type) {
+		case *Segment:
+			m.release()
+		case *Credit:
+			m.release()
+		default:
+			kept = append(kept, m)
+		}
+	}
+	clear(out.ToPeer[len(kept):])
+	out.ToPeer = kept
 }
 
 // failCurrent fails the request being served with err, if it was not

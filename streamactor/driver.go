@@ -151,22 +151,7 @@ func (d *driver) flush(ctx actor.Context) {
 // panic did not hand on (as the stream actor's dropUnsent does): the
 // stream is failed at once, and the peer must hear nothing but the Close,
 // not a segment past the one lost in the panic. A Close is kept.
-func (d *driver) dropUnsent() {
-	out := d.core.Output()
-	kept := out.ToPeer[:d.sent]
-	for _, m := range out.ToPeer[d.sent:] {
-		switch m := m.(type) {
-		case *Segment:
-			m.release()
-		case *Credit:
-			m.release()
-		default:
-			kept = append(kept, m)
-		}
-	}
-	clear(out.ToPeer[len(kept):])
-	out.ToPeer = kept
-}
+func (d *driver) dropUnsent() { dropUnsentToPeer(d.core.Output(), d.sent) }
 
 // restarted runs when the driver's actor restarts after a panic in
 // Receive (a bug), as the stream actor's restart does: the producer
