@@ -49,6 +49,7 @@
 //	                                   NewPeer(sys, role, pid, opts...)  an end attached to an actor speaking the protocol (a transport's link; never waits)
 //	                                   Pipe(sys, opts...)      two connected ends (the in-memory driver)
 //	                                   Connect(ctx, w, r)      attach two ends made by New; they must agree on Sparse and MaxSegment
+//	virStreamPtr, virConnectPtr        *Stream, *actors.System a stream belongs to an actor system, as a libvirt stream to its connection
 //	virStreamRef / virStreamFree       Ref(), Free()           the last Free of an unfinished stream aborts it (libvirt: undefined) and logs
 //	virStreamSend                      Send(ctx, p)            blocking: returns when all of p is accepted; NonBlock: what fits, or ErrWouldBlock; 0 bytes: no-op
 //	virStreamRecv                      Recv(ctx, p)            0 < n ≤ len(p); holes read as zeros; end: 0, io.EOF (sticky)
@@ -85,6 +86,10 @@
 //	(the daemon's side of a remote     StartFileSource/StartFileSink(sys, f, opts, pid, ...)  the drivers facing an actor that speaks the protocol
 //	 upload or download)                                       (package streamactor/remote's link to an end on another node)
 //	virStreamInData (internal)         RecvFlags + RecvStopAtHole, then RecvHole
+//	virConnectUploadFile,              AttachFileSource/AttachFileSink + SendAll/RecvAll   the seed's example calls (hypothetical API); examples/sparsecopy does
+//	virConnectDownloadFile,                                    uploads and downloads for real between two processes, sparse or -dense
+//	virConnectUpload/DownloadSparseFile                        (SparseSendAll/SparseRecvAll)
+//	virEventHandleType bits            Event                   the events bitset passed to an EventCallback
 //
 // Go-native faces: Stream is an io.Reader and io.Writer (holes read as
 // zeros), and its ReadFrom and WriteTo are sparse-aware for an *os.File
