@@ -37,6 +37,8 @@
 //	(no seed equivalent: servers)            Listen → *Listener; Accept() / *Accept → *AcceptDone; AcceptTo(pid)
 //	the 2009 readv_next_iovec PDU patterns   Frame: LengthPrefixed(2|4, max), HeaderLength(hdr, off, width, max)
 //	tsocket_context + its backend            Transport (RealTransport; sim.Network.Host in simulations)
+//	struct tsocket_address                   net.Addr (RecvFromDone.Src, SendTo's dst, LocalAddr/RemoteAddr; Connect takes network + address)
+//	tsocket_get_status / perrno              the sticky error: every later completion's Err carries it (errors.Is(err, syscall.Exxx))
 //
 // # Rules (modern Samba semantics)
 //
