@@ -77,6 +77,13 @@
 // fails too often for its supervisor, which then stops it, the signal is
 // closed (Emit and Connect fail with ErrClosed) and its connections end.
 //
+// A func slot's executor that fails on its own (a panic in the slot's
+// func is recovered and counted, so only a fault outside it can) is
+// always restarted, and its connection goes on: the delivery it lost is
+// counted as dropped on the connection's next event, and a lost Fence is
+// answered, so that a Disconnect does not wait for it. This holds for
+// local and remote connections alike.
+//
 // The state machine of a signal is Core: pure (no actors, clock or
 // goroutines), property-tested directly against a reference model in
 // package props, as are the actors in the simulator.

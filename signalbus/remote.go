@@ -239,7 +239,7 @@ func (b *Bus) remoteClient() (*remoteClient, error) {
 		}
 		first = false
 		return newClient(b, rc.epoch.Load(), b.sys.Now().UnixNano(), &rc.waits)
-	})
+	}, actor.WithSupervisor(slotSupervisor{})) // its children are its func slots' executors
 	pid, err := b.sys.SpawnNamed(props, ClientName)
 	if err != nil { // another bus of the system has the name
 		pid, err = b.sys.Spawn(props)

@@ -98,6 +98,7 @@ type cconn struct {
 	deadline time.Time // connecting: when to give up
 	tries    int       // closing: disconnects sent
 	onLost   func(Handle, error)
+	lost     uint64 // events lost in failures of the executor, for the next delivery's Dropped
 }
 
 type client struct {
@@ -170,6 +171,8 @@ func (x *client) Receive(c actor.Context) {
 		x.flushOwed(c)
 	case *clientStatsReq:
 		m.waiter.answer(x.snapshot(), nil)
+	case *slotFailed:
+		x.slotFailed(c, m)
 	case *clientClose:
 		for _, h := range actors.SortedKeys(x.conns) {
 			k := x.conns[h]
@@ -348,10 +351,38 @@ func (x *client) event(c actor.Context, m *wire.SignalEvent) {
 // to (never a newer actor of the same name).
 func (x *client) deliver(c actor.Context, k *cconn, d Delivery) {
 	if k.exec {
+		if a, ok := d.(droppedAdder); ok && k.lost > 0 {
+			a.addDropped(k.lost)
+			k.lost = 0
+		}
 		c.Send(k.slot, d)
 		return
 	}
 	k.bind.send(c, d)
+}
+
+// slotFailed handles a message an executor lost in a failure (see
+// slotSupervisor): a lost Fence is answered; a lost delivery is
+// acknowledged (the server's window must not shrink for it) and counted
+// as dropped, with the drops it was to report, on the connection's next
+// delivery. (Connections of an earlier incarnation of the client are
+// gone: nothing is found for them.)
+func (x *client) slotFailed(c actor.Context, m *slotFailed) {
+	if answerLostFence(c, m) {
+		return
+	}
+	d, ok := actor.UnwrapEnvelopeMessage(m.msg).(lostDelivery)
+	if !ok {
+		return
+	}
+	link, dropped, ok := d.forfeit()
+	if !ok || link == nil {
+		return
+	}
+	if k := x.conns[link.handle]; k != nil && k.link == link && k.exec {
+		k.lost += 1 + dropped
+		link.ack()
+	}
 }
 
 // CanaryRemoteDuplicate is the planted bug that breaks exactly-once

@@ -141,6 +141,8 @@ func (a *sigActor[T]) handle(c actor.Context) {
 		a.flush(c, m.ID)
 	case *lostCheck:
 		a.checkLost(c, m.id)
+	case *slotFailed:
+		a.slotFailed(c, m)
 	case *actor.Stopping:
 		a.stopping = true
 		for _, w := range a.flushes {
@@ -299,6 +301,29 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq, missed uint64) {
 		}
 		a.watched[ref.slot.key()]++
 		a.names[ref.pid.GetId()]++
+	}
+}
+
+// slotFailed handles a message an executor lost in a failure (see
+// slotSupervisor): a lost Fence is answered; a lost delivery counts as
+// dropped on its connection, whose window space comes back. One of an
+// earlier incarnation was counted by the restart (restarted).
+func (a *sigActor[T]) slotFailed(c actor.Context, m *slotFailed) {
+	if answerLostFence(c, m) || m.gen != a.started {
+		return
+	}
+	d, ok := actor.UnwrapEnvelopeMessage(m.msg).(lostDelivery)
+	if !ok {
+		return
+	}
+	link, dropped, ok := d.forfeit()
+	if !ok || link == nil {
+		return
+	}
+	if k := a.core.Find(link.handle); k != nil && k.Link == link {
+		a.core.forfeit(k, 1)
+		k.dropped += dropped // counted already, but not told: the next event tells
+		a.apply(c, a.core.Wake(k.Handle))
 	}
 }
 

@@ -133,7 +133,9 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	// order, and repairs what the failure may have left behind.
 	a := newSignalActor(s)
 	if err := bus.addSignal(s.signalBase, func() (*actor.PID, error) {
-		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }), "signal-"+info.Accessor)
+		// Its children are its func slots' executors.
+		sup := slotSupervisor{gen: func() int { return a.started }}
+		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithSupervisor(sup)), "signal-"+info.Accessor)
 	}); err != nil {
 		return nil, err
 	}

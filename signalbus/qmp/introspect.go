@@ -24,7 +24,9 @@ func (s *Server) introspect() []map[string]any {
 	for _, n := range s.reg.Names() {
 		c := s.reg.Lookup(n)
 		argType := n + "-arg"
-		out = append(out, map[string]any{"name": n, "meta-type": "command", "arg-type": argType, "ret-type": use(c.Returns), "allow-oob": false})
+		// No "allow-oob": QEMU writes it only when true, and no command
+		// of ours runs out of band.
+		out = append(out, map[string]any{"name": n, "meta-type": "command", "arg-type": argType, "ret-type": use(c.Returns)})
 		out = append(out, objectInfo(argType, c.Args, use))
 	}
 	for _, sig := range s.bus.Signals() {
