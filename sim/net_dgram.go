@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"syscall"
 	"time"
@@ -26,7 +27,8 @@ type simPacket struct {
 	queue   []sockactor.EvDatagram
 	reading bool
 	closed  bool
-	owner   *node // the node whose crash closes it (net_crash.go)
+	owner   *node      // the node whose crash closes it (net_crash.go)
+	rng     *rand.Rand // its datagrams' latency jitter (stream of the address's own)
 	// last is the latest arrival time scheduled from this socket, per
 	// destination address: the floor of the next one's when datagrams
 	// must keep their order (unix datagrams always, UDP once the network
@@ -128,12 +130,14 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) error {
 	}
 	key := dst.key()
 	for c := 0; c < copies; c++ {
-		d := p.n.delay(cfg)
+		d := delay(p.rng, cfg)
 		if dst.Net != "unixgram" {
 			d = max(d, p.n.hold(p.host, dst.Host)-p.n.w.clock.now)
 		}
 		if p.n.chance("reorder", link, cfg.ReorderRate) {
-			extra := time.Duration(p.n.rFault.Int64N(int64(cfg.ReorderDelay) + 1))
+			// The delay comes from the opportunity's own stream: a
+			// replayed or shrunk plan keeps it, no other link's moves.
+			extra := time.Duration(p.n.w.faultStream("socket/reorder", link).Int64N(int64(cfg.ReorderDelay) + 1))
 			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))
 			d += extra
 		}

@@ -114,13 +114,15 @@ func (w *World) faultStream(kind, target string) *rand.Rand {
 }
 
 // Decide reports whether the next opportunity for a fault of kind at
-// target is taken. In a profile-driven run it draws from the kind's own
-// stream with probability p; in a replayed run it takes exactly the
-// opportunities the plan lists. Once healed it takes none, replaying or
-// not: a shrunk plan's run differs from the recorded one, and a fault it
-// keeps may fall on an opportunity that now comes after the heal. Taken
-// faults are recorded in the run's plan and traced. Devices call it for
-// each operation that could fail ("file/eio", "/data/disk.img", 0.01).
+// target is taken. In a profile-driven run it draws with probability p
+// from a stream of (kind, target)'s own, so the faults of one target do
+// not depend on the opportunities other targets had; in a replayed run it
+// takes exactly the opportunities the plan lists. Once healed it takes
+// none, replaying or not: a shrunk plan's run differs from the recorded
+// one, and a fault it keeps may fall on an opportunity that now comes
+// after the heal. Taken faults are recorded in the run's plan and traced.
+// Devices call it for each operation that could fail ("file/eio",
+// "/data/disk.img", 0.01).
 func (w *World) Decide(kind, target string, p float64) bool {
 	return w.decide(kind, target, p, false)
 }
@@ -139,7 +141,7 @@ func (w *World) decide(kind, target string, p float64, healed bool) bool {
 	if w.replay != nil {
 		take = !healed && w.replay.hits[opportunityKey(kind, target, n)]
 	} else {
-		take = p > 0 && !healed && w.Rand("fault/"+kind).Float64() < p
+		take = p > 0 && !healed && w.Rand("fault/"+kind+"/"+target).Float64() < p
 	}
 	if take {
 		w.injected = append(w.injected, Fault{At: Duration(w.clock.now), Kind: kind, Target: target, N: n})
