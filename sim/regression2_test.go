@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -84,5 +85,123 @@ func TestNetLinkStreamsIndependent(t *testing.T) {
 	}
 	if !slices.Equal(r1, r2) {
 		t.Fatalf("the connection's reads changed when c>d carried traffic:\nalone: %q\nwith c>d: %q", r1, r2)
+	}
+}
+
+// unixgramQueue is the simulated receive queue's length (sim's maxQueue).
+const unixgramQueue = 1024
+
+// blockedUnixgram opens unix datagram sockets a and b, b not receiving,
+// and has a send a batch of unixgramQueue+extra datagrams to b; it runs
+// w for a second and returns a, b and a's events.
+func blockedUnixgram(t *testing.T, w *sim.World, extra int) (a, b sockactor.Packet, aLog *evLog) {
+	t.Helper()
+	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond})
+	h := n.Host("h")
+	a, err := h.ListenPacket("unixgram", "/tmp/a.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = h.ListenPacket("unixgram", "/tmp/b.sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aLog = &evLog{}
+	a.Start(aLog.sink)
+	var batch []sockactor.Outgoing
+	for i := 0; i < unixgramQueue+extra; i++ {
+		batch = append(batch, sockactor.Outgoing{Data: []byte(fmt.Sprintf("%04d", i)), Dst: b.LocalAddr()})
+	}
+	a.Send(batch)
+	if _, err := w.Run(sim.Until(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, aLog
+}
+
+// TestUnixgramFullQueueBlocks: a unix datagram sent to a socket whose
+// receive queue is full waits for room, as a real sender does (the real
+// transport's write blocks until the reader drains the queue), and
+// nothing is lost: once b reads, the whole batch arrives in order and
+// its EvSent reports every datagram sent. Found in review: the simulator
+// dropped such datagrams (and reported them sent), which a real unix
+// datagram socket never does.
+func TestUnixgramFullQueueBlocks(t *testing.T) {
+	w := sim.New(1)
+	_, b, aLog := blockedUnixgram(t, w, 5)
+	if sent := eventsOf[*sockactor.EvSent](aLog); len(sent) != 0 {
+		t.Fatalf("the batch was reported sent while b's queue was full: %v", sent[0].Errs[unixgramQueue:])
+	}
+	var got []string
+	b.Start(func(ev any) {
+		if d, ok := ev.(*sockactor.EvDatagram); ok {
+			got = append(got, string(d.Data))
+			b.Recv()
+		}
+	})
+	b.Recv()
+	if _, err := w.Run(sim.Until(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != unixgramQueue+5 {
+		t.Fatalf("%d of %d datagrams arrived", len(got), unixgramQueue+5)
+	}
+	for i, g := range got {
+		if g != fmt.Sprintf("%04d", i) {
+			t.Fatalf("datagram %d is %q", i, g)
+		}
+	}
+	sent := eventsOf[*sockactor.EvSent](aLog)
+	if len(sent) != 1 {
+		t.Fatalf("%d EvSent, want 1", len(sent))
+	}
+	for i, err := range sent[0].Errs {
+		if err != nil {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+	}
+}
+
+// TestUnixgramBlockedAbortAndClose: AbortSend ends a send waiting for
+// room in the peer's queue, the datagrams that did not leave failing with
+// ErrSendAborted (the real transport's write deadline); Close ends one
+// with an EvSent before EvClosed.
+func TestUnixgramBlockedAbortAndClose(t *testing.T) {
+	w := sim.New(1)
+	a, _, aLog := blockedUnixgram(t, w, 3)
+	a.AbortSend()
+	if _, err := w.Run(sim.Until(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	sent := eventsOf[*sockactor.EvSent](aLog)
+	if len(sent) != 1 || len(sent[0].Errs) != unixgramQueue+3 {
+		t.Fatalf("EvSent after AbortSend: %d events", len(sent))
+	}
+	for i, err := range sent[0].Errs {
+		if aborted := errors.Is(err, sockactor.ErrSendAborted); aborted != (i >= unixgramQueue) {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+	}
+
+	w2 := sim.New(1)
+	a, _, aLog = blockedUnixgram(t, w2, 1)
+	a.Close()
+	if _, err := w2.Run(sim.Until(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range aLog.evs {
+		switch e := ev.(type) {
+		case *sockactor.EvSent:
+			kinds = append(kinds, "sent")
+			if e.Errs[0] != nil || e.Errs[unixgramQueue] == nil {
+				t.Fatalf("EvSent after Close: first %v, blocked %v", e.Errs[0], e.Errs[unixgramQueue])
+			}
+		case *sockactor.EvClosed:
+			kinds = append(kinds, "closed")
+		}
+	}
+	if !slices.Equal(kinds, []string{"sent", "closed"}) {
+		t.Fatalf("events after Close of a blocked sender: %q", kinds)
 	}
 }
