@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/pkg/errors"
 )
 
 // A Plan is the list of faults a run injected, enough to replay them
@@ -65,6 +67,38 @@ func (f Fault) String() string {
 		return fmt.Sprintf("@%v clog node %s for %v", f.At, f.Target, f.For)
 	}
 	return fmt.Sprintf("@%v %s %s #%d", f.At, f.Kind, f.Target, f.N)
+}
+
+// Validate checks the plan's profile (Profile.Validate) and each fault:
+// a kind; a timed fault at and for non-negative times, with a target, and
+// for a partition or clog a peer other than the target (only those take
+// one); a per-opportunity fault with its opportunity (N ≥ 1). Its errors
+// match ErrInvalid.
+func (p Plan) Validate() error {
+	if err := p.Profile.Validate(); err != nil {
+		return err
+	}
+	for i, f := range p.Faults {
+		var why string
+		switch {
+		case f.Kind == "":
+			why = "has no kind"
+		case f.At < 0 || f.For < 0:
+			why = "has a negative time"
+		case !f.timed() && f.N < 1:
+			why = "has no opportunity number (n ≥ 1)"
+		case f.timed() && f.Target == "":
+			why = "has no target"
+		case (f.Kind == FaultPartition || f.Kind == FaultClog) && (f.Peer == "" || f.Peer == f.Target):
+			why = "needs a peer other than its target"
+		case (f.Kind == FaultCrash || f.Kind == FaultClogNode) && f.Peer != "":
+			why = "takes no peer"
+		}
+		if why != "" {
+			return errors.Wrapf(ErrInvalid, "fault %d (%v) %s", i, f, why)
+		}
+	}
+	return nil
 }
 
 // String returns the Plan in readable form.

@@ -3,6 +3,8 @@ package sim_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -203,5 +205,85 @@ func TestUnixgramBlockedAbortAndClose(t *testing.T) {
 	}
 	if !slices.Equal(kinds, []string{"sent", "closed"}) {
 		t.Fatalf("events after Close of a blocked sender: %q", kinds)
+	}
+}
+
+// writeFile writes content to name in a temporary directory.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLoadRefusesBadInput: LoadProfile and LoadPlan refuse what
+// cmd/simrun refused on its own: data after the JSON value (two profiles
+// in one file, a truncated edit), a negative fault time (the World would
+// never heal), faults at negative times or for negative durations, and
+// partitions or clogs without a second node (replaying them did nothing).
+func TestLoadRefusesBadInput(t *testing.T) {
+	for name, content := range map[string]string{
+		"two.json":      `{"name":"a","fault_time":"1s"} {"name":"b","fault_time":"2s"}`,
+		"negative.json": `{"name":"a","fault_time":"-1s","net":{"drop":0.5}}`,
+	} {
+		if p, err := sim.LoadProfile(writeFile(t, name, content)); err == nil {
+			t.Errorf("profile %s loaded: %v", name, p)
+		}
+	}
+	for name, content := range map[string]string{
+		"trailing.json":    `{"profile":{"name":"a","fault_time":"1s"},"faults":[]}]`,
+		"negative.json":    `{"profile":{"name":"a","fault_time":"-1s"},"faults":[]}`,
+		"at.json":          `{"profile":{"name":"a","fault_time":"1s"},"faults":[{"at":"-5ms","kind":"crash","target":"server","for":"10ms"}]}`,
+		"for.json":         `{"profile":{"name":"a","fault_time":"1s"},"faults":[{"at":"5ms","kind":"crash","target":"server","for":"-10ms"}]}`,
+		"nopeer.json":      `{"profile":{"name":"a","fault_time":"1s"},"faults":[{"at":"5ms","kind":"partition","target":"a","for":"10ms"}]}`,
+		"samepeer.json":    `{"profile":{"name":"a","fault_time":"1s"},"faults":[{"at":"5ms","kind":"clog","target":"a","peer":"a","for":"10ms"}]}`,
+		"opportunity.json": `{"profile":{"name":"a","fault_time":"1s"},"faults":[{"kind":"drop","target":"a>b"}]}`,
+	} {
+		if p, err := sim.LoadPlan(writeFile(t, name, content)); err == nil || (name != "trailing.json" && !errors.Is(err, sim.ErrInvalid)) {
+			t.Errorf("plan %s loaded: %v", name, p)
+		}
+	}
+	good := sim.Plan{Profile: sim.Profile{Name: "a", FaultTime: ms(1000)}, Faults: []sim.Fault{
+		{At: ms(5), Kind: sim.FaultPartition, Target: "a", Peer: "b", For: ms(10)},
+		{At: ms(6), Kind: sim.FaultClogNode, Target: "a", For: ms(10)},
+		{Kind: "drop", Target: "a>b", N: 3},
+	}}
+	path := filepath.Join(t.TempDir(), "good.json")
+	if err := sim.SavePlan(good, path); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := sim.LoadPlan(path); err != nil || len(p.Faults) != 3 {
+		t.Fatalf("a good plan: %v, %v", p, err)
+	}
+}
+
+// TestWorldRefusesBadProfile: a World given an invalid profile or plan
+// (WithProfile, WithPlan) fails its runs with the reason instead of
+// running with it; Shrink says so (in Err, matching ErrInvalid) instead
+// of running and shrinking that failure.
+// Found in review: only LoadProfile validated, so a library user's
+// profile with a drop rate of 1.5 or a negative fault time (never
+// healing) ran as if valid.
+func TestWorldRefusesBadProfile(t *testing.T) {
+	sc := sim.Scenario{Name: "idle", Run: func(w *sim.World) error {
+		_, err := w.Run(sim.Until(time.Second))
+		return err
+	}}
+	for i, opt := range []sim.Option{
+		sim.WithProfile(sim.Profile{Name: "bad", Net: sim.NetFaults{Drop: 1.5}}),
+		sim.WithProfile(sim.Profile{Name: "bad", FaultTime: -ms(1)}),
+		sim.WithPlan(sim.Plan{Profile: sim.Profile{Name: "p", FaultTime: ms(100)}, Faults: []sim.Fault{{At: -ms(1), Kind: sim.FaultCrash, Target: "n", For: ms(1)}}}),
+	} {
+		if out := sim.RunScenario(sc, 1, opt); !errors.Is(out.Err, sim.ErrInvalid) {
+			t.Errorf("input %d: the run ended with %v", i, out.Err)
+		}
+		if s, failed := sim.Shrink(sc, 1, opt); !failed || !errors.Is(s.Err, sim.ErrInvalid) || s.Runs != 0 || len(s.Minimal.Faults) != 0 {
+			t.Errorf("input %d: Shrink took it: %v %+v", i, failed, s)
+		}
+	}
+	if out := sim.RunScenario(sc, 1, sim.WithProfile(sim.Profile{Name: "ok", FaultTime: ms(100)})); out.Err != nil {
+		t.Fatal(out.Err)
 	}
 }
