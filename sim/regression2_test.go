@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -285,5 +286,24 @@ func TestWorldRefusesBadProfile(t *testing.T) {
 	}
 	if out := sim.RunScenario(sc, 1, sim.WithProfile(sim.Profile{Name: "ok", FaultTime: ms(100)})); out.Err != nil {
 		t.Fatal(out.Err)
+	}
+}
+
+// TestUnixgramBlockedPeerCloses: a send waiting for room in a unix
+// datagram socket's queue fails with ECONNREFUSED when that socket
+// closes (no socket is bound at the path any more), as a real one does.
+func TestUnixgramBlockedPeerCloses(t *testing.T) {
+	w := sim.New(1)
+	_, b, aLog := blockedUnixgram(t, w, 2)
+	b.Close()
+	if _, err := w.Run(sim.Until(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	sent := eventsOf[*sockactor.EvSent](aLog)
+	if len(sent) != 1 {
+		t.Fatalf("%d EvSent after the peer closed, want 1", len(sent))
+	}
+	if err := sent[0].Errs[unixgramQueue]; sockactor.Errno(err) != syscall.ECONNREFUSED {
+		t.Fatalf("the blocked datagram: %v", err)
 	}
 }
