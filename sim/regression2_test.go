@@ -35,8 +35,7 @@ func linkFaults(t *testing.T, extra bool) (faults, order, reads []string) {
 	if srv == nil {
 		t.Fatal("the connection was not accepted")
 	}
-	var read func()
-	read = func() { srv.Read(1 << 20) }
+	read := func() { srv.Read(1 << 20) }
 	srv.Start(func(ev any) {
 		if e, ok := ev.(*sockactor.EvData); ok && len(e.Data) > 0 {
 			reads = append(reads, fmt.Sprintf("%v:%d", w.Now(), len(e.Data)))
