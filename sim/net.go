@@ -64,8 +64,10 @@ func (c NetConfig) withDefaults() NetConfig {
 // sockactor.Transport per host (Host), with explicit directed links
 // (by host pair) whose faults are configurable one by one, injection
 // methods (Reset), and Heal to stop every fault at once. It runs on the
-// World's loop: timers on the virtual clock, randomness from the
-// "net/..." streams, every injected fault noted in the fingerprint.
+// World's loop: timers on the virtual clock, randomness from streams of
+// each socket's and each fault opportunity's own (so the traffic of one
+// link never changes the faults or timing of another), every injected
+// fault noted in the fingerprint.
 type Network struct {
 	w      *World
 	cfg    NetConfig
@@ -76,9 +78,7 @@ type Network struct {
 	conns  []*simStream         // live stream endpoints, in creation order
 	hosts  []string             // hosts in order of first use (partition candidates)
 	owned  map[*node][]endpoint // a node's open endpoints, closed by its crash (net_crash.go)
-	rSeg   *rand.Rand
-	rLat   *rand.Rand
-	rFault *rand.Rand
+	nconns map[string]int       // link "a>b" → connections opened on it so far
 }
 
 // Link is one direction between two hosts. Its own Config, when set,
@@ -105,8 +105,7 @@ func NewNetwork(w *World, cfg NetConfig) *Network {
 	}
 	n := &Network{
 		w: w, cfg: cfg.withDefaults(),
-		links: map[[2]string]*Link{}, binds: map[string]any{}, ports: map[string]int{},
-		rSeg: w.Rand("net/segments"), rLat: w.Rand("net/latency"), rFault: w.Rand("net/faults"),
+		links: map[[2]string]*Link{}, binds: map[string]any{}, ports: map[string]int{}, nconns: map[string]int{},
 	}
 	if on {
 		n.startFaults(f)
@@ -208,11 +207,12 @@ func (n *Network) chance(kind, link string, p float64) bool {
 	return n.w.decide("socket/"+kind, link, p, n.healed)
 }
 
-// delay draws one traversal time of from → to.
-func (n *Network) delay(c NetConfig) time.Duration {
+// delay draws one traversal time under c from rng, the sending socket's
+// own stream.
+func delay(rng *rand.Rand, c NetConfig) time.Duration {
 	d := c.Latency
 	if c.Jitter > 0 {
-		d += time.Duration(n.rLat.Int64N(int64(c.Jitter) + 1))
+		d += time.Duration(rng.Int64N(int64(c.Jitter) + 1))
 	}
 	return d
 }
@@ -358,6 +358,7 @@ func (t *hostTransport) ListenPacket(network, addr string) (sockactor.Packet, er
 	if p.addr, err = t.n.bind(a, p); err != nil {
 		return nil, err
 	}
+	p.rng = t.n.w.Rand("net/socket/" + p.addr.key())
 	t.n.own(p, &p.owner, t.n.w.atWork())
 	return p, nil
 }

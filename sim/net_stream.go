@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"syscall"
 
@@ -85,6 +86,10 @@ type simStream struct {
 	peer          *simStream
 	epoch         int   // bumped by a reset: segments of older epochs are lost
 	owner         *node // the node whose crash closes it (net_crash.go)
+	// rng draws its segments' sizes and latencies: a stream of the
+	// connection end's own (link, connection number on the link, end).
+	rng  *rand.Rand
+	conn string // "a>b/k": the k-th connection from host a to host b
 
 	// receive side
 	rbuf     [][]byte
@@ -118,10 +123,13 @@ func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sock
 	if l, ok := n.binds[dst.key()].(*simListener); ok && dst.Path != "" {
 		dst = l.addr // a unix path lives on the host that bound it
 	}
-	c := &simStream{n: n, host: t.host, sink: sink, remote: dst}
+	link := t.host + ">" + dst.Host
+	conn := fmt.Sprintf("%s/%d", link, n.nconns[link])
+	n.nconns[link]++
+	c := &simStream{n: n, host: t.host, sink: sink, remote: dst, conn: conn, rng: n.w.Rand("net/conn/" + conn + "/client")}
 	n.conns = append(n.conns, c)
 	n.own(c, &c.owner, n.w.atWork())
-	there, back := n.delay(n.config(t.host, dst.Host)), n.delay(n.config(dst.Host, t.host))
+	there, back := delay(c.rng, n.config(t.host, dst.Host)), delay(c.rng, n.config(dst.Host, t.host))
 	// The handshake's segments cross like any other: a partition or clog
 	// holds the SYN (it is retransmitted until the link clears), then
 	// the SYN-ACK (or the refusal's RST) on its way back.
@@ -164,7 +172,7 @@ func (n *Network) established(c *simStream, host string, dst *Addr) {
 		local.Path = "@" + host
 	}
 	c.local = local
-	s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c}
+	s := &simStream{n: n, host: dst.Host, local: dst, remote: local, peer: c, conn: c.conn, rng: n.w.Rand("net/conn/" + c.conn + "/server")}
 	c.peer = s
 	n.conns = append(n.conns, s)
 	n.own(s, &s.owner, l.owner) // until an actor starts it
@@ -276,7 +284,7 @@ func (s *simStream) pump() {
 		if room <= 0 {
 			return
 		}
-		size := 1 + s.n.rSeg.IntN(min(cfg.MaxSegment, s.wtotal-s.wdone, room))
+		size := 1 + s.rng.IntN(min(cfg.MaxSegment, s.wtotal-s.wdone, room))
 		seg := make([]byte, 0, size)
 		for len(seg) < size {
 			off := s.wdone + len(seg)
@@ -309,7 +317,7 @@ const (
 // cfg gives its traversal time; the fault rates that apply to it are the
 // ones in force when it arrives.
 func (s *simStream) send(p *simStream, seg []byte, kind segKind, cfg NetConfig) {
-	at := int64(s.n.w.clock.now + s.n.delay(cfg))
+	at := int64(s.n.w.clock.now + delay(s.rng, cfg))
 	if held := int64(s.n.hold(s.host, s.remote.Host)); at < held {
 		at = held // partitioned or clogged: retransmitted once it clears
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/pkg/errors"
 )
 
 // A Plan is the list of faults a run injected, enough to replay them
@@ -67,6 +69,38 @@ func (f Fault) String() string {
 	return fmt.Sprintf("@%v %s %s #%d", f.At, f.Kind, f.Target, f.N)
 }
 
+// Validate checks the plan's profile (Profile.Validate) and each fault:
+// a kind; a timed fault at and for non-negative times, with a target, and
+// for a partition or clog a peer other than the target (only those take
+// one); a per-opportunity fault with its opportunity (N ≥ 1). Its errors
+// match ErrInvalid.
+func (p Plan) Validate() error {
+	if err := p.Profile.Validate(); err != nil {
+		return err
+	}
+	for i, f := range p.Faults {
+		var why string
+		switch {
+		case f.Kind == "":
+			why = "has no kind"
+		case f.At < 0 || f.For < 0:
+			why = "has a negative time"
+		case !f.timed() && f.N < 1:
+			why = "has no opportunity number (n ≥ 1)"
+		case f.timed() && f.Target == "":
+			why = "has no target"
+		case (f.Kind == FaultPartition || f.Kind == FaultClog) && (f.Peer == "" || f.Peer == f.Target):
+			why = "needs a peer other than its target"
+		case (f.Kind == FaultCrash || f.Kind == FaultClogNode) && f.Peer != "":
+			why = "takes no peer"
+		}
+		if why != "" {
+			return errors.Wrapf(ErrInvalid, "fault %d (%v) %s", i, f, why)
+		}
+	}
+	return nil
+}
+
 // String returns the Plan in readable form.
 func (p Plan) String() string {
 	var b strings.Builder
@@ -114,13 +148,15 @@ func (w *World) faultStream(kind, target string) *rand.Rand {
 }
 
 // Decide reports whether the next opportunity for a fault of kind at
-// target is taken. In a profile-driven run it draws from the kind's own
-// stream with probability p; in a replayed run it takes exactly the
-// opportunities the plan lists. Once healed it takes none, replaying or
-// not: a shrunk plan's run differs from the recorded one, and a fault it
-// keeps may fall on an opportunity that now comes after the heal. Taken
-// faults are recorded in the run's plan and traced. Devices call it for
-// each operation that could fail ("file/eio", "/data/disk.img", 0.01).
+// target is taken. In a profile-driven run it draws with probability p
+// from a stream of (kind, target)'s own, so the faults of one target do
+// not depend on the opportunities other targets had; in a replayed run it
+// takes exactly the opportunities the plan lists. Once healed it takes
+// none, replaying or not: a shrunk plan's run differs from the recorded
+// one, and a fault it keeps may fall on an opportunity that now comes
+// after the heal. Taken faults are recorded in the run's plan and traced.
+// Devices call it for each operation that could fail ("file/eio",
+// "/data/disk.img", 0.01).
 func (w *World) Decide(kind, target string, p float64) bool {
 	return w.decide(kind, target, p, false)
 }
@@ -139,7 +175,7 @@ func (w *World) decide(kind, target string, p float64, healed bool) bool {
 	if w.replay != nil {
 		take = !healed && w.replay.hits[opportunityKey(kind, target, n)]
 	} else {
-		take = p > 0 && !healed && w.Rand("fault/"+kind).Float64() < p
+		take = p > 0 && !healed && w.Rand("fault/"+kind+"/"+target).Float64() < p
 	}
 	if take {
 		w.injected = append(w.injected, Fault{At: Duration(w.clock.now), Kind: kind, Target: target, N: n})

@@ -242,19 +242,30 @@ func (p Profile) String() string {
 	return head + ": " + strings.Join(parts, " ")
 }
 
-// Validate checks rates are probabilities and intervals are sane.
+// ErrInvalid is matched (errors.Is) by the errors of Profile.Validate and
+// Plan.Validate, and so by the refusals of invalid input by LoadProfile,
+// LoadPlan, a World's runs and Shrink.
+var ErrInvalid = errors.New("invalid fault input")
+
+// Validate checks rates are probabilities, intervals are sane and the
+// fault time is not negative. LoadProfile, LoadPlan and New (for the
+// profile of WithProfile or WithPlan) call it. Its errors match
+// ErrInvalid.
 func (p Profile) Validate() error {
 	prob := func(name string, v float64) error {
 		if v < 0 || v > 1 {
-			return errors.Errorf("%s = %v is not a probability", name, v)
+			return errors.Wrapf(ErrInvalid, "%s = %v is not a probability", name, v)
 		}
 		return nil
+	}
+	if p.FaultTime < 0 {
+		return errors.Wrapf(ErrInvalid, "fault_time %v is negative: the run would never heal", p.FaultTime)
 	}
 	checks := []error{
 		prob("net.drop", p.Net.Drop), prob("net.duplicate", p.Net.Duplicate), prob("net.reorder", p.Net.Reorder),
 	}
 	if p.Net.LatencyMin < 0 || p.Net.LatencyMax < p.Net.LatencyMin {
-		checks = append(checks, errors.Errorf("net latency %v-%v is not an interval", p.Net.LatencyMin, p.Net.LatencyMax))
+		checks = append(checks, errors.Wrapf(ErrInvalid, "net latency %v-%v is not an interval", p.Net.LatencyMin, p.Net.LatencyMax))
 	}
 	if f := p.Partitions; f != nil {
 		checks = append(checks, prob("partitions.one_way", f.OneWay), interval("partitions", f.Every, f.Min, f.Max))
@@ -281,7 +292,7 @@ func (p Profile) Validate() error {
 
 func interval(name string, every, lo, hi Duration) error {
 	if every <= 0 || lo < 0 || hi < lo {
-		return errors.Errorf("%s: every=%v, %v-%v is not a valid schedule", name, every, lo, hi)
+		return errors.Wrapf(ErrInvalid, "%s: every=%v, %v-%v is not a valid schedule", name, every, lo, hi)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 
 	"github.com/pkg/errors"
@@ -20,7 +21,8 @@ func (p Profile) Save(path string) error {
 	return errors.Wrapf(os.WriteFile(path, append(b, '\n'), 0o644), "sim: save profile")
 }
 
-// LoadProfile reads a profile saved with Save. Unknown fields are errors.
+// LoadProfile reads a profile saved with Save. Unknown fields, data after
+// the profile and an invalid profile (Profile.Validate) are errors.
 func LoadProfile(path string) (Profile, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -30,7 +32,7 @@ func LoadProfile(path string) (Profile, error) {
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
 	var p Profile
-	if err := dec.Decode(&p); err != nil {
+	if err := decodeOne(dec, &p); err != nil {
 		return Profile{}, errors.Wrapf(err, "sim: load profile %s", path)
 	}
 	if err := compactDevices(&p); err != nil {
@@ -51,7 +53,8 @@ func SavePlan(p Plan, path string) error {
 	return errors.Wrapf(os.WriteFile(path, append(b, '\n'), 0o644), "sim: save plan")
 }
 
-// LoadPlan reads a plan saved with SavePlan. Unknown fields are errors.
+// LoadPlan reads a plan saved with SavePlan. Unknown fields, data after
+// the plan and an invalid plan (Plan.Validate) are errors.
 func LoadPlan(path string) (Plan, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -61,21 +64,28 @@ func LoadPlan(path string) (Plan, error) {
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
 	var p Plan
-	if err := dec.Decode(&p); err != nil {
+	if err := decodeOne(dec, &p); err != nil {
 		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
 	}
 	if err := compactDevices(&p.Profile); err != nil {
 		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
 	}
-	if err := p.Profile.Validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return Plan{}, errors.Wrapf(err, "sim: load plan %s", path)
 	}
-	for i, f := range p.Faults {
-		if f.Kind == "" || (f.timed() && f.Target == "") || (!f.timed() && f.N < 1) {
-			return Plan{}, errors.Errorf("sim: load plan %s: fault %d (%+v) is incomplete", path, i, f)
-		}
-	}
 	return p, nil
+}
+
+// decodeOne decodes the one JSON value dec holds into v: data after it
+// (two profiles in one file, or a truncated edit) is an error.
+func decodeOne(dec *json.Decoder, v any) error {
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.Errorf("data after the first JSON value at byte %d", dec.InputOffset())
+	}
+	return nil
 }
 
 // compactDevices undoes the indentation a saved file gives the devices'

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/pkg/errors"
 )
 
 // Shrunk is the result of shrinking a failing run.
@@ -25,7 +27,15 @@ type Shrunk struct {
 // subsets it tries depends on the plan's order), so a result of more
 // than one fault is then checked against each single fault of the
 // original plan, in order. It returns ok=false if the seed does not fail.
+// If the profile or plan among opts is invalid (Profile.Validate,
+// Plan.Validate), every run of the seed fails for that reason alone: it
+// runs nothing, and returns ok=true with no faults and the reason in Err
+// (matching ErrInvalid).
 func Shrink(sc Scenario, seed uint64, opts ...Option) (Shrunk, bool) {
+	if err := New(seed, append(append([]Option(nil), sc.Options...), opts...)...).inputErr(); err != nil {
+		err = errors.Wrapf(err, "sim: shrink scenario %s seed %d", sc.Name, seed)
+		return Shrunk{Err: err, Sign: Signature(err)}, true
+	}
 	first := RunScenario(sc, seed, opts...)
 	if first.Err == nil {
 		return Shrunk{}, false

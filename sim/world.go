@@ -73,7 +73,8 @@ func WithStrategy(make func(rng *rand.Rand) Strategy) Option {
 	return func(w *World) { w.sched.strategy = make(w.Rand("sched")) }
 }
 
-// New returns an empty World for seed.
+// New returns an empty World for seed. If the profile or plan among opts
+// is invalid (Profile.Validate, Plan.Validate), every Run fails with why.
 func New(seed uint64, opts ...Option) *World {
 	w := &World{
 		seed:    seed,
@@ -91,7 +92,20 @@ func New(seed uint64, opts ...Option) *World {
 	if w.sched.strategy == nil {
 		w.sched.strategy = NewRandom(w.Rand("sched"))
 	}
+	if err := w.inputErr(); err != nil {
+		w.fail(err)
+	}
 	return w
+}
+
+// inputErr checks the profile (WithProfile) or plan (WithPlan) the World
+// was given: an invalid one fails every Run instead of running with
+// rates that are not probabilities or a heal that never comes.
+func (w *World) inputErr() error {
+	if w.replay != nil {
+		return errors.Wrap(w.replay.plan.Validate(), "sim: invalid plan")
+	}
+	return errors.Wrap(w.profile.Validate(), "sim: invalid profile")
 }
 
 // Seed returns the World's seed.

@@ -23,8 +23,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -185,62 +183,15 @@ func (o *options) check(seen map[string]bool) error {
 	return nil
 }
 
-// loadProfile reads a profile file as sim.LoadProfile does, and also
-// refuses what it lets through: data after the profile (two profiles in
-// one file, or a truncated edit) and a negative fault time (a World
-// never heals then, so it would run its faults for good).
-func loadProfile(path string) (sim.Profile, error) {
-	p, err := sim.LoadProfile(path)
-	if err != nil {
-		return p, err
-	}
-	if err := onlyOneValue(path); err != nil {
-		return sim.Profile{}, fmt.Errorf("profile %s: %v", path, err)
-	}
-	if p.FaultTime < 0 {
-		return sim.Profile{}, fmt.Errorf("profile %s: fault_time %v is negative", path, p.FaultTime)
-	}
-	return p, nil
-}
+// loadProfile reads a profile file with sim.LoadProfile, which refuses
+// data after the profile (two profiles in one file, or a truncated edit)
+// and an invalid profile (a negative fault time: a World would never
+// heal, so it would run its faults for good).
+func loadProfile(path string) (sim.Profile, error) { return sim.LoadProfile(path) }
 
-// loadPlan reads a plan file as sim.LoadPlan does, with loadProfile's
-// checks, and refuses faults at negative times or for negative durations.
-func loadPlan(path string) (sim.Plan, error) {
-	p, err := sim.LoadPlan(path)
-	if err != nil {
-		return p, err
-	}
-	if err := onlyOneValue(path); err != nil {
-		return sim.Plan{}, fmt.Errorf("plan %s: %v", path, err)
-	}
-	if p.Profile.FaultTime < 0 {
-		return sim.Plan{}, fmt.Errorf("plan %s: fault_time %v is negative", path, p.Profile.FaultTime)
-	}
-	for i, f := range p.Faults {
-		if f.At < 0 || f.For < 0 {
-			return sim.Plan{}, fmt.Errorf("plan %s: fault %d (%v) has a negative time", path, i, f)
-		}
-	}
-	return p, nil
-}
-
-// onlyOneValue checks that the JSON file at path holds one value and
-// nothing after it.
-func onlyOneValue(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	var v json.RawMessage
-	if err := dec.Decode(&v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("data after the first JSON value at byte %d", dec.InputOffset())
-	}
-	return nil
-}
+// loadPlan reads a plan file with sim.LoadPlan, which also refuses faults
+// at negative times or for negative durations, and incomplete ones.
+func loadPlan(path string) (sim.Plan, error) { return sim.LoadPlan(path) }
 
 // profileOf returns the fault profile of seed.
 func (o *options) profileOf(seed uint64) sim.Profile {
