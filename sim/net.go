@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/sockactor"
+	"github.com/pkg/errors"
 )
 
 // NetConfig holds the simulated network's knobs. Latency and
@@ -155,7 +156,31 @@ func init() {
 		}
 		raw, _ := json.Marshal(f)
 		return raw
+	}, func(raw json.RawMessage) error {
+		var f SocketFaults
+		if err := decodeDevice(raw, &f); err != nil {
+			return err
+		}
+		return f.validate()
 	})
+}
+
+// validate checks the probabilities are probabilities and the rates and
+// durations are not negative.
+func (f SocketFaults) validate() error {
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"drop", f.Drop}, {"duplicate", f.Duplicate}, {"reorder", f.Reorder}, {"reset", f.Reset}, {"refuse", f.Refuse}, {"one_way", f.OneWay}} {
+		if !(p.v >= 0 && p.v <= 1) {
+			return errors.Errorf("%s = %v is not a probability", p.name, p.v)
+		}
+	}
+	if !(f.PartitionRate >= 0) || !(f.ClogRate >= 0) || f.PartitionMax < 0 || f.ClogMax < 0 {
+		return errors.Errorf("partition_rate %v, partition_max %v, clog_rate %v, clog_max %v: none may be negative",
+			f.PartitionRate, f.PartitionMax, f.ClogRate, f.ClogMax)
+	}
+	return nil
 }
 
 // Config returns the network-wide configuration.

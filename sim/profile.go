@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,21 +108,24 @@ type BuggifyFaults struct {
 // part in profiles: swarm draws its settings for a seed (nil: off) as JSON,
 // which the device reads back with World.DeviceFaults.
 type deviceProfile struct {
-	kind  string
-	swarm func(rng *rand.Rand) json.RawMessage
+	kind     string
+	swarm    func(rng *rand.Rand) json.RawMessage
+	validate func(raw json.RawMessage) error
 }
 
 var deviceProfiles []deviceProfile
 
 // RegisterDevice adds a simulated device kind to swarm profiles. Devices
-// register in an init function; kinds must be unique.
-func RegisterDevice(kind string, swarm func(rng *rand.Rand) json.RawMessage) {
+// register in an init function; kinds must be unique. validate checks a
+// profile's settings for the kind (Profile.Validate calls it; nil: any
+// JSON object is accepted); its errors are wrapped with ErrInvalid.
+func RegisterDevice(kind string, swarm func(rng *rand.Rand) json.RawMessage, validate func(raw json.RawMessage) error) {
 	for _, d := range deviceProfiles {
 		if d.kind == kind {
 			panic("sim: device kind " + kind + " registered twice")
 		}
 	}
-	deviceProfiles = append(deviceProfiles, deviceProfile{kind: kind, swarm: swarm})
+	deviceProfiles = append(deviceProfiles, deviceProfile{kind: kind, swarm: swarm, validate: validate})
 }
 
 // DeviceFaults decodes the run profile's settings for device kind into v,
@@ -287,7 +293,36 @@ func (p Profile) Validate() error {
 			return err
 		}
 	}
+	return p.validateDevices()
+}
+
+// validateDevices checks the devices' sections: each must name a
+// registered kind and hold settings its device accepts.
+func (p Profile) validateDevices() error {
+	for _, kind := range slices.Sorted(maps.Keys(p.Devices)) {
+		i := slices.IndexFunc(deviceProfiles, func(d deviceProfile) bool { return d.kind == kind })
+		if i < 0 {
+			var known []string
+			for _, d := range deviceProfiles {
+				known = append(known, d.kind)
+			}
+			return errors.Wrapf(ErrInvalid, "devices: unknown device kind %q (known: %s)", kind, strings.Join(known, ", "))
+		}
+		if v := deviceProfiles[i].validate; v != nil {
+			if err := v(p.Devices[kind]); err != nil {
+				return errors.Wrapf(ErrInvalid, "devices.%s: %v", kind, err)
+			}
+		}
+	}
 	return nil
+}
+
+// decodeDevice decodes a device's settings strictly (unknown fields are
+// errors) into v: the validate half of a RegisterDevice.
+func decodeDevice(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return decodeOne(dec, v)
 }
 
 func interval(name string, every, lo, hi Duration) error {

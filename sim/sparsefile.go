@@ -122,6 +122,18 @@ func init() {
 		}
 		raw, _ := json.Marshal(p)
 		return raw
+	}, func(raw json.RawMessage) error {
+		var p FileProfile
+		if err := decodeDevice(raw, &p); err != nil {
+			return err
+		}
+		if !(p.ShortRead >= 0 && p.ShortRead <= 1) || !(p.ShortWrite >= 0 && p.ShortWrite <= 1) {
+			return errors.Errorf("short_read %v, short_write %v: each must be a probability", p.ShortRead, p.ShortWrite)
+		}
+		if p.MaxLatency < 0 {
+			return errors.Errorf("max_latency %v is negative", p.MaxLatency)
+		}
+		return nil
 	})
 }
 
