@@ -241,7 +241,7 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 		args, _ := members(memberNames, append(append([]string(nil), named...), types...), 3)
 		opts := "{}"
 		if !plain && rng.Intn(10) == 0 {
-			opts = "{ 'success-response': 'bool' }"
+			opts = "{ 'allow-oob': true }"
 		}
 		switch rng.Intn(4) {
 		case 0:
