@@ -137,3 +137,24 @@ func TestCommandOptionErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottlePeriodBounded: period-ms is at most what a time.Duration
+// holds in milliseconds, so that the period (in generated code, n *
+// time.Millisecond, a constant) does not overflow.
+//
+// Found in review: any positive int64 was accepted; signalgen then wrote
+// 9223372036854775807 * time.Millisecond, which does not compile
+// ("constant overflows time.Duration").
+func TestThrottlePeriodBounded(t *testing.T) {
+	const head = "{ 'AEvent': {} }\n"
+	if _, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 9223372036854 }"); err != nil {
+		t.Errorf("the largest period: %v", err)
+	}
+	for _, n := range []string{"9223372036855", "9223372036854775807"} {
+		_, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': "+n+" }")
+		if err == nil || !strings.HasPrefix(err.Error(), "t:2:38: throttle: period-ms must be a positive number of milliseconds, at most 9223372036854") {
+			t.Errorf("period-ms %s: %v", n, err)
+		}
+	}
+}
+

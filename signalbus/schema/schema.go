@@ -35,6 +35,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Schema is a parsed schema.
@@ -98,6 +99,10 @@ type Throttle struct {
 	Exempt   map[string][]string
 	Pos      Pos
 }
+
+// maxPeriodMS is the longest throttle period, in milliseconds, that a
+// time.Duration holds.
+const maxPeriodMS = int64(math.MaxInt64 / time.Millisecond)
 
 // Builtins are the scalar member types.
 var Builtins = map[string]bool{"str": true, "int": true, "bool": true, "number": true, "any": true}
@@ -329,8 +334,8 @@ func (s *Schema) throttle(l *lexer, v *value) error {
 				t.Key = val.str
 			}
 		case "period-ms":
-			if val.kind != 'n' || val.num <= 0 {
-				return l.errf(val.pos, "throttle: period-ms must be a positive number")
+			if val.kind != 'n' || val.num <= 0 || val.num > maxPeriodMS {
+				return l.errf(val.pos, "throttle: period-ms must be a positive number of milliseconds, at most %d (what a time.Duration holds)", maxPeriodMS)
 			}
 			t.PeriodMS = val.num
 		case "exempt":
