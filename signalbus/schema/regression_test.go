@@ -158,3 +158,15 @@ func TestThrottlePeriodBounded(t *testing.T) {
 	}
 }
 
+// TestReturnTypeErrorPosition: an unknown return type is reported where
+// it is written, not at the function's name.
+func TestReturnTypeErrorPosition(t *testing.T) {
+	_, err := schema.Parse("x", "[ 'f', {},\n  {}, 'Missing' ]")
+	if err == nil || !strings.HasPrefix(err.Error(), "x:2:7: f: unknown return type \"Missing\"") {
+		t.Errorf("got %v, want it at 2:7", err)
+	}
+	_, err = schema.Parse("x", "{ 'AEvent': {} }\n[ 'f', {}, {},\n  [ 'AEvent' ] ]")
+	if err == nil || !strings.HasPrefix(err.Error(), "x:3:5: f: a signal accessor returns one event, not a list") {
+		t.Errorf("got %v, want it at 3:5", err)
+	}
+}

@@ -420,11 +420,11 @@ func (s *Schema) check(l *lexer) error {
 			}
 		}
 		if c.Returns != "" && c.Returns != "none" && !known(c.Returns) {
-			return l.errf(c.Pos, "%s: unknown return type %q", c.Name, c.Returns)
+			return l.errf(c.ReturnsPos, "%s: unknown return type %q", c.Name, c.Returns)
 		}
 		if t := s.Type(c.Returns); t != nil && t.Event {
 			if c.List {
-				return l.errf(c.Pos, "%s: a signal accessor returns one event, not a list", c.Name)
+				return l.errf(c.ReturnsPos, "%s: a signal accessor returns one event, not a list", c.Name)
 			}
 			for _, m := range c.Args {
 				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {

@@ -76,7 +76,7 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 		{"{ 'E': [ 'a', 'a' ] }", "x:1:15: enum E: duplicate value \"a\""},
 		{"{ 'A': {} }\n{ 'A': {} }", "x:2:3: \"A\" is already defined at 1:3"},
 		{"{ 'A': 'str' }", "x:1:8: A: expecting an object (type) or a list (enum), found a string"},
-		{"[ 'f', { 'x': 'str' }, {}, 'Missing' ]", "x:1:3: f: unknown return type \"Missing\""},
+		{"[ 'f', { 'x': 'str' }, {}, 'Missing' ]", "x:1:28: f: unknown return type \"Missing\""},
 		{"{ 'AEvent': {} }\n[ 'a', { 'p': 'AEvent' }, {}, 'AEvent' ]", "x:2:15: a: accessor argument p must be str, int or bool"},
 		{"'x'", "x:1:1: expecting an object or a list at top level, found a string"},
 		{"{ 'A': { 'x': 'str' } } }", "x:1:25: unexpected '}'"},
