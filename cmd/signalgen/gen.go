@@ -327,24 +327,7 @@ func (g *gen) client() {
 	// c.Execute is always qmp.Client's: no command's method is named
 	// Execute (it would be ExecuteCommand, see clientAPI).
 	for _, c := range g.s.Commands {
-		n := g.n.method[c]
-		ret := ""
-		if c.Returns != "" && c.Returns != "none" {
-			ret = g.goType(&schema.Member{Type: c.Returns, List: c.List})
-		}
-		params := "ctx context.Context"
-		argv := "nil"
-		if argsType := g.n.args[c]; argsType != "" {
-			g.p("// %s holds the arguments of %s.\n", argsType, c.Name)
-			g.structType(argsType, c.Args)
-			params += ", args " + argsType
-			argv = "args"
-		}
-		if ret == "" {
-			g.p("// %s runs %s.\nfunc (c *Client) %s(%s) error {\nreturn c.Execute(ctx, %q, %s, nil)\n}\n\n", n, c.Name, n, params, c.Name, argv)
-			continue
-		}
-		g.p("// %s runs %s.\nfunc (c *Client) %s(%s) (%s, error) {\nvar out %s\nerr := c.Execute(ctx, %q, %s, &out)\nreturn out, err\n}\n\n", n, c.Name, n, params, ret, ret, c.Name, argv)
+		g.command(c)
 	}
 }
 

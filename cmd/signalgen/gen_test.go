@@ -79,7 +79,7 @@ func TestRunReportsPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := run([]string{"-schema", bad, "-pkg", "p", "-o", filepath.Join(dir, "out.go")})
-	if err == nil || !strings.HasPrefix(err.Error(), "bad.qapi:2:3: a: unknown return type \"BEvent\"") {
+	if err == nil || !strings.HasPrefix(err.Error(), "bad.qapi:2:16: a: unknown return type \"BEvent\"") {
 		t.Fatalf("got %v", err)
 	}
 	if err := run([]string{"-schema", bad}); err == nil || !strings.Contains(err.Error(), "usage") {

@@ -66,14 +66,24 @@
 //
 // # Command options
 //
-// A function's third element, its options, must be empty ({}). The
-// notation parses it like the arguments (name: type), so QAPI's command
-// flags, which take values ('success-response': false, 'allow-oob': true,
-// 'boxed': true, 'gen': false, 'features': [...]), cannot be written in
-// it, and nothing that can be written there has a meaning signalgen
-// could give it: generating as if it were absent would make a client
-// that silently lacks it. (An optional argument is '*name' among the
-// arguments.)
+// A function's third element holds QAPI's command flags (see
+// schema.CommandOptions); each changes the command's Client method:
+//
+//   - arguments written as a type name ([ 'cmd', 'T' ], required by
+//     'boxed': true) are passed as that type (args T), with no
+//     <Command>Args struct;
+//   - 'success-response': false: the server replies only with errors, so
+//     the method returns only an error: the server's error reply, or nil
+//     once ctx ends without one (give ctx a deadline; an ended ctx before
+//     the call is an error, nothing is sent);
+//   - 'gen': false: no marshalling is generated: the method takes args
+//     any, sent as it is, and returns the return as json.RawMessage, for
+//     hand-written code to wrap;
+//   - 'allow-oob', 'allow-preconfig', 'coroutine' and features are written
+//     in the method's doc comment, the feature deprecated as a
+//     Deprecated: paragraph (the client sends every command in band).
+//
+// A signal accessor takes no options (the schema refuses them).
 //
 // Use it from go:generate:
 //

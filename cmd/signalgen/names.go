@@ -20,7 +20,7 @@ type names struct {
 	typ     map[string]string          // type or enum → Go type
 	field   map[*schema.Member]string  // member of a type or of a command's arguments → struct field
 	method  map[*schema.Command]string // command → method of Client
-	args    map[*schema.Command]string // command with arguments → its struct type
+	args    map[*schema.Command]string // command with arguments given as an object (and gen) → its struct type
 	param   map[*schema.Member]string  // accessor argument → parameter
 	accName map[*schema.Type]string    // event → its signal accessor (explicit or derived)
 	// marshal: the struct has required list members, and a MarshalJSON
@@ -91,7 +91,7 @@ func resolve(s *schema.Schema, file string) (*names, error) {
 		args: map[*schema.Command]string{}, param: map[*schema.Member]string{}, accName: map[*schema.Type]string{},
 		marshal: map[string]bool{},
 	}}
-	for _, step := range []func() error{r.spelling, r.options, r.recursion, r.pkg, r.structs, r.client, r.params, r.signals} {
+	for _, step := range []func() error{r.spelling, r.recursion, r.pkg, r.structs, r.client, r.params, r.signals} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -216,21 +216,6 @@ func (r *resolver) functions() []*schema.Command {
 
 func before(a, b schema.Pos) bool { return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col) }
 
-// options: a function's options object must be empty. The notation
-// parses it like arguments (name: type), so QAPI's command flags
-// ('success-response': false, 'boxed': true, 'gen': false, ...) cannot be
-// written in it, and whatever is written there has no meaning signalgen
-// could give it: generating as if it were absent would be wrong code.
-func (r *resolver) options() error {
-	for _, c := range r.functions() {
-		if len(c.Options) > 0 {
-			o := c.Options[0]
-			return r.errf(o.Pos, "command %q: option %q is not supported: the options object must be empty (an optional argument is written '*%s' among the arguments; QAPI command flags such as 'success-response' or 'boxed' have no notation here)", c.Name, o.Name, o.Name)
-		}
-	}
-	return nil
-}
-
 // recursion: a struct cannot contain itself through required, non-list
 // members (Go rejects the type; no finite JSON value has it either).
 func (r *resolver) recursion() error {
@@ -326,7 +311,9 @@ func (r *resolver) pkg() error {
 		}})
 	}
 	for _, c := range r.s.Commands {
-		if len(c.Args) == 0 {
+		// Arguments named as a type are that type; gen: false has no
+		// generated marshalling.
+		if len(c.Args) == 0 || c.ArgsType != "" || !c.Options.Gen {
 			continue
 		}
 		items = append(items, item{c.Pos, func() error {

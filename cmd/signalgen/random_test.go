@@ -67,10 +67,13 @@ func generateRandom(t *testing.T, c randomCase) ([]byte, *schema.Error) {
 // (type-checked in process). Half the schemas draw their names from
 // pools made to clash in Go (a-b and a_b, Client, PingArgs, close, 1x,
 // 中文, ...) and may be refused; the other half ("plain") use names that
-// cannot clash and no cycles, and must all generate.
+// cannot clash and no cycles, and must all generate. Commands have random
+// options (randomOptions), which must never make a schema refused.
 func TestRandomSchemas(t *testing.T) {
 	refused := map[string]int{}
 	generated := 0
+	// Command options the generated schemas exercised: each must be.
+	options := map[string]int{"'boxed': true": 0, "'success-response': false": 0, "'gen': false": 0, "'allow-oob': true": 0, "'features'": 0, "{ 'name'": 0}
 	for _, c := range randomCases() {
 		code, se := generateRandom(t, c)
 		if se != nil {
@@ -78,11 +81,21 @@ func TestRandomSchemas(t *testing.T) {
 			continue
 		}
 		generated++
+		for o := range options {
+			if strings.Contains(c.src, o) {
+				options[o]++
+			}
+		}
 		if errs := typecheck(t, map[string]string{"gen.go": string(code)}); errs != "" {
 			t.Errorf("%s: generated code does not compile:\n%s\nschema:\n%s", c, errs, c.src)
 		}
 	}
-	t.Logf("%d schemas generated, refused: %v", generated, refused)
+	t.Logf("%d schemas generated, refused: %v; with options: %v", generated, refused, options)
+	for o, n := range options {
+		if n == 0 && *randomSeeds >= 50 {
+			t.Errorf("no generated schema has the option %s", o)
+		}
+	}
 }
 
 // refusal names the kind of a refusal, for the log.
@@ -239,13 +252,18 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 			continue
 		}
 		args, _ := members(memberNames, append(append([]string(nil), named...), types...), 3)
-		opts := "{}"
-		if !plain && rng.Intn(10) == 0 {
-			opts = "{ 'success-response': 'bool' }"
+		if len(types) > 0 && rng.Intn(4) == 0 {
+			args = "'" + pick(types) + "'" // arguments named as a type
 		}
-		switch rng.Intn(4) {
+		kind := rng.Intn(4)
+		opts := randomOptions(rng, strings.HasPrefix(args, "'"), kind < 2)
+		switch kind {
 		case 0:
-			fmt.Fprintf(&b, "[ '%s' ]\n", n)
+			if opts == "{}" && !strings.HasPrefix(args, "'") {
+				fmt.Fprintf(&b, "[ '%s' ]\n", n)
+			} else {
+				fmt.Fprintf(&b, "[ '%s', %s, %s ]\n", n, args, opts)
+			}
 		case 1:
 			fmt.Fprintf(&b, "[ '%s', %s, %s, 'none' ]\n", n, args, opts)
 		case 2:
@@ -255,4 +273,44 @@ func randomSchema(rng *rand.Rand, plain bool) string {
 		}
 	}
 	return b.String()
+}
+
+// randomOptions writes a command's options: each flag now and then, true
+// or false, and features as names or objects. boxed is only set when the
+// arguments are a type name (typeArgs), success-response: false only
+// when the command returns nothing (noReturn), as the schema requires.
+func randomOptions(rng *rand.Rand, typeArgs, noReturn bool) string {
+	var parts []string
+	flag := func(name string) {
+		if rng.Intn(5) == 0 {
+			parts = append(parts, fmt.Sprintf("'%s': %v", name, rng.Intn(2) == 0))
+		}
+	}
+	flag("allow-oob")
+	flag("allow-preconfig")
+	flag("coroutine")
+	flag("gen")
+	if noReturn {
+		flag("success-response")
+	}
+	if typeArgs {
+		flag("boxed")
+	}
+	if rng.Intn(5) == 0 {
+		var fs []string
+		for _, f := range []string{"deprecated", "unstable", "x-odd"} {
+			switch rng.Intn(3) {
+			case 0:
+				fs = append(fs, "'"+f+"'")
+			case 1:
+				fs = append(fs, "{ 'name': '"+f+"' }")
+			}
+		}
+		parts = append(parts, "'features': [ "+strings.Join(fs, ", ")+" ]")
+	}
+	rng.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+	if len(parts) == 0 {
+		return "{}"
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
 }

@@ -287,22 +287,6 @@ var _ func(*Signals, context.Context, string, int64, string, bool, string, signa
 `})
 }
 
-// TestRegressionCommandOptions: a function's options object must be
-// empty. The notation parses it like arguments (a name and a type), so
-// QAPI's command flags ('success-response': false, 'boxed': true, 'gen':
-// false, ...) cannot be written in it; what can be written there has no
-// meaning signalgen could give. Found in review: options were parsed and
-// silently dropped (an option meant as an optional argument was simply
-// missing from the client).
-func TestRegressionCommandOptions(t *testing.T) {
-	refusedWith(t, "[ 'f', {}, { 'success-response': 'bool' } ]\n",
-		`r.qapi:1:14: command "f": option "success-response" is not supported: the options object must be empty`)
-	refusedWith(t, "[ 'f', { 'a': 'str' }, { '*x': 'str' }, 'str' ]\n",
-		`r.qapi:1:26: command "f": option "x" is not supported: the options object must be empty (an optional argument is written '*x' among the arguments`)
-	refusedWith(t, "{ 'AEvent': {} }\n[ 'a', {}, { 'gen': 'bool' }, 'AEvent' ]\n",
-		`r.qapi:2:14: command "a": option "gen" is not supported`)
-}
-
 // TestRegressionNameSpelling: a schema name that cannot become (part of)
 // a Go identifier is refused at its position; one that does not start
 // with an upper-case letter once capitalised (1x, 中文) gets an X, so
@@ -500,9 +484,10 @@ func TestGeneratedCodeRuns(t *testing.T) {
 		{label: "odd names", src: oddNamesSchema},
 		{label: "optional accessor arguments", src: optionalArgsSchema, extra: map[string]string{"filter.go": optionalArgsRun}},
 		{label: "extras", src: mustRead(t, "../../internal/seedapi/extras/extras.qapi")},
+		{label: "command options", src: optionsSchema, extra: map[string]string{"options.go": optionsRun}},
 	}
 	for _, c := range randomCases() {
-		if len(batch) >= 2+*randomRuns {
+		if len(batch) >= 3+*randomRuns {
 			break
 		}
 		if code, _ := generateRandom(t, c); code != nil {

@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -44,5 +45,128 @@ func TestThrottleNamePrefersAccessorArgument(t *testing.T) {
 	src := head + "{ 'throttle': 'LevelEvent', 'period-ms': 10, 'exempt': { 'mode': [ 'anything' ] } }\n"
 	if _, err := schema.Parse("t.qapi", src); err != nil {
 		t.Fatalf("exemption of the str accessor argument: %v", err)
+	}
+}
+
+// TestCommandOptions: a function's options are QAPI's command flags,
+// parsed into typed fields with QEMU's defaults (success-response and gen
+// true, the others false).
+//
+// Found in review: the options object was parsed as a member list
+// (name: type), so no flag could be written with its value, and
+// { 'success-response': false } was refused as a bad member type.
+func TestCommandOptions(t *testing.T) {
+	const src = `{ 'Args': { 'id': 'str', '*n': 'int' } }
+[ 'plain', {}, {}, 'str' ]
+[ 'bare' ]
+[ 'fire', { 'x': 'int' }, { 'success-response': false } ]
+[ 'fast', {}, { 'allow-oob': true, 'allow-preconfig': true, 'coroutine': true,
+                'features': [ 'deprecated', { 'name': 'unstable' } ] }, 'int' ]
+[ 'boxed', 'Args', { 'boxed': true }, 'none' ]
+[ 'named', 'Args' ]
+[ 'raw', { 'driver': 'str' }, { 'gen': false } ]
+`
+	s, err := schema.Parse("t.qapi", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*schema.Command{}
+	for _, c := range s.Commands {
+		byName[c.Name] = c
+	}
+	for _, n := range []string{"plain", "bare"} {
+		o := byName[n].Options
+		if !o.SuccessResponse || !o.Gen || o.AllowOOB || o.AllowPreconfig || o.Coroutine || o.Boxed || len(o.Features) != 0 {
+			t.Errorf("%s: options %+v, want the defaults", n, o)
+		}
+	}
+	if o := byName["fire"].Options; o.SuccessResponse || !o.Gen || o.Keys["success-response"] != (schema.Pos{Line: 4, Col: 29}) {
+		t.Errorf("fire: options %+v", o)
+	}
+	o := byName["fast"].Options
+	if !o.AllowOOB || !o.AllowPreconfig || !o.Coroutine || len(o.Features) != 2 || !o.HasFeature("deprecated") || !o.HasFeature("unstable") || o.HasFeature("x") {
+		t.Errorf("fast: options %+v", o)
+	}
+	if c := byName["boxed"]; !c.Options.Boxed || c.ArgsType != "Args" || len(c.Args) != 2 || c.Args[0].Name != "id" || !c.Args[1].Optional {
+		t.Errorf("boxed: %+v, args %v", c, c.Args)
+	}
+	if c := byName["named"]; c.Options.Boxed || c.ArgsType != "Args" || len(c.Args) != 2 {
+		t.Errorf("named: %+v", c)
+	}
+	if c := byName["raw"]; c.Options.Gen || len(c.Args) != 1 {
+		t.Errorf("raw: %+v", c)
+	}
+}
+
+// TestCommandOptionErrors: an unknown option, or one of the wrong type,
+// is refused at its position, naming it; so are the combinations QEMU
+// refuses or that cannot mean anything.
+//
+// Found in review: options were member declarations, so 'allow-oob':
+// true was "type is a boolean, want a type name", and an unknown
+// flag with a type-like value ('gen': 'bool') was accepted.
+func TestCommandOptionErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"[ 'f', {}, { 'nope': true } ]", `x:1:14: function f: unknown option "nope" (want success-response, allow-oob`},
+		{"[ 'f', {}, { 'allow-oob': true,\n  'gen': 'bool' } ]", `x:2:10: function f: option "gen" is a string, want true or false`},
+		{"[ 'f', {}, { 'boxed': 1 } ]", `x:1:23: function f: option "boxed" is a number, want true or false`},
+		{"[ 'f', {}, { '*x': 'str' } ]", `x:1:14: function f: unknown option "*x" (want success-response`},
+		{"[ 'f', {}, { 'if': 'CONFIG_X' } ]", `x:1:14: function f: option "if" (a QAPI conditional) is not supported`},
+		{"[ 'f', {}, [ ] ]", `x:1:12: function f: options are a list, want an object`},
+		{"[ 'f', {}, { 'features': 'deprecated' } ]", `x:1:26: function f: option "features" is a string, want a list`},
+		{"[ 'f', {}, { 'features': [ 'a', 'a' ] } ]", `x:1:33: function f: duplicate feature "a" (first at 1:28)`},
+		{"[ 'f', {}, { 'features': [ { 'name': 'a', 'if': 'X' } ] } ]", `x:1:43: function f: feature: unknown key "if"`},
+		{"[ 'f', {}, { 'features': [ '' ] } ]", `x:1:28: function f: empty feature name`},
+		{"[ 'f', {}, { 'features': [ 3 ] } ]", `x:1:28: function f: feature is a number`},
+		{"[ 'f', { 'a': 'str' }, { 'boxed': true } ]", `x:1:26: f: 'boxed': true requires the arguments to be a type name`},
+		{"[ 'f', {}, { 'success-response': false }, 'str' ]", `x:1:14: f: 'success-response': false, so no reply carries its return type "str"`},
+		{"[ 'f', 'Nope' ]", `x:1:8: f: argument type "Nope" is not a type`},
+		{"{ 'AEvent': {} }\n[ 'f', 'AEvent' ]", `x:2:8: f: argument type "AEvent" is not a type`},
+		{"[ 'f', 3 ]", `x:1:8: function f: arguments are a number, want an object or a type name`},
+		{"{ 'AEvent': {} }\n[ 'a', {}, { 'features': [], 'allow-oob': true }, 'AEvent' ]", `x:2:14: a: option "features" does not apply to a signal accessor`},
+	}
+	for _, c := range cases {
+		_, err := schema.Parse("x", c.src)
+		var se *schema.Error
+		if !errors.As(err, &se) {
+			t.Errorf("%q: error %v is not a *schema.Error", c.src, err)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
+
+// TestThrottlePeriodBounded: period-ms is at most what a time.Duration
+// holds in milliseconds, so that the period (in generated code, n *
+// time.Millisecond, a constant) does not overflow.
+//
+// Found in review: any positive int64 was accepted; signalgen then wrote
+// 9223372036854775807 * time.Millisecond, which does not compile
+// ("constant overflows time.Duration").
+func TestThrottlePeriodBounded(t *testing.T) {
+	const head = "{ 'AEvent': {} }\n"
+	if _, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 9223372036854 }"); err != nil {
+		t.Errorf("the largest period: %v", err)
+	}
+	for _, n := range []string{"9223372036855", "9223372036854775807"} {
+		_, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': "+n+" }")
+		if err == nil || !strings.HasPrefix(err.Error(), "t:2:38: throttle: period-ms must be a positive number of milliseconds, at most 9223372036854") {
+			t.Errorf("period-ms %s: %v", n, err)
+		}
+	}
+}
+
+// TestReturnTypeErrorPosition: an unknown return type is reported where
+// it is written, not at the function's name.
+func TestReturnTypeErrorPosition(t *testing.T) {
+	_, err := schema.Parse("x", "[ 'f', {},\n  {}, 'Missing' ]")
+	if err == nil || !strings.HasPrefix(err.Error(), "x:2:7: f: unknown return type \"Missing\"") {
+		t.Errorf("got %v, want it at 2:7", err)
+	}
+	_, err = schema.Parse("x", "{ 'AEvent': {} }\n[ 'f', {}, {},\n  [ 'AEvent' ] ]")
+	if err == nil || !strings.HasPrefix(err.Error(), "x:3:5: f: a signal accessor returns one event, not a list") {
+		t.Errorf("got %v, want it at 3:5", err)
 	}
 }

@@ -9,6 +9,12 @@
 //
 // Member types are str, int, bool, number, an enum, a type, or a list of
 // one of those ([ 'str' ]); a member name starting with '*' is optional.
+// A function's arguments may also be the name of a type, whose members
+// they are ([ 'f', 'FArgs' ]), and its options are QAPI's command flags,
+// as modern QEMU spells them (see CommandOptions):
+//
+//	[ 'guest-shutdown', {}, { 'success-response': false } ]
+//
 // One extension declares throttling (the proposal has none; QEMU
 // hard-codes it):
 //
@@ -29,6 +35,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Schema is a parsed schema.
@@ -66,14 +73,22 @@ type Enum struct {
 	Pos    Pos
 }
 
-// Command is a function: [ name, args, options, returns ].
+// Command is a function: [ name, args, options, returns ]. The
+// arguments are an object of members, or the name of a (non-event) type
+// whose members they are (ArgsType); the options are QAPI's command flags
+// (see CommandOptions).
 type Command struct {
-	Name    string
-	Args    []*Member
-	Options []*Member
-	Returns string // a type, enum, builtin, or 'none'; empty when omitted
-	List    bool   // returns a list
-	Pos     Pos
+	Name string
+	Args []*Member // with ArgsType, copies of that type's members
+	// ArgsType names the type the arguments are, when written as a type
+	// name; empty when written as an object.
+	ArgsType   string
+	ArgsPos    Pos            // of the arguments element; zero when omitted
+	Options    CommandOptions // the defaults when omitted
+	Returns    string         // a type, enum, builtin, or 'none'; empty when omitted
+	List       bool           // returns a list
+	ReturnsPos Pos            // of the return type; zero when omitted
+	Pos        Pos
 }
 
 // Throttle is a throttle declaration for an event.
@@ -84,6 +99,10 @@ type Throttle struct {
 	Exempt   map[string][]string
 	Pos      Pos
 }
+
+// maxPeriodMS is the longest throttle period, in milliseconds, that a
+// time.Duration holds.
+const maxPeriodMS = int64(math.MaxInt64 / time.Millisecond)
 
 // Builtins are the scalar member types.
 var Builtins = map[string]bool{"str": true, "int": true, "bool": true, "number": true, "any": true}
@@ -258,20 +277,34 @@ func (s *Schema) function(l *lexer, v *value) error {
 	if v.vals[0].kind != 's' {
 		return l.errf(v.vals[0].pos, "function name is %s, want a string", v.vals[0].what())
 	}
-	c := &Command{Name: v.vals[0].str, Pos: v.vals[0].pos}
-	for i, dst := range []*[]*Member{&c.Args, &c.Options} {
-		if len(v.vals) <= i+1 {
-			break
+	c := &Command{Name: v.vals[0].str, Pos: v.vals[0].pos, Options: defaultOptions()}
+	if len(v.vals) > 1 {
+		a := v.vals[1]
+		c.ArgsPos = a.pos
+		switch a.kind {
+		case 'o':
+			ms, err := membersOf(l, a)
+			if err != nil {
+				return err
+			}
+			c.Args = ms
+		case 's':
+			if a.str == "" {
+				return l.errf(a.pos, "function %s: empty argument type name", c.Name)
+			}
+			c.ArgsType = a.str // its members are copied in by check
+		default:
+			return l.errf(a.pos, "function %s: arguments are %s, want an object or a type name", c.Name, a.what())
 		}
-		o := v.vals[i+1]
+	}
+	if len(v.vals) > 2 {
+		o := v.vals[2]
 		if o.kind != 'o' {
-			return l.errf(o.pos, "function %s: element %d is %s, want an object", c.Name, i+2, o.what())
+			return l.errf(o.pos, "function %s: options are %s, want an object", c.Name, o.what())
 		}
-		ms, err := membersOf(l, o)
-		if err != nil {
+		if err := options(l, c, o); err != nil {
 			return err
 		}
-		*dst = ms
 	}
 	if len(v.vals) == 4 {
 		r := v.vals[3]
@@ -281,7 +314,7 @@ func (s *Schema) function(l *lexer, v *value) error {
 		if r.kind != 's' {
 			return l.errf(r.pos, "function %s: return type is %s, want a type name", c.Name, r.what())
 		}
-		c.Returns = r.str
+		c.Returns, c.ReturnsPos = r.str, r.pos
 	}
 	return s.define(l, c.Name, c.Pos, c)
 }
@@ -301,8 +334,8 @@ func (s *Schema) throttle(l *lexer, v *value) error {
 				t.Key = val.str
 			}
 		case "period-ms":
-			if val.kind != 'n' || val.num <= 0 {
-				return l.errf(val.pos, "throttle: period-ms must be a positive number")
+			if val.kind != 'n' || val.num <= 0 || val.num > maxPeriodMS {
+				return l.errf(val.pos, "throttle: period-ms must be a positive number of milliseconds, at most %d (what a time.Duration holds)", maxPeriodMS)
 			}
 			t.PeriodMS = val.num
 		case "exempt":
@@ -371,17 +404,27 @@ func (s *Schema) check(l *lexer) error {
 		return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
 	})
 	for _, c := range fns {
-		for _, m := range append(append([]*Member(nil), c.Args...), c.Options...) {
+		if c.ArgsType != "" {
+			at := s.Type(c.ArgsType)
+			if at == nil || at.Event {
+				return l.errf(c.ArgsPos, "%s: argument type %q is not a type (a struct declared in the schema, not an event)", c.Name, c.ArgsType)
+			}
+			for _, m := range at.Members {
+				cp := *m
+				c.Args = append(c.Args, &cp)
+			}
+		}
+		for _, m := range c.Args {
 			if !known(m.Type) {
 				return l.errf(m.TypePos, "%s: argument %s: unknown type %q", c.Name, m.Name, m.Type)
 			}
 		}
 		if c.Returns != "" && c.Returns != "none" && !known(c.Returns) {
-			return l.errf(c.Pos, "%s: unknown return type %q", c.Name, c.Returns)
+			return l.errf(c.ReturnsPos, "%s: unknown return type %q", c.Name, c.Returns)
 		}
 		if t := s.Type(c.Returns); t != nil && t.Event {
 			if c.List {
-				return l.errf(c.Pos, "%s: a signal accessor returns one event, not a list", c.Name)
+				return l.errf(c.ReturnsPos, "%s: a signal accessor returns one event, not a list", c.Name)
 			}
 			for _, m := range c.Args {
 				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {
@@ -391,8 +434,14 @@ func (s *Schema) check(l *lexer) error {
 			if other := s.AccessorFor(t.Name); other != nil {
 				return l.errf(c.Pos, "%s: event %s already has the accessor %s", c.Name, t.Name, other.Name)
 			}
+			if err := s.checkOptions(l, c, true); err != nil {
+				return err
+			}
 			s.Accessors = append(s.Accessors, c)
 			continue
+		}
+		if err := s.checkOptions(l, c, false); err != nil {
+			return err
 		}
 		s.Commands = append(s.Commands, c)
 	}

@@ -76,7 +76,7 @@ func TestErrorsHaveLineAndColumn(t *testing.T) {
 		{"{ 'E': [ 'a', 'a' ] }", "x:1:15: enum E: duplicate value \"a\""},
 		{"{ 'A': {} }\n{ 'A': {} }", "x:2:3: \"A\" is already defined at 1:3"},
 		{"{ 'A': 'str' }", "x:1:8: A: expecting an object (type) or a list (enum), found a string"},
-		{"[ 'f', { 'x': 'str' }, {}, 'Missing' ]", "x:1:3: f: unknown return type \"Missing\""},
+		{"[ 'f', { 'x': 'str' }, {}, 'Missing' ]", "x:1:28: f: unknown return type \"Missing\""},
 		{"{ 'AEvent': {} }\n[ 'a', { 'p': 'AEvent' }, {}, 'AEvent' ]", "x:2:15: a: accessor argument p must be str, int or bool"},
 		{"'x'", "x:1:1: expecting an object or a list at top level, found a string"},
 		{"{ 'A': { 'x': 'str' } } }", "x:1:25: unexpected '}'"},
@@ -131,6 +131,11 @@ func FuzzParse(f *testing.F) {
 	f.Add("{ 'A': [ 'x' ] } [ 'f', {}, {}, 'A' ]")
 	f.Add("{ 'throttle': 'AEvent', 'exempt': { 'a': [ 1 ] } }")
 	f.Add("[[[[[[[")
+	// Command options: each flag, features both ways, type-name arguments.
+	f.Add("{ 'T': { 'a': 'str' } }\n[ 'f', 'T', { 'boxed': true, 'allow-oob': true, 'features': [ 'deprecated', { 'name': 'x' } ] }, 'none' ]")
+	f.Add("[ 'g', {}, { 'success-response': false, 'gen': false, 'coroutine': false, 'allow-preconfig': true } ]")
+	f.Add("[ 'h', {}, { 'success-response': false }, 'str' ]")
+	f.Add("[ 'h', {}, { 'features': [ { 'name': 'a' }, 'a' ], 'if': 'X' } ]")
 	f.Fuzz(func(t *testing.T, src string) {
 		s, err := schema.Parse("f", src)
 		if err != nil {
@@ -142,6 +147,20 @@ func FuzzParse(f *testing.F) {
 		}
 		if s == nil {
 			t.Fatal("nil schema without error")
+		}
+		for _, c := range s.Commands {
+			o := c.Options
+			if o.Boxed && c.ArgsType == "" {
+				t.Fatalf("%s: boxed without a type name", c.Name)
+			}
+			if !o.SuccessResponse && c.Returns != "" && c.Returns != "none" {
+				t.Fatalf("%s: no success response, yet returns %s", c.Name, c.Returns)
+			}
+		}
+		for _, c := range s.Accessors {
+			if len(c.Options.Keys) > 0 {
+				t.Fatalf("accessor %s has options %v", c.Name, c.Options.Keys)
+			}
 		}
 	})
 }
