@@ -199,6 +199,7 @@ func (l *lexer) peek(c byte) bool { return l.skip() && l.src[l.off] == c }
 func (l *lexer) object(p Pos, depth int) (*value, error) {
 	l.advance()
 	v := &value{pos: p, kind: 'o'}
+	seen := map[string]int{} // key → its index: duplicates found in linear time
 	if l.peek('}') {
 		l.advance()
 		return v, nil
@@ -215,11 +216,10 @@ func (l *lexer) object(p Pos, depth int) (*value, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i, old := range v.keys {
-			if old == k {
-				return nil, l.errf(kp, "duplicate key %q (first at %d:%d)", k, v.kpos[i].Line, v.kpos[i].Col)
-			}
+		if i, dup := seen[k]; dup {
+			return nil, l.errf(kp, "duplicate key %q (first at %d:%d)", k, v.kpos[i].Line, v.kpos[i].Col)
 		}
+		seen[k] = len(v.keys)
 		if err := l.expect(':', "':'"); err != nil {
 			return nil, err
 		}

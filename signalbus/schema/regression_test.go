@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -168,5 +169,35 @@ func TestReturnTypeErrorPosition(t *testing.T) {
 	_, err = schema.Parse("x", "{ 'AEvent': {} }\n[ 'f', {}, {},\n  [ 'AEvent' ] ]")
 	if err == nil || !strings.HasPrefix(err.Error(), "x:3:5: f: a signal accessor returns one event, not a list") {
 		t.Errorf("got %v, want it at 3:5", err)
+	}
+}
+
+// BenchmarkParseWideObject parses a type of 20,000 members and an enum
+// of 20,000 values: duplicate
+// keys are found with a map (it was a scan per key, quadratic: 40,000
+// keys took seconds).
+func BenchmarkParseWideObject(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("{ 'Wide': {")
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "'m%d': 'int'", i)
+	}
+	sb.WriteString("} }\n{ 'Colour': [")
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "'c%d'", i)
+	}
+	sb.WriteString("] }\n")
+	src := sb.String()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := schema.Parse("wide.qapi", src); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

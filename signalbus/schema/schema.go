@@ -215,15 +215,15 @@ func (s *Schema) declare(l *lexer, v *value) error {
 			return s.define(l, name, np, t)
 		case 'a':
 			e := &Enum{Name: name, Pos: np}
+			seen := map[string]bool{}
 			for _, el := range body.vals {
 				if el.kind != 's' {
 					return l.errf(el.pos, "enum %s: value is %s, want a string", name, el.what())
 				}
-				for _, old := range e.Values {
-					if old == el.str {
-						return l.errf(el.pos, "enum %s: duplicate value %q", name, el.str)
-					}
+				if seen[el.str] {
+					return l.errf(el.pos, "enum %s: duplicate value %q", name, el.str)
 				}
+				seen[el.str] = true
 				if el.str == "" {
 					return l.errf(el.pos, "enum %s: empty value", name)
 				}
