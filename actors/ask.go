@@ -52,11 +52,11 @@ type pendingAsk struct {
 	// message, is the future that an Ask which got no reply completes
 	// to run its continuation (see expireAsk); nil otherwise.
 	deadline *actor.Future
-	cont    func(reply any, err error)
-	timer   Stopper
-	target  *actor.PID
-	msgType string
-	timeout time.Duration
+	cont     func(reply any, err error)
+	timer    Stopper
+	target   *actor.PID
+	msgType  string
+	timeout  time.Duration
 
 	// The caller's current message when it asked, which the
 	// continuation sees as its own on either path (see original).
