@@ -1,9 +1,12 @@
 package node_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/actors/node"
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -78,5 +81,61 @@ func TestWatchOfDownPeerTerminatesOnce(t *testing.T) {
 	m := onlyTerminated(t, "watch of a peer that is down", got)
 	if m.Who.Id != "echo" || m.Why != actor.TerminatedReason_AddressTerminated {
 		t.Errorf("got %v, want Terminated{echo, AddressTerminated}", m)
+	}
+}
+
+// TestAdvertise: a node listening on every interface advertises
+// Config.Advertise, the address peers dial: its PIDs carry it, and a
+// node here reaches its actors there and gets their answers. Without
+// Advertise such a node warns that it advertises an address only its
+// own host can dial.
+//
+// Found in review: a node listening on 0.0.0.0 or [::] advertised that
+// address, which peers on other hosts cannot dial, and there was no way
+// to say which address to advertise.
+func TestAdvertise(t *testing.T) {
+	port := strings.TrimPrefix(closedAddr(), "127.0.0.1:")
+	p, first := startPeer(t, "serve", "ACTORIO_PEER_ADDR=0.0.0.0:"+port, "ACTORIO_PEER_ADVERTISE=127.0.0.1:0")
+	if p.addr != "127.0.0.1:"+port {
+		t.Fatalf("the node listening on 0.0.0.0:%s advertises %q (%s), want 127.0.0.1:%s", port, p.addr, first, port)
+	}
+	reply, err := local(t).System().Request(ctxT(t), actor.NewPID(p.addr, "echo"), wrapperspb.String("hi"))
+	if err != nil || reply.(*wrapperspb.StringValue).Value != "echo hi (sink 0)" {
+		t.Fatalf("request to the advertised address: %v, %v", reply, err)
+	}
+	p.Stop()
+	if strings.Contains(p.Stderr(), "only processes on this host") {
+		t.Errorf("a node with Advertise warned it was not reachable:\n%s", p.Stderr())
+	}
+
+	q, _ := startPeer(t, "serve", "ACTORIO_PEER_ADDR=0.0.0.0:0")
+	q.Stop()
+	if !strings.Contains(q.Stderr(), "set Config.Advertise") {
+		t.Errorf("a node on 0.0.0.0 without Advertise did not warn:\n%s", q.Stderr())
+	}
+}
+
+// TestAdvertiseErrors: an Advertise address peers could not dial fails
+// Start with an error naming it, before anything listens.
+func TestAdvertiseErrors(t *testing.T) {
+	sys := actors.New()
+	defer sys.Close(context.Background())
+	for _, cfg := range []node.Config{
+		{Advertise: "nonsense"},
+		{Advertise: "0.0.0.0:7000"},
+		{Advertise: "[::]:7000"},
+		{Advertise: ":7000"},
+		{Advertise: "example.com:99999"},
+		{Advertise: "example.com:0"}, // Addr's port, but Addr has none
+	} {
+		n, err := node.Start(sys, cfg)
+		if err == nil {
+			n.Stop()
+			t.Errorf("Start with Advertise %q succeeded", cfg.Advertise)
+			continue
+		}
+		if !strings.Contains(err.Error(), cfg.Advertise) {
+			t.Errorf("Start with Advertise %q: %v does not name it", cfg.Advertise, err)
+		}
 	}
 }
