@@ -47,12 +47,16 @@ func (e *AskError) Error() string {
 func (e *AskError) Unwrap() error { return e.Err }
 
 type pendingAsk struct {
-	future  *actor.Future
-	cont    func(reply any, err error)
-	timer   Stopper
-	target  *actor.PID
-	msgType string
-	timeout time.Duration
+	future *actor.Future
+	// deadline, for an Ask made while handling an actor.AutoRespond
+	// message, is the future that an Ask which got no reply completes
+	// to run its continuation (see expireAsk); nil otherwise.
+	deadline *actor.Future
+	cont     func(reply any, err error)
+	timer    Stopper
+	target   *actor.PID
+	msgType  string
+	timeout  time.Duration
 
 	// The caller's current message when it asked, which the
 	// continuation sees as its own on either path (see original).
@@ -79,10 +83,9 @@ func (*askExpired) actorioInternal() {}
 // Whether a reply came or not, cont runs with the message the actor was
 // handling when it asked as the context's current message, as protoactor's
 // ReenterAfter does: Message, Sender and MessageHeader are that message's,
-// so cont can Respond to whoever sent it. (When no reply came, that
-// message is handed to the actor's context again for cont; one that
-// protoactor answers by itself, an actor.AutoRespond, is then answered
-// once more.)
+// so cont can Respond to whoever sent it. A message protoactor answers by
+// itself (an actor.AutoRespond) is answered once, when the actor has
+// handled it, whatever becomes of the Ask.
 //
 // Unlike protoactor's RequestFuture, the deadline is on the actor clock, so
 // in a simulation the timeout fires at exactly its virtual deadline, and no
@@ -100,6 +103,17 @@ func Ask(ctx actor.Context, target *actor.PID, msg any, timeout time.Duration, c
 	}
 	st.asks[id] = p
 	sys, self := st.sys, st.self
+	if _, auto := p.message.(actor.AutoRespond); auto {
+		// An Ask that gets no reply runs cont by completing this future
+		// (see expireAsk), not by handing the message to the context
+		// again, which would answer it once more.
+		p.deadline = actor.NewFuture(sys.as, -1)
+		ctx.ReenterAfter(p.deadline, func(reply any, _ error) {
+			if m, ok := reply.(*askExpired); ok {
+				st.completeAsk(id, gen, nil, p.fail(m.err))
+			}
+		})
+	}
 	switch {
 	case target == nil:
 		sys.rawRoot.Send(self, &askExpired{id: id, gen: gen, err: ErrNoActor})
@@ -123,6 +137,9 @@ func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+	if p.deadline != nil {
+		st.sys.as.ProcessRegistry.Remove(p.deadline.PID())
+	}
 	if f, ok := reply.(Failure); ok && err == nil {
 		err = f.AskFailure()
 	}
@@ -140,12 +157,30 @@ func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
 
 // expireAsk handles an Ask's deadline (or its refusal) and returns the
 // Ask, now forgotten, whose continuation is to run with its error, or nil
-// if it was answered already. stateActor runs the continuation with the
-// Ask's original message (see redeliver), as the reply path does.
+// if it was answered already or its continuation runs otherwise.
+// stateActor runs the continuation with the Ask's original message (see
+// redeliver), as the reply path does. An Ask made while handling an
+// actor.AutoRespond message is not redelivered (protoactor would answer
+// the message again): its deadline future is completed instead, and
+// protoactor runs the continuation with the original message as it does
+// a reply's, through completeAsk.
 func (st *actorState) expireAsk(m *askExpired) *pendingAsk {
 	p := st.asks[m.id]
 	if p == nil || m.gen != st.gen {
 		return nil // answered already
+	}
+	if p.deadline != nil {
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		if p.future != nil {
+			st.sys.as.ProcessRegistry.Remove(p.future.PID())
+			p.future = nil
+		}
+		// Only this actor knows the deadline's PID: nothing else can
+		// complete it.
+		st.sys.rawRoot.Send(p.deadline.PID(), m)
+		return nil
 	}
 	delete(st.asks, m.id)
 	p.abandon(st.sys)
@@ -180,6 +215,9 @@ func (p *pendingAsk) abandon(sys *System) {
 	}
 	if p.future != nil {
 		sys.as.ProcessRegistry.Remove(p.future.PID())
+	}
+	if p.deadline != nil {
+		sys.as.ProcessRegistry.Remove(p.deadline.PID())
 	}
 }
 

@@ -41,7 +41,8 @@ func (s *System) Stats() Stats {
 // its EventStream, so this also does their two useful jobs: it answers a
 // request that hit a dead letter with DeadLetterResponse (so an Ask fails
 // at once instead of timing out), and it answers a Watch of a dead actor
-// with Terminated{NotFound}.
+// with Terminated{NotFound} (but for an actor on a peer: see
+// remoteAnswersWatch).
 func (s *System) subscribe(owned bool) {
 	es := s.as.EventStream
 	s.subs = append(s.subs, es.Subscribe(func(evt any) {
@@ -104,12 +105,33 @@ func (s *System) onDeadLetter(e *actor.DeadLetterEvent, owned bool) {
 	if e.Sender != nil && !answered {
 		s.rawRoot.Send(e.Sender, &actor.DeadLetterResponse{Target: e.PID})
 	}
-	if w, ok := e.Message.(*actor.Watch); ok && w.Watcher != nil {
+	if w, ok := e.Message.(*actor.Watch); ok && w.Watcher != nil && !s.remoteAnswersWatch(e.PID) {
 		if proc, ok := s.as.ProcessRegistry.Get(w.Watcher); ok {
 			proc.SendSystemMessage(w.Watcher, &actor.Terminated{Who: e.PID, Why: actor.TerminatedReason_NotFound})
 		}
 	}
 }
+
+// remoteAnswersWatch reports whether a Watch of pid is answered by the
+// remote layer that carries messages to pid's address, so that the Watch
+// becoming a dead letter here must not be answered as well. protoactor
+// remote's endpoint watcher records every watch of a peer's actor before
+// its endpoint writer sends it, and answers each with
+// Terminated{AddressTerminated} when the connection fails; the writer
+// turns a Watch it cannot send (no connection) into a dead letter, which
+// answered with Terminated{NotFound} too made two Terminated for one
+// watch. A Watch of an address no remote layer resolves is answered
+// here.
+func (s *System) remoteAnswersWatch(pid *actor.PID) bool {
+	if pid == nil || pid.Address == localAddress || pid.Address == s.as.Address() {
+		return false
+	}
+	_, resolved := s.as.ProcessRegistry.Get(pid)
+	return resolved
+}
+
+// localAddress is protoactor's address of a system that is not a node.
+const localAddress = "nonhost"
 
 // internalMessage marks actorio's own timer and ask bookkeeping messages,
 // whose late arrival at a stopped actor is expected and not counted.

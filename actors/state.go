@@ -139,7 +139,8 @@ type replay struct {
 //
 // protoactor's Receive handles a *actor.PoisonPill itself, as for any
 // message sent to the actor, and answers an actor.AutoRespond message
-// after the actor has handled it.
+// after the actor has handled it: an expired Ask made while handling one
+// is therefore never redelivered (see expireAsk).
 func (st *actorState) redeliver(c actor.Context, env *actor.MessageEnvelope, ask *pendingAsk, err error) {
 	st.replaying, st.replay = true, replay{ask: ask, err: err}
 	c.Receive(env)

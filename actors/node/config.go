@@ -18,6 +18,19 @@ type Config struct {
 	// messages.
 	Addr string
 
+	// Advertise is the host:port peers reach this node at: the Address
+	// of its PIDs, which peers dial to answer them. Set it when peers
+	// cannot dial Addr (listening on all interfaces, behind NAT or a
+	// port forward). A port of 0 means Addr's port, which must then be
+	// given. Its host must not be unspecified (0.0.0.0, ::).
+	//
+	// Empty means the address listened on. A node listening on an
+	// unspecified host (0.0.0.0:7000, [::]:7000, :7000) without
+	// Advertise advertises that unspecified address, which only
+	// processes on the same host can dial (Linux connects it to
+	// loopback); Start logs a warning saying so.
+	Advertise string
+
 	// MaxMessage is the largest message (serialised) this node's actors
 	// send to peers; streams chunk below it. Default 1 MiB.
 	MaxMessage int
@@ -111,4 +124,37 @@ func (c Config) check() (host string, port int, loopback bool, err error) {
 	ip := net.ParseIP(h)
 	loopback = h == "localhost" || (ip != nil && ip.IsLoopback())
 	return h, port, loopback, nil
+}
+
+// advertise returns the address the node advertises to peers given its
+// listening port, "" to advertise the address listened on.
+func (c Config) advertise(port int) (string, error) {
+	if c.Advertise == "" {
+		return "", nil
+	}
+	h, p, err := net.SplitHostPort(c.Advertise)
+	if err != nil {
+		return "", errors.Wrapf(err, "node: bad Advertise address %q", c.Advertise)
+	}
+	if h == "" || unspecified(h) {
+		return "", errors.Errorf("node: Advertise %q: peers cannot dial an unspecified host; give the host peers reach this node at", c.Advertise)
+	}
+	ap, err := strconv.Atoi(p)
+	if err != nil || ap < 0 || ap > 65535 {
+		return "", errors.Errorf("node: bad port in Advertise address %q", c.Advertise)
+	}
+	if ap == 0 {
+		if port == 0 {
+			return "", errors.Errorf("node: Advertise %q has port 0 (Addr's port) but Addr %q has none either: give the port peers dial", c.Advertise, c.Addr)
+		}
+		ap = port
+	}
+	return net.JoinHostPort(h, strconv.Itoa(ap)), nil
+}
+
+// unspecified reports whether host is an address that means every
+// interface: listened on, it is not one peers can dial.
+func unspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "" || (ip != nil && ip.IsUnspecified())
 }

@@ -53,7 +53,8 @@ const (
 	ioBuffer   = 1 << 20  // gRPC's read and write buffers, per connection
 )
 
-// Start makes sys a node listening on cfg.Addr. Start it before spawning
+// Start makes sys a node listening on cfg.Addr and advertising
+// cfg.Advertise (by default the address listened on) to peers. Start it before spawning
 // actors that peers address: protoactor gives a system its network address
 // only now, and PIDs made before carry the local placeholder.
 func Start(sys *actors.System, cfg Config) (n *Node, err error) {
@@ -65,6 +66,10 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	}
 	cfg = cfg.withDefaults()
 	host, port, loopback, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	advertise, err := cfg.advertise(port)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +128,7 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 		remote.WithDialOptions(dial...),
 		remote.WithEndpointWriterBatchSize(cfg.batchSize()),
 		remote.WithEndpointWriterQueueSize(cfg.QueueSize),
+		remote.WithAdvertisedHost(advertise), // "": the address listened on
 	)
 	// One dial (gRPC retries within DialTimeout), then the peer is down:
 	// protoactor's writer sleeps 2s after each failed attempt and cannot
@@ -146,13 +152,17 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	last := len(pr.RemoteHandlers) - 1
 	n.remoteProcess = pr.RemoteHandlers[last]
 	pr.RemoteHandlers[last] = n.resolve
+	if advertise == "" && unspecified(host) {
+		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
+	}
 	if cfg.TLS == nil && !loopback {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s without TLS: anyone who can reach it can message its actors", n.addr))
 	}
 	return n, nil
 }
 
-// Address returns the node's address (host:port), the Address of its PIDs.
+// Address returns the node's address (host:port) as peers dial it: the
+// Address of its PIDs, Config.Advertise if set.
 func (n *Node) Address() string { return n.addr }
 
 // System returns the node's System.

@@ -6,7 +6,8 @@ package node_test
 // (a protoactor bug). Peers are therefore this test binary, run again as
 // a child process in one of two modes:
 //
-//	serve  start a node with an "echo" and a "sink" actor, print
+//	serve  start a node ($ACTORIO_PEER_ADDR, $ACTORIO_PEER_ADVERTISE) with an
+//	       "echo" and a "sink" actor, print
 //	       "ADDR <address>", and serve until stdin closes
 //	ask    start a node, request a StringValue of the echo at
 //	       $ACTORIO_PEER_TARGET, print "REPLY <value>" or "ERROR <error>"
@@ -40,7 +41,7 @@ func peerMain() bool {
 		life()
 		return true
 	}
-	cfg := node.Config{Addr: os.Getenv("ACTORIO_PEER_ADDR")}
+	cfg := node.Config{Addr: os.Getenv("ACTORIO_PEER_ADDR"), Advertise: os.Getenv("ACTORIO_PEER_ADVERTISE")}
 	if cert := os.Getenv("ACTORIO_PEER_CERT"); cert != "" {
 		tlsCfg, err := node.LoadTLS(cert, os.Getenv("ACTORIO_PEER_KEY"), os.Getenv("ACTORIO_PEER_CA"))
 		if err != nil {

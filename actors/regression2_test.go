@@ -1,0 +1,100 @@
+package actors_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// autoPing is a message protoactor answers by itself (an
+// actor.AutoRespond) after the actor has handled it.
+type autoPing struct{}
+
+func (*autoPing) GetAutoResponse(actor.Context) any { return "auto-pong" }
+
+// TestAskFromAutoRespondAnswersOnce: an actor that Asks while handling an
+// actor.AutoRespond message has that message answered once, by
+// protoactor, whatever becomes of the Ask: answered, timed out, or
+// refused (a nil target, a timeout ≤ 0). The continuation runs once,
+// with the AutoRespond message as the current one.
+//
+// Found in review: an Ask that got no reply ran its continuation by
+// handing the original message to the actor's context again, and
+// protoactor answered the AutoRespond message a second time: the
+// requester got two answers to one request.
+func TestAskFromAutoRespondAnswersOnce(t *testing.T) {
+	cases := map[string]struct {
+		target  func(sink, echo *actor.PID) *actor.PID
+		timeout time.Duration
+		want    string
+	}{
+		"timeout":    {func(sink, _ *actor.PID) *actor.PID { return sink }, 10 * time.Millisecond, "timeout"},
+		"nil target": {func(*actor.PID, *actor.PID) *actor.PID { return nil }, time.Second, "noactor"},
+		"bad":        {func(sink, _ *actor.PID) *actor.PID { return sink }, 0, "badtimeout"},
+		"answered":   {func(_, echo *actor.PID) *actor.PID { return echo }, time.Second, "reply"},
+	}
+	for _, name := range []string{"timeout", "nil target", "bad", "answered"} {
+		tc := cases[name]
+		t.Run(name, func(t *testing.T) {
+			w, s := simSystem(t, 3)
+			sink, _ := s.Spawn(funcProps(func(actor.Context) {}))
+			echo, _ := s.Spawn(funcProps(func(c actor.Context) {
+				if m, ok := c.Message().(string); ok {
+					c.Respond(m)
+				}
+			}))
+			var conts []string
+			asker, err := s.Spawn(funcProps(func(c actor.Context) {
+				if _, ok := c.Message().(*autoPing); !ok {
+					return
+				}
+				actors.Ask(c, tc.target(sink, echo), "?", tc.timeout, func(_ any, err error) {
+					kind := "reply"
+					switch {
+					case errors.Is(err, actors.ErrTimeout):
+						kind = "timeout"
+					case errors.Is(err, actors.ErrNoActor):
+						kind = "noactor"
+					case errors.Is(err, actors.ErrBadTimeout):
+						kind = "badtimeout"
+					}
+					if _, ok := c.Message().(*autoPing); !ok {
+						kind += fmt.Sprintf(" (current message %T, want *autoPing)", c.Message())
+					}
+					conts = append(conts, kind)
+				})
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answers []any
+			_, err = s.Spawn(funcProps(func(c actor.Context) {
+				switch m := c.Message().(type) {
+				case *actor.Started:
+					c.Request(asker, &autoPing{})
+				case string:
+					answers = append(answers, m)
+				}
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if len(conts) != 1 || conts[0] != tc.want {
+				t.Errorf("continuations %v, want exactly [%s]", conts, tc.want)
+			}
+			if len(answers) != 1 {
+				t.Errorf("the requester got %d answers %v to one AutoRespond request, want exactly 1", len(answers), answers)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
