@@ -120,5 +120,5 @@ func FuzzCoreMachine(f *testing.F) {
 		}
 		f.Add(seed)
 	}
-	f.Fuzz(rapid.MakeFuzz(CheckCoreMachine))
+	f.Fuzz(rapid.MakeFuzz(CheckCoreMachineFuzz))
 }

@@ -37,6 +37,7 @@ type CoreMachine struct {
 	sFinished   bool
 	endDrawn    bool // end drew whether S aborts its parked Finish
 	canary      string
+	fuzzing     bool // under the fuzzer: see skip
 }
 
 // coreCanary plants a fault in the S→R link for the canary test, which
@@ -51,6 +52,27 @@ func CheckCoreMachine(t *rapid.T) {
 	m.init(t)
 	t.Repeat(rapid.StateMachineActions(m))
 	m.end(t)
+}
+
+// CheckCoreMachineFuzz is CheckCoreMachine for the fuzzer
+// (rapid.MakeFuzz): an action that cannot run now does nothing instead of
+// asking rapid for another (see skip).
+func CheckCoreMachineFuzz(t *rapid.T) {
+	m := &CoreMachine{canary: coreCanary, fuzzing: true}
+	m.init(t)
+	t.Repeat(rapid.StateMachineActions(m))
+	m.end(t)
+}
+
+// skip ends an action that cannot run now. Under rapid's own generator it
+// asks for another action (t.Skip). Under the fuzzer, whose input may draw
+// the same impossible action a hundred times in a row (rapid then fails
+// the run: "can't find a valid (non-skipped) action"), the action does
+// nothing instead; the caller returns.
+func (m *CoreMachine) skip(t *rapid.T, why string) {
+	if !m.fuzzing {
+		t.Skip(why)
+	}
 }
 
 // end completes the run's transfer: everything in flight is delivered, R
@@ -339,7 +361,8 @@ func (m *CoreMachine) Check(t *rapid.T) {
 // DeliverToReceiver delivers the next message from S to R.
 func (m *CoreMachine) DeliverToReceiver(t *rapid.T) {
 	if len(m.sr) == 0 {
-		t.Skip("nothing in flight to R")
+		m.skip(t, "nothing in flight to R")
+		return
 	}
 	msg := m.sr[0]
 	m.sr = m.sr[1:]
@@ -395,7 +418,8 @@ func (m *CoreMachine) latched(t *rapid.T, c *streamactor.Core, data, hole *strea
 // DeliverToSender delivers the next message from R to S.
 func (m *CoreMachine) DeliverToSender(t *rapid.T) {
 	if len(m.rs) == 0 {
-		t.Skip("nothing in flight to S")
+		m.skip(t, "nothing in flight to S")
+		return
 	}
 	msg := m.rs[0]
 	m.rs = m.rs[1:]
@@ -413,7 +437,8 @@ func (m *CoreMachine) DeliverToSender(t *rapid.T) {
 // Send sends random data.
 func (m *CoreMachine) Send(t *rapid.T) {
 	if m.sendOp != nil {
-		t.Skip("a send is pending")
+		m.skip(t, "a send is pending")
+		return
 	}
 	p := rapid.SliceOfN(rapid.Byte(), 0, 3*m.cfg.MaxSegment).Draw(t, "data")
 	op := &streamactor.Op{Kind: streamactor.OpSend, Buf: p, NonBlock: m.sNB, Borrow: m.borrow}
@@ -429,7 +454,8 @@ func (m *CoreMachine) Send(t *rapid.T) {
 // SendHole sends a hole, sometimes a bad one.
 func (m *CoreMachine) SendHole(t *rapid.T) {
 	if m.sendOp != nil {
-		t.Skip("a send is pending")
+		m.skip(t, "a send is pending")
+		return
 	}
 	n := rapid.Int64Range(1, 3*int64(m.cfg.MaxSegment)).Draw(t, "hole")
 	if oneIn(t, "badHole", 8) {
@@ -460,7 +486,8 @@ func (m *CoreMachine) SendHole(t *rapid.T) {
 // Recv receives with a random buffer and flags.
 func (m *CoreMachine) Recv(t *rapid.T) {
 	if m.recvOp != nil {
-		t.Skip("a recv is pending")
+		m.skip(t, "a recv is pending")
+		return
 	}
 	size := rapid.IntRange(0, 2*m.cfg.MaxSegment).Draw(t, "buf")
 	flags := m.recvFlags()
@@ -482,7 +509,8 @@ func (m *CoreMachine) Recv(t *rapid.T) {
 // RecvHole takes a hole.
 func (m *CoreMachine) RecvHole(t *rapid.T) {
 	if m.recvOp != nil {
-		t.Skip("a recv is pending")
+		m.skip(t, "a recv is pending")
+		return
 	}
 	op := &streamactor.Op{Kind: streamactor.OpRecvHole, NonBlock: m.rNB}
 	m.recvOp = op
@@ -539,11 +567,13 @@ func (m *CoreMachine) BadCalls(t *rapid.T) {
 // FinishSender ends the stream from S.
 func (m *CoreMachine) FinishSender(t *rapid.T) {
 	if m.sendOp != nil || m.sFin != nil {
-		t.Skip("send or finish pending")
+		m.skip(t, "send or finish pending")
+		return
 	}
 	// Rarely: a finished sender sends nothing more (end finishes it).
 	if !oneIn(t, "finishChance", 16) {
-		t.Skip("not yet")
+		m.skip(t, "not yet")
+		return
 	}
 	m.submitFinish(t)
 }
@@ -561,7 +591,8 @@ func (m *CoreMachine) submitFinish(t *rapid.T) {
 // FinishReceiver confirms the end at R.
 func (m *CoreMachine) FinishReceiver(t *rapid.T) {
 	if m.recvOp != nil || m.rFin != nil {
-		t.Skip("recv or finish pending")
+		m.skip(t, "recv or finish pending")
+		return
 	}
 	op := &streamactor.Op{Kind: streamactor.OpFinish}
 	m.rFin = op
@@ -578,7 +609,8 @@ func (m *CoreMachine) FinishReceiver(t *rapid.T) {
 // Abort aborts one end (rarely: an aborted stream moves nothing more).
 func (m *CoreMachine) Abort(t *rapid.T) {
 	if !oneIn(t, "abortChance", 16) {
-		t.Skip("not this time")
+		m.skip(t, "not this time")
+		return
 	}
 	c := m.s
 	if rapid.Bool().Draw(t, "abortReceiver") {
