@@ -1,0 +1,50 @@
+package sockactor_test
+
+import (
+	"bytes"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"github.com/actorio/actorio/sockactor"
+)
+
+// TestUnixgramDatagramAboveUDPSize: a unix datagram may be larger than
+// any UDP payload (the sender's SO_SNDBUF bounds it, 208 KiB by default
+// on Linux), and DgramConfig.MaxDatagram is the limit "sent or
+// received". A socket configured for 100,000-byte datagrams sent one but
+// could not receive it: the real transport received into a fixed 64 KiB
+// buffer, called the datagram truncated (EMSGSIZE) and lost it.
+func TestUnixgramDatagramAboveUDPSize(t *testing.T) {
+	sys, ctx := realSys(t)
+	dir := t.TempDir()
+	cfg := sockactor.WithDgramConfig(sockactor.DgramConfig{MaxDatagram: 100000})
+	var ds [2]*sockactor.Dgram
+	for i, name := range []string{"a.sock", "b.sock"} {
+		d, err := sockactor.ListenPacket(sys, sockactor.RealTransport(), "unixgram", filepath.Join(dir, name), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		ds[i] = d
+	}
+	for _, size := range []int{100000, 65537, 65536, 70, 0} {
+		p := bytes.Repeat([]byte{byte(size)}, size)
+		if size == 0 { // SendTo refuses 0 bytes (EINVAL): send it raw
+			pc, err := net.ListenPacket("unixgram", filepath.Join(dir, "raw.sock"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pc.WriteTo(nil, ds[1].LocalAddr()); err != nil {
+				t.Fatal(err)
+			}
+			pc.Close()
+		} else if n, err := ds[0].SendTo(p, ds[1].LocalAddr()).Wait(ctx); err != nil || n != size {
+			t.Fatalf("send %d bytes: %d, %v", size, n, err)
+		}
+		dg, err := ds[1].RecvFrom().Wait(ctx)
+		if err != nil || !bytes.Equal(dg.Data, p) {
+			t.Fatalf("a %d-byte datagram (MaxDatagram 100000): got %d bytes, %v", size, len(dg.Data), err)
+		}
+	}
+}
