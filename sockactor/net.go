@@ -86,12 +86,21 @@ func (t *Net) ListenPacket(network, addr string) (Packet, error) {
 
 // resolve turns a destination address of any net.Addr implementation into
 // one the real socket takes.
+// A unix address whose Net is not "unixgram" ("" or "unix": package net
+// refuses those on a datagram socket with EAFNOSUPPORT, although only
+// the name counts) is taken for its name.
 func resolve(pc net.PacketConn, dst net.Addr) (net.Addr, error) {
-	switch dst.(type) {
-	case *net.UDPAddr, *net.UnixAddr:
+	_, unix := pc.(*net.UnixConn)
+	switch a := dst.(type) {
+	case *net.UnixAddr:
+		if unix && a.Net != "unixgram" {
+			return &net.UnixAddr{Name: a.Name, Net: "unixgram"}, nil
+		}
+		return dst, nil
+	case *net.UDPAddr:
 		return dst, nil
 	}
-	if _, ok := pc.(*net.UnixConn); ok {
+	if unix {
 		return net.ResolveUnixAddr("unixgram", dst.String())
 	}
 	return net.ResolveUDPAddr("udp", dst.String())

@@ -48,3 +48,33 @@ func TestUnixgramDatagramAboveUDPSize(t *testing.T) {
 		}
 	}
 }
+
+// TestUnixgramSendToPlainUnixAddr: SendTo takes any net.Addr; a unix
+// datagram destination written the obvious way, &net.UnixAddr{Name:
+// path} (Net "" or "unix"), failed with EAFNOSUPPORT because package net
+// insists on Net "unixgram" for a datagram socket, although the name is
+// all the kernel uses.
+func TestUnixgramSendToPlainUnixAddr(t *testing.T) {
+	sys, ctx := realSys(t)
+	dir := t.TempDir()
+	a, err := sockactor.ListenPacket(sys, sockactor.RealTransport(), "unixgram", filepath.Join(dir, "a.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sockactor.ListenPacket(sys, sockactor.RealTransport(), "unixgram", filepath.Join(dir, "b.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, network := range []string{"", "unix", "unixgram"} {
+		dst := &net.UnixAddr{Name: filepath.Join(dir, "b.sock"), Net: network}
+		if n, err := a.SendTo([]byte(network+"!"), dst).Wait(ctx); err != nil || n != len(network)+1 {
+			t.Fatalf("SendTo %#v: %d, %v", dst, n, err)
+		}
+		dg, err := b.RecvFrom().Wait(ctx)
+		if err != nil || string(dg.Data) != network+"!" {
+			t.Fatalf("RecvFrom: %q, %v", dg.Data, err)
+		}
+	}
+}
