@@ -62,7 +62,7 @@ func (f *Frame) check() error {
 	switch {
 	case f.Width < 1 || f.Width > 4:
 		return errf("readv", syscall.EINVAL, "frame: length field width %d is not 1 to 4 bytes", f.Width)
-	case f.Offset < 0 || f.Offset+f.Width > f.Header:
+	case f.Offset < 0 || f.Header < f.Width || f.Offset > f.Header-f.Width: // no Offset+Width: it may overflow
 		return errf("readv", syscall.EINVAL, "frame: length field [%d,%d) is outside the %d-byte header", f.Offset, f.Offset+f.Width, f.Header)
 	case f.Max < 0:
 		return errf("readv", syscall.EINVAL, "frame: negative maximum %d", f.Max)

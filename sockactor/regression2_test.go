@@ -2,8 +2,12 @@ package sockactor_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"math"
 	"net"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/actorio/actorio/sockactor"
@@ -76,5 +80,32 @@ func TestUnixgramSendToPlainUnixAddr(t *testing.T) {
 		if err != nil || string(dg.Data) != network+"!" {
 			t.Fatalf("RecvFrom: %q, %v", dg.Data, err)
 		}
+	}
+}
+
+// TestFrameHugeOffsetIsAnError: an offset so large that offset+width
+// overflows passed the "field inside the header" check, and Length (and
+// a read's Next) then panicked slicing the header; invalid parameters
+// must be EINVAL.
+func TestFrameHugeOffsetIsAnError(t *testing.T) {
+	for _, f := range []*sockactor.Frame{
+		sockactor.HeaderLength(4, math.MaxInt, 1, 10),
+		sockactor.HeaderLength(4, math.MaxInt-2, 4, 10),
+		sockactor.HeaderLength(-1, 0, 1, 10),
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%+v: panicked: %v", *f, r)
+				}
+			}()
+			if _, err := f.Length([]byte{1, 2, 3, 4}); !errors.Is(err, syscall.EINVAL) {
+				t.Fatalf("%+v: Length: %v, want EINVAL", *f, err)
+			}
+			f.Reset()
+			if _, err := f.Next(); !errors.Is(err, syscall.EINVAL) {
+				t.Fatalf("%+v: Next: %v, want EINVAL", *f, err)
+			}
+		}()
 	}
 }
