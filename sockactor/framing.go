@@ -125,7 +125,9 @@ func (f *Frame) Length(header []byte) (int, error) {
 	if order == nil {
 		order = binary.BigEndian
 	}
-	if order == binary.LittleEndian {
+	// Any ByteOrder, binary.NativeEndian included (it is not the value
+	// binary.LittleEndian even where it is little endian): ask it.
+	if order.Uint16(littleProbe[:]) == 1 {
 		for i := len(field) - 1; i >= 0; i-- {
 			v = v<<8 | uint64(field[i])
 		}
@@ -143,6 +145,10 @@ func (f *Frame) Length(header []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// littleProbe reads 1 in a little-endian order (a global: no allocation
+// per header).
+var littleProbe = [2]byte{1, 0}
 
 // PDU returns the last PDU read, header included.
 func (f *Frame) PDU() []byte { return f.pdu }

@@ -109,3 +109,26 @@ func TestFrameHugeOffsetIsAnError(t *testing.T) {
 		}()
 	}
 }
+
+// TestFrameNativeEndian: Order takes any binary.ByteOrder, but only the
+// value binary.LittleEndian was read little-endian; binary.NativeEndian
+// (little endian on amd64 and arm64) was read big-endian, so a 2-byte
+// field 0x0005 became 1280.
+func TestFrameNativeEndian(t *testing.T) {
+	var field [2]byte
+	binary.NativeEndian.PutUint16(field[:], 5)
+	f := &sockactor.Frame{Header: 2, Width: 2, Order: binary.NativeEndian, Max: 1 << 20}
+	if n, err := f.Length(field[:]); err != nil || n != 5 {
+		t.Fatalf("NativeEndian field %x: %d, %v, want 5", field, n, err)
+	}
+	var wide [3]byte
+	wide[0], wide[2] = 1, 2 // little endian 0x020001, big endian 0x010002
+	f = &sockactor.Frame{Header: 3, Width: 3, Order: binary.LittleEndian, Max: 1 << 20}
+	if n, err := f.Length(wide[:]); err != nil || n != 0x020001 {
+		t.Fatalf("LittleEndian 3-byte field: %#x, %v", n, err)
+	}
+	f.Order = binary.BigEndian
+	if n, err := f.Length(wide[:]); err != nil || n != 0x010002 {
+		t.Fatalf("BigEndian 3-byte field: %#x, %v", n, err)
+	}
+}
