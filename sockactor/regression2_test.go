@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"net"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/actorio/actorio/sockactor"
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // TestUnixgramDatagramAboveUDPSize: a unix datagram may be larger than
@@ -131,4 +133,48 @@ func TestFrameNativeEndian(t *testing.T) {
 	if n, err := f.Length(wide[:]); err != nil || n != 0x010002 {
 		t.Fatalf("BigEndian 3-byte field: %#x, %v", n, err)
 	}
+}
+
+// TestAcceptedConnToDeadActorIsClosed: a connection pushed to an AcceptTo
+// actor that no longer exists (or completing an Accept whose ReplyTo is
+// gone) is a dead letter that nobody will ever close: its descriptor and
+// actor leaked, and the peer waited forever. The AcceptDone now closes
+// its connection when it cannot be delivered.
+func TestAcceptedConnToDeadActorIsClosed(t *testing.T) {
+	sys, ctx := realSys(t)
+	dead, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Root().StopFuture(dead).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	peerSeesClose := func(how string, addr net.Addr) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if dl, ok := ctx.Deadline(); ok {
+			_ = c.SetReadDeadline(dl)
+		}
+		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+			t.Fatalf("%s: the peer's read got %v, want EOF (the connection nobody can take must be closed)", how, err)
+		}
+	}
+	l, err := sockactor.Listen(sys, sockactor.RealTransport(), "tcp", "127.0.0.1:0", sockactor.AcceptTo(dead))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	peerSeesClose("AcceptTo a stopped actor", l.Addr())
+
+	l2, err := sockactor.Listen(sys, sockactor.RealTransport(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	sys.Send(l2.PID(), &sockactor.Accept{ReplyTo: dead})
+	peerSeesClose("Accept replying to a stopped actor", l2.Addr())
 }
