@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -177,4 +178,54 @@ func TestAcceptedConnToDeadActorIsClosed(t *testing.T) {
 	defer l2.Close()
 	sys.Send(l2.PID(), &sockactor.Accept{ReplyTo: dead})
 	peerSeesClose("Accept replying to a stopped actor", l2.Addr())
+}
+
+// TestListenUnixReplacesStaleSocket: a unix socket file left behind by a
+// listener that died (crashed, killed) made every later Listen on its
+// path fail with EADDRINUSE until someone removed it by hand. A socket
+// file nobody listens on is now replaced, as servers do (QEMU, Samba);
+// one with a live listener still gets EADDRINUSE, and a file that is not
+// a socket is never removed.
+func TestListenUnixReplacesStaleSocket(t *testing.T) {
+	sys, ctx := realSys(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.sock")
+	stale, err := net.ListenUnix("unix", &net.UnixAddr{Name: p, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.SetUnlinkOnClose(false)
+	stale.Close() // the file stays, nobody listens
+	l, err := sockactor.Listen(sys, sockactor.RealTransport(), "unix", p)
+	if err != nil {
+		t.Fatalf("listen on a stale socket file: %v", err)
+	}
+	defer l.Close()
+	acc := l.Accept()
+	c, err := sockactor.Dial(ctx, sys, sockactor.RealTransport(), "unix", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := acc.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// A live listener keeps its path.
+	if _, err := sockactor.Listen(sys, sockactor.RealTransport(), "unix", p); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("listen on a live listener's path: %v, want EADDRINUSE", err)
+	}
+	// A regular file is not a stale socket.
+	f := filepath.Join(dir, "file")
+	if err := os.WriteFile(f, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sockactor.Listen(sys, sockactor.RealTransport(), "unix", f); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("listen on a regular file: %v, want EADDRINUSE", err)
+	}
+	if b, err := os.ReadFile(f); err != nil || string(b) != "keep" {
+		t.Fatalf("the regular file was touched: %q, %v", b, err)
+	}
 }
