@@ -78,7 +78,12 @@ func recvOnce(fd uintptr, network string) (r readResult) {
 	defer readBuffers.Put(bp)
 	buf, own := (*bp)[:recvBuffer], false
 	if network == "unixgram" {
-		if size, ok := peekDatagramSize(fd); ok && size >= recvBuffer {
+		size, err := peekDatagramSize(fd)
+		switch {
+		case err == syscall.EAGAIN:
+			r.wouldBlock = true
+			return r
+		case err == nil && size >= recvBuffer:
 			buf, own = make([]byte, size+1), true
 		}
 	}
