@@ -62,7 +62,7 @@ func (f *Frame) check() error {
 	switch {
 	case f.Width < 1 || f.Width > 4:
 		return errf("readv", syscall.EINVAL, "frame: length field width %d is not 1 to 4 bytes", f.Width)
-	case f.Offset < 0 || f.Offset+f.Width > f.Header:
+	case f.Offset < 0 || f.Header < f.Width || f.Offset > f.Header-f.Width: // no Offset+Width: it may overflow
 		return errf("readv", syscall.EINVAL, "frame: length field [%d,%d) is outside the %d-byte header", f.Offset, f.Offset+f.Width, f.Header)
 	case f.Max < 0:
 		return errf("readv", syscall.EINVAL, "frame: negative maximum %d", f.Max)
@@ -125,7 +125,9 @@ func (f *Frame) Length(header []byte) (int, error) {
 	if order == nil {
 		order = binary.BigEndian
 	}
-	if order == binary.LittleEndian {
+	// Any ByteOrder, binary.NativeEndian included (it is not the value
+	// binary.LittleEndian even where it is little endian): ask it.
+	if order.Uint16(littleProbe[:]) == 1 {
 		for i := len(field) - 1; i >= 0; i-- {
 			v = v<<8 | uint64(field[i])
 		}
@@ -143,6 +145,10 @@ func (f *Frame) Length(header []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+// littleProbe reads 1 in a little-endian order (a global: no allocation
+// per header).
+var littleProbe = [2]byte{1, 0}
 
 // PDU returns the last PDU read, header included.
 func (f *Frame) PDU() []byte { return f.pdu }

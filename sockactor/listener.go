@@ -48,7 +48,9 @@ type AcceptDone struct {
 // Listen binds a stream listener on network ("tcp", "tcp4", "tcp6",
 // "unix") at addr and spawns its actor on owner. WithMode sets a unix
 // socket file's mode; WithStreamConfig sizes the accepted connections;
-// AcceptTo pushes them to an actor.
+// AcceptTo pushes them to an actor. On the real transport, a unix socket
+// file nobody listens on (left by a listener that died) is replaced; a
+// live listener's path or a file that is not a socket is EADDRINUSE.
 func Listen(owner Owner, tr Transport, network, addr string, opts ...Option) (*Listener, error) {
 	if tr == nil {
 		return nil, errors.New("sockactor: nil transport")

@@ -7,6 +7,7 @@ package sockactor
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"syscall"
@@ -55,6 +56,9 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 		return nil, errf("listen", syscall.EAFNOSUPPORT, "network %q is not a stream network (tcp, tcp4, tcp6, unix)", network)
 	}
 	l, err := net.Listen(network, addr)
+	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) && removeStaleSocket(addr) {
+		l, err = net.Listen(network, addr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +72,26 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 		}
 	}
 	return newNetListener(l), nil
+}
+
+// removeStaleSocket removes the unix socket file at path if nobody
+// listens on it (a connect is refused): one a listener that died left
+// behind, which would fail every later bind with EADDRINUSE. A file that
+// is not a socket, an abstract name, or a socket that answers (or fails
+// otherwise) is left alone. It reports whether it removed the file.
+func removeStaleSocket(path string) bool {
+	if path == "" || path[0] == '@' {
+		return false
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return false
+	}
+	c, err := net.Dial("unix", path)
+	if err == nil {
+		c.Close()
+		return false
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) && os.Remove(path) == nil
 }
 
 // ListenPacket implements Transport.
@@ -86,12 +110,21 @@ func (t *Net) ListenPacket(network, addr string) (Packet, error) {
 
 // resolve turns a destination address of any net.Addr implementation into
 // one the real socket takes.
+// A unix address whose Net is not "unixgram" ("" or "unix": package net
+// refuses those on a datagram socket with EAFNOSUPPORT, although only
+// the name counts) is taken for its name.
 func resolve(pc net.PacketConn, dst net.Addr) (net.Addr, error) {
-	switch dst.(type) {
-	case *net.UDPAddr, *net.UnixAddr:
+	_, unix := pc.(*net.UnixConn)
+	switch a := dst.(type) {
+	case *net.UnixAddr:
+		if unix && a.Net != "unixgram" {
+			return &net.UnixAddr{Name: a.Name, Net: "unixgram"}, nil
+		}
+		return dst, nil
+	case *net.UDPAddr:
 		return dst, nil
 	}
-	if _, ok := pc.(*net.UnixConn); ok {
+	if unix {
 		return net.ResolveUnixAddr("unixgram", dst.String())
 	}
 	return net.ResolveUDPAddr("udp", dst.String())

@@ -68,12 +68,27 @@ func readOnce(fd uintptr, max int) (r readResult) {
 	}
 }
 
-// recvOnce receives one datagram from fd without waiting.
+// recvOnce receives one datagram from fd without waiting. A unix
+// datagram can be larger than any UDP payload (its sender's SO_SNDBUF
+// bounds it): one that would not fit recvBuffer is received into a
+// buffer of its own size, learnt first (peekDatagramSize), and so is not
+// cut; the socket then applies its MaxDatagram.
 func recvOnce(fd uintptr, network string) (r readResult) {
 	bp := readBuffers.Get().(*[]byte)
 	defer readBuffers.Put(bp)
+	buf, own := (*bp)[:recvBuffer], false
+	if network == "unixgram" {
+		size, err := peekDatagramSize(fd)
+		switch {
+		case err == syscall.EAGAIN:
+			r.wouldBlock = true
+			return r
+		case err == nil && size >= recvBuffer:
+			buf, own = make([]byte, size+1), true
+		}
+	}
 	for {
-		n, sa, err := syscall.Recvfrom(int(fd), (*bp)[:recvBuffer], 0)
+		n, sa, err := syscall.Recvfrom(int(fd), buf, 0)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -81,11 +96,13 @@ func recvOnce(fd uintptr, network string) (r readResult) {
 			r.wouldBlock = true
 		case err != nil:
 			r.err = os.NewSyscallError("recvfrom", err)
-		case n == recvBuffer:
+		case n == len(buf):
 			r.src, r.truncated = sockaddrToAddr(sa, network), true
+		case own:
+			r.src, r.data = sockaddrToAddr(sa, network), buf[:n:n]
 		default:
 			r.src = sockaddrToAddr(sa, network)
-			r.data = detach((*bp)[:n])
+			r.data = detach(buf[:n])
 		}
 		return r
 	}

@@ -78,3 +78,14 @@ func (m *SendToQueue) Undelivered(sys *actors.System, target, sender *actor.PID)
 func (m *Accept) Undelivered(sys *actors.System, target, sender *actor.PID) bool {
 	return undelivered(sys, target, sender, m)
 }
+
+// Undelivered implements actors.Undeliverable: an accepted connection
+// that cannot reach its actor (an AcceptTo actor or an Accept's ReplyTo
+// that has stopped) has no owner left to close it, so it closes here
+// instead of keeping its descriptor, its actor and its peer forever.
+func (m *AcceptDone) Undelivered(*actors.System, *actor.PID, *actor.PID) bool {
+	if m.Conn != nil {
+		m.Conn.Close()
+	}
+	return false
+}
