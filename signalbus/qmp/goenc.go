@@ -308,17 +308,22 @@ func mapKey(k reflect.Value) (string, error) {
 	if k.Kind() == reflect.String {
 		return k.String(), nil
 	}
-	if tm, ok := reflect.TypeAssert[encoding.TextMarshaler](k); ok {
-		if k.Kind() == reflect.Pointer && k.IsNil() {
-			return "", nil
+	if k.CanInterface() {
+		if tm, ok := reflect.TypeAssert[encoding.TextMarshaler](k); ok {
+			if k.Kind() == reflect.Pointer && k.IsNil() {
+				return "", nil
+			}
+			b, err := tm.MarshalText()
+			return string(b), err
 		}
-		b, err := tm.MarshalText()
-		return string(b), err
 	}
-	if k.CanInt() {
+	switch {
+	case k.CanInt():
 		return strconv.FormatInt(k.Int(), 10), nil
+	case k.CanUint():
+		return strconv.FormatUint(k.Uint(), 10), nil
 	}
-	return strconv.FormatUint(k.Uint(), 10), nil
+	return "", errors.Errorf("key of type %s read through an unexported field", k.Type())
 }
 
 func (e *goEncoder) list(v reflect.Value) error {

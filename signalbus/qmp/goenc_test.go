@@ -135,6 +135,13 @@ func TestGoJSONAgreesWithEncodingJSON(t *testing.T) {
 		json.Number("-0.5e-3"), json.RawMessage(`"raw"`), ptrJSON{3}, &ptrJSON{4}, ptrText(5), new(ptrText(6)),
 		(*ptrJSON)(nil), (*allRules)(nil), []*ptrText{nil, new(ptrText(1))}, textVal(1),
 		map[textVal]int{1: 1}, map[string]any{"b": 1, "a": 2, "é": 3, "\xff": 4},
+		map[string]ptrJSON{"a": {1}}, []ptrJSON{{1}}, [1]ptrJSON{{1}}, &[1]ptrJSON{{1}}, []any{ptrJSON{1}, &ptrJSON{1}},
+		map[ptrText]int{1: 2}, map[*ptrText]int{nil: 1}, []ptrText{1}, struct{ M map[string]ptrText }{map[string]ptrText{"k": 1}},
+		struct {
+			inner `json:"in"`
+			propEmbed
+			P *propEmbed `json:"p,omitzero"`
+		}{inner{"c"}, propEmbed{"e", 1}, nil},
 		struct {
 			A int `json:"a"`
 			B struct {

@@ -59,6 +59,12 @@ func TestGoFloatsWrittenAsQEMU(t *testing.T) {
 		{f32Event{math.MaxFloat32}, `{"number": 3.4028234663852886e+38}`},
 		{[]any{1e17, float32(1e20), int64(1e17), uint64(1e19)}, `[1e+17, 1.0000000200408773e+20, 100000000000000000, 10000000000000000000]`},
 		{map[string]any{"a": math.Inf(1), "b": []float64{1e18}}, `{"a": inf, "b": [1e+18]}`},
+		// ",string": the string encoding/json writes; what it cannot, QEMU's text.
+		{struct {
+			F float64 `json:"f,string"`
+			G float32 `json:"g,string"`
+			N float64 `json:"n,string"`
+		}{1e17, 0.1, math.NaN()}, `{"f": "100000000000000000", "g": "0.1", "n": "nan"}`},
 		{struct {
 			P *float64 `json:"p"`
 		}{P: new(1e19)}, `{"p": 1e+19}`},
