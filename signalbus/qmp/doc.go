@@ -18,7 +18,11 @@
 // characters, DEL and non-ASCII, <, > and & as themselves, doubles as
 // %.17g, and an echoed id re-rendered as QEMU renders it (numbers, and
 // members in QDict order); returns and events keep their members in the
-// order encoding/json writes them.
+// order encoding/json writes them, with encoding/json's rules (struct
+// tags, marshalers, sorted map keys) but Go's number kinds kept, as
+// QEMU's QNum keeps them: a float32 or float64 is written as a double
+// (1e17 as 1e+17, NaN and ±Inf as nan, inf, -inf), an integer as an
+// integer.
 //
 // From the QAPI events proposal: each signal's accessor gives the
 // commands <accessor>-connect (its arguments are the accessor's; it

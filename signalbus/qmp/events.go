@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/signalbus"
+	"github.com/pkg/errors"
 )
 
 // OverflowEvent is the wire name of the marker written before an event
@@ -70,15 +71,12 @@ func timestamp(t time.Time) (sec, usec int64) {
 
 // eventData merges the accessor arguments into the event's members.
 func eventData(h *signalbus.Header, v any) ([]byte, error) {
-	body, err := json.Marshal(v)
+	body, err := asciiJSON(v)
 	if err != nil {
-		return nil, err
+		return nil, errors.Wrapf(err, "encoding event %s", h.Signal.Name)
 	}
 	if len(body) < 2 || body[0] != '{' {
 		return nil, &Error{Class: GenericError, Desc: "event " + h.Signal.Name + " does not encode as a JSON object"}
-	}
-	if body, err = qemuJSON(body); err != nil {
-		return nil, err
 	}
 	empty := len(body) == 2
 	var buf []byte

@@ -3,6 +3,8 @@ package qmp
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/pkg/errors"
 )
 
 // member is one member of a JSON object, in input order.
@@ -34,17 +36,16 @@ func objectMembers(raw json.RawMessage) ([]member, error) {
 	return out, nil
 }
 
-// asciiJSON marshals v the way QEMU writes JSON (see qemuJSON): one
+// asciiJSON marshals v the way QEMU writes JSON (see goJSON): one
 // ASCII line, ", " and ": " between tokens, QEMU's escapes, members in
-// the order encoding/json writes them.
+// the order encoding/json writes them, numbers as QEMU writes its
+// integers and doubles.
 func asciiJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	b, err := goJSON(v)
+	if err != nil {
+		return nil, errors.Wrapf(err, "encoding %T", v)
 	}
-	return qemuJSON(buf.Bytes())
+	return b, nil
 }
 
 func mustJSON(v any) []byte {
