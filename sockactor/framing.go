@@ -2,6 +2,7 @@ package sockactor
 
 import (
 	"encoding/binary"
+	"slices"
 	"syscall"
 )
 
@@ -34,10 +35,14 @@ type Frame struct {
 	Adjust int
 	// Max is the largest number of bytes allowed after the header;
 	// a larger length gets EMSGSIZE (and poisons the stream, whose
-	// framing is lost).
+	// framing is lost). A length within Max is believed only as far as
+	// bytes come (a body over 1 MiB is read in growing pieces), so a
+	// Max above the socket's MaxPDU costs no memory for a false claim:
+	// the socket refuses the read (EMSGSIZE) once MaxPDU bytes came.
 	Max int
 
 	pdu   []byte
+	want  int // the whole PDU's length, once the header is read
 	phase int
 	// hdr holds a short header while it is read and vec the one-entry
 	// vector Next returns, so that a PDU costs one allocation (its own).
@@ -58,6 +63,17 @@ func HeaderLength(header, offset, width, max int) *Frame {
 	return &Frame{Header: header, Offset: offset, Width: width, Max: max}
 }
 
+// frameChunk is the most body Next asks for before any of it came: a
+// longer body is asked for in pieces, each as long as what came before
+// it, so a length field announcing 4 GiB costs memory only for the bytes
+// the peer really sends (which the socket's MaxPDU bounds), not for what
+// it claims. A body of at most frameChunk bytes is one buffer.
+const frameChunk = 1 << 20
+
+// maxFrameHeader is the largest fixed header a Frame takes (EINVAL
+// beyond): real ones are tens of bytes.
+const maxFrameHeader = 1 << 16
+
 func (f *Frame) check() error {
 	switch {
 	case f.Width < 1 || f.Width > 4:
@@ -66,6 +82,8 @@ func (f *Frame) check() error {
 		return errf("readv", syscall.EINVAL, "frame: length field [%d,%d) is outside the %d-byte header", f.Offset, f.Offset+f.Width, f.Header)
 	case f.Max < 0:
 		return errf("readv", syscall.EINVAL, "frame: negative maximum %d", f.Max)
+	case f.Header > maxFrameHeader:
+		return errf("readv", syscall.EINVAL, "frame: a %d-byte header is more than the %d bytes a fixed header may have", f.Header, maxFrameHeader)
 	}
 	return nil
 }
@@ -88,14 +106,23 @@ func (f *Frame) Next() ([][]byte, error) {
 			f.pdu, f.phase = append([]byte(nil), f.pdu...), 0
 			return nil, nil
 		}
-		pdu := make([]byte, f.Header+n)
+		pdu := make([]byte, f.Header+min(n, frameChunk))
 		copy(pdu, f.pdu)
-		f.pdu, f.phase = pdu, 2
+		f.pdu, f.want, f.phase = pdu, f.Header+n, 2
 		f.vec[0] = pdu[f.Header:]
 		return f.vec[:], nil
 	case 2:
-		f.phase = 0
-		return nil, nil
+		have := len(f.pdu)
+		if have >= f.want {
+			f.phase = 0
+			return nil, nil
+		}
+		// A body longer than frameChunk: believe the length field only as
+		// far as bytes came, doubling the buffer each time.
+		more := min(f.want-have, have)
+		f.pdu = slices.Grow(f.pdu, more)[:have+more]
+		f.vec[0] = f.pdu[have:]
+		return f.vec[:], nil
 	}
 	if err := f.check(); err != nil {
 		return nil, err
