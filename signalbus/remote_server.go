@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -454,16 +455,29 @@ func (s *server) forward(c actor.Context, d Delivery) {
 	}
 }
 
-// tick sends again what the subscribers have not acknowledged.
+// tick sends again what the subscribers have not acknowledged, and
+// watches again each subscriber it sent again to: the Terminated of a
+// client that stopped can be lost on the way like any message (and its
+// goodbye with it), and a watch of an actor that is gone is answered
+// with one (NotFound), so a connection whose subscriber is gone does not
+// outlive it (watching a live actor again changes nothing).
 func (s *server) tick(c actor.Context) {
 	busy := false
+	var rewatch []*peer
 	for _, h := range actors.SortedKeys(s.conns) {
 		k := s.conns[h]
-		for _, msg := range k.out.Tick() {
+		resent := k.out.Tick()
+		for _, msg := range resent {
 			s.stats.Resent++
 			c.Request(k.peer.pid, msg)
 		}
+		if len(resent) > 0 && !slices.Contains(rewatch, k.peer) {
+			rewatch = append(rewatch, k.peer)
+		}
 		busy = busy || k.out.Pending() > 0
+	}
+	for _, p := range rewatch {
+		c.Watch(p.pid)
 	}
 	if !busy && s.ticker != nil {
 		s.ticker.Stop()
