@@ -5,8 +5,43 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/actorio/actorio/signalbus"
+	"github.com/actorio/actorio/signalbus"
 )
+
+// TestRegressionServeAgainAfterClose: a server closed and served again
+// under the same name (a restart of the server without a restart of its
+// node) takes connections again. Found in review: Server.Close only asks
+// the server actor to stop, so a Serve right after it failed with "name
+// exists" and the bus could not be served again until the old actor had
+// gone, which a caller cannot observe.
+func TestRegressionServeAgainAfterClose(t *testing.T) {
+	p := newPair(t, 41)
+	ctx := context.Background()
+	rec := newRecorder()
+	if _, err := p.rs.Connect(ctx, rec.slot(nil)); err != nil {
+		t.Fatal(err)
+	}
+	p.srv.Close()
+	srv, err := signalbus.Serve(p.busA)
+	if err != nil {
+		t.Fatalf("Serve after Close: %v", err)
+	}
+	p.run(t, 100*time.Millisecond)
+	h, err := p.rs.Connect(ctx, rec.slot(nil))
+	if err != nil {
+		t.Fatalf("connect to the new server: %v", err)
+	}
+	_ = p.sig.Emit(blockIO{Device: "a", N: 1}, "a")
+	p.run(t, 100*time.Millisecond)
+	if got := rec.of(h); len(got) != 1 || got[0] != "a/1" {
+		t.Fatalf("the new server's connection got %v", got)
+	}
+	st, err := srv.Stats(ctx)
+	if err != nil || len(st.Conns) != 1 {
+		t.Fatalf("new server stats %+v, %v", st, err)
+	}
+	p.close(t)
+}
 
 // TestRegressionServerForgetsStoppedClient: when a subscriber's bus
 // closes and both its goodbye (the SignalDisconnect) and the Terminated

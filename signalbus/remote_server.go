@@ -26,10 +26,12 @@ const ServerName = "signalbus"
 // removed and the events in flight to it are counted (ServerStats,
 // OnPeerLoss).
 type Server struct {
-	bus    *Bus
-	pid    *actor.PID
-	closed atomic.Bool
-	waits  waits // Stats waiting for the actor
+	bus     *Bus
+	pid     *actor.PID
+	name    string
+	closed  atomic.Bool
+	stopped chan struct{} // closed when the actor has stopped (its name is free)
+	waits   waits         // Stats waiting for the actor
 }
 
 // ServeOption configures a Server.
@@ -78,17 +80,33 @@ type PeerLoss struct {
 // (or ServeName's) on the bus's system. Start the system as a node first
 // (actors/node) so that peers can reach it; in a simulation every node
 // is reachable. Bus.Close stops it.
+//
+// A server of the bus closed with Server.Close may still be stopping:
+// Serve under its name waits until it has stopped (so, in that case, do
+// not call it from inside an actor), so that Close then Serve restarts a
+// server.
 func Serve(bus *Bus, opts ...ServeOption) (*Server, error) {
 	cfg := serveConfig{name: ServerName, retry: 100 * time.Millisecond}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := &Server{bus: bus}
+	srv := &Server{bus: bus, name: cfg.name, stopped: make(chan struct{})}
 	bus.mu.Lock()
 	closed := bus.closed
+	var closing []*Server
+	for _, old := range bus.servers {
+		if old.name == cfg.name && old.closed.Load() {
+			closing = append(closing, old)
+		}
+	}
 	bus.mu.Unlock()
 	if closed {
 		return nil, errors.Wrap(ErrClosed, "signalbus: serve")
+	}
+	for _, old := range closing {
+		if err := bus.sys.Wait(context.Background(), old.stopped); err != nil {
+			return nil, errors.Wrapf(err, "signalbus: serve as %q: waiting for the closed server to stop", cfg.name)
+		}
 	}
 	pid, err := bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &server{srv: srv, cfg: cfg, peers: map[string]*peer{}, conns: map[Handle]*sconn{}, signals: map[string]*actor.PID{}}
@@ -252,6 +270,8 @@ func (s *server) Receive(c actor.Context) {
 	case *actor.Stopped:
 		// Requests still queued are dropped: answer their callers.
 		s.srv.waits.stop(errors.Wrap(ErrClosed, "signalbus: the server stopped"))
+		s.srv.bus.forgetServer(s.srv)
+		close(s.srv.stopped)
 	case *actor.Restarting:
 		// A failure: the connection table is about to be lost, so the
 		// connections end here and their subscribers are told.
@@ -577,4 +597,11 @@ func (s *server) snapshot() *ServerStats {
 			Pending: k.out.Pending(), MaxPending: k.out.Stats.MaxPending})
 	}
 	return &st
+}
+
+// forgetServer takes srv, which has stopped, out of the bus's servers.
+func (b *Bus) forgetServer(srv *Server) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.servers = slices.DeleteFunc(b.servers, func(x *Server) bool { return x == srv })
 }
