@@ -40,10 +40,12 @@ const MaxRemoteQueue = 1 << 16
 const maxWireArgs = 64
 
 // encodeEvent turns a delivery into the wire message (without the
-// connection's fields, which the server fills in).
+// connection's fields, which the server fills in). A value whose
+// MarshalJSON panics is an error, as one that fails: the server ends the
+// connection, not itself.
 func encodeEvent(ev AnyEvent) (*wire.SignalEvent, error) {
 	h := ev.Head()
-	data, err := json.Marshal(ev.Data())
+	data, err := guardJSON(func() ([]byte, error) { return json.Marshal(ev.Data()) })
 	if err != nil {
 		return nil, errors.Wrapf(err, "signalbus: encode a %s event", h.Signal.Name)
 	}
@@ -67,10 +69,24 @@ func decodeEvent[T any](m *wire.SignalEvent, info *SignalInfo) (*Emission[T], er
 		return nil, errors.Wrapf(ErrBadEvent, "signalbus: %s event with %d accessor arguments, want %d", info.Name, len(m.GetArgs()), len(info.Args))
 	}
 	e := &Emission[T]{Header: Header{Signal: info, Seq: m.GetSeq(), Time: time.Unix(0, m.GetTime()), Args: m.GetArgs()}}
-	if err := json.Unmarshal(m.GetData(), &e.Value); err != nil {
+	// T's own UnmarshalJSON runs on the peer's bytes: a panic in it is a
+	// malformed event, refused on its connection, not a failure of the
+	// client actor (which would end every remote connection of the bus).
+	if _, err := guardJSON(func() ([]byte, error) { return nil, json.Unmarshal(m.GetData(), &e.Value) }); err != nil {
 		return nil, errors.Wrapf(ErrBadEvent, "signalbus: %s event: %v", info.Name, err)
 	}
 	return e, nil
+}
+
+// guardJSON runs f, turning a panic in it (a MarshalJSON or
+// UnmarshalJSON of the user's type) into an error.
+func guardJSON(f func() ([]byte, error)) (b []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, errors.Errorf("panic in a JSON method: %v", r)
+		}
+	}()
+	return f()
 }
 
 // connectInfo is what a server tells a client about the signal it
