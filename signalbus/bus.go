@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -344,4 +345,11 @@ func (b *Bus) closeLinks(hs []Handle) {
 			delete(b.links, h)
 		}
 	}
+}
+
+// forgetServer takes srv, which has stopped, out of the bus's servers.
+func (b *Bus) forgetServer(srv *Server) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.servers = slices.DeleteFunc(b.servers, func(x *Server) bool { return x == srv })
 }

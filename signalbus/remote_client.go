@@ -368,15 +368,8 @@ func (x *client) deliver(c actor.Context, k *cconn, d Delivery) {
 // delivery. (Connections of an earlier incarnation of the client are
 // gone: nothing is found for them.)
 func (x *client) slotFailed(c actor.Context, m *slotFailed) {
-	if answerLostFence(c, m) {
-		return
-	}
-	d, ok := actor.UnwrapEnvelopeMessage(m.msg).(lostDelivery)
+	link, dropped, ok := forfeitLost(c, m)
 	if !ok {
-		return
-	}
-	link, dropped, ok := d.forfeit()
-	if !ok || link == nil {
 		return
 	}
 	if k := x.conns[link.handle]; k != nil && k.link == link && k.exec {

@@ -598,10 +598,3 @@ func (s *server) snapshot() *ServerStats {
 	}
 	return &st
 }
-
-// forgetServer takes srv, which has stopped, out of the bus's servers.
-func (b *Bus) forgetServer(srv *Server) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.servers = slices.DeleteFunc(b.servers, func(x *Server) bool { return x == srv })
-}

@@ -309,15 +309,12 @@ func (a *sigActor[T]) connect(c actor.Context, m *connectReq, missed uint64) {
 // dropped on its connection, whose window space comes back. One of an
 // earlier incarnation was counted by the restart (restarted).
 func (a *sigActor[T]) slotFailed(c actor.Context, m *slotFailed) {
-	if answerLostFence(c, m) || m.gen != a.started {
+	if m.gen != a.started {
+		answerLostFence(c, m) // a Fence is answered whatever the incarnation
 		return
 	}
-	d, ok := actor.UnwrapEnvelopeMessage(m.msg).(lostDelivery)
+	link, dropped, ok := forfeitLost(c, m)
 	if !ok {
-		return
-	}
-	link, dropped, ok := d.forfeit()
-	if !ok || link == nil {
 		return
 	}
 	if k := a.core.Find(link.handle); k != nil && k.Link == link {

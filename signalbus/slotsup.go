@@ -62,6 +62,21 @@ func answerLostFence(c actor.Context, m *slotFailed) bool {
 	return true
 }
 
+// forfeitLost answers m if it is a lost Fence, and otherwise forfeits it
+// if it is a lost delivery not done already: it returns the delivery's
+// link and the drops it was to report (ok false: nothing to account for).
+func forfeitLost(c actor.Context, m *slotFailed) (link *Link, dropped uint64, ok bool) {
+	if answerLostFence(c, m) {
+		return nil, 0, false
+	}
+	d, ok := actor.UnwrapEnvelopeMessage(m.msg).(lostDelivery)
+	if !ok {
+		return nil, 0, false
+	}
+	link, dropped, ok = d.forfeit()
+	return link, dropped, ok && link != nil
+}
+
 // lostDelivery is what a delivery lost by an executor is asked.
 type lostDelivery interface {
 	// forfeit marks the delivery done without acknowledging it (its
