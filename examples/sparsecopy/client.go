@@ -67,12 +67,13 @@ func Upload(ctx context.Context, sys *actors.System, src string, t Target, spars
 		return res, errors.Wrapf(err, "upload to %s", t)
 	}
 	defer st.Free()
+	defer abortWhenDone(ctx, st)()
 	if _, err := st.ReadFrom(f); err != nil {
-		_ = st.Abort(ctx)
-		return res, errors.Wrapf(err, "upload to %s", t)
+		_ = st.Abort(context.Background())
+		return res, errors.Wrapf(interrupted(ctx, err), "upload to %s", t)
 	}
 	if err := st.Finish(ctx); err != nil {
-		return res, errors.Wrapf(err, "upload to %s: finish", t)
+		return res, errors.Wrapf(interrupted(ctx, err), "upload to %s: finish", t)
 	}
 	stats, err := st.Stats(ctx)
 	if err == nil {
@@ -89,26 +90,27 @@ func Download(ctx context.Context, sys *actors.System, t Target, dst string, spa
 		return res, errors.Wrapf(err, "download from %s", t)
 	}
 	defer st.Free()
+	defer abortWhenDone(ctx, st)()
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".sparsecopy-*.tmp")
 	if err != nil {
-		_ = st.Abort(ctx)
+		_ = st.Abort(context.Background())
 		return res, err
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
-			_ = st.Abort(ctx)
+			_ = st.Abort(context.Background())
 		}
 	}()
 	if _, err = st.WriteTo(tmp); err != nil {
-		return res, errors.Wrapf(err, "download from %s", t)
+		return res, errors.Wrapf(interrupted(ctx, err), "download from %s", t)
 	}
 	if err = tmp.Sync(); err != nil {
 		return res, err
 	}
 	if err = st.Finish(ctx); err != nil {
-		return res, errors.Wrapf(err, "download from %s: finish", t)
+		return res, errors.Wrapf(interrupted(ctx, err), "download from %s: finish", t)
 	}
 	if err = tmp.Chmod(0o644); err != nil {
 		return res, err
@@ -127,6 +129,22 @@ func Download(ctx context.Context, sys *actors.System, t Target, dst string, spa
 		res.Data, res.Holes = stats.RecvData, stats.RecvHoles
 	}
 	return res, nil
+}
+
+// abortWhenDone aborts st as soon as ctx ends (SIGINT, SIGTERM): ReadFrom
+// and WriteTo do not watch a context, so this is what stops them. The
+// returned function stops the watch.
+func abortWhenDone(ctx context.Context, st *streamactor.Stream) func() bool {
+	return context.AfterFunc(ctx, func() { _ = st.AbortWith(context.Background(), context.Cause(ctx)) })
+}
+
+// interrupted is err, or why ctx ended when it did (the transfer was
+// aborted for it): "interrupt signal received" rather than the abort.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 func streamOptions(sparse bool) []streamactor.Option {
