@@ -205,3 +205,17 @@ func TestRemoteDownloadToFIFO(t *testing.T) {
 		t.Fatalf("the client's directory holds %v", got)
 	}
 }
+
+// TestSparsecopyHelp: -h prints the usage and exits 0 (a help request is
+// not an error); a bad flag is still a usage error (2).
+//
+// Found in review: -h exited 2, as a bad flag does.
+func TestSparsecopyHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-h"}, &out, &errb); code != 0 || !strings.HasPrefix(errb.String(), "usage: sparsecopy ") {
+		t.Fatalf("-h: exit %d, stderr %q", code, errb.String())
+	}
+	if code := run([]string{"-nosuchflag"}, &out, &errb); code != 2 {
+		t.Fatalf("-nosuchflag: exit %d, want 2", code)
+	}
+}
