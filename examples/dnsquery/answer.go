@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/dns/dnsmessage"
+	"golang.org/x/net/idna"
 )
 
 // question returns the A question for name, or an ErrBadName error when
 // name cannot be encoded: empty, an empty label ("a..b", ".a"), a label
-// over 63 bytes or a name over 255 bytes in wire form. The root "." is a
-// name.
+// over 63 bytes or a name over 255 bytes in wire form (after a name with
+// non-ASCII letters is put in its IDNA ASCII form), or not a valid
+// internationalized name. The root "." is a name.
 func question(name string) (dnsmessage.Question, error) {
 	bad := func(format string, a ...any) (dnsmessage.Question, error) {
 		return dnsmessage.Question{}, fmt.Errorf("%w: %s", ErrBadName, fmt.Sprintf(format, a...))
@@ -22,7 +25,13 @@ func question(name string) (dnsmessage.Question, error) {
 	if name == "" {
 		return bad("empty name")
 	}
-	fq := name
+	fq, err := toASCII(name)
+	if err != nil {
+		return bad("%v", err)
+	}
+	if fq == "" { // "\u00ad": IDNA maps a soft hyphen to nothing
+		return bad("empty name")
+	}
 	if fq[len(fq)-1] != '.' {
 		fq += "."
 	}
@@ -45,6 +54,34 @@ func question(name string) (dnsmessage.Question, error) {
 		return bad("%v", err)
 	}
 	return dnsmessage.Question{Name: n, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}, nil
+}
+
+// idnaProfile maps a name for lookup as resolvers do (UTS #46, not
+// transitional), without STD3's rules on ASCII: "_srv.münchen.example"
+// has an underscore.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.StrictDomainName(false))
+
+// toASCII is name as it goes on the wire: an ASCII name as it is, one
+// with other letters in its IDNA ASCII form (xn-- labels).
+func toASCII(name string) (string, error) {
+	ascii := true
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	switch {
+	case ascii:
+		return name, nil
+	case !utf8.ValidString(name):
+		return "", errors.New("not valid UTF-8")
+	}
+	a, err := idnaProfile.ToASCII(name)
+	if err != nil {
+		return "", fmt.Errorf("not a valid internationalized name: %w", err)
+	}
+	return a, nil
 }
 
 // newIDs returns n distinct random query IDs (n ≤ 65536), from the

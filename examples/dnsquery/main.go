@@ -3,7 +3,11 @@
 // queries; over TCP through a 2-byte-length PDU reader, with every query
 // pipelined through the writev queue and the answers matched by ID.
 //
-//	go run ./examples/dnsquery -server 127.0.0.1:53 [-tcp] NAME...
+//	go run ./examples/dnsquery [-tcp] [-timeout D] -server HOST[:PORT] NAME...
+//
+// The server's port is 53 unless given. A name with non-ASCII letters
+// ("bücher.example") is asked for in its IDNA ASCII form
+// ("xn--bcher-kva.example") and printed as given.
 //
 // Each query has its own random ID, and a message is taken as its answer
 // only when it is a response (QR set) to the same question (name, type
@@ -29,22 +33,41 @@
 //
 // The exit status is 0 when every name resolved, 1 when some did not
 // resolve but every name got a definite answer, 3 when some name could
-// not be looked up (whatever the others did), and 2 for a usage error.
+// not be looked up (whatever the others did), and 2 for a usage error
+// (-h prints the usage and exits 0).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sockactor"
 	"golang.org/x/net/dns/dnsmessage"
 )
+
+const usage = "usage: dnsquery [-tcp] [-timeout D] -server HOST[:PORT] NAME..."
+
+// withPort is server with port 53 when it names none: an IPv4 address,
+// an IPv6 one with or without brackets, or a host name.
+func withPort(server string) string {
+	if _, _, err := net.SplitHostPort(server); err == nil {
+		return server
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(server, "["), "]")
+	if strings.Contains(host, ":") && !strings.HasPrefix(server, "[") && net.ParseIP(host) == nil {
+		return server // not an address: let the resolver say what is wrong with it
+	}
+	return net.JoinHostPort(host, "53")
+}
 
 // Exit statuses.
 const (
@@ -58,16 +81,28 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dnsquery", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	server := fs.String("server", "", "DNS server HOST:PORT")
+	server := fs.String("server", "", "DNS server HOST[:PORT] (port 53 by default)")
 	tcp := fs.Bool("tcp", false, "query over TCP (pipelined) instead of UDP")
 	timeout := fs.Duration("timeout", 10*time.Second, "overall deadline")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return exitUsage
 	}
 	if *server == "" || fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "usage: dnsquery -server HOST:PORT [-tcp] NAME...")
+		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
+	if *timeout <= 0 {
+		fmt.Fprintf(stderr, "dnsquery: -timeout %v: must be positive\n", *timeout)
+		return exitUsage
+	}
+	*server = withPort(*server)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	sys := actors.New()

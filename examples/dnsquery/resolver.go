@@ -113,7 +113,7 @@ type job struct {
 func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string]Answer, error) {
 	dst, err := net.ResolveUDPAddr("udp", r.Server)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("server %s: %w", r.Server, err)
 	}
 	out := make(map[string]Answer, len(names))
 	var jobs []*job

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -67,12 +68,13 @@ func Upload(ctx context.Context, sys *actors.System, src string, t Target, spars
 		return res, errors.Wrapf(err, "upload to %s", t)
 	}
 	defer st.Free()
+	defer abortWhenDone(ctx, st)()
 	if _, err := st.ReadFrom(f); err != nil {
-		_ = st.Abort(ctx)
-		return res, errors.Wrapf(err, "upload to %s", t)
+		_ = st.Abort(context.Background())
+		return res, errors.Wrapf(interrupted(ctx, err), "upload to %s", t)
 	}
 	if err := st.Finish(ctx); err != nil {
-		return res, errors.Wrapf(err, "upload to %s: finish", t)
+		return res, errors.Wrapf(interrupted(ctx, err), "upload to %s: finish", t)
 	}
 	stats, err := st.Stats(ctx)
 	if err == nil {
@@ -82,51 +84,99 @@ func Upload(ctx context.Context, sys *actors.System, src string, t Target, spars
 }
 
 // Download receives t into the local file dst: written to a temporary
-// file beside dst, synced, and renamed to dst only once complete.
+// file beside dst, synced, and renamed to dst only once complete. A dst
+// that is a symbolic link is written through, an existing dst keeps its
+// permission bits (a new one is 0644), and one that is not a regular file
+// (a device, a FIFO) is written directly.
 func Download(ctx context.Context, sys *actors.System, t Target, dst string, sparse bool, o remote.Options) (res Result, err error) {
+	if dst, err = resolveLinks(dst); err != nil {
+		return res, err
+	}
+	perm := fs.FileMode(0o644)
+	direct := false
+	if fi, err := os.Stat(dst); err == nil {
+		switch {
+		case fi.IsDir():
+			return res, errors.Errorf("download to %s: it is a directory", dst)
+		case fi.Mode().IsRegular():
+			perm = fi.Mode().Perm()
+		default:
+			direct = true
+		}
+	}
 	st, err := remote.Dial(ctx, sys, t.service(), streamactor.RoleReceiver, "get "+t.Name, o, streamOptions(sparse)...)
 	if err != nil {
 		return res, errors.Wrapf(err, "download from %s", t)
 	}
 	defer st.Free()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".sparsecopy-*.tmp")
+	defer abortWhenDone(ctx, st)()
+	var out *os.File
+	if direct {
+		out, err = os.OpenFile(dst, os.O_WRONLY, 0)
+	} else {
+		out, err = os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".sparsecopy-*.tmp")
+	}
 	if err != nil {
-		_ = st.Abort(ctx)
+		_ = st.Abort(context.Background())
 		return res, err
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			_ = st.Abort(ctx)
+			out.Close()
+			if !direct {
+				os.Remove(out.Name())
+			}
+			_ = st.Abort(context.Background())
 		}
 	}()
-	if _, err = st.WriteTo(tmp); err != nil {
-		return res, errors.Wrapf(err, "download from %s", t)
+	if _, err = st.WriteTo(out); err != nil {
+		return res, errors.Wrapf(interrupted(ctx, err), "download from %s", t)
 	}
-	if err = tmp.Sync(); err != nil {
-		return res, err
+	if !direct {
+		if err = out.Sync(); err != nil {
+			return res, err
+		}
 	}
 	if err = st.Finish(ctx); err != nil {
-		return res, errors.Wrapf(err, "download from %s: finish", t)
+		return res, errors.Wrapf(interrupted(ctx, err), "download from %s: finish", t)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if !direct {
+		if err = out.Chmod(perm); err != nil {
+			return res, err
+		}
+	}
+	if err = out.Close(); err != nil {
 		return res, err
 	}
-	if err = tmp.Close(); err != nil {
-		return res, err
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
-		return res, err
-	}
-	if d, derr := os.Open(filepath.Dir(dst)); derr == nil {
-		_ = d.Sync()
-		d.Close()
+	if !direct {
+		if err = os.Rename(out.Name(), dst); err != nil {
+			return res, err
+		}
+		if d, derr := os.Open(filepath.Dir(dst)); derr == nil {
+			_ = d.Sync()
+			d.Close()
+		}
 	}
 	if stats, serr := st.Stats(ctx); serr == nil {
 		res.Data, res.Holes = stats.RecvData, stats.RecvHoles
 	}
 	return res, nil
+}
+
+// abortWhenDone aborts st as soon as ctx ends (SIGINT, SIGTERM): ReadFrom
+// and WriteTo do not watch a context, so this is what stops them. The
+// returned function stops the watch.
+func abortWhenDone(ctx context.Context, st *streamactor.Stream) func() bool {
+	return context.AfterFunc(ctx, func() { _ = st.AbortWith(context.Background(), context.Cause(ctx)) })
+}
+
+// interrupted is err, or why ctx ended when it did (the transfer was
+// aborted for it): "interrupt signal received" rather than the abort.
+func interrupted(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 func streamOptions(sparse bool) []streamactor.Option {

@@ -5,7 +5,10 @@
 // holes are handed to a second stream, and a file sink writes that stream
 // into DST. Sparse by default (holes travel as holes and stay holes in
 // DST); with -dense the holes travel as zeros and DST is written in full.
-// DST equals SRC in content and size.
+// DST equals SRC in content and size. As with cp, a DST that is a
+// directory receives SRC under its base name, a symbolic link is written
+// through, an existing file keeps its permission bits and a new one gets
+// SRC's (0644 when SRC is remote: the mode does not travel).
 //
 // Across processes, a server serves the files under a directory:
 //
@@ -73,6 +76,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if f.listen != "" || f.root != "" {
@@ -96,6 +102,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	var res Result
 	var err error
+	if !remoteDst {
+		base := src
+		if remoteSrc {
+			base = from.Name
+		}
+		dst = intoDir(dst, base)
+	}
 	if !remoteSrc && !remoteDst {
 		sys := actors.New(actors.WithLogger(logger(stderr)))
 		defer sys.Close(context.Background())
@@ -203,37 +216,6 @@ func clientMain(f flags, stderr io.Writer, peer string, do func(context.Context,
 // Result is what a copy moved.
 type Result struct {
 	Data, Holes int64
-}
-
-// openDest opens dst for writing, empty, refusing (before anything is
-// truncated) a dst that is the already open src under any name: a hard
-// link or a symbolic link to it, or the same path.
-func openDest(src *os.File, dst string) (*os.File, error) {
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*os.File, error) {
-		out.Close()
-		return nil, err
-	}
-	si, err := src.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	di, err := out.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	if os.SameFile(si, di) {
-		return fail(errors.Errorf("%s and %s are the same file", src.Name(), dst))
-	}
-	if di.Mode().IsRegular() { // as O_TRUNC would; /dev/null has nothing to truncate
-		if err := out.Truncate(0); err != nil {
-			return fail(err)
-		}
-	}
-	return out, nil
 }
 
 // Copy copies src to dst through stream actors on sys: file source →
