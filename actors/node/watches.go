@@ -69,7 +69,7 @@ func (w *watches) watch(watcher, watchee *actor.PID) {
 // sweep forgets the watches whose watcher no longer exists.
 func (w *watches) sweep() {
 	reg := w.n.sys.ActorSystem().ProcessRegistry
-	for k := range w.m {
+	for k := range w.m { //detguard:unordered each entry is checked on its own
 		if _, ok := reg.GetLocal(k.watcher); !ok {
 			delete(w.m, k)
 		}
