@@ -1,6 +1,7 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -96,5 +97,78 @@ func TestAskFromAutoRespondAnswersOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestTerminatedFilter: a System's TerminatedFilter sees each Terminated
+// on its way to an actor spawned through it, with the actor's PID, and
+// what it returns is delivered instead (nothing when nil).
+func TestTerminatedFilter(t *testing.T) {
+	sys := actors.New()
+	defer func() { _ = sys.Close(context.Background()) }()
+	got := make(chan *actor.Terminated, 8)
+	type seen struct{ watcher, who string }
+	filtered := make(chan seen, 8)
+	sys.SetTerminatedFilter(func(watcher *actor.PID, m *actor.Terminated) *actor.Terminated {
+		filtered <- seen{watcher.Id, m.Who.Id}
+		switch m.Who.Id {
+		case "drop":
+			return nil
+		case "rewrite":
+			return &actor.Terminated{Who: m.Who, Why: actor.TerminatedReason_NotFound}
+		}
+		return m
+	})
+	w, err := sys.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case *actor.PID:
+			c.Watch(m)
+		case *actor.Terminated:
+			got <- m
+		}
+	}), "watcher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want actor.TerminatedReason
+		told bool
+	}{{"drop", 0, false}, {"rewrite", actor.TerminatedReason_NotFound, true}, {"keep", actor.TerminatedReason_Stopped, true}} {
+		pid, err := sys.SpawnNamed(actor.PropsFromFunc(func(actor.Context) {}), tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys.Send(w, pid)
+		// The watch is in place once the watcher has handled it: ask
+		// the watcher something after it.
+		if _, err := sys.Request(ctxT(t), w, &autoPing{}); err != nil {
+			t.Fatal(err)
+		}
+		sys.Stop(pid)
+		select {
+		case s := <-filtered:
+			if s != (seen{"watcher", tc.name}) {
+				t.Fatalf("%s: the filter saw %+v", tc.name, s)
+			}
+		case <-ctxT(t).Done():
+			t.Fatalf("%s: the filter saw nothing", tc.name)
+		}
+		if !tc.told {
+			continue
+		}
+		select {
+		case m := <-got:
+			if m.Who.Id != tc.name || m.Why != tc.want {
+				t.Errorf("%s: the watcher got %v, want Why %v", tc.name, m, tc.want)
+			}
+		case <-ctxT(t).Done():
+			t.Fatalf("%s: the watcher got nothing", tc.name)
+		}
+	}
+	select {
+	case m := <-got:
+		t.Errorf("a dropped Terminated was delivered: %v", m)
+	default:
 	}
 }

@@ -43,6 +43,9 @@ type System struct {
 	stats  counters
 	subs   []*eventstream.Subscription
 	closed atomic.Bool
+	// terminated filters the Terminated that reach the system's actors
+	// (see SetTerminatedFilter).
+	terminated atomic.Pointer[TerminatedFilter]
 }
 
 // Option configures a System.

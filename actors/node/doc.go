@@ -18,6 +18,12 @@
 //   - A message type the node does not know, or a malformed batch, is
 //     refused (logged, counted, answered with wire.Refused, which fails the
 //     sender's Ask with actors.ErrRefused) instead of crashing the process.
+//   - A watch of a peer's actor by an actor of the System gets exactly one
+//     Terminated, with the real reason: Stopped, NotFound (the PID never
+//     existed there) or AddressTerminated (the connection ended first).
+//     protoactor delivered every peer's Terminated as Stopped, and a late
+//     one after AddressTerminated as a second Terminated. Futures and
+//     actors spawned around the System get protoactor's delivery.
 //   - Logs go to the System's logger.
 //   - Mutual TLS (Config.TLS); without it a node listens on loopback unless
 //     told otherwise, and warns when it does not.

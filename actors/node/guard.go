@@ -84,7 +84,8 @@ func (s *guardedStream) RecvMsg(m any) error {
 	return nil
 }
 
-// filter removes the envelopes protoactor cannot handle safely.
+// filter removes the envelopes protoactor cannot handle safely, and the
+// Terminated that answer no live watch (see watches).
 func (g *guard) filter(b *remote.MessageBatch) {
 	kept := b.Envelopes[:0]
 	for _, e := range b.Envelopes {
@@ -92,9 +93,35 @@ func (g *guard) filter(b *remote.MessageBatch) {
 			g.refuse(b, e, reason)
 			continue
 		}
+		if !g.terminated(b, e) {
+			continue
+		}
 		kept = append(kept, e)
 	}
 	b.Envelopes = kept
+}
+
+// terminatedType is the wire name of actor.Terminated.
+var terminatedType = string((&actor.Terminated{}).ProtoReflect().Descriptor().FullName())
+
+// terminated notes the reason of a checked envelope that is a peer's
+// Terminated (protoactor's endpoint reader keeps only its Who) and
+// reports whether to keep the envelope: anything else is kept, and so is
+// a Terminated that answers a live watch, once.
+func (g *guard) terminated(b *remote.MessageBatch, e *remote.MessageEnvelope) bool {
+	if b.TypeNames[e.TypeId] != terminatedType {
+		return true
+	}
+	var t actor.Terminated
+	if err := proto.Unmarshal(e.MessageData, &t); err != nil {
+		return true // protoactor's reader reports it
+	}
+	if g.n.watches.answered(b.Targets[e.Target], t.Who, t.Why) {
+		return true
+	}
+	g.n.logger.Debug("node: dropped a peer's Terminated that answers no live watch",
+		slog.Any("watcher", b.Targets[e.Target]), slog.Any("who", t.Who), slog.String("why", t.Why.String()))
+	return false
 }
 
 // check returns why an envelope must be refused, or "".

@@ -19,12 +19,14 @@ import (
 // Node is a System reachable from other processes through protoactor
 // remote (gRPC).
 type Node struct {
-	sys    *actors.System
-	r      *remote.Remote
-	cfg    Config
-	guard  *guard
-	logger *slog.Logger
-	addr   string
+	sys   *actors.System
+	r     *remote.Remote
+	cfg   Config
+	guard *guard
+	// watches are the live watches of peers' actors (see watches).
+	watches watches
+	logger  *slog.Logger
+	addr    string
 
 	// out is the node's gate on messages to peers (see outbound):
 	// stopped is set, under out's write lock, when Stop begins.
@@ -84,6 +86,7 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	n = &Node{sys: sys, cfg: cfg, logger: sys.Logger()}
 	n.halt, n.halted = context.WithCancel(context.Background())
 	n.guard = &guard{n: n}
+	n.watches.n = n
 	n.guard.idle = sync.NewCond(&n.guard.mu)
 	// Inbound streams wait until Start is done (see guard.starting).
 	n.guard.starting.Lock()
@@ -152,6 +155,9 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	last := len(pr.RemoteHandlers) - 1
 	n.remoteProcess = pr.RemoteHandlers[last]
 	pr.RemoteHandlers[last] = n.resolve
+	// Each watch of a peer's actor is answered once, with the reason the
+	// peer gave (see watches).
+	sys.SetTerminatedFilter(n.watches.filter)
 	if advertise == "" && unspecified(host) {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
 	}

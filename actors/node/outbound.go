@@ -54,8 +54,15 @@ func (o *outbound) SendUserMessage(pid *actor.PID, message any) {
 	o.n.sys.ActorSystem().EventStream.Publish(&actor.DeadLetterEvent{PID: pid, Message: msg, Sender: sender})
 }
 
-// SendSystemMessage implements actor.Process.
+// SendSystemMessage implements actor.Process. It records the watches of
+// the peer's actor (see watches).
 func (o *outbound) SendSystemMessage(pid *actor.PID, message any) {
+	switch m := message.(type) {
+	case *actor.Watch:
+		o.n.watches.watch(m.Watcher, pid)
+	case *actor.Unwatch:
+		o.n.watches.unwatch(m.Watcher, pid)
+	}
 	if o.n.begin() {
 		defer o.n.end()
 		o.p.SendSystemMessage(pid, message)

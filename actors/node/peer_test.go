@@ -7,8 +7,10 @@ package node_test
 // a child process in one of two modes:
 //
 //	serve  start a node ($ACTORIO_PEER_ADDR, $ACTORIO_PEER_ADVERTISE) with an
-//	       "echo" and a "sink" actor, print
-//	       "ADDR <address>", and serve until stdin closes
+//	       "echo", a "sink" and a "spawner" actor, print
+//	       "ADDR <address>", and serve until stdin closes (then close
+//	       the System and stop the node, or the other way round with
+//	       $ACTORIO_PEER_NODE_FIRST set)
 //	ask    start a node, request a StringValue of the echo at
 //	       $ACTORIO_PEER_TARGET, print "REPLY <value>" or "ERROR <error>"
 //	life-* run a node through one of the lifecycles of lifecycle_test.go
@@ -72,6 +74,9 @@ func peerMain() bool {
 			fmt.Println("REPLY", reply.(*wrapperspb.StringValue).Value)
 		}
 	}
+	if os.Getenv("ACTORIO_PEER_NODE_FIRST") != "" {
+		n.Stop() // its actors' watchers elsewhere hear only of the node
+	}
 	_ = sys.Close(context.Background())
 	n.Stop()
 	return true
@@ -79,8 +84,29 @@ func peerMain() bool {
 
 // serve spawns the peer's actors: echo answers a StringValue with its text
 // and the number of BytesValues the sink counted so far (or, to an ask
-// peer, with how many requests it has had).
+// peer, with how many requests it has had); spawner, asked a StringValue
+// name, spawns a mortal actor of that name and answers its name: a mortal
+// answers a StringValue with its text, and stops when told "stop".
 func serve(sys *actors.System) {
+	mortal := actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*wrapperspb.StringValue); ok {
+			if m.Value == "stop" {
+				c.Stop(c.Self())
+				return
+			}
+			c.Respond(wrapperspb.String(m.Value))
+		}
+	})
+	_, _ = sys.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(*wrapperspb.StringValue); ok {
+			pid, err := c.SpawnNamed(mortal, m.Value)
+			if err != nil {
+				c.Respond(wrapperspb.String("ERROR " + err.Error()))
+				return
+			}
+			c.Respond(wrapperspb.String(pid.Id))
+		}
+	}), "spawner")
 	var mu sync.Mutex
 	count, asks := 0, 0
 	_, _ = sys.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {

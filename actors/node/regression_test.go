@@ -139,3 +139,139 @@ func TestAdvertiseErrors(t *testing.T) {
 		}
 	}
 }
+
+// mortal spawns a mortal actor named name on p (see serve) and returns
+// its PID.
+func mortal(t *testing.T, n *node.Node, p *peer, name string) *actor.PID {
+	t.Helper()
+	reply, err := n.System().Request(ctxT(t), actor.NewPID(p.addr, "spawner"), wrapperspb.String(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := reply.(*wrapperspb.StringValue).Value
+	if strings.HasPrefix(id, "ERROR") {
+		t.Fatal(id)
+	}
+	return actor.NewPID(p.addr, id)
+}
+
+// answered waits for a watcher's answer to its hello.
+func answered(t *testing.T, hello <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-hello:
+	case <-ctxT(t).Done():
+		t.Fatal("no answer to hello")
+	}
+}
+
+// TestRemoteWatchStopped: a watch of a peer's actor that then stops gets
+// exactly one Terminated, Stopped.
+func TestRemoteWatchStopped(t *testing.T) {
+	n := local(t)
+	p, _ := startPeer(t, "serve")
+	m := mortal(t, n, p, "stopped")
+	got, hello := watcher(t, n, m, wrapperspb.String("hello"))
+	answered(t, hello)
+	n.System().Send(m, wrapperspb.String("stop"))
+	if term := onlyTerminated(t, "watch of a peer's actor that stops", got); !term.Who.Equal(m) || term.Why != actor.TerminatedReason_Stopped {
+		t.Errorf("got %v, want Terminated{%v, Stopped}", term, m)
+	}
+}
+
+// TestRemoteWatchNotFound: a watch of a PID that never existed on a peer
+// gets exactly one Terminated, NotFound.
+//
+// Found in review: protoactor remote keeps only Who of a Terminated
+// from a peer and delivers every one as Stopped, so a watch of an actor
+// that never existed there said it had stopped.
+func TestRemoteWatchNotFound(t *testing.T) {
+	n := local(t)
+	p, _ := startPeer(t, "serve")
+	who := actor.NewPID(p.addr, "never")
+	got, _ := watcher(t, n, who, nil)
+	if term := onlyTerminated(t, "watch of a PID that never existed on a peer", got); !term.Who.Equal(who) || term.Why != actor.TerminatedReason_NotFound {
+		t.Errorf("got %v, want Terminated{%v, NotFound}", term, who)
+	}
+}
+
+// TestRemoteWatchPeerStops: a watch of a peer's actor whose node then
+// stops gets exactly one Terminated, and no second one later.
+//
+// Found in review: the watcher got Terminated{AddressTerminated} when the
+// connection went, then Terminated{Stopped} when the peer's own
+// Terminated, sent as its System closed, reached a fresh endpoint watcher
+// of protoactor's, which answers a Terminated without asking whether
+// that watch was registered (or already answered).
+func TestRemoteWatchPeerStops(t *testing.T) {
+	n := local(t)
+	p, _ := startPeer(t, "serve")
+	echo := actor.NewPID(p.addr, "echo")
+	got, hello := watcher(t, n, echo, wrapperspb.String("hello"))
+	answered(t, hello)
+	p.Stop()
+	// The peer closes its System (the echo stops) and then stops its
+	// node: the echo's own Terminated{Stopped} and the connection's end
+	// race to be first.
+	term := onlyTerminated(t, "watch of a peer's actor when the peer stops", got)
+	if !term.Who.Equal(echo) || (term.Why != actor.TerminatedReason_Stopped && term.Why != actor.TerminatedReason_AddressTerminated) {
+		t.Errorf("got %v, want Terminated{%v, Stopped or AddressTerminated}", term, echo)
+	}
+}
+
+// TestRemoteWatchPeerNodeStops: a watch of a peer's actor whose node
+// stops (before its actors do) gets exactly one Terminated,
+// AddressTerminated.
+func TestRemoteWatchPeerNodeStops(t *testing.T) {
+	n := local(t)
+	p, _ := startPeer(t, "serve", "ACTORIO_PEER_NODE_FIRST=1")
+	echo := actor.NewPID(p.addr, "echo")
+	got, hello := watcher(t, n, echo, wrapperspb.String("hello"))
+	answered(t, hello)
+	p.Stop()
+	if term := onlyTerminated(t, "watch of a peer's actor when the peer's node stops", got); !term.Who.Equal(echo) || term.Why != actor.TerminatedReason_AddressTerminated {
+		t.Errorf("got %v, want Terminated{%v, AddressTerminated}", term, echo)
+	}
+}
+
+// TestRemoteUnwatch: a watch of a peer's actor that is unwatched before
+// the actor stops gets no Terminated, even when the actor's stop (a user
+// message, sent straight to the connection) overtakes the Unwatch (a
+// system message, which goes through protoactor's endpoint watcher).
+func TestRemoteUnwatch(t *testing.T) {
+	n := local(t)
+	p, _ := startPeer(t, "serve")
+	m := mortal(t, n, p, "unwatched")
+	got := make(chan *actor.Terminated, 8)
+	unwatched := make(chan struct{})
+	pid, err := n.System().Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		switch msg := c.Message().(type) {
+		case *actor.Started:
+			c.Watch(m)
+			c.Request(m, wrapperspb.String("hello"))
+		case *wrapperspb.StringValue:
+			c.Unwatch(m)
+			c.Send(m, wrapperspb.String("stop"))
+			close(unwatched)
+		case *actor.Terminated:
+			got <- msg
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.System().Stop(pid) })
+	answered(t, unwatched)
+	// The mortal has stopped once a new watch of it is answered.
+	stopped, _ := watcher(t, n, m, nil)
+	select {
+	case <-stopped:
+	case <-ctxT(t).Done():
+		t.Fatal("the mortal did not stop")
+	}
+	select {
+	case term := <-got:
+		t.Errorf("an unwatched actor's stop was told: %v", term)
+	case <-time.After(quiet):
+	}
+}

@@ -1,0 +1,136 @@
+package node
+
+import (
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// watches is the node's record of the live watches of peers' actors by
+// this node's actors, which protoactor remote does not keep for itself
+// well enough to answer each once: its endpoint watcher answers every
+// Terminated a peer sends, registered or not (a peer's late Terminated,
+// after the connection's end was answered with AddressTerminated, made a
+// second one), always as Stopped.
+//
+// A watch is recorded when its Watch leaves for the peer (outbound) and
+// forgotten by its Unwatch or by the first Terminated delivered for it
+// (the System's TerminatedFilter, filter); the guard notes the reason a
+// peer's Terminated gives (answered), which the delivered Terminated then
+// carries. A Terminated from a peer for no live watch is dropped.
+type watches struct {
+	n  *Node
+	mu sync.Mutex
+	m  map[watchKey]*watchState
+	// sweepAt is the size at which watches whose watcher is gone (its
+	// Terminated could not be delivered: futures, actors that stopped
+	// without unwatching) are swept.
+	sweepAt int
+}
+
+// watchKey names a watch: the local watcher's id and the watched PID.
+type watchKey struct{ watcher, address, id string }
+
+// watchState is a live watch; answered once the peer's Terminated for
+// it has been seen, with the reason it gave.
+type watchState struct {
+	answered bool
+	why      actor.TerminatedReason
+}
+
+// minSweep is the fewest watches that are swept for dead watchers.
+const minSweep = 64
+
+func key(watcher, watchee *actor.PID) watchKey {
+	return watchKey{watcher: watcher.Id, address: watchee.Address, id: watchee.Id}
+}
+
+// watch records a watch of watchee by watcher (a second Watch of the
+// same pair is the same watch: the peer's actor keeps a set of watchers).
+func (w *watches) watch(watcher, watchee *actor.PID) {
+	if watcher == nil || watchee == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.m == nil {
+		w.m = make(map[watchKey]*watchState)
+	}
+	k := key(watcher, watchee)
+	if _, ok := w.m[k]; ok {
+		return
+	}
+	w.m[k] = &watchState{}
+	if len(w.m) >= max(w.sweepAt, minSweep) {
+		w.sweep()
+	}
+}
+
+// sweep forgets the watches whose watcher no longer exists.
+func (w *watches) sweep() {
+	reg := w.n.sys.ActorSystem().ProcessRegistry
+	for k := range w.m { //detguard:unordered each entry is checked on its own
+		if _, ok := reg.GetLocal(k.watcher); !ok {
+			delete(w.m, k)
+		}
+	}
+	w.sweepAt = 2 * len(w.m)
+}
+
+// unwatch forgets a watch.
+func (w *watches) unwatch(watcher, watchee *actor.PID) {
+	if watcher == nil || watchee == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.m, key(watcher, watchee))
+}
+
+// answered notes the reason of a peer's Terminated of who for watcher and
+// reports whether it answers a live watch (false: drop it).
+func (w *watches) answered(watcher, who *actor.PID, why actor.TerminatedReason) bool {
+	if watcher == nil || who == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s, ok := w.m[key(watcher, who)]
+	if !ok || s.answered {
+		return false
+	}
+	s.answered, s.why = true, why
+	return true
+}
+
+// filter is the System's TerminatedFilter: a Terminated of a peer's
+// actor is delivered once per live watch, with the reason the peer gave
+// when it gave one (protoactor says Stopped whatever the peer said), and
+// ends the watch; any other for a peer's actor is dropped. A Terminated
+// of one of this node's actors passes.
+func (w *watches) filter(watcher *actor.PID, t *actor.Terminated) *actor.Terminated {
+	if t == nil || t.Who == nil || watcher == nil || w.local(t.Who) {
+		return t
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := key(watcher, t.Who)
+	s, ok := w.m[k]
+	if !ok {
+		return nil
+	}
+	delete(w.m, k)
+	if s.answered && s.why != t.Why {
+		return &actor.Terminated{Who: t.Who, Why: s.why}
+	}
+	return t
+}
+
+// local reports whether pid is an actor of this node's System: its
+// address, or protoactor's placeholder for actors spawned before Start.
+func (w *watches) local(pid *actor.PID) bool {
+	return pid.Address == w.n.addr || pid.Address == localAddress
+}
+
+// localAddress is protoactor's address of a system that is not a node.
+const localAddress = "nonhost"
