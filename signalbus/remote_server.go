@@ -30,8 +30,8 @@ type Server struct {
 	pid     *actor.PID
 	name    string
 	closed  atomic.Bool
-	stopped chan struct{} // closed when the actor has stopped (its name is free)
-	waits   waits         // Stats waiting for the actor
+	stopped *stopSignal // done when the actor has stopped (its name is free)
+	waits   waits       // Stats waiting for the actor
 }
 
 // ServeOption configures a Server.
@@ -90,7 +90,7 @@ func Serve(bus *Bus, opts ...ServeOption) (*Server, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := &Server{bus: bus, name: cfg.name, stopped: make(chan struct{})}
+	srv := &Server{bus: bus, name: cfg.name, stopped: newStopSignal()}
 	bus.mu.Lock()
 	closed := bus.closed
 	var closing []*Server
@@ -104,7 +104,7 @@ func Serve(bus *Bus, opts ...ServeOption) (*Server, error) {
 		return nil, errors.Wrap(ErrClosed, "signalbus: serve")
 	}
 	for _, old := range closing {
-		if err := bus.sys.Wait(context.Background(), old.stopped); err != nil {
+		if err := old.stopped.wait(context.Background(), bus.sys); err != nil {
 			return nil, errors.Wrapf(err, "signalbus: serve as %q: waiting for the closed server to stop", cfg.name)
 		}
 	}
@@ -271,7 +271,7 @@ func (s *server) Receive(c actor.Context) {
 		// Requests still queued are dropped: answer their callers.
 		s.srv.waits.stop(errors.Wrap(ErrClosed, "signalbus: the server stopped"))
 		s.srv.bus.forgetServer(s.srv)
-		close(s.srv.stopped)
+		s.srv.stopped.done()
 	case *actor.Restarting:
 		// A failure: the connection table is about to be lost, so the
 		// connections end here and their subscribers are told.

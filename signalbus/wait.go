@@ -126,3 +126,21 @@ func (ws *waits) ask(ctx context.Context, sys *actors.System, req func(w *waiter
 	send(req(w))
 	return w.wait(ctx, sys)
 }
+
+// stopSignal tells, once, that an actor has stopped: the actor calls done
+// (which never blocks), callers outside the actors wait for it through
+// the System's Waiter.
+type stopSignal struct {
+	ch   chan struct{}
+	once sync.Once
+}
+
+func newStopSignal() *stopSignal { return &stopSignal{ch: make(chan struct{})} }
+
+// done marks the actor stopped; later calls do nothing.
+func (s *stopSignal) done() { s.once.Do(func() { close(s.ch) }) }
+
+// wait returns once the actor has stopped, or with ctx's error.
+func (s *stopSignal) wait(ctx context.Context, sys *actors.System) error {
+	return sys.Wait(ctx, s.ch)
+}

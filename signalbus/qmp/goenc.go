@@ -280,7 +280,7 @@ func (e *goEncoder) mapValue(v reflect.Value) error {
 		val reflect.Value
 	}
 	entries := make([]entry, 0, v.Len())
-	for it := v.MapRange(); it.Next(); {
+	for it := v.MapRange(); it.Next(); { //detguard:unordered sorted below (of several bad keys, which one the error names is random, as in encoding/json)
 		k, err := mapKey(it.Key())
 		if err != nil {
 			return errors.Wrapf(err, "json: encoding a key of %s", v.Type())
