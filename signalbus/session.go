@@ -85,11 +85,12 @@ func (s *Session) ID() uint64 { return s.id }
 
 // Start makes the session live: unless its defaults were disconnected, it
 // gets the default connection to every signal, now and to signals added
-// later. Starting twice does nothing.
+// later. Starting twice does nothing. Once the session or its bus is
+// closed it fails with ErrClosed.
 func (s *Session) Start() error {
 	b := s.bus
 	b.mu.Lock()
-	if s.closed {
+	if s.closed || b.closed {
 		b.mu.Unlock()
 		return errors.Wrap(ErrClosed, "signalbus: start session")
 	}
@@ -153,7 +154,7 @@ func (s *Session) Defaults() bool {
 func (s *Session) DisconnectDefaults(ctx context.Context) error {
 	b := s.bus
 	b.mu.Lock()
-	if s.closed {
+	if s.closed || b.closed {
 		b.mu.Unlock()
 		return errors.Wrap(ErrClosed, "signalbus: disconnect default signals")
 	}
