@@ -58,9 +58,20 @@ func WithArgInfo(args ...ArgInfo) SignalOption {
 	return func(i *SignalInfo) { i.Args = append(i.Args, args...) }
 }
 
-// WithThrottle declares the signal's throttle.
+// WithThrottle declares the signal's throttle. The signal keeps its own
+// copy (of Exempt too): changing t's map or value lists afterwards
+// changes nothing of it.
 func WithThrottle(t Throttle) SignalOption {
-	return func(i *SignalInfo) { tt := t; i.Throttle = &tt }
+	return func(i *SignalInfo) {
+		tt := t
+		if t.Exempt != nil {
+			tt.Exempt = make(map[string][]string, len(t.Exempt))
+			for _, name := range sortedNames(t.Exempt) {
+				tt.Exempt[name] = append([]string(nil), t.Exempt[name]...)
+			}
+		}
+		i.Throttle = &tt
+	}
 }
 
 // WithWire overrides the QMP event name.
