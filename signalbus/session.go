@@ -60,7 +60,9 @@ func SessionQueue(limit int, policy Policy) SessionOption {
 // Connect with InSession), so that negotiation silence is the session's
 // own guarantee, not only its endpoint's; events emitted before Start
 // are not kept for it (as QEMU drops them for a monitor that is still
-// negotiating).
+// negotiating), but for a throttled emission still held back when it
+// starts, which reaches it when its period ends (as QEMU's delayed event
+// reaches every monitor out of negotiation by then).
 func (b *Bus) NewSession(sink Sink, opts ...SessionOption) (*Session, error) {
 	if sink.t.pid == nil && sink.t.fn == nil {
 		return nil, errors.New("signalbus: new session: empty sink")
