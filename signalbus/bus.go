@@ -284,10 +284,15 @@ func (b *Bus) disconnect(ctx context.Context, h Handle, owner uint64, only connH
 }
 
 // unlink closes connection h and takes it out of the tables, if owner
-// owns it (and, with only set, if only is its host).
+// owns it (and, with only set, if only is its host). Once the bus is
+// closed it fails with ErrClosed: Close closed every connection and
+// emptied the tables, so a handle open until then is not unknown.
 func (b *Bus) unlink(h Handle, owner uint64, only connHost) (*Link, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errors.Wrapf(ErrClosed, "signalbus: disconnect %q", string(h))
+	}
 	link := b.links[h]
 	if link == nil || link.owner != owner || (only != nil && link.host != only) {
 		return nil, errors.Wrapf(ErrUnknownHandle, "signalbus: disconnect %q", string(h))

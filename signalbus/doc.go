@@ -32,19 +32,26 @@
 // the slot is handling has finished (or the bus closes: ErrClosed). Inside a slot (a func slot's ctx, or
 // InActor) nothing waits, so a slot can emit, connect and disconnect
 // itself. Connect never blocks: the connection sees every matching event
-// emitted after Connect returned and none before.
+// emitted after Connect returned and none before, but for one a throttle
+// holds back (below).
 //
 // Throttling (WithThrottle) is declared per signal, QEMU style: per key
 // (an accessor argument or a member of T) the first emission goes out at
 // once, later ones within the period replace each other (latest wins) and
 // the last is delivered when the period ends, so it is never lost;
-// emissions with an exempt member value bypass it. It runs on the actor
-// clock, so the simulator tests it in virtual time.
+// emissions with an exempt member value bypass it. The throttle is the
+// signal's, before fan-out (QEMU's is global, not per monitor): an
+// emission it holds back goes, when its period ends, to the matching
+// connections open then, those made (and sessions started) during the
+// period included, as QEMU's delayed event reaches every monitor out of
+// negotiation by then. The throttle is fixed when the signal is made. It
+// runs on the actor clock, so the simulator tests it in virtual time.
 //
 // A Session is one client (a QMP connection or an in-process user).
 // Until Start it is in capabilities negotiation: no event reaches it, as
 // it has no connection and takes none (ErrNotStarted), and events emitted
-// meanwhile are not kept for it. Once started it has the default
+// meanwhile are not kept for it (but for a throttled one still held back
+// when it starts, see above). Once started it has the default
 // connection to every signal (untagged events, as QEMU's broadcast);
 // DisconnectDefaults before Start (QMP: disconnect-default-signals in
 // capabilities-negotiation mode) means no event ever reaches it through

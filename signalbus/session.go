@@ -60,7 +60,9 @@ func SessionQueue(limit int, policy Policy) SessionOption {
 // Connect with InSession), so that negotiation silence is the session's
 // own guarantee, not only its endpoint's; events emitted before Start
 // are not kept for it (as QEMU drops them for a monitor that is still
-// negotiating).
+// negotiating), but for a throttled emission still held back when it
+// starts, which reaches it when its period ends (as QEMU's delayed event
+// reaches every monitor out of negotiation by then).
 func (b *Bus) NewSession(sink Sink, opts ...SessionOption) (*Session, error) {
 	if sink.t.pid == nil && sink.t.fn == nil {
 		return nil, errors.New("signalbus: new session: empty sink")
@@ -85,11 +87,12 @@ func (s *Session) ID() uint64 { return s.id }
 
 // Start makes the session live: unless its defaults were disconnected, it
 // gets the default connection to every signal, now and to signals added
-// later. Starting twice does nothing.
+// later. Starting twice does nothing. Once the session or its bus is
+// closed it fails with ErrClosed.
 func (s *Session) Start() error {
 	b := s.bus
 	b.mu.Lock()
-	if s.closed {
+	if s.closed || b.closed {
 		b.mu.Unlock()
 		return errors.Wrap(ErrClosed, "signalbus: start session")
 	}
@@ -153,7 +156,7 @@ func (s *Session) Defaults() bool {
 func (s *Session) DisconnectDefaults(ctx context.Context) error {
 	b := s.bus
 	b.mu.Lock()
-	if s.closed {
+	if s.closed || b.closed {
 		b.mu.Unlock()
 		return errors.Wrap(ErrClosed, "signalbus: disconnect default signals")
 	}

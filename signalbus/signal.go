@@ -58,9 +58,20 @@ func WithArgInfo(args ...ArgInfo) SignalOption {
 	return func(i *SignalInfo) { i.Args = append(i.Args, args...) }
 }
 
-// WithThrottle declares the signal's throttle.
+// WithThrottle declares the signal's throttle. The signal keeps its own
+// copy (of Exempt too): changing t's map or value lists afterwards
+// changes nothing of it.
 func WithThrottle(t Throttle) SignalOption {
-	return func(i *SignalInfo) { tt := t; i.Throttle = &tt }
+	return func(i *SignalInfo) {
+		tt := t
+		if t.Exempt != nil {
+			tt.Exempt = make(map[string][]string, len(t.Exempt))
+			for _, name := range sortedNames(t.Exempt) {
+				tt.Exempt[name] = append([]string(nil), t.Exempt[name]...)
+			}
+		}
+		i.Throttle = &tt
+	}
 }
 
 // WithWire overrides the QMP event name.
@@ -98,7 +109,9 @@ func (s *signalBase) send(m any) { s.sys.Send(s.pid, m) }
 // wake implements connHost.
 func (s *signalBase) wake(h Handle) { s.send(&wake{h: h}) }
 
-// Info returns what the schema says about the signal.
+// Info returns what the schema says about the signal. It is the
+// signal's own: read it, do not change it (the throttle, its period
+// included, is fixed when the signal is made).
 func (s *signalBase) Info() *SignalInfo { return s.info }
 
 // PID returns the signal's actor.
@@ -176,8 +189,10 @@ func (s *Signal[T]) Emit(v T, args ...string) error {
 // Connect connects slot to the signal and returns the connection's handle.
 // Options give accessor-argument filters (Arg), the queue (Queue) and the
 // owning session (InSession). The connection receives every matching event
-// emitted after Connect returns, and none emitted before. Connect never
-// blocks, so it may be called from inside a slot.
+// emitted after Connect returns, and none emitted before, but for one a
+// throttle holds back when Connect is called: that one goes, when its
+// period ends, to the connections open then (QEMU's delayed event). Connect
+// never blocks, so it may be called from inside a slot.
 func (s *Signal[T]) Connect(ctx context.Context, slot Slot[T], opts ...ConnectOption) (Handle, error) {
 	if err := slot.check(); err != nil {
 		return "", errors.Wrapf(err, "signalbus: connect %s", s.info.Name)
