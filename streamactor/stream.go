@@ -109,9 +109,12 @@ func spawnHost(sys *actors.System, cfg Config, n int, attach func(e *end) error)
 	}
 	h := &hostActor{}
 	sts := make([]*Stream, n)
-	exec := newExecutor(sys.Clock())
 	for i := range sts {
-		st := &Stream{sys: sys, cfg: cfg, idx: i, exec: exec}
+		// Each end has its own executor, also the two ends of a Pipe: a
+		// callback that waits (a sending end's Finish waits for the
+		// receiving end's confirmation) must not hold back the other
+		// end's callbacks.
+		st := &Stream{sys: sys, cfg: cfg, idx: i, exec: newExecutor(sys.Clock())}
 		st.refs.Store(1)
 		st.data.init(st)
 		st.fin.init(st)
