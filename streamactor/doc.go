@@ -97,8 +97,8 @@
 // hole; a file cannot end past math.MaxInt64, so holes beyond it are
 // EFBIG; the file's offset is left past what moved, also on failure, so
 // that a call again goes on; a file truncated under ReadFrom is
-// io.ErrUnexpectedEOF); other files (pipes, sockets, devices) move in
-// sequence. The file drivers take a block device's size from its end
+// io.ErrUnexpectedEOF); other files (pipes, sockets, devices, and for
+// WriteTo a file opened with O_APPEND) move in sequence. The file drivers take a block device's size from its end
 // (stat says 0), and write zeros where it cannot punch a hole.
 //
 // # Where libvirt's drivers disagree, and what we do

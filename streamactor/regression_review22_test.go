@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,6 +77,64 @@ func TestPipeEndsCallbacksIndependent(t *testing.T) {
 	}
 	if string(got) != "hello" {
 		t.Errorf("received %q", got)
+	}
+	_ = w.Free()
+	_ = r.Free()
+}
+
+// TestWriteToAppendFile: WriteTo of a Sparse stream into a regular file
+// opened with O_APPEND, where every write goes to the end (WriteAt is
+// refused). It appends the stream, holes as zeros, as io.Copy would; it
+// used to take the first segment off the stream, fail the WriteAt, and
+// lose that data.
+func TestWriteToAppendFile(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	w, r, err := streamactor.Pipe(sys, streamactor.Sparse())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := w.Send(ctx, []byte("abc"))
+		if err == nil {
+			err = w.SendHole(ctx, 5, 0)
+		}
+		if err == nil {
+			_, err = w.Send(ctx, []byte("xyz"))
+		}
+		if err == nil {
+			err = w.Finish(ctx)
+		}
+		errc <- err
+	}()
+	p := filepath.Join(t.TempDir(), "log")
+	if err := os.WriteFile(p, []byte("head-"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || n != 11 {
+		t.Fatalf("write to an append-only file: %d, %v", n, err)
+	}
+	if err := r.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "head-abc\x00\x00\x00\x00\x00xyz"; string(got) != want {
+		t.Fatalf("file %q, want %q", got, want)
 	}
 	_ = w.Free()
 	_ = r.Free()
