@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,4 +139,38 @@ func TestWriteToAppendFile(t *testing.T) {
 	}
 	_ = w.Free()
 	_ = r.Free()
+}
+
+// TestCallsAfterFreeNameTheCall: every call after the last Free fails
+// with ErrFreed and says which call it was (the control calls said
+// "op?").
+func TestCallsAfterFreeNameTheCall(t *testing.T) {
+	sys := realSys(t)
+	ctx := ctxT(t)
+	st, err := streamactor.New(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Free(); err != nil {
+		t.Fatal(err)
+	}
+	_, statsErr := st.Stats(ctx)
+	calls := []struct {
+		name string
+		err  error
+	}{
+		{"stats", statsErr},
+		{"event add callback", st.EventAddCallback(streamactor.EventReadable, func(*streamactor.Stream, streamactor.Event) {}, nil)},
+		{"event update callback", st.EventUpdateCallback(streamactor.EventReadable)},
+		{"event remove callback", st.EventRemoveCallback()},
+		{"abort", st.Abort(ctx)},
+		{"finish", st.Finish(ctx)},
+		{"free", st.Free()},
+		{"ref", st.Ref()},
+	}
+	for _, c := range calls {
+		if !errors.Is(c.err, streamactor.ErrFreed) || !strings.Contains(c.err.Error(), c.name) || strings.Contains(c.err.Error(), "?") {
+			t.Errorf("%s after the last Free: %v", c.name, c.err)
+		}
+	}
 }

@@ -159,7 +159,7 @@ func (s *Stream) markDead() {
 
 var errDead = errors.Wrap(ErrClosed, "stream actor stopped")
 
-func errFreed(k OpKind) error { return errors.Wrapf(ErrFreed, "%v", k) }
+func errFreed(what string) error { return errors.Wrap(ErrFreed, what) }
 
 // call runs the request in sl through the actor and waits for it. If ctx
 // ends first, the actor is told to cancel and the call returns what was
@@ -172,7 +172,7 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 	r := sl.req
 	r.end = s.idx
 	if s.refs.Load() <= 0 {
-		return errFreed(r.op.Kind)
+		return errFreed(r.what())
 	}
 	if s.dead.Load() {
 		return errDead
@@ -190,7 +190,7 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 		// either way one token comes back.
 		s.sys.Send(s.pid, &cancelReq{req: r, end: s.idx, err: err})
 		if werr := s.sys.Wait(context.Background(), sl.wake.C()); werr != nil && !r.op.Done {
-			return errors.Wrapf(werr, "streamactor: %v: waiting for the cancellation", r.op.Kind)
+			return errors.Wrapf(werr, "streamactor: %s: waiting for the cancellation", r.what())
 		}
 		if r.op.Done && r.op.Err == nil {
 			return nil // it completed meanwhile: nothing is lost
