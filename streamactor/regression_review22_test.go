@@ -3,6 +3,7 @@ package streamactor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -171,6 +172,49 @@ func TestCallsAfterFreeNameTheCall(t *testing.T) {
 	for _, c := range calls {
 		if !errors.Is(c.err, streamactor.ErrFreed) || !strings.Contains(c.err.Error(), c.name) || strings.Contains(c.err.Error(), "?") {
 			t.Errorf("%s after the last Free: %v", c.name, c.err)
+		}
+	}
+}
+
+// TestNilStreamArguments: the functions that take a stream as an argument
+// refuse a nil one with ErrBadOption (as Connect does) instead of
+// panicking.
+func TestNilStreamArguments(t *testing.T) {
+	ctx := ctxT(t)
+	src := func(*streamactor.Stream, []byte) (int, error) { return 0, io.EOF }
+	sink := func(_ *streamactor.Stream, p []byte) (int, error) { return len(p), nil }
+	hole := func(*streamactor.Stream) (bool, int64, error) { return false, 0, nil }
+	skip := func(*streamactor.Stream, int64) error { return nil }
+	sinkHole := func(*streamactor.Stream, int64) error { return nil }
+	f, err := os.CreateTemp(t.TempDir(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	calls := map[string]func() error{
+		"send all":        func() error { return streamactor.SendAll(ctx, nil, src) },
+		"sparse send all": func() error { return streamactor.SparseSendAll(ctx, nil, src, hole, skip) },
+		"recv all":        func() error { return streamactor.RecvAll(ctx, nil, sink) },
+		"sparse recv all": func() error { return streamactor.SparseRecvAll(ctx, nil, sink, sinkHole) },
+		"file source": func() error {
+			return streamactor.AttachFileSource(nil, streamactor.OSFile(f), streamactor.FileOptions{})
+		},
+		"file sink": func() error {
+			return streamactor.AttachFileSink(nil, streamactor.OSFile(f), streamactor.FileOptions{})
+		},
+	}
+	for _, name := range []string{"send all", "sparse send all", "recv all", "sparse recv all", "file source", "file sink"} {
+		var err error
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panic: %v", p)
+				}
+			}()
+			err = calls[name]()
+		}()
+		if !errors.Is(err, streamactor.ErrBadOption) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s with a nil stream: %v", name, err)
 		}
 	}
 }
