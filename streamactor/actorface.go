@@ -79,7 +79,7 @@ func (s *Stream) async(ctx actor.Context, kind OpKind, tag any, fill func(op *Op
 	if s.dead.Load() || s.refs.Load() <= 0 {
 		r.op.Done, r.op.Err = true, errDead
 		if s.refs.Load() <= 0 {
-			r.op.Err = errFreed(kind)
+			r.op.Err = errFreed(kind.String())
 		}
 		ctx.Send(r.reply, r.result())
 		return

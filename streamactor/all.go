@@ -173,9 +173,12 @@ func (s *Stream) recvAll(ctx context.Context, name string, sink Sink, holeFn Sin
 }
 
 // allCheck refuses what libvirt refuses before moving anything, and
-// aborts the stream as libvirt does.
+// aborts the stream as libvirt does. A nil stream is refused (there is
+// nothing to abort).
 func (s *Stream) allCheck(ctx context.Context, name string, funcsOK bool) error {
 	switch {
+	case s == nil:
+		return errors.Wrapf(ErrBadOption, "%s: nil stream", name)
 	case s.cfg.NonBlock:
 		return s.allFail(ctx, errors.Wrap(ErrNonBlockAll, name))
 	case !funcsOK:

@@ -97,8 +97,8 @@
 // hole; a file cannot end past math.MaxInt64, so holes beyond it are
 // EFBIG; the file's offset is left past what moved, also on failure, so
 // that a call again goes on; a file truncated under ReadFrom is
-// io.ErrUnexpectedEOF); other files (pipes, sockets, devices) move in
-// sequence. The file drivers take a block device's size from its end
+// io.ErrUnexpectedEOF); other files (pipes, sockets, devices, and for
+// WriteTo a file opened with O_APPEND) move in sequence. The file drivers take a block device's size from its end
 // (stat says 0), and write zeros where it cannot punch a hole.
 //
 // # Where libvirt's drivers disagree, and what we do
@@ -144,7 +144,7 @@
 //	ErrBadHole             SendHole with length ≤ 0
 //	ErrNotSparse           SendHole or RecvHole on a non-sparse stream
 //	ErrBadFlags            unknown flags (New, RecvFlags), flags ≠ 0 (SendHole, RecvHole), unknown events
-//	ErrBadOption           bad option or argument (window too small or above MaxWindowLimit, nil system, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
+//	ErrBadOption           bad option or argument (window too small or above MaxWindowLimit, nil system, nil stream, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
 //	ErrBusy                a second data call while one is pending (from any goroutine); Finish while a Send is pending
 //	ErrNotAtEOF            Finish on the receiving end before Recv returned io.EOF
 //	ErrCallbackRegistered  a second EventAddCallback

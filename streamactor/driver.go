@@ -270,6 +270,9 @@ func (d *driver) abandon(ctx actor.Context) {
 // refuses (it is attached already, or closed), st is left as it was and
 // the driver stops without a word to it, closing f.
 func attachDriver(st *Stream, f File, opts FileOptions, name string, role Role, build func(d driver) actor.Actor) error {
+	if st == nil {
+		return errors.Wrapf(ErrBadOption, "%s: nil stream", name)
+	}
 	pid, err := spawnFileDriver(st.sys, f, opts, st.cfg, name, role, st.pid, build)
 	if err != nil {
 		return err

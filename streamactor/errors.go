@@ -57,7 +57,7 @@ var (
 	ErrBadFlags = errors.New("streamactor: unsupported flags")
 
 	// ErrBadOption: an option to New is out of range, or an argument is
-	// (a nil system or file, a negative offset, Connect of two ends that
+	// (a nil system, stream or file, a negative offset, Connect of two ends that
 	// disagree on Sparse or MaxSegment).
 	ErrBadOption = errors.New("streamactor: bad option")
 

@@ -185,7 +185,8 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 // and the stream is Sparse, it writes at the file's current offset and
 // turns holes into seeks (punching out data the file already has there),
 // then truncates the file to its new end after a trailing hole; any other
-// w (a pipe, a socket, a device) gets holes as zeros. It returns the bytes
+// w (a pipe, a socket, a device, a file opened with O_APPEND, where every
+// write goes to the end) gets holes as zeros. It returns the bytes
 // covered, holes included. It does not call Finish. Holes that end past
 // the largest file offset (math.MaxInt64) fail it with an error that
 // Is(syscall.EFBIG), as they fail a file sink; the hole is consumed, and
@@ -193,11 +194,19 @@ func (s *Stream) readFromFile(f *os.File) (int64, error) {
 // offset is left just past what it covered (so that a call again, after
 // a NonBlock stream's ErrWouldBlock say, goes on there).
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
-	if f, ok := w.(*os.File); ok && s.cfg.Sparse && isRegular(f) {
+	if f, ok := w.(*os.File); ok && s.cfg.Sparse && isRegular(f) && positional(f) {
 		return s.writeToFile(f)
 	}
 	// Only Read: io.CopyBuffer would otherwise call WriteTo again.
 	return io.CopyBuffer(w, struct{ io.Reader }{s}, make([]byte, s.cfg.MaxSegment))
+}
+
+// positional reports whether f takes writes at an offset: a file opened
+// with O_APPEND refuses WriteAt (each write goes to its end), which an
+// empty WriteAt says without writing anything.
+func positional(f *os.File) bool {
+	_, err := f.WriteAt(nil, 0)
+	return err == nil
 }
 
 func (s *Stream) writeToFile(f *os.File) (int64, error) {

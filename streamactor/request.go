@@ -41,6 +41,21 @@ const (
 	ctlDetach
 )
 
+var ctlNames = [...]string{
+	ctlAttach: "attach", ctlStats: "stats", ctlEventAdd: "event add callback",
+	ctlEventUpdate: "event update callback", ctlEventRemove: "event remove callback",
+	ctlDispose: "free", ctlDetach: "detach",
+}
+
+// what names the call the request carries, for errors: the control
+// call's name, or the operation's.
+func (r *request) what() string {
+	if r.ctl != ctlNone && int(r.ctl) < len(ctlNames) {
+		return ctlNames[r.ctl]
+	}
+	return r.op.Kind.String()
+}
+
 func newRequest() *request {
 	r := &request{}
 	r.op.owner = r

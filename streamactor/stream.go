@@ -109,9 +109,12 @@ func spawnHost(sys *actors.System, cfg Config, n int, attach func(e *end) error)
 	}
 	h := &hostActor{}
 	sts := make([]*Stream, n)
-	exec := newExecutor(sys.Clock())
 	for i := range sts {
-		st := &Stream{sys: sys, cfg: cfg, idx: i, exec: exec}
+		// Each end has its own executor, also the two ends of a Pipe: a
+		// callback that waits (a sending end's Finish waits for the
+		// receiving end's confirmation) must not hold back the other
+		// end's callbacks.
+		st := &Stream{sys: sys, cfg: cfg, idx: i, exec: newExecutor(sys.Clock())}
 		st.refs.Store(1)
 		st.data.init(st)
 		st.fin.init(st)
@@ -156,7 +159,7 @@ func (s *Stream) markDead() {
 
 var errDead = errors.Wrap(ErrClosed, "stream actor stopped")
 
-func errFreed(k OpKind) error { return errors.Wrapf(ErrFreed, "%v", k) }
+func errFreed(what string) error { return errors.Wrap(ErrFreed, what) }
 
 // call runs the request in sl through the actor and waits for it. If ctx
 // ends first, the actor is told to cancel and the call returns what was
@@ -169,7 +172,7 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 	r := sl.req
 	r.end = s.idx
 	if s.refs.Load() <= 0 {
-		return errFreed(r.op.Kind)
+		return errFreed(r.what())
 	}
 	if s.dead.Load() {
 		return errDead
@@ -187,7 +190,7 @@ func (s *Stream) call(ctx context.Context, sl *slot) error {
 		// either way one token comes back.
 		s.sys.Send(s.pid, &cancelReq{req: r, end: s.idx, err: err})
 		if werr := s.sys.Wait(context.Background(), sl.wake.C()); werr != nil && !r.op.Done {
-			return errors.Wrapf(werr, "streamactor: %v: waiting for the cancellation", r.op.Kind)
+			return errors.Wrapf(werr, "streamactor: %s: waiting for the cancellation", r.what())
 		}
 		if r.op.Done && r.op.Err == nil {
 			return nil // it completed meanwhile: nothing is lost
