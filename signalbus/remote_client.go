@@ -361,23 +361,6 @@ func (x *client) deliver(c actor.Context, k *cconn, d Delivery) {
 	k.bind.send(c, d)
 }
 
-// slotFailed handles a message an executor lost in a failure (see
-// slotSupervisor): a lost Fence is answered; a lost delivery is
-// acknowledged (the server's window must not shrink for it) and counted
-// as dropped, with the drops it was to report, on the connection's next
-// delivery. (Connections of an earlier incarnation of the client are
-// gone: nothing is found for them.)
-func (x *client) slotFailed(c actor.Context, m *slotFailed) {
-	link, dropped, ok := forfeitLost(c, m)
-	if !ok {
-		return
-	}
-	if k := x.conns[link.handle]; k != nil && k.link == link && k.exec {
-		k.lost += 1 + dropped
-		link.ack()
-	}
-}
-
 // CanaryRemoteDuplicate is the planted bug that breaks exactly-once
 // delivery: the client hands a duplicate event (a delivery sent again, or
 // duplicated by the network) to the slot. Only a simulation run with this

@@ -96,3 +96,20 @@ func (e *Event[T]) addDropped(n uint64) { e.Dropped += n }
 // droppedAdder is a delivery whose Dropped count can grow (a remote
 // connection's client counts the deliveries its executor lost).
 type droppedAdder interface{ addDropped(n uint64) }
+
+// slotFailed handles a message an executor lost in a failure (see
+// slotSupervisor): a lost Fence is answered; a lost delivery is
+// acknowledged (the server's window must not shrink for it) and counted
+// as dropped, with the drops it was to report, on the connection's next
+// delivery. (Connections of an earlier incarnation of the client are
+// gone: nothing is found for them.)
+func (x *client) slotFailed(c actor.Context, m *slotFailed) {
+	link, dropped, ok := forfeitLost(c, m)
+	if !ok {
+		return
+	}
+	if k := x.conns[link.handle]; k != nil && k.link == link && k.exec {
+		k.lost += 1 + dropped
+		link.ack()
+	}
+}
