@@ -1,0 +1,54 @@
+package actors_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/sim"
+)
+
+// TestRestartBudgetNotInheritedByName: an actor spawned under the name of
+// one that stopped starts with a full restart budget.
+//
+// Found in review: restarts were counted by the child's name, so a new
+// "db" spawned after the old one was poisoned inherited its restarts and,
+// with the budget used up, was stopped at its first failure instead of
+// restarted.
+func TestRestartBudgetNotInheritedByName(t *testing.T) {
+	w := sim.New(5)
+	s, err := w.Node("n", actors.WithSupervisor(actors.OneForOne(w.Clock(), 2, time.Minute, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.SpawnNamed(boom, "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(first, "fail")
+	s.Send(first, "fail") // two restarts: the budget is used up
+	s.Poison(first)
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Live() != 0 {
+		t.Fatal("the first db did not stop")
+	}
+	second, err := s.SpawnNamed(boom, "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(second, "fail")
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Restarts != 3 || st.Stops != 0 {
+		t.Errorf("stats %+v, want 3 restarts and no stop: the new db's first failure restarts it", st)
+	}
+	if s.Live() != 1 {
+		t.Errorf("%d actors live, want the new db", s.Live())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
