@@ -1,11 +1,15 @@
 package actors_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sim"
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // TestRestartBudgetNotInheritedByName: an actor spawned under the name of
@@ -50,5 +54,39 @@ func TestRestartBudgetNotInheritedByName(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRequestWithCancelledContextSendsNothing: a Request whose context has
+// already ended fails with the context's error and does not send its
+// message: the target never sees it.
+//
+// Found in review: Request sent the message first and only then noticed
+// the context had ended, so the caller was told the request failed while
+// the target went on to act on it.
+func TestRequestWithCancelledContextSendsNothing(t *testing.T) {
+	s := realSystem(t)
+	var seen journal
+	pid, err := s.Spawn(funcProps(func(c actor.Context) {
+		if m, ok := c.Message().(string); ok {
+			seen.add(m)
+			c.Respond(m)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = s.Request(ctx, pid, "cancelled")
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "string") {
+		t.Errorf("Request with a cancelled context = %v, want an error naming the request, wrapping context.Canceled", err)
+	}
+	// A later request from the same sender is queued behind the first.
+	if _, err := s.Request(ctxT(t), pid, "live"); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen.all(); len(got) != 1 || got[0] != "live" {
+		t.Errorf("the target received %v, want only [live]", got)
 	}
 }
