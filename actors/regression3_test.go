@@ -90,3 +90,76 @@ func TestRequestWithCancelledContextSendsNothing(t *testing.T) {
 		t.Errorf("the target received %v, want only [live]", got)
 	}
 }
+
+// registered counts the processes in s's local process table.
+func registered(s *actors.System) int {
+	n := 0
+	for _, m := range s.ActorSystem().ProcessRegistry.LocalPIDs.LocalPIDs {
+		n += m.Count()
+	}
+	return n
+}
+
+// TestHelpersInLifecycleHandlersEndWithTheIncarnation: a timer or Ask an
+// actor starts while handling Restarting belongs to the incarnation that
+// is ending: the new one never receives its tick and the continuation
+// never runs. One started while handling Stopped is dropped with the
+// actor: an Ask's reply address does not outlive it.
+//
+// Found in review: the actor's timers and asks were dropped before its
+// Restarting and Stopped handlers ran, and not after, so what those
+// handlers started survived: the new incarnation got the old one's tick
+// and ran its continuation, and a stopped actor's Ask left its reply
+// address registered for good.
+func TestHelpersInLifecycleHandlersEndWithTheIncarnation(t *testing.T) {
+	w, s := simSystem(t, 7)
+	sink, err := s.Spawn(funcProps(func(actor.Context) {})) // never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	pid, err := s.Spawn(funcProps(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case *actor.Restarting:
+			actors.After(c, time.Second, "old tick")
+			actors.Every(c, time.Second, "old ticks")
+			actors.Ask(c, sink, "?", time.Second, func(_ any, err error) { got = append(got, "old continuation") })
+		case string:
+			got = append(got, m)
+			if m == "fail" {
+				panic("boom")
+			}
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Send(pid, "fail")
+	if _, err := w.Run(w.For(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "fail" {
+		t.Errorf("the actor got %d messages, starting %q, want only [fail]: nothing of its past incarnation", len(got), got[:min(len(got), 4)])
+	}
+
+	before := registered(s)
+	stopping, err := s.Spawn(funcProps(func(c actor.Context) {
+		if _, ok := c.Message().(*actor.Stopped); ok {
+			actors.Ask(c, sink, "?", time.Hour, func(any, error) {})
+			actors.After(c, time.Hour, "after stop")
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Poison(stopping)
+	if _, err := w.Run(w.For(2 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if after := registered(s); after != before {
+		t.Errorf("%d processes registered after the actor stopped, %d before it was spawned: its Ask's reply address is left behind", after, before)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
