@@ -163,3 +163,59 @@ func TestHelpersInLifecycleHandlersEndWithTheIncarnation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCloseFromInsideAnActor: Close called from inside an actor does not
+// hang for ever: in a real system it returns when its context ends, with
+// an error naming the caller, in a simulation at once; either way the
+// actors are stopped and a Close from outside then succeeds.
+func TestCloseFromInsideAnActor(t *testing.T) {
+	t.Run("real", func(t *testing.T) {
+		s := actors.New()
+		ctx, cancel := context.WithCancel(context.Background())
+		entering := make(chan struct{})
+		closed := make(chan error, 1)
+		pid, err := s.SpawnNamed(funcProps(func(c actor.Context) {
+			if _, ok := c.Message().(string); ok {
+				close(entering)
+				closed <- s.Close(ctx) // the misuse under test
+			}
+		}), "closer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Send(pid, "close")
+		<-entering
+		cancel()
+		if err := <-closed; !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "closer") {
+			t.Errorf("Close from inside the actor = %v, want context.Canceled naming closer", err)
+		}
+		if err := s.Close(ctxT(t)); err != nil {
+			t.Fatalf("Close from outside afterwards: %v", err)
+		}
+	})
+	t.Run("sim", func(t *testing.T) {
+		w, s := simSystem(t, 2)
+		var closeErr error
+		pid, err := s.SpawnNamed(funcProps(func(c actor.Context) {
+			if _, ok := c.Message().(string); ok {
+				closeErr = s.Close(context.Background())
+			}
+		}), "closer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Send(pid, "close")
+		if _, err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if closeErr == nil || !strings.Contains(closeErr.Error(), "closer") {
+			t.Errorf("Close from inside the actor = %v, want an error naming closer", closeErr)
+		}
+		if s.Live() != 0 {
+			t.Errorf("%d actors live after Close failed, want none", s.Live())
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
