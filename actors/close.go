@@ -52,7 +52,12 @@ func (s *System) Close(ctx context.Context) error {
 	if s.workers != nil {
 		s.workers.stop()
 	}
-	if s.owned && !s.as.IsStopped() {
+	// Closes that end together shut protoactor down once: a second
+	// Shutdown panics.
+	if s.owned && s.shutdown.CompareAndSwap(false, true) && !s.as.IsStopped() {
+		if beforeShutdownHook != nil {
+			beforeShutdownHook()
+		}
 		s.as.Shutdown()
 	}
 	return nil
@@ -63,3 +68,7 @@ func (s *System) Closed() bool { return s.closed.Load() }
 
 // Live returns how many top-level actors are running.
 func (s *System) Live() int { return s.top.count() }
+
+// beforeShutdownHook, when a test sets it, runs just before Close shuts
+// the protoactor system down, so that tests can run a second Close there.
+var beforeShutdownHook func()

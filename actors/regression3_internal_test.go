@@ -59,3 +59,39 @@ func TestRestartHistoryForgetsStoppedActors(t *testing.T) {
 		t.Errorf("the restart history holds %d actors after %d restarted once and stopped, want at most %d", len(h.byChild), actors, minSweep)
 	}
 }
+
+// TestConcurrentCloseShutsDownOnce: two Closes that finish together shut
+// the protoactor system down once; neither panics.
+//
+// Found in review: each Close checked that the protoactor system was not
+// stopped yet and then shut it down, so two Closes between that check and
+// the shutdown both closed protoactor's stopper channel, and the second
+// panicked (close of closed channel). Here the second Close runs exactly
+// in that window (beforeShutdownHook).
+func TestConcurrentCloseShutsDownOnce(t *testing.T) {
+	s := New()
+	nested := false
+	beforeShutdownHook = func() {
+		if !nested {
+			nested = true
+			if err := s.Close(context.Background()); err != nil {
+				t.Errorf("the second Close: %v", err)
+			}
+		}
+	}
+	defer func() { beforeShutdownHook = nil }()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("Close panicked: %v", r)
+		}
+	}()
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !nested {
+		t.Fatal("the second Close never ran")
+	}
+	if !s.as.IsStopped() {
+		t.Error("the protoactor system is not shut down")
+	}
+}
