@@ -21,6 +21,14 @@ import (
 // end a System. Once Close has begun, Spawn, SpawnNamed and spawns through
 // Root return ErrClosed. Close is idempotent: later calls wait for the
 // same actors.
+//
+// Never call Close from inside an actor (pitfall 1 of the package doc):
+// Close waits for every actor to stop, the caller included, and the
+// caller cannot stop while its Receive is blocked in Close. In a real
+// system Close then returns only when ctx ends, with the error naming the
+// caller; in a simulation it fails at once. Either way every actor is
+// stopped. To end the System from an actor, have a goroutine outside the
+// actors call Close.
 func (s *System) Close(ctx context.Context) error {
 	s.closed.Store(true)
 	for _, pid := range s.top.beginClose() {
@@ -44,7 +52,12 @@ func (s *System) Close(ctx context.Context) error {
 	if s.workers != nil {
 		s.workers.stop()
 	}
-	if s.owned && !s.as.IsStopped() {
+	// Closes that end together shut protoactor down once: a second
+	// Shutdown panics.
+	if s.owned && s.shutdown.CompareAndSwap(false, true) && !s.as.IsStopped() {
+		if beforeShutdownHook != nil {
+			beforeShutdownHook()
+		}
 		s.as.Shutdown()
 	}
 	return nil
@@ -55,3 +68,7 @@ func (s *System) Closed() bool { return s.closed.Load() }
 
 // Live returns how many top-level actors are running.
 func (s *System) Live() int { return s.top.count() }
+
+// beforeShutdownHook, when a test sets it, runs just before Close shuts
+// the protoactor system down, so that tests can run a second Close there.
+var beforeShutdownHook func()

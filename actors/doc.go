@@ -67,8 +67,8 @@
 // # Pitfalls
 //
 //  1. Never block inside Receive: no channel waits, Sleep, Future.Result,
-//     locks held across sends, System.Request. It stalls a real system and
-//     the simulator refuses it. Use Ask, or send and handle the reply.
+//     locks held across sends, System.Request, System.Wait, System.Close.
+//     It stalls a real system and the simulator refuses it. Use Ask, or send and handle the reply.
 //  2. Messages are shared by pointer between local actors: treat them as
 //     immutable once sent.
 //  3. Stop jumps the queue; Poison waits behind the queued messages. Close

@@ -11,10 +11,14 @@ import (
 // Request sends msg to pid from outside any actor and waits for the reply,
 // through the Env's Waiter: in a real system until ctx ends, in a
 // simulation by running the simulation until the reply arrives or nothing
-// is left to run. Never call it from inside an actor: use Ask there.
+// is left to run. A context that has already ended fails the Request
+// without sending msg. Never call it from inside an actor: use Ask there.
 func (s *System) Request(ctx context.Context, pid *actor.PID, msg any) (any, error) {
 	if pid == nil {
 		return nil, &AskError{Message: typeName(msg), Err: ErrNoActor}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &AskError{Target: pid, Message: typeName(msg), Err: errors.Wrap(err, "not sent")}
 	}
 	r := &replyProcess{done: make(chan struct{})}
 	id := "actorio-reply" + s.as.ProcessRegistry.NextId()

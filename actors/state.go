@@ -100,13 +100,15 @@ func (a *stateActor) Receive(c actor.Context) {
 			c.Set(st)
 		}
 	case *actor.Restarting:
-		st.reset(true)
+		a.restarting(c)
+		return
 	case *actor.Stopping:
 		a.receiveWhileStopping(c)
 		return
 	case *actor.Stopped:
 		st.reset(false)
 		a.receiveWhileStopping(c)
+		st.reset(false) // what the Stopped handler started ends with it
 		st.stopped.Store(true)
 		if st.stop != nil {
 			st.stop.done()
@@ -158,6 +160,16 @@ func (a *stateActor) replayed(c actor.Context) {
 		r.ask.cont(nil, r.err)
 		return
 	}
+	a.inner.Receive(c)
+}
+
+// restarting passes Restarting on to the incarnation that is ending. Its
+// timers, asks and idle timeout are dropped before, and again after,
+// whatever its handler started: all of it belongs to that incarnation,
+// and must not reach the next one.
+func (a *stateActor) restarting(c actor.Context) {
+	a.st.reset(true)
+	defer a.st.reset(false) // also if the handler fails
 	a.inner.Receive(c)
 }
 

@@ -24,7 +24,7 @@ func OneForOne(clock Clock, maxRestarts int, window time.Duration, decider actor
 		maxRestarts: maxRestarts,
 		window:      window,
 		decider:     decider,
-		history:     &restartHistory{byChild: map[string][]time.Time{}},
+		history:     &restartHistory{byChild: map[string]*restarts{}},
 	}
 }
 
@@ -39,11 +39,23 @@ type oneForOne struct {
 
 // restartHistory is shared by the guardian and children copies of one
 // strategy; HandleFailure can run on many goroutines at once in a real
-// system, hence the mutex.
+// system, hence the mutex. Restarts are counted per actor, not per name:
+// an actor spawned under the name of one that stopped starts afresh.
 type restartHistory struct {
 	mu      sync.Mutex
-	byChild map[string][]time.Time
+	byChild map[string]*restarts // by the child's PID id
+	sweepAt int                  // sweep stopped actors out once byChild is this large
 }
+
+// restarts are the restart times of one actor, who: the failing actor's
+// own PID (a Failure carries it, the same object in every incarnation).
+type restarts struct {
+	who   *actor.PID
+	times []time.Time
+}
+
+// minSweep is the smallest history that is swept for stopped actors.
+const minSweep = 64
 
 func (o *oneForOne) asGuardian() *oneForOne { c := *o; c.guardian = true; return &c }
 func (o *oneForOne) asChildren() *oneForOne { c := *o; c.guardian = false; return &c }
@@ -54,7 +66,7 @@ func (o *oneForOne) HandleFailure(as *actor.ActorSystem, sup actor.Supervisor, c
 	if directive == actor.EscalateDirective && o.guardian {
 		directive = actor.StopDirective
 	}
-	if directive == actor.RestartDirective && o.exhausted(child) {
+	if directive == actor.RestartDirective && o.exhausted(as, child) {
 		directive = actor.StopDirective
 	}
 	as.EventStream.Publish(&actor.SupervisorEvent{Child: child, Reason: reason, Directive: directive})
@@ -73,7 +85,7 @@ func (o *oneForOne) HandleFailure(as *actor.ActorSystem, sup actor.Supervisor, c
 
 // exhausted records a restart of child now and reports whether it exceeds
 // the budget.
-func (o *oneForOne) exhausted(child *actor.PID) bool {
+func (o *oneForOne) exhausted(as *actor.ActorSystem, child *actor.PID) bool {
 	if o.maxRestarts <= 0 {
 		return true
 	}
@@ -81,8 +93,16 @@ func (o *oneForOne) exhausted(child *actor.PID) bool {
 	h := o.history
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	kept := h.byChild[child.Id][:0]
-	for _, t := range h.byChild[child.Id] {
+	r := h.byChild[child.Id]
+	if r == nil || r.who != child {
+		// First restart of this actor (an earlier actor of its name,
+		// if any, has stopped: its restarts are not this one's).
+		r = &restarts{who: child}
+		h.byChild[child.Id] = r
+		h.sweepLocked(as)
+	}
+	kept := r.times[:0]
+	for _, t := range r.times {
 		if o.window == 0 || now.Sub(t) < o.window {
 			kept = append(kept, t)
 		}
@@ -92,12 +112,33 @@ func (o *oneForOne) exhausted(child *actor.PID) bool {
 		delete(h.byChild, child.Id)
 		return true
 	}
-	h.byChild[child.Id] = kept
+	r.times = kept
 	return false
 }
 
+// sweepLocked forgets the actors that have stopped since they last
+// restarted (an actor that stops for any other reason than its
+// supervisor's decision is never forgotten otherwise). It runs when the
+// history has doubled since the last sweep, so its cost per restart is
+// constant.
+func (h *restartHistory) sweepLocked(as *actor.ActorSystem) {
+	if len(h.byChild) < max(h.sweepAt, minSweep) {
+		return
+	}
+	for id, r := range h.byChild { //detguard:unordered deletes only
+		if _, alive := as.ProcessRegistry.Get(r.who); !alive {
+			delete(h.byChild, id)
+		}
+	}
+	h.sweepAt = 2 * len(h.byChild)
+}
+
+// forget drops child's restarts, but not those of a newer actor of its
+// name.
 func (h *restartHistory) forget(child *actor.PID) {
 	h.mu.Lock()
-	delete(h.byChild, child.Id)
+	if r := h.byChild[child.Id]; r != nil && r.who == child {
+		delete(h.byChild, child.Id)
+	}
 	h.mu.Unlock()
 }

@@ -43,6 +43,8 @@ type System struct {
 	stats  counters
 	subs   []*eventstream.Subscription
 	closed atomic.Bool
+	// shutdown is set by the Close that shuts protoactor down.
+	shutdown atomic.Bool
 	// terminated filters the Terminated that reach the system's actors
 	// (see SetTerminatedFilter).
 	terminated atomic.Pointer[TerminatedFilter]
