@@ -30,11 +30,11 @@ type Memberer interface {
 func member[T any](name string) (func(v *T) string, error) {
 	var zero T
 	if m, ok := any(&zero).(Memberer); ok {
-		if _, has := m.SignalMember(name); !has {
+		if _, has := signalMember(m, name); !has {
 			return nil, errors.Errorf("no member %q", name)
 		}
 		return func(v *T) string {
-			s, _ := any(v).(Memberer).SignalMember(name)
+			s, _ := signalMember(any(v).(Memberer), name)
 			return s
 		}, nil
 	}
@@ -176,6 +176,18 @@ func sortedNames(m map[string][]string) []string {
 		}
 	}
 	return out
+}
+
+// signalMember calls m.SignalMember, turning a panic into a value as str
+// does for String, so that a faulty method cannot take Emit (or the
+// signal) down: the member then reads as that text.
+func signalMember(m Memberer, name string) (out string, has bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, has = fmt.Sprintf("%%!v(PANIC=SignalMember method: %v)", r), true
+		}
+	}()
+	return m.SignalMember(name)
 }
 
 // str calls s.String, turning a panic into a string as fmt does, so that
