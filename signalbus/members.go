@@ -22,7 +22,9 @@ import (
 // their list, struct and 'any' members: the signal is refused.
 type Memberer interface {
 	// SignalMember returns the value of member name as a string, and
-	// whether the type has such a member.
+	// whether the type has such a member. A panic in it is not passed on
+	// to Emit's caller: the member reads as the panic's text, as fmt
+	// prints a panicking String method.
 	SignalMember(name string) (string, bool)
 }
 
