@@ -93,8 +93,10 @@ type EffFlush struct{}
 // EffClose asks the transport to close the endpoint.
 type EffClose struct{}
 
-// EffRecv asks the datagram transport for the next datagram.
-type EffRecv struct{}
+// EffRecv asks the datagram transport for the next datagram, or for up
+// to Max of them from a transport that hands over several at once
+// (PacketBatchReceiver): Max is the room left in the receive queue.
+type EffRecv struct{ Max int }
 
 // EffSend asks the datagram transport to send Batch.
 type EffSend struct{ Batch []Outgoing }

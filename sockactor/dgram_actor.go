@@ -32,6 +32,8 @@ func (a *dgramActor) Receive(c actor.Context) {
 		switch ev := msg.ev.(type) {
 		case *EvDatagram:
 			a.m.OnDatagram(*ev)
+		case *EvDatagrams:
+			a.m.OnDatagrams(ev.Datagrams)
 		case *EvSent:
 			a.sout = false
 			a.m.OnSent(ev.Errs)
@@ -72,7 +74,11 @@ func (a *dgramActor) apply(c actor.Context) {
 			case *Completion:
 				a.deliver(c, e)
 			case *EffRecv:
-				a.ep.Recv()
+				if br, ok := a.ep.(PacketBatchReceiver); ok && e.Max > 1 {
+					br.RecvUpTo(e.Max)
+				} else {
+					a.ep.Recv()
+				}
 			case *EffSend:
 				a.ep.Send(e.Batch)
 				a.sout = true

@@ -159,12 +159,32 @@ func (m *DgramMachine) OnDatagram(ev EvDatagram) {
 	if m.state != StateConnected {
 		return
 	}
+	m.queue(ev)
+	m.deliver()
+	m.wantRecv()
+}
+
+// OnDatagrams feeds the datagrams a transport handed over for one
+// EffRecv (EvDatagrams), in the order they arrived.
+func (m *DgramMachine) OnDatagrams(evs []EvDatagram) {
+	m.reading = false
+	if m.state != StateConnected {
+		return
+	}
+	for _, ev := range evs {
+		m.queue(ev)
+	}
+	m.deliver()
+	m.wantRecv()
+}
+
+// queue appends a received datagram to the receive queue (one larger
+// than MaxDatagram as its EMSGSIZE error).
+func (m *DgramMachine) queue(ev EvDatagram) {
 	if ev.Err == nil && len(ev.Data) > m.cfg.MaxDatagram {
 		ev = EvDatagram{Src: ev.Src, Err: errf("recvfrom", syscall.EMSGSIZE, "datagram of %d bytes exceeds the maximum of %d", len(ev.Data), m.cfg.MaxDatagram)}
 	}
 	m.rq = append(m.rq, ev)
-	m.deliver()
-	m.wantRecv()
 }
 
 func (m *DgramMachine) deliver() {
@@ -188,7 +208,7 @@ func (m *DgramMachine) wantRecv() {
 		return
 	}
 	m.reading = true
-	m.emit(&EffRecv{})
+	m.emit(&EffRecv{Max: m.cfg.RecvQueue - len(m.rq)})
 }
 
 // OnSent feeds the per-datagram outcome of the outstanding send batch.

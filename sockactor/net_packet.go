@@ -22,7 +22,7 @@ type netPacket struct {
 	pc      net.PacketConn
 	batcher *sendBatcher // nil: one send per datagram
 	sink    Sink
-	recvs   chan struct{}
+	recvs   chan int // a Recv (1) or RecvUpTo (n) outstanding
 	sends   chan []Outgoing
 	quit    chan struct{}
 	wg      sync.WaitGroup
@@ -35,7 +35,7 @@ type netPacket struct {
 }
 
 func newNetPacket(pc net.PacketConn) *netPacket {
-	return &netPacket{pc: pc, batcher: newSendBatcher(pc), recvs: make(chan struct{}, 1), sends: make(chan []Outgoing, 1), quit: make(chan struct{})}
+	return &netPacket{pc: pc, batcher: newSendBatcher(pc), recvs: make(chan int, 1), sends: make(chan []Outgoing, 1), quit: make(chan struct{})}
 }
 
 // Start implements Packet.
@@ -51,23 +51,39 @@ func (p *netPacket) Start(sink Sink) {
 func (p *netPacket) reader() {
 	defer p.wg.Done()
 	read := packetReader(p.pc)
+	var got []readResult
 	for {
+		var n int
 		select {
-		case <-p.recvs:
+		case n = <-p.recvs:
 		case <-p.quit:
 			return
 		}
 		// Wait for a datagram without holding a buffer (see readPacket).
-		data, src, truncated, err := read()
-		if err != nil && errors.Is(err, net.ErrClosed) {
+		got = read(n, got[:0])
+		if len(got) == 1 && got[0].err != nil && errors.Is(got[0].err, net.ErrClosed) {
 			return
 		}
-		ev := &EvDatagram{Src: src, Data: data, Err: err}
-		if truncated {
-			ev.Data, ev.Err = nil, errf("recvfrom", syscall.EMSGSIZE, "datagram from %v truncated at %d bytes", src, recvBuffer)
+		if len(got) == 1 {
+			ev := datagramEvent(got[0])
+			p.sink(&ev)
+			continue
 		}
-		p.sink(ev)
+		evs := make([]EvDatagram, len(got))
+		for i, r := range got {
+			evs[i] = datagramEvent(r)
+		}
+		clear(got) // the events hold the data now
+		p.sink(&EvDatagrams{Datagrams: evs})
 	}
+}
+
+// datagramEvent is what a receive result tells the socket actor.
+func datagramEvent(r readResult) EvDatagram {
+	if r.truncated {
+		return EvDatagram{Src: r.src, Err: errf("recvfrom", syscall.EMSGSIZE, "datagram from %v truncated at %d bytes", r.src, recvBuffer)}
+	}
+	return EvDatagram{Src: r.src, Data: r.data, Err: r.err}
 }
 
 func (p *netPacket) writer() {
@@ -111,12 +127,21 @@ func (p *netPacket) send(o Outgoing) error {
 }
 
 // Recv implements Packet.
-func (p *netPacket) Recv() {
+func (p *netPacket) Recv() { p.RecvUpTo(1) }
+
+// RecvUpTo implements PacketBatchReceiver: the reader takes, after the
+// first datagram, those already waiting behind it (at most
+// maxRecvBatch), without waiting for more.
+func (p *netPacket) RecvUpTo(n int) {
 	select {
-	case p.recvs <- struct{}{}:
+	case p.recvs <- min(max(n, 1), maxRecvBatch):
 	default:
 	}
 }
+
+// maxRecvBatch bounds the datagrams one receive hands over: the socket
+// actor takes them in one message.
+const maxRecvBatch = 32
 
 // endSend ends the outstanding Send: from now on AbortSend has nothing
 // to abort. If it aborted the Send, the deadline goes (the endpoint stays

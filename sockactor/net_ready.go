@@ -30,3 +30,12 @@ func readPacketPlain(pc net.PacketConn) ([]byte, net.Addr, bool, error) {
 	}
 	return buf[:n:n], src, false, nil
 }
+
+// readResult is what one non-blocking read or receive found.
+type readResult struct {
+	data       []byte
+	src        net.Addr
+	truncated  bool // a datagram filled the whole buffer (it was cut)
+	err        error
+	wouldBlock bool // nothing there yet
+}

@@ -10,7 +10,11 @@ func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func(
 	return func(max int) ([]byte, error) { return readPlain(conn, max) }, nil
 }
 
-// packetReader returns the receiver a driver goroutine uses for pc.
-func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
-	return func() ([]byte, net.Addr, bool, error) { return readPacketPlain(pc) }
+// packetReader returns the receiver a driver goroutine uses for pc: one
+// datagram at a time.
+func packetReader(pc net.PacketConn) func(max int, out []readResult) []readResult {
+	return func(_ int, out []readResult) []readResult {
+		data, src, truncated, err := readPacketPlain(pc)
+		return append(out, readResult{data: data, src: src, truncated: truncated, err: err})
+	}
 }

@@ -37,15 +37,6 @@ func rawConn(c any) syscall.RawConn {
 	return raw
 }
 
-// readResult is what one non-blocking read or receive found.
-type readResult struct {
-	data       []byte
-	src        net.Addr
-	truncated  bool // a datagram filled the whole buffer (it was cut)
-	err        error
-	wouldBlock bool // nothing there yet
-}
-
 // readOnce reads up to max bytes from fd without waiting.
 func readOnce(fd uintptr, max int) (r readResult) {
 	bp := readBuffers.Get().(*[]byte)
@@ -121,10 +112,11 @@ func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func(
 	return func(max int) ([]byte, error) { return readStream(conn, raw, max) }, freeChunk
 }
 
-// packetReader returns the receiver a driver goroutine uses for pc.
-func packetReader(pc net.PacketConn) func() ([]byte, net.Addr, bool, error) {
+// packetReader returns the receiver a driver goroutine uses for pc: it
+// appends to out up to max datagrams (see readPackets).
+func packetReader(pc net.PacketConn) func(max int, out []readResult) []readResult {
 	raw := rawConn(pc)
-	return func() ([]byte, net.Addr, bool, error) { return readPacket(pc, raw) }
+	return func(max int, out []readResult) []readResult { return readPackets(pc, raw, max, out) }
 }
 
 // readStream reads up to max bytes (at most readBufferSize at once) from
@@ -150,20 +142,33 @@ func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
 	return r.data, r.err
 }
 
-// readPacket receives one datagram from pc once it is readable.
-func readPacket(pc net.PacketConn, raw syscall.RawConn) (data []byte, src net.Addr, truncated bool, err error) {
+// readPackets receives datagrams from pc: it waits until the first can
+// be read, then takes those already waiting behind it, without waiting,
+// until it has max of them or one is an error. A socket closed meanwhile
+// gives one result with that error.
+func readPackets(pc net.PacketConn, raw syscall.RawConn, max int, out []readResult) []readResult {
 	if raw == nil {
-		return readPacketPlain(pc)
+		data, src, truncated, err := readPacketPlain(pc)
+		return append(out, readResult{data: data, src: src, truncated: truncated, err: err})
 	}
 	network := packetNetwork(pc)
-	var r readResult
 	if err := raw.Read(func(fd uintptr) bool {
-		r = recvOnce(fd, network)
-		return !r.wouldBlock
+		r := recvOnce(fd, network)
+		if r.wouldBlock {
+			return false // wait for readiness, then again
+		}
+		out = append(out, r)
+		for len(out) < max && r.err == nil {
+			if r = recvOnce(fd, network); r.wouldBlock {
+				break
+			}
+			out = append(out, r)
+		}
+		return true
 	}); err != nil {
-		return nil, nil, false, err
+		return append(out[:0], readResult{err: err})
 	}
-	return r.data, r.src, r.truncated, r.err
+	return out
 }
 
 func packetNetwork(pc net.PacketConn) string {

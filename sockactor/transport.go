@@ -149,6 +149,21 @@ type EvAccepted struct {
 	Err    error
 }
 
+// PacketBatchReceiver is a Packet that can hand over several datagrams
+// for one request. RecvUpTo(n), n ≥ 1, asks for up to n datagrams: one
+// *EvDatagram follows, or one *EvDatagrams with 2 to n of them: the
+// first, once one arrives, and those already waiting behind it, in
+// order. A Packet without it is asked with Recv, one datagram at a time.
+type PacketBatchReceiver interface {
+	RecvUpTo(n int)
+}
+
+// EvDatagrams answers a PacketBatchReceiver.RecvUpTo with more than one
+// datagram, in the order they arrived.
+type EvDatagrams struct {
+	Datagrams []EvDatagram
+}
+
 // EvDatagram answers a Packet.Recv: one whole datagram and its source,
 // or an error.
 type EvDatagram struct {
