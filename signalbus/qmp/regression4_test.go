@@ -1,0 +1,74 @@
+package qmp_test
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// explicitOnly negotiates p without its default connections, so that
+// only tagged events reach it.
+func explicitOnly(t *testing.T, p *peer) {
+	t.Helper()
+	p.lines(t, 1)
+	p.send(t, `{"execute": "disconnect-default-signals"}`+"\n"+`{"execute": "qmp_capabilities"}`+"\n")
+	if got := p.lines(t, 2); got[0] != "{\"return\": {}}\r\n" || got[1] != "{\"return\": {}}\r\n" {
+		t.Fatalf("negotiation: %q", got)
+	}
+}
+
+// connectDevice runs block-device-event-connect for device and returns
+// the tag.
+func connectDevice(t *testing.T, p *peer, device string) string {
+	t.Helper()
+	p.send(t, `{"execute": "block-device-event-connect", "arguments": {"device": "`+device+`"}}`+"\n")
+	var tag struct {
+		Return string `json:"return"`
+	}
+	if l := p.lines(t, 1)[0]; json.Unmarshal([]byte(l), &tag) != nil || tag.Return == "" {
+		t.Fatalf("connect %s: %q", device, l)
+	}
+	return tag.Return
+}
+
+// TestRegressionDisconnectHonoursAccessorArgs: the proposal's
+// <accessor>-disconnect takes the accessor's arguments too, and "under
+// the cover uses the signal accessor to access the object" the handle is
+// a connection of. A tag with arguments naming another object (device
+// vdb for a connection to vda) is not a connection of that object: the
+// command fails and the connection stays. Before, the arguments were
+// accepted and ignored, and the vda connection was dropped.
+func TestRegressionDisconnectHonoursAccessorArgs(t *testing.T) {
+	_, sock := serveUnix(t)
+	p := dialPeer(t, "a", sock)
+	explicitOnly(t, p)
+	tag := connectDevice(t, p, "vda")
+
+	p.send(t, `{"execute": "block-device-event-disconnect", "arguments": {"tag": "`+tag+`", "device": "vdb"}, "id": 1}`+"\n")
+	want := `{"id": 1, "error": {"class": "GenericError", "desc": "Unknown tag '` + tag + `' for block-device-event with device 'vdb'"}}` + "\r\n"
+	if got := p.lines(t, 1)[0]; got != want {
+		t.Fatalf("disconnect with another device:\n got %q\nwant %q", got, want)
+	}
+	// The connection is intact: its event still comes, tagged.
+	p.send(t, `{"execute": "inject-block-device-event", "arguments": {"device": "vda", "action": "stop", "operation": "read", "reason": "io"}, "id": 2}`+"\n")
+	got := norm(p.lines(t, 2))
+	wantEv := `{"timestamp": {"seconds": S, "microseconds": U}, "event": "BLOCK_DEVICE_EVENT", "data": {"device": "vda", "action": "stop", "operation": "read", "reason": "io"}, "tag": "` + tag + `"}` + "\r\n" + `{"return": {}, "id": 2}` + "\r\n"
+	if got != wantEv {
+		t.Fatalf("after the refused disconnect:\n got %q\nwant %q", got, wantEv)
+	}
+	// With the arguments it was made with, it goes.
+	p.send(t, `{"execute": "block-device-event-disconnect", "arguments": {"tag": "`+tag+`", "device": "vda"}, "id": 3}`+"\n")
+	if got := p.lines(t, 1)[0]; got != `{"return": {}, "id": 3}`+"\r\n" {
+		t.Fatalf("disconnect with its own device: %q", got)
+	}
+	p.send(t, `{"execute": "inject-block-device-event", "arguments": {"device": "vda", "action": "stop", "operation": "read", "reason": "io"}, "id": 4}`+"\n")
+	if got := p.lines(t, 1)[0]; got != `{"return": {}, "id": 4}`+"\r\n" {
+		t.Fatalf("after the disconnect: %q", got)
+	}
+	// The tag alone still identifies a connection (handles are unique on
+	// the bus and scoped to the session).
+	tag2 := connectDevice(t, p, "vdc")
+	p.send(t, `{"execute": "block-device-event-disconnect", "arguments": {"tag": "`+tag2+`"}, "id": 5}`+"\n")
+	if got := p.lines(t, 1)[0]; got != `{"return": {}, "id": 5}`+"\r\n" {
+		t.Fatalf("disconnect by tag alone: %q", got)
+	}
+}
