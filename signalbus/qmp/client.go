@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"reflect"
 	"runtime"
 	"strconv"
 	"sync"
@@ -125,7 +126,8 @@ func (c *Client) OnEvent(f func(Event)) {
 	c.handlers[""] = f
 }
 
-// Execute runs command name with args (nil: none) and decodes its return
+// Execute runs command name with args (nil, or a nil map or pointer:
+// none) and decodes its return
 // into result (nil: ignored). A QMP error is returned as *Error.
 func (c *Client) Execute(ctx context.Context, name string, args any, result any) error {
 	return c.execute(ctx, name, args, result, nil, nil)
@@ -148,7 +150,7 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 	c.pending[id] = p
 	c.mu.Unlock()
 	req := map[string]any{"execute": name, "id": id}
-	if args != nil {
+	if !isNil(args) {
 		req["arguments"] = args
 	}
 	b, err := json.Marshal(req)
@@ -177,6 +179,20 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 		}
 	}
 	return nil
+}
+
+// isNil reports whether args stands for no arguments: nil, or a nil map
+// or pointer (a map[string]any(nil) would otherwise go out as
+// "arguments": null, which QMP refuses).
+func isNil(args any) bool {
+	if args == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(args); v.Kind() {
+	case reflect.Map, reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // write writes one command, the only write at a time; ctx ending stops

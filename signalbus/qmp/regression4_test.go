@@ -1,8 +1,11 @@
 package qmp_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/actorio/actorio/signalbus/qmp"
 )
 
 // explicitOnly negotiates p without its default connections, so that
@@ -70,5 +73,27 @@ func TestRegressionDisconnectHonoursAccessorArgs(t *testing.T) {
 	p.send(t, `{"execute": "block-device-event-disconnect", "arguments": {"tag": "`+tag2+`"}, "id": 5}`+"\n")
 	if got := p.lines(t, 1)[0]; got != `{"return": {}, "id": 5}`+"\r\n" {
 		t.Fatalf("disconnect by tag alone: %q", got)
+	}
+}
+
+// TestRegressionClientNilArgs: Connect and Disconnect with nil args (an
+// accessor without arguments) send no "arguments" member, as Execute
+// with nil does. Before, the nil map went out as "arguments": null,
+// which a QMP server refuses ("QMP input member 'arguments' must be an
+// object"), so Connect to block-io-event with nil args always failed.
+func TestRegressionClientNilArgs(t *testing.T) {
+	_, sock := serveUnix(t)
+	ctx := context.Background()
+	c, err := qmp.Dial(ctx, "unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h, err := c.Connect(ctx, "block-io-event", nil, func(qmp.Event) {})
+	if err != nil {
+		t.Fatalf("Connect with nil args: %v", err)
+	}
+	if err := c.Disconnect(ctx, "block-io-event", h, nil); err != nil {
+		t.Fatalf("Disconnect with nil args: %v", err)
 	}
 }
