@@ -297,18 +297,30 @@ func (c *Client) Connect(ctx context.Context, accessor string, args map[string]a
 	return signalbus.Handle(tag), nil
 }
 
-// Disconnect runs <accessor>-disconnect for h; once it returns, f is
-// never called again for h (a call already running may finish, unless
-// Disconnect was called from inside it).
+// Disconnect runs <accessor>-disconnect for h with the accessor's args
+// (nil: none); once it returns, f is never called again for h (a call
+// already running may finish, unless Disconnect was called from inside
+// it). If the server refuses (a *Error: the connection is still there),
+// f stays bound to h; if the outcome is unknown (ctx ended, the
+// connection was lost), f is unbound all the same.
 func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Handle, args map[string]any) error {
-	c.mu.Lock()
-	delete(c.handlers, string(h))
-	c.mu.Unlock()
-	a := map[string]any{"tag": string(h)}
+	a := map[string]any{}
 	for k, v := range args { //detguard:unordered copying into a map
 		a[k] = v
 	}
-	return c.Execute(ctx, accessor+"-disconnect", a, nil)
+	a["tag"] = string(h)
+	err := c.execute(ctx, accessor+"-disconnect", a, nil, func(json.RawMessage) {
+		// Unbound by the reader (which holds c.mu) as it takes the
+		// return: no event queued behind it finds f.
+		delete(c.handlers, string(h))
+	}, nil)
+	var qe *Error
+	if err != nil && !errors.As(err, &qe) {
+		c.mu.Lock()
+		delete(c.handlers, string(h))
+		c.mu.Unlock()
+	}
+	return err
 }
 
 // Close closes the connection, fails the calls still waiting for their

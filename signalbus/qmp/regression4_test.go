@@ -3,7 +3,10 @@ package qmp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/signalbus/qmp"
 )
@@ -73,6 +76,71 @@ func TestRegressionDisconnectHonoursAccessorArgs(t *testing.T) {
 	p.send(t, `{"execute": "block-device-event-disconnect", "arguments": {"tag": "`+tag2+`"}, "id": 5}`+"\n")
 	if got := p.lines(t, 1)[0]; got != `{"return": {}, "id": 5}`+"\r\n" {
 		t.Fatalf("disconnect by tag alone: %q", got)
+	}
+}
+
+// TestRegressionClientRefusedDisconnectKeepsHandler: when the server
+// refuses <accessor>-disconnect (here: the tag is not a connection of
+// that accessor), the connection stays on the server, so its handler
+// must keep running. Before, Client.Disconnect dropped the handler
+// before sending the command: the refused call left a live connection
+// whose events were silently thrown away.
+func TestRegressionClientRefusedDisconnectKeepsHandler(t *testing.T) {
+	_, sock := serveUnix(t)
+	ctx := context.Background()
+	c, err := qmp.Dial(ctx, "unix", sock, qmp.WithoutDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var got []string // written by the client's event goroutine only
+	h, err := c.Connect(ctx, "block-device-event", map[string]any{"device": "vda"}, func(ev qmp.Event) {
+		got = append(got, ev.Event+" "+ev.Tag)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentinel := make(chan struct{}, 1)
+	if _, err := c.Connect(ctx, "block-io-event", nil, func(qmp.Event) { sentinel <- struct{}{} }); err != nil {
+		t.Fatal(err)
+	}
+	var qe *qmp.Error
+	if err := c.Disconnect(ctx, "block-io-event", h, nil); !errors.As(err, &qe) || qe.Class != qmp.GenericError {
+		t.Fatalf("disconnect through another accessor: %v, want a GenericError", err)
+	}
+	if err := c.Execute(ctx, "inject-block-device-event", map[string]any{"device": "vda", "action": "stop", "operation": "read", "reason": "io"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The handlers run in wire order: once the sentinel's event (written
+	// after the first one) is handled, the first one has been.
+	if err := c.Execute(ctx, "inject-block-io-event", map[string]any{"device": "vda", "action": "a", "operation": "o"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sentinel:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sentinel event never came")
+	}
+	if want := []string{"BLOCK_DEVICE_EVENT " + string(h)}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("events handled after the refused disconnect: %q, want %q", got, want)
+	}
+	// A disconnect the server accepts ends the handler's calls.
+	if err := c.Disconnect(ctx, "block-device-event", h, map[string]any{"device": "vda"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Execute(ctx, "inject-block-device-event", map[string]any{"device": "vda", "action": "stop", "operation": "read", "reason": "io"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Execute(ctx, "inject-block-io-event", map[string]any{"device": "vda", "action": "a", "operation": "o"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sentinel:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second sentinel event never came")
+	}
+	if len(got) != 1 {
+		t.Fatalf("events handled after the disconnect: %q", got)
 	}
 }
 
