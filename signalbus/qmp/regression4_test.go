@@ -165,3 +165,53 @@ func TestRegressionClientNilArgs(t *testing.T) {
 		t.Fatalf("Disconnect with nil args: %v", err)
 	}
 }
+
+// TestRegressionSchemaEventDataHasNoTag: an event's arg-type in
+// query-qmp-schema is the type of its "data" (as in QEMU). The tag of
+// an explicit connection is a member of the event itself, beside
+// "event", "data" and "timestamp", never inside data; before, every
+// event's data type (SIGNAL_OVERFLOW's too) listed an optional "tag"
+// member that no event's data ever had.
+func TestRegressionSchemaEventDataHasNoTag(t *testing.T) {
+	_, sock := serveUnix(t)
+	ctx := context.Background()
+	c, err := qmp.Dial(ctx, "unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var infos []struct {
+		Name     string `json:"name"`
+		MetaType string `json:"meta-type"`
+		ArgType  string `json:"arg-type"`
+		Members  []struct {
+			Name string `json:"name"`
+		} `json:"members"`
+	}
+	if err := c.Execute(ctx, "query-qmp-schema", nil, &infos); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]int{}
+	for i, in := range infos {
+		byName[in.Name] = i
+	}
+	events := 0
+	for _, in := range infos {
+		if in.MetaType != "event" {
+			continue
+		}
+		events++
+		i, ok := byName[in.ArgType]
+		if !ok {
+			t.Fatalf("event %s: arg-type %q not in the schema", in.Name, in.ArgType)
+		}
+		for _, m := range infos[i].Members {
+			if m.Name == "tag" {
+				t.Errorf("event %s: its data type %s has a member tag", in.Name, in.ArgType)
+			}
+		}
+	}
+	if events != 3 {
+		t.Fatalf("%d events in the schema, want 3", events)
+	}
+}
