@@ -26,6 +26,9 @@ func (s *Server) signalCommands(sig signalbus.SignalRef) error {
 	info := sig.Info()
 	var args []*schema.Member
 	for _, a := range info.Args {
+		if a.Name == "tag" {
+			return errors.Errorf("qmp: signal %s: accessor %s has an argument named 'tag', which %s-disconnect cannot tell from the connection's tag", info.Name, info.Accessor, info.Accessor)
+		}
 		args = append(args, &schema.Member{Name: a.Name, Type: a.Type, Optional: a.Optional})
 	}
 	connect := &Command{Name: info.Accessor + "-connect", Args: args, Returns: "str", Signal: sig,

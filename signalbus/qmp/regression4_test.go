@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/signalbus/qmp"
+	"github.com/actorio/actorio/signalbus/schema"
 )
 
 // explicitOnly negotiates p without its default connections, so that
@@ -213,5 +217,37 @@ func TestRegressionSchemaEventDataHasNoTag(t *testing.T) {
 	}
 	if events != 3 {
 		t.Fatalf("%d events in the schema, want 3", events)
+	}
+}
+
+type tagArgEvent struct {
+	A string `json:"a"`
+}
+
+// TestRegressionAccessorArgNamedTagRefused: <accessor>-disconnect takes
+// the tag and the accessor's arguments in one object, so an accessor
+// argument named tag cannot be told from the handle. NewServer accepted
+// such a signal and made a disconnect command declaring tag twice, the
+// accessor's tag argument taken for the handle; it now says why it
+// cannot serve it.
+func TestRegressionAccessorArgNamedTagRefused(t *testing.T) {
+	sch, err := schema.Parse("x", "{ 'TagArgEvent': {'a': 'str'} }\n[ 'tag-arg-event', {'tag': 'str'}, {}, 'TagArgEvent' ]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := actors.New()
+	defer func() {
+		if err := sys.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	bus := signalbus.New(sys)
+	defer bus.Close()
+	if _, err := signalbus.NewSignal[tagArgEvent](bus, "TagArgEvent", signalbus.WithArgs("tag")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = qmp.NewServer(bus, sch)
+	if err == nil || !strings.Contains(err.Error(), "tag-arg-event") || !strings.Contains(err.Error(), "'tag'") {
+		t.Fatalf("NewServer with an accessor argument named tag: %v, want an error naming the accessor and the argument", err)
 	}
 }
