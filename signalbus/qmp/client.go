@@ -270,10 +270,11 @@ func (c *Client) forget(id string) {
 // client's event goroutine, one event at a time. If ctx ends after the
 // command was sent, Connect returns ctx's error and, should the server
 // still make the connection, the client disconnects it once the reply
-// comes (within LateDisconnectTimeout), so that no connection the caller
-// never saw stays on the server.
+// comes (within LateDisconnectTimeout, with args as well as the tag),
+// so that no connection the caller never saw stays on the server.
 func (c *Client) Connect(ctx context.Context, accessor string, args map[string]any, f func(Event)) (signalbus.Handle, error) {
 	var tag string
+	dargs := disconnectArgs("", args) // copied now: the caller may reuse args once Connect returns
 	err := c.execute(ctx, accessor+"-connect", args, nil, func(ret json.RawMessage) {
 		if json.Unmarshal(ret, &tag) == nil && tag != "" {
 			c.handlers[tag] = f // the reader holds c.mu
@@ -288,7 +289,8 @@ func (c *Client) Connect(ctx context.Context, accessor string, args map[string]a
 			defer c.wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), LateDisconnectTimeout)
 			defer cancel()
-			_ = c.Execute(ctx, accessor+"-disconnect", map[string]any{"tag": late}, nil)
+			dargs["tag"] = late
+			_ = c.Execute(ctx, accessor+"-disconnect", dargs, nil)
 		}()
 	})
 	if err != nil {
@@ -304,12 +306,7 @@ func (c *Client) Connect(ctx context.Context, accessor string, args map[string]a
 // f stays bound to h; if the outcome is unknown (ctx ended, the
 // connection was lost), f is unbound all the same.
 func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Handle, args map[string]any) error {
-	a := map[string]any{}
-	for k, v := range args { //detguard:unordered copying into a map
-		a[k] = v
-	}
-	a["tag"] = string(h)
-	err := c.execute(ctx, accessor+"-disconnect", a, nil, func(json.RawMessage) {
+	err := c.execute(ctx, accessor+"-disconnect", disconnectArgs(h, args), nil, func(json.RawMessage) {
 		// Unbound by the reader (which holds c.mu) as it takes the
 		// return: no event queued behind it finds f.
 		delete(c.handlers, string(h))
@@ -321,6 +318,18 @@ func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Ha
 		c.mu.Unlock()
 	}
 	return err
+}
+
+// disconnectArgs returns the arguments of <accessor>-disconnect: the
+// accessor's args (copied) and the tag h, which no member of args
+// replaces.
+func disconnectArgs(h signalbus.Handle, args map[string]any) map[string]any {
+	a := make(map[string]any, len(args)+1)
+	for k, v := range args { //detguard:unordered copying into a map
+		a[k] = v
+	}
+	a["tag"] = string(h)
+	return a
 }
 
 // Close closes the connection, fails the calls still waiting for their

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -249,5 +251,59 @@ func TestRegressionAccessorArgNamedTagRefused(t *testing.T) {
 	_, err = qmp.NewServer(bus, sch)
 	if err == nil || !strings.Contains(err.Error(), "tag-arg-event") || !strings.Contains(err.Error(), "'tag'") {
 		t.Fatalf("NewServer with an accessor argument named tag: %v, want an error naming the accessor and the argument", err)
+	}
+}
+
+// TestRegressionLateDisconnectPassesAccessorArgs: when a Connect given up
+// by its caller still made the connection, the client disconnects it
+// with the accessor arguments as well as the tag, as the proposal's
+// libqmp disconnect takes them (a server may require them, as it does
+// for connect). Before, only the tag went, and a server requiring the
+// arguments refused, leaving the connection nobody knew of.
+func TestRegressionLateDisconnectPassesAccessorArgs(t *testing.T) {
+	connectSeen, release := make(chan struct{}), make(chan struct{})
+	disconnected := make(chan map[string]any, 1)
+	addr, done := serveOneConn(t, func(conn net.Conn) {
+		fmt.Fprintln(conn, qmpGreeting)
+		eachRequest(conn, func(req qmpRequest) {
+			ret := `{}`
+			switch req.Execute {
+			case "x-connect":
+				close(connectSeen)
+				<-release
+				ret = `"t1"`
+			case "x-disconnect":
+				disconnected <- req.Arguments
+			}
+			fmt.Fprintf(conn, `{"return": %s, "id": %q}`+"\n", ret, req.ID)
+		})
+	})
+	c, err := qmp.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		c.Close()
+		<-done
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() {
+		_, err := c.Connect(ctx, "x", map[string]any{"device": "vda"}, func(qmp.Event) {})
+		res <- err
+	}()
+	<-connectSeen
+	cancel()
+	if err := <-res; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Connect after cancel: %v, want context.Canceled", err)
+	}
+	close(release)
+	select {
+	case args := <-disconnected:
+		if want := map[string]any{"tag": "t1", "device": "vda"}; !reflect.DeepEqual(args, want) {
+			t.Fatalf("late disconnect's arguments %v, want %v", args, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client never disconnected the connection its abandoned Connect made")
 	}
 }
