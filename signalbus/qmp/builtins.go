@@ -3,11 +3,8 @@ package qmp
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 
-	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/signalbus/schema"
-	"github.com/pkg/errors"
 )
 
 func (s *Server) builtins() error {
@@ -100,93 +97,4 @@ func disconnectDefaults(ctx context.Context, c *Conn, _ *Call) (any, error) {
 		return nil, Errorf("%v", err)
 	}
 	return nil, nil
-}
-
-// signalCommands registers <accessor>-connect and <accessor>-disconnect.
-func (s *Server) signalCommands(sig signalbus.SignalRef) error {
-	info := sig.Info()
-	var args []*schema.Member
-	for _, a := range info.Args {
-		args = append(args, &schema.Member{Name: a.Name, Type: a.Type, Optional: a.Optional})
-	}
-	connect := &Command{Name: info.Accessor + "-connect", Args: args, Returns: "str", Signal: sig,
-		Handler: func(ctx context.Context, c *Conn, call *Call) (any, error) {
-			opts, err := filterArgs(info, call.Args)
-			if err != nil {
-				return nil, err
-			}
-			h, err := c.sess.Connect(sig, opts...)
-			if err != nil {
-				return nil, Errorf("%v", err)
-			}
-			return string(h), nil
-		}}
-	dargs := []*schema.Member{{Name: "tag", Type: "str"}}
-	for _, a := range args {
-		opt := *a
-		opt.Optional = true
-		dargs = append(dargs, &opt)
-	}
-	disconnect := &Command{Name: info.Accessor + "-disconnect", Args: dargs, Returns: "none", Signal: sig,
-		Handler: func(ctx context.Context, c *Conn, call *Call) (any, error) {
-			var a struct {
-				Tag string `json:"tag"`
-			}
-			if err := call.Decode(&a); err != nil {
-				return nil, err
-			}
-			owner, ok := c.sess.Owns(signalbus.Handle(a.Tag))
-			if !ok || owner.Info() != info {
-				return nil, Errorf("Unknown tag '%s' for %s", a.Tag, info.Accessor)
-			}
-			if err := c.sess.Disconnect(ctx, signalbus.Handle(a.Tag)); err != nil {
-				if errors.Is(err, signalbus.ErrUnknownHandle) {
-					return nil, Errorf("Unknown tag '%s' for %s", a.Tag, info.Accessor)
-				}
-				return nil, Errorf("%v", err)
-			}
-			return nil, nil
-		}}
-	if err := s.reg.Add(connect); err != nil {
-		return err
-	}
-	return s.reg.Add(disconnect)
-}
-
-// filterArgs turns checked connect arguments into accessor filters.
-func filterArgs(info *signalbus.SignalInfo, raw json.RawMessage) ([]signalbus.ConnectOption, error) {
-	members, err := objectMembers(raw)
-	if err != nil {
-		return nil, Errorf("Invalid arguments: %v", err)
-	}
-	var opts []signalbus.ConnectOption
-	for _, a := range info.Args {
-		for _, m := range members {
-			if m.Key != a.Name {
-				continue
-			}
-			v, err := argString(a.Type, m.Value)
-			if err != nil {
-				return nil, Errorf("Invalid parameter type for '%s': %v", a.Name, err)
-			}
-			opts = append(opts, signalbus.Arg(a.Name, v))
-		}
-	}
-	return opts, nil
-}
-
-// argString renders an accessor argument as the bus compares it.
-func argString(typ string, raw json.RawMessage) (string, error) {
-	switch typ {
-	case "int":
-		n, err := strconv.ParseInt(string(raw), 10, 64)
-		return strconv.FormatInt(n, 10), err
-	case "bool":
-		var b bool
-		err := json.Unmarshal(raw, &b)
-		return strconv.FormatBool(b), err
-	}
-	var str string
-	err := json.Unmarshal(raw, &str)
-	return str, err
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"reflect"
 	"runtime"
 	"strconv"
 	"sync"
@@ -125,7 +126,8 @@ func (c *Client) OnEvent(f func(Event)) {
 	c.handlers[""] = f
 }
 
-// Execute runs command name with args (nil: none) and decodes its return
+// Execute runs command name with args (nil, or a nil map or pointer:
+// none) and decodes its return
 // into result (nil: ignored). A QMP error is returned as *Error.
 func (c *Client) Execute(ctx context.Context, name string, args any, result any) error {
 	return c.execute(ctx, name, args, result, nil, nil)
@@ -148,7 +150,7 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 	c.pending[id] = p
 	c.mu.Unlock()
 	req := map[string]any{"execute": name, "id": id}
-	if args != nil {
+	if !isNil(args) {
 		req["arguments"] = args
 	}
 	b, err := json.Marshal(req)
@@ -177,6 +179,20 @@ func (c *Client) execute(ctx context.Context, name string, args any, result any,
 		}
 	}
 	return nil
+}
+
+// isNil reports whether args stands for no arguments: nil, or a nil map
+// or pointer (a map[string]any(nil) would otherwise go out as
+// "arguments": null, which QMP refuses).
+func isNil(args any) bool {
+	if args == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(args); v.Kind() {
+	case reflect.Map, reflect.Pointer, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // write writes one command, the only write at a time; ctx ending stops
@@ -254,10 +270,11 @@ func (c *Client) forget(id string) {
 // client's event goroutine, one event at a time. If ctx ends after the
 // command was sent, Connect returns ctx's error and, should the server
 // still make the connection, the client disconnects it once the reply
-// comes (within LateDisconnectTimeout), so that no connection the caller
-// never saw stays on the server.
+// comes (within LateDisconnectTimeout, with args as well as the tag),
+// so that no connection the caller never saw stays on the server.
 func (c *Client) Connect(ctx context.Context, accessor string, args map[string]any, f func(Event)) (signalbus.Handle, error) {
 	var tag string
+	dargs := disconnectArgs("", args) // copied now: the caller may reuse args once Connect returns
 	err := c.execute(ctx, accessor+"-connect", args, nil, func(ret json.RawMessage) {
 		if json.Unmarshal(ret, &tag) == nil && tag != "" {
 			c.handlers[tag] = f // the reader holds c.mu
@@ -272,7 +289,8 @@ func (c *Client) Connect(ctx context.Context, accessor string, args map[string]a
 			defer c.wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), LateDisconnectTimeout)
 			defer cancel()
-			_ = c.Execute(ctx, accessor+"-disconnect", map[string]any{"tag": late}, nil)
+			dargs["tag"] = late
+			_ = c.Execute(ctx, accessor+"-disconnect", dargs, nil)
 		}()
 	})
 	if err != nil {
@@ -281,18 +299,37 @@ func (c *Client) Connect(ctx context.Context, accessor string, args map[string]a
 	return signalbus.Handle(tag), nil
 }
 
-// Disconnect runs <accessor>-disconnect for h; once it returns, f is
-// never called again for h (a call already running may finish, unless
-// Disconnect was called from inside it).
+// Disconnect runs <accessor>-disconnect for h with the accessor's args
+// (nil: none); once it returns, f is never called again for h (a call
+// already running may finish, unless Disconnect was called from inside
+// it). If the server refuses (a *Error: the connection is still there),
+// f stays bound to h; if the outcome is unknown (ctx ended, the
+// connection was lost), f is unbound all the same.
 func (c *Client) Disconnect(ctx context.Context, accessor string, h signalbus.Handle, args map[string]any) error {
-	c.mu.Lock()
-	delete(c.handlers, string(h))
-	c.mu.Unlock()
-	a := map[string]any{"tag": string(h)}
+	err := c.execute(ctx, accessor+"-disconnect", disconnectArgs(h, args), nil, func(json.RawMessage) {
+		// Unbound by the reader (which holds c.mu) as it takes the
+		// return: no event queued behind it finds f.
+		delete(c.handlers, string(h))
+	}, nil)
+	var qe *Error
+	if err != nil && !errors.As(err, &qe) {
+		c.mu.Lock()
+		delete(c.handlers, string(h))
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// disconnectArgs returns the arguments of <accessor>-disconnect: the
+// accessor's args (copied) and the tag h, which no member of args
+// replaces.
+func disconnectArgs(h signalbus.Handle, args map[string]any) map[string]any {
+	a := make(map[string]any, len(args)+1)
 	for k, v := range args { //detguard:unordered copying into a map
 		a[k] = v
 	}
-	return c.Execute(ctx, accessor+"-disconnect", a, nil)
+	a["tag"] = string(h)
+	return a
 }
 
 // Close closes the connection, fails the calls still waiting for their

@@ -67,6 +67,11 @@ type Conn struct {
 	acks                   []signalbus.Delivery // acknowledged when the current write completes
 	closed                 bool
 	down                   bool
+
+	// accessorArgs holds, for each explicit connection made by
+	// <accessor>-connect, the accessor arguments it was made with
+	// (checked by <accessor>-disconnect).
+	accessorArgs map[signalbus.Handle]accessorArgs
 }
 
 // Session returns the session's bus session.

@@ -26,8 +26,10 @@
 //
 // From the QAPI events proposal: each signal's accessor gives the
 // commands <accessor>-connect (its arguments are the accessor's; it
-// returns the tag) and <accessor>-disconnect {tag}; events of an explicit
-// connection carry "tag"; disconnect-default-signals, accepted in
+// returns the tag) and <accessor>-disconnect {tag, accessor arguments}
+// (those left out are not checked; those given must be the ones the
+// connection was made with, or the tag is unknown for that object);
+// events of an explicit connection carry "tag"; disconnect-default-signals, accepted in
 // capabilities-negotiation mode, leaves only explicit connections. An
 // event's data also carries the accessor arguments it was emitted for
 // (device), so default connections can tell objects apart. Wire names

@@ -7,6 +7,9 @@ import (
 // introspect builds query-qmp-schema's SchemaInfo list: every command,
 // every event the bus can emit, and the types they use. Type names are
 // the schema's own (QEMU masks them as numbers; clients must not care).
+// An event's arg-type is the type of its "data", as in QEMU: the "tag"
+// of an explicit connection's events is beside "data", not in it, and
+// SchemaInfo has no place for it.
 func (s *Server) introspect() []map[string]any {
 	var out []map[string]any
 	seen := map[string]bool{}
@@ -40,14 +43,13 @@ func (s *Server) introspect() []map[string]any {
 				members = append(members, t.Members...)
 			}
 		}
-		members = append(members, &schema.Member{Name: "tag", Type: "str", Optional: true})
 		argType := info.Wire + "-data"
 		out = append(out, map[string]any{"name": info.Wire, "meta-type": "event", "arg-type": argType})
 		out = append(out, objectInfo(argType, members, use))
 	}
 	out = append(out, map[string]any{"name": OverflowEvent, "meta-type": "event", "arg-type": OverflowEvent + "-data"})
 	out = append(out, objectInfo(OverflowEvent+"-data", []*schema.Member{
-		{Name: "event", Type: "str"}, {Name: "dropped", Type: "int"}, {Name: "tag", Type: "str", Optional: true},
+		{Name: "event", Type: "str"}, {Name: "dropped", Type: "int"},
 	}, use))
 	out = append(out, map[string]any{"name": "0", "meta-type": "object", "members": []any{}})
 	for i := 0; i < len(types); i++ { // types may grow while walking

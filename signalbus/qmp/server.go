@@ -70,7 +70,9 @@ func WithLimits(l Limits) Option {
 // NewServer returns a server for bus. sch (may be nil) is the schema the
 // bus's signals come from: query-qmp-schema reports it, and command
 // arguments may use its types. Every signal already on the bus gets its
-// generated <accessor>-connect and <accessor>-disconnect commands.
+// generated <accessor>-connect and <accessor>-disconnect commands (a
+// signal whose accessor has an argument named tag is refused: disconnect
+// could not tell it from the handle).
 func NewServer(bus *signalbus.Bus, sch *schema.Schema, opts ...Option) (*Server, error) {
 	s := &Server{
 		bus:     bus,
