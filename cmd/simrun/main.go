@@ -243,10 +243,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return replay(args[1:], stdout, stderr)
 	}
 	o, err := parseFlags(args, stderr)
+	if err == flag.ErrHelp {
+		return 0 // asked for: the usage is printed, nothing is wrong
+	}
 	if err != nil {
-		if err != flag.ErrHelp {
-			fmt.Fprintf(stderr, "simrun: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
 	if o.canary {
