@@ -1,6 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,5 +25,90 @@ func TestHelpExitsZero(t *testing.T) {
 	_, _, errOut := simrun(t, "replay", "-h")
 	if strings.Contains(errOut, "given alone") || strings.Contains(errOut, `"all"`) || !strings.Contains(errOut, "the seed to replay") {
 		t.Errorf("replay usage speaks of campaigns:\n%s", errOut)
+	}
+}
+
+// TestPrintedCommandsWorkAnywhere: the whole workflow as a user meets
+// it, with the real binary's scenarios: a campaign on a canary (planted
+// bug) fails, and the replay and replay-minimal commands it prints work
+// pasted verbatim into a shell in another directory, writing a trace in
+// every format. The commands began "go run ./cmd/simrun" (only the
+// repository root has ./cmd/simrun) with the plan and profile paths as
+// given (relative to where simrun ran), and no canary could be run as a
+// scenario, so a user never saw a failure to replay.
+func TestPrintedCommandsWorkAnywhere(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("crashes.json", []byte(`{"name":"crashes","fault_time":"1s","crashes":{"every":"40ms","down_min":"5ms","down_max":"20ms"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := simrun(t, "-scenario", "canary-lost-ack", "-seed", "1", "-profile", "crashes.json", "-shrink", "-out", ".")
+	if code != 1 || !strings.Contains(out, "FAIL canary-lost-ack seed 1: ") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	elsewhere := t.TempDir()
+	for _, prefix := range []string{"  replay: ", "  replay minimal: "} {
+		i := strings.Index(out, prefix)
+		if i < 0 {
+			t.Fatalf("no %q:\n%s", prefix, out)
+		}
+		line := out[i+len(prefix):]
+		line = line[:strings.Index(line, "\n")]
+		for _, format := range []string{"text", "jsonl", "perfetto"} {
+			trace := filepath.Join(elsewhere, "trace."+format)
+			cmd := exec.Command("sh", "-c", line+" -trace "+trace+" -trace-format "+format)
+			cmd.Dir = elsewhere
+			got, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(got), "FAIL: scenario canary-lost-ack seed 1: K1:") {
+				t.Fatalf("%s, pasted in %s: %v\n%s", line, elsewhere, err, got)
+			}
+			checkTrace(t, trace, format)
+		}
+	}
+}
+
+// checkTrace checks that the trace at path parses as format: text lines,
+// JSON objects per line, or Chrome trace-event JSON whose every event has
+// ph, ts, pid, tid and name, and whose flows each start and finish.
+func checkTrace(t *testing.T, path, format string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) == 0 {
+		t.Fatalf("trace %s: %v, %d bytes", path, err, len(raw))
+	}
+	switch format {
+	case "jsonl":
+		for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+			var e map[string]any
+			if err := json.Unmarshal([]byte(l), &e); err != nil || e["kind"] == nil {
+				t.Fatalf("jsonl line %q: %v", l, err)
+			}
+		}
+	case "perfetto":
+		var doc struct {
+			TraceEvents []map[string]any `json:"traceEvents"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil || len(doc.TraceEvents) == 0 {
+			t.Fatalf("perfetto: %v, %d events", err, len(doc.TraceEvents))
+		}
+		flows := map[any]int{}
+		for _, e := range doc.TraceEvents {
+			for _, k := range []string{"ph", "ts", "pid", "tid", "name"} {
+				if _, ok := e[k]; !ok {
+					t.Fatalf("event without %s: %v", k, e)
+				}
+			}
+			switch e["ph"] {
+			case "s":
+				flows[e["id"]]++
+			case "f":
+				flows[e["id"]]--
+			}
+		}
+		for id, n := range flows {
+			if n != 0 {
+				t.Fatalf("flow %v starts and finishes unevenly (%d)", id, n)
+			}
+		}
 	}
 }

@@ -60,7 +60,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	opts := append(o.worldOptions(o.seed), sim.WithRecording())
+	opts := append(o.worldOptions(sc.Name, o.seed), sim.WithRecording())
 	if *planPath != "" {
 		p, err := loadPlan(*planPath)
 		if err != nil {
