@@ -166,6 +166,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.check(seen); err != nil {
 		return nil, err
 	}
+	if seen["out"] && !o.shrink {
+		return nil, fmt.Errorf("-out is where -shrink writes minimal plans: it needs -shrink")
+	}
+	if o.shrink {
+		// Found now, not after each failure's shrink: it made the plans,
+		// then could not save them.
+		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+			return nil, fmt.Errorf("-out: %v", err)
+		}
+	}
 	o.progress = isTerminal(os.Stderr) && !o.verbose
 	return o, nil
 }

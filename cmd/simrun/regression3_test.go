@@ -112,3 +112,22 @@ func checkTrace(t *testing.T, path, format string) {
 		}
 	}
 }
+
+// TestShrinkOutDir: -shrink -out DIR with DIR not there yet creates it
+// (it shrank each failure, then could not save the plan: "no such file or
+// directory", once per failure), and -out without -shrink, which nothing
+// reads, is refused as a usage error.
+func TestShrinkOutDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "plans")
+	code, out, errOut := simrun(t, "-scenario", "canary-lost-ack", "-seed", "1", "-shrink", "-out", dir)
+	if code != 1 || !strings.Contains(out, "replay minimal: ") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "simrun-canary-lost-ack-1.plan.json")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = simrun(t, "-scenario", "pingpong", "-seed", "1", "-out", dir)
+	if code != 2 || out != "" || !strings.Contains(errOut, "-shrink") {
+		t.Fatalf("-out without -shrink: exit %d\n%s%s", code, out, errOut)
+	}
+}
