@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/actorio/actorio/sim"
 )
 
 // TestHelpExitsZero: -h asks for the usage; it is not a usage error, so
@@ -129,5 +132,34 @@ func TestShrinkOutDir(t *testing.T) {
 	code, out, errOut = simrun(t, "-scenario", "pingpong", "-seed", "1", "-out", dir)
 	if code != 2 || out != "" || !strings.Contains(errOut, "-shrink") {
 		t.Fatalf("-out without -shrink: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestSummaryTotals: a campaign over several scenarios ends its table with
+// a total row (seeds and failures summed over the scenarios), so that
+// "how many seeds ran, how many failed" is read off one line; there was
+// none.
+func TestSummaryTotals(t *testing.T) {
+	plant(t, sim.Scenario{Name: "planted-odd", Run: func(w *sim.World) error {
+		if w.Seed()%2 == 1 {
+			return errors.New("planted failure")
+		}
+		return nil
+	}})
+	code, out, errOut := simrun(t, "-seeds", "4", "-profile", "none")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	scenarios := len(catalogue())
+	var seeds, failures int
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[0] == "total" {
+			if _, err := fmt.Sscan(f[1]+" "+f[2], &seeds, &failures); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if seeds != 4*scenarios || failures != 2 {
+		t.Fatalf("total row: %d seeds, %d failures; want %d, 2\n%s", seeds, failures, 4*scenarios, out)
 	}
 }

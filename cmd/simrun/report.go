@@ -88,6 +88,10 @@ func printSummary(w io.Writer, sums []summary, o *options) {
 		total.virtual += s.virtual
 		total.wall += s.wall
 	}
+	if len(sums) > 1 {
+		fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%v\t%v\t%.0f\t\n", total.seeds, total.failures, total.steps,
+			total.virtual.Round(time.Millisecond), total.wall.Round(time.Millisecond), perSecond(float64(total.steps), total.wall))
+	}
 	tw.Flush()
 	profile := o.profile
 	if len(sums) == 1 && !o.profileSet {
