@@ -105,7 +105,7 @@ func campaign(ctx context.Context, sc sim.Scenario, o *options, w, progress io.W
 }
 
 func runSeed(sc sim.Scenario, seed uint64, o *options, record bool) result {
-	opts := o.worldOptions(seed)
+	opts := o.worldOptions(sc.Name, seed)
 	if o.determinism {
 		// CheckDeterminism records both runs; a campaign keeps every
 		// seed's result until it reports, so the trace goes unless it is

@@ -12,11 +12,16 @@
 //	go run ./cmd/simrun -check-determinism         # every seed twice
 //	go run ./cmd/simrun -shrink                    # minimise each failure's faults
 //	go run ./cmd/simrun -canary                    # planted bugs: seeds to failure
+//	go run ./cmd/simrun -scenario canary-lost-ack -shrink  # one planted bug's failures
 //	go run ./cmd/simrun -bench                     # events/s, seeds/s, time ratio
 //	go run ./cmd/simrun replay -scenario NAME -seed S -trace t.json -trace-format perfetto
 //
-// The exit status is 0 when every seed passed, 1 when one failed, and 2
-// for bad flags. An interrupt (Ctrl-C) stops a campaign: the seeds
+// Each failure's replay commands name the checkout simrun was built from
+// (go -C ROOT run ./cmd/simrun) and absolute paths, so that they work
+// pasted in any directory.
+//
+// The exit status is 0 when every seed passed (or -h asked for the
+// usage), 1 when one failed, and 2 for bad flags. An interrupt (Ctrl-C) stops a campaign: the seeds
 // running finish, the failures found so far and the summary of the seeds
 // that ran are printed, and simrun exits 1 if one of them failed, else
 // 130; a second interrupt ends it at once.
@@ -41,6 +46,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // catalogue lists the scenarios simrun knows; tests add planted failures.
 var catalogue = props.Scenarios
 
+// lookup finds a scenario of the catalogue, or a canary (canary-NAME).
 func lookup(name string) (sim.Scenario, error) {
 	var names []string
 	for _, sc := range catalogue() {
@@ -49,7 +55,11 @@ func lookup(name string) (sim.Scenario, error) {
 		}
 		names = append(names, sc.Name)
 	}
-	return sim.Scenario{}, fmt.Errorf("no scenario %q (have %s, or all)", name, strings.Join(names, ", "))
+	if sc, _, ok := canaryScenario(name); ok {
+		return sc, nil
+	}
+	return sim.Scenario{}, fmt.Errorf("no scenario %q (have %s, or all; canaries: %s)", name,
+		strings.Join(names, ", "), strings.Join(canaryNames(), ", "))
 }
 
 // defaultSeeds is how many seeds each scenario gets by default: the whole
@@ -65,6 +75,7 @@ type options struct {
 	determinism bool
 	parallel    int
 	profile     string
+	profileSet  bool // -profile given: canaries run under it, not their own
 	profileFile *sim.Profile
 	scheduler   string
 	pctDepth    int
@@ -108,6 +119,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		for _, sc := range catalogue() {
 			fmt.Fprintf(stderr, "  %-14s %s\n", sc.Name, sc.Description)
 		}
+		fmt.Fprintf(stderr, "\nCanaries (planted bugs; -scenario NAME runs one under its own faults unless -profile is given):\n  %s\n",
+			strings.Join(canaryNames(), "\n  "))
 		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags, 130 interrupted before a seed failed.\n")
@@ -153,6 +166,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.check(seen); err != nil {
 		return nil, err
 	}
+	if seen["out"] && !o.shrink {
+		return nil, fmt.Errorf("-out is where -shrink writes minimal plans: it needs -shrink")
+	}
+	if o.shrink {
+		// Found now, not after each failure's shrink: it made the plans,
+		// then could not save them.
+		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+			return nil, fmt.Errorf("-out: %v", err)
+		}
+	}
 	o.progress = isTerminal(os.Stderr) && !o.verbose
 	return o, nil
 }
@@ -160,6 +183,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // check validates the flags shared with replay; seen holds the flags
 // given.
 func (o *options) check(seen map[string]bool) error {
+	o.profileSet = seen["profile"]
 	switch o.profile {
 	case "none", "swarm":
 	default:
@@ -193,8 +217,12 @@ func loadProfile(path string) (sim.Profile, error) { return sim.LoadProfile(path
 // at negative times or for negative durations, and incomplete ones.
 func loadPlan(path string) (sim.Plan, error) { return sim.LoadPlan(path) }
 
-// profileOf returns the fault profile of seed.
-func (o *options) profileOf(seed uint64) sim.Profile {
+// profileOf returns the fault profile of seed of scenario sc: a
+// canary's own unless -profile is given.
+func (o *options) profileOf(sc string, seed uint64) sim.Profile {
+	if _, own, ok := canaryScenario(sc); ok && !o.profileSet {
+		return own(seed)
+	}
 	switch {
 	case o.profileFile != nil:
 		return *o.profileFile
@@ -204,9 +232,9 @@ func (o *options) profileOf(seed uint64) sim.Profile {
 	return sim.Swarm(seed)
 }
 
-// worldOptions returns the options of one seed's World.
-func (o *options) worldOptions(seed uint64) []sim.Option {
-	opts := []sim.Option{sim.WithProfile(o.profileOf(seed))}
+// worldOptions returns the options of one seed's World of scenario sc.
+func (o *options) worldOptions(sc string, seed uint64) []sim.Option {
+	opts := []sim.Option{sim.WithProfile(o.profileOf(sc, seed))}
 	if o.scheduler == "pct" {
 		depth, steps := o.pctDepth, o.pctSteps
 		opts = append(opts, sim.WithStrategy(func(rng *rand.Rand) sim.Strategy { return sim.NewPCT(rng, depth, steps) }))
@@ -218,8 +246,12 @@ func (o *options) worldOptions(seed uint64) []sim.Option {
 // printed in reports.
 func (o *options) replayFlags() string {
 	s := ""
-	if o.profile != "swarm" {
-		s += " -profile " + shellQuote(o.profile)
+	if o.profileSet {
+		profile := o.profile
+		if o.profileFile != nil {
+			profile = absPath(profile)
+		}
+		s += " -profile " + shellQuote(profile)
 	}
 	if o.scheduler != "random" {
 		s += fmt.Sprintf(" -scheduler %s -pct-depth %d -pct-steps %d", o.scheduler, o.pctDepth, o.pctSteps)
@@ -243,10 +275,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return replay(args[1:], stdout, stderr)
 	}
 	o, err := parseFlags(args, stderr)
+	if err == flag.ErrHelp {
+		return 0 // asked for: the usage is printed, nothing is wrong
+	}
 	if err != nil {
-		if err != flag.ErrHelp {
-			fmt.Fprintf(stderr, "simrun: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
 	if o.canary {

@@ -113,7 +113,7 @@ func TestFailuresReported(t *testing.T) {
 	code, out, _ := simrun(t, "-scenario", "flaky", "-seeds", "6", "-parallel", "1")
 	if code != 1 || strings.Count(out, "FAIL flaky seed") != 2 || !strings.Contains(out, "planted failure") ||
 		!strings.Contains(out, "  profile: swarm") ||
-		!strings.Contains(out, "replay: go run ./cmd/simrun replay -scenario flaky -seed 3 -trace trace.txt") {
+		!strings.Contains(out, "replay: "+goRun()+" replay -scenario flaky -seed 3 -trace ") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	code, out, _ = simrun(t, "-scenario", "drift", "-seeds", "1", "-check-determinism", "-parallel", "1")
@@ -144,10 +144,10 @@ func TestShrinkAndReplay(t *testing.T) {
 	}
 	line := out[strings.Index(out, "replay minimal: "):]
 	line = line[:strings.Index(line, "\n")]
-	args := strings.Fields(strings.TrimPrefix(line, "replay minimal: go run ./cmd/simrun "))
+	args := strings.Fields(line[strings.Index(line, "./cmd/simrun ")+len("./cmd/simrun "):])
 	trace := filepath.Join(t.TempDir(), "trace.json")
 	for i, a := range args {
-		if a == "trace.txt" {
+		if strings.HasSuffix(a, "trace.txt") {
 			args[i] = trace
 		}
 	}

@@ -191,7 +191,7 @@ func TestPrintedCommandsQuotePaths(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, prefix := range []string{"  replay: go run ./cmd/simrun ", "  replay minimal: go run ./cmd/simrun "} {
+	for _, prefix := range []string{"  replay: " + goRun() + " ", "  replay minimal: " + goRun() + " "} {
 		i := strings.Index(out, prefix)
 		if i < 0 {
 			t.Fatalf("no %q:\n%s", prefix, out)

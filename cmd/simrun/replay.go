@@ -20,10 +20,18 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	tracePath := fs.String("trace", "", "write the run's trace to this file")
 	traceFormat := fs.String("trace-format", "text", "trace format: text, jsonl or perfetto (opens in ui.perfetto.dev)")
 	planPath := fs.String("plan", "", "replay this fault plan (from -shrink) instead of the profile's faults")
-	if err := fs.Parse(args); err != nil {
-		if err != flag.ErrHelp {
-			fmt.Fprintf(stderr, "simrun replay: %v\n", err)
-		}
+	fs.Lookup("scenario").Usage, fs.Lookup("scenario").DefValue = "the scenario to replay (required)", ""
+	fs.Lookup("seed").Usage = "the seed to replay"
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: simrun replay -scenario NAME -seed S [-trace FILE -trace-format text|jsonl|perfetto] [-plan FILE]\n\n"+
+			"Replays one seed of one scenario, prints its outcome, profile and faults, and writes its trace.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExit status: 0 the seed passed, 1 it failed, 2 bad flags, an unreadable plan or profile, or an unwritable trace.\n")
+	}
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		return 0 // asked for: the usage is printed, nothing is wrong
+	} else if err != nil {
+		fmt.Fprintf(stderr, "simrun replay: %v\n", err)
 		return 2
 	}
 	fail := func(format string, args ...any) int {
@@ -52,7 +60,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	opts := append(o.worldOptions(o.seed), sim.WithRecording())
+	opts := append(o.worldOptions(sc.Name, o.seed), sim.WithRecording())
 	if *planPath != "" {
 		p, err := loadPlan(*planPath)
 		if err != nil {

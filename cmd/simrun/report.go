@@ -23,7 +23,8 @@ func reportFailure(ctx context.Context, w io.Writer, sc sim.Scenario, r result, 
 		fmt.Fprintf(w, "FAIL %s: %v\n", sc.Name, r.div)
 	}
 	fmt.Fprintf(w, "  profile: %v\n", r.out.Profile)
-	fmt.Fprintf(w, "  replay: go run ./cmd/simrun replay -scenario %s -seed %d%s -trace trace.txt\n", sc.Name, seed, o.replayFlags())
+	trace := shellQuote(absPath("trace.txt"))
+	fmt.Fprintf(w, "  replay: %s replay -scenario %s -seed %d%s -trace %s\n", goRun(), sc.Name, seed, o.replayFlags(), trace)
 	if !o.shrink || r.out.Err == nil {
 		return
 	}
@@ -31,12 +32,12 @@ func reportFailure(ctx context.Context, w io.Writer, sc sim.Scenario, r result, 
 		fmt.Fprintf(w, "  shrink: skipped (interrupted)\n")
 		return
 	}
-	s, failed := sim.Shrink(sc, seed, o.worldOptions(seed)...)
+	s, failed := sim.Shrink(sc, seed, o.worldOptions(sc.Name, seed)...)
 	if !failed {
 		fmt.Fprintf(w, "  shrink: the seed passed when run again (nondeterminism?)\n")
 		return
 	}
-	path := filepath.Join(o.outDir, fmt.Sprintf("simrun-%s-%d.plan.json", sc.Name, seed))
+	path := filepath.Join(absPath(o.outDir), fmt.Sprintf("simrun-%s-%d.plan.json", sc.Name, seed))
 	if err := sim.SavePlan(s.Minimal, path); err != nil {
 		fmt.Fprintf(w, "  shrink: %v\n", err)
 		return
@@ -52,8 +53,8 @@ func reportFailure(ctx context.Context, w io.Writer, sc sim.Scenario, r result, 
 	for _, f := range s.Minimal.Faults {
 		fmt.Fprintf(w, "    %v\n", f)
 	}
-	fmt.Fprintf(w, "  replay minimal: go run ./cmd/simrun replay -scenario %s -seed %d%s -plan %s -trace trace.txt\n",
-		sc.Name, seed, o.replayFlags(), shellQuote(path))
+	fmt.Fprintf(w, "  replay minimal: %s replay -scenario %s -seed %d%s -plan %s -trace %s\n",
+		goRun(), sc.Name, seed, o.replayFlags(), shellQuote(path), trace)
 }
 
 // reproduces replays seed with the plan saved at path, as simrun replay
@@ -63,7 +64,7 @@ func reproduces(sc sim.Scenario, seed uint64, o *options, path, sign string) err
 	if err != nil {
 		return err
 	}
-	out := sim.RunScenario(sc, seed, append(o.worldOptions(seed), sim.WithPlan(p))...)
+	out := sim.RunScenario(sc, seed, append(o.worldOptions(sc.Name, seed), sim.WithPlan(p))...)
 	switch {
 	case out.Err == nil:
 		return fmt.Errorf("replaying the recorded faults (%s) passes", path)
@@ -87,8 +88,18 @@ func printSummary(w io.Writer, sums []summary, o *options) {
 		total.virtual += s.virtual
 		total.wall += s.wall
 	}
+	if len(sums) > 1 {
+		fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%v\t%v\t%.0f\t\n", total.seeds, total.failures, total.steps,
+			total.virtual.Round(time.Millisecond), total.wall.Round(time.Millisecond), perSecond(float64(total.steps), total.wall))
+	}
 	tw.Flush()
-	fmt.Fprintf(w, "profile %s, scheduler %s\n", o.profile, o.scheduler)
+	profile := o.profile
+	if len(sums) == 1 && !o.profileSet {
+		if _, own, ok := canaryScenario(sums[0].scenario); ok {
+			profile = own(sums[0].firstSeed).Name + " (the canary's own)"
+		}
+	}
+	fmt.Fprintf(w, "profile %s, scheduler %s\n", profile, o.scheduler)
 	for _, s := range sums {
 		if s.seeds > 0 {
 			fmt.Fprintf(w, "%s: first seed %d fingerprint %016x\n", s.scenario, s.firstSeed, s.firstPrint)
