@@ -73,8 +73,8 @@ func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-seeds", "0"}, {"-scenario", "nope"}, {"-bogus"}, {"extra"}, {"-parallel", "0"},
 		{"-scheduler", "fifo"}, {"-profile", "/no/such/profile.json"}, {"-pct-depth", "0"},
-		{"replay"}, {"replay", "-scenario", "nope"}, {"replay", "-scenario", "pingpong", "-trace-format", "xml"},
-		{"replay", "-scenario", "pingpong", "-plan", "/no/such/plan.json"},
+		{"replay"}, {"replay", "-scenario", "pingpong"}, {"replay", "-scenario", "nope", "-seed", "1"}, {"replay", "-seed", "1", "-scenario", "pingpong", "-trace-format", "xml"},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-plan", "/no/such/plan.json"},
 	} {
 		code, _, errOut := simrun(t, args...)
 		if code != 2 || errOut == "" {

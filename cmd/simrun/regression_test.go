@@ -70,11 +70,11 @@ func TestBadInputExits2(t *testing.T) {
 		{"-canary", "-canary-campaigns", "1", "-canary-limit", "1", "-scenario", "pingpong"},
 		{"-scenario", "pingpong", "-seeds", "2", "-bench", "-check-determinism"},
 		{"-scenario", "pingpong", "-seeds", "2", "-pct-depth", "3"},
-		{"replay", "-scenario", "pingpong", "-profile", negative},
-		{"replay", "-scenario", "pingpong", "-plan", planTrailing},
-		{"replay", "-scenario", "pingpong", "-plan", planNegative},
-		{"replay", "-scenario", "pingpong", "-trace-format", "perfetto"},
-		{"replay", "-scenario", "pingpong", "-trace", filepath.Join(dir, "no", "such", "dir", "t.txt")},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-profile", negative},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-plan", planTrailing},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-plan", planNegative},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-trace-format", "perfetto"},
+		{"replay", "-seed", "1", "-scenario", "pingpong", "-trace", filepath.Join(dir, "no", "such", "dir", "t.txt")},
 	} {
 		code, out, errOut := simrun(t, args...)
 		if code != 2 || errOut == "" || out != "" {

@@ -21,7 +21,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	traceFormat := fs.String("trace-format", "text", "trace format: text, jsonl or perfetto (opens in ui.perfetto.dev)")
 	planPath := fs.String("plan", "", "replay this fault plan (from -shrink) instead of the profile's faults")
 	fs.Lookup("scenario").Usage, fs.Lookup("scenario").DefValue = "the scenario to replay (required)", ""
-	fs.Lookup("seed").Usage = "the seed to replay"
+	fs.Lookup("seed").Usage, fs.Lookup("seed").DefValue = "the seed to replay (required)", ""
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: simrun replay -scenario NAME -seed S [-trace FILE -trace-format text|jsonl|perfetto] [-plan FILE]\n\n"+
 			"Replays one seed of one scenario, prints its outcome, profile and faults, and writes its trace.\n\nFlags:\n")
@@ -46,6 +46,9 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	}
 	seen := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { seen[f.Name] = true })
+	if !seen["seed"] {
+		return fail("-seed S is required: the seed to replay")
+	}
 	if err := o.check(seen); err != nil {
 		return fail("%v", err)
 	}
