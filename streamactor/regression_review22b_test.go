@@ -1,7 +1,10 @@
 package streamactor_test
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,5 +69,55 @@ func TestFlagOptionsOnlyAdd(t *testing.T) {
 	}
 	if c.NonBlock || c.Sparse || c.Window != streamactor.DefaultWindow || c.MaxSegment != streamactor.DefaultMaxSegment {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+// TestFileSinkRefusesAppendFile: a file sink writes at offsets (the
+// stream's Offset, holes as seeks), which a file opened with O_APPEND
+// refuses. AttachFileSink and StartFileSink refuse such a file up front
+// with ErrBadOption saying so, and leave st attachable; they used to
+// accept it and fail the stream at the first write with a WriteAt error.
+func TestFileSinkRefusesAppendFile(t *testing.T) {
+	sys := realSys(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := streamactor.New(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Free() }()
+	err = streamactor.AttachFileSink(st, streamactor.OSFile(f), streamactor.FileOptions{})
+	if !errors.Is(err, streamactor.ErrBadOption) || !strings.Contains(err.Error(), "O_APPEND") {
+		_, serr := st.Send(ctx, []byte("new"))
+		ferr := st.Finish(ctx)
+		t.Fatalf("attach: %v (send %v, finish %v), want ErrBadOption naming O_APPEND", err, serr, ferr)
+	}
+	if _, err := streamactor.StartFileSink(sys, streamactor.OSFile(f), streamactor.FileOptions{}, st.PID()); !errors.Is(err, streamactor.ErrBadOption) {
+		t.Fatalf("start: %v, want ErrBadOption", err)
+	}
+	// The file was left to the caller, untouched.
+	if _, err := f.Write([]byte("+")); err != nil {
+		t.Fatalf("the refused file was closed: %v", err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != "old+" {
+		t.Fatalf("file %q", got)
+	}
+	// st is still free to attach elsewhere.
+	w, err := streamactor.New(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Free() }()
+	if err := streamactor.Connect(ctx, w, st); err != nil {
+		t.Fatalf("connect after the refused attach: %v", err)
 	}
 }
