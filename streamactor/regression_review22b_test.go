@@ -1,12 +1,15 @@
 package streamactor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/streamactor"
 )
@@ -119,5 +122,77 @@ func TestFileSinkRefusesAppendFile(t *testing.T) {
 	defer func() { _ = w.Free() }()
 	if err := streamactor.Connect(ctx, w, st); err != nil {
 		t.Fatalf("connect after the refused attach: %v", err)
+	}
+}
+
+// onlyReader hides everything but Read (no WriterTo, no Seeker).
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// TestReadFromNonBlockKeepsBytes: a NonBlock stream's ReadFrom from a
+// plain io.Reader, into a window of one segment, called again after each
+// ErrWouldBlock as an event loop would: every byte of the reader arrives.
+// ReadFrom used to drop what it had read from the reader but the stream
+// refused (io.CopyBuffer returns the short write's error and the rest of
+// its buffer is gone).
+func TestReadFromNonBlockKeepsBytes(t *testing.T) {
+	sys := realSys(t)
+	ctx := context.Background()
+	const seg = 4096
+	w, err := streamactor.New(sys, streamactor.NonBlock(), streamactor.MaxSegment(seg), streamactor.Window(streamactor.SegmentCost(seg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Free() }()
+	r, err := streamactor.New(sys, streamactor.MaxSegment(seg), streamactor.Window(streamactor.SegmentCost(seg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Free() }()
+	if err := streamactor.Connect(ctx, w, r); err != nil {
+		t.Fatal(err)
+	}
+	src := make([]byte, 64*seg+123)
+	for i := range src {
+		src[i] = byte(i*7 + i>>12)
+	}
+	type result struct {
+		got []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		got, err := io.ReadAll(r)
+		if err == nil {
+			err = r.Finish(ctx) // confirms the end: the sender's Finish returns
+		}
+		done <- result{got, err}
+	}()
+	in := onlyReader{bytes.NewReader(src)}
+	var total int64
+	blocked := 0
+	for {
+		n, err := w.ReadFrom(in)
+		total += n
+		if errors.Is(err, streamactor.ErrWouldBlock) {
+			blocked++
+			time.Sleep(100 * time.Microsecond) // an event loop would wait for EventWritable
+			continue
+		}
+		if err != nil {
+			t.Fatalf("ReadFrom: %d, %v", n, err)
+		}
+		break
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("read: %v", res.err)
+	}
+	if total != int64(len(src)) || !bytes.Equal(res.got, src) {
+		t.Fatalf("ReadFrom counted %d, the receiver got %d bytes (equal %v), of %d; ErrWouldBlock %d times", total, len(res.got), bytes.Equal(res.got, src), len(src), blocked)
 	}
 }
