@@ -1,0 +1,36 @@
+package remote_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/actorio/actorio/internal/wire"
+	"github.com/actorio/actorio/streamactor"
+	"github.com/actorio/actorio/streamactor/remote"
+)
+
+// TestNegotiateRefusesNonPositiveWindow: a dialer's open asking for a
+// window of zero or less is refused with ErrBadConfig, whichever way the
+// data flows. A window of -1 used to be taken as "the default window" by
+// streamactor.Window, so a peer could open a stream with a window it
+// never asked for (Negotiate must return the dialer's window, lowered to
+// the service's limit, or refuse).
+func TestNegotiateRefusesNonPositiveWindow(t *testing.T) {
+	o := remote.Options{MaxMessage: 1 << 20, MaxWindow: 64 << 20}
+	for _, window := range []int64{-1, 0, -streamactor.DefaultWindow} {
+		for _, dialerSends := range []bool{false, true} {
+			m := &wire.StreamOpen{Stream: 1, DialerSends: dialerSends, Window: window, MaxSegment: 4096}
+			_, cfg, err := remote.Negotiate(m, o)
+			if !errors.Is(err, remote.ErrBadConfig) {
+				t.Errorf("window %d, dialer sends %v: negotiated %+v, %v; want ErrBadConfig", window, dialerSends, cfg, err)
+			}
+		}
+	}
+	// A valid window is kept as asked (the dialer receives: no limit
+	// applies here).
+	want := 3 * streamactor.SegmentCost(4096)
+	_, cfg, err := remote.Negotiate(&wire.StreamOpen{Stream: 1, Window: want, MaxSegment: 4096}, o)
+	if err != nil || cfg.Window != want {
+		t.Fatalf("window %d: %+v, %v", want, cfg, err)
+	}
+}
