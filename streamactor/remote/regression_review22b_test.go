@@ -34,3 +34,22 @@ func TestNegotiateRefusesNonPositiveWindow(t *testing.T) {
 		t.Fatalf("window %d: %+v, %v", want, cfg, err)
 	}
 }
+
+// TestNegotiateZeroOptionsTakeDefaults: Options' zero value takes the
+// defaults (its doc says so), also for Negotiate: a valid open
+// negotiated with Options{} is accepted, and a receiving service end's
+// window is lowered to the default MaxWindow. Negotiate used the zero
+// MaxMessage and refused every open ("does not fit in a message of 0
+// bytes"), so FuzzNegotiate, which passes Options{}, only ever saw
+// refusals.
+func TestNegotiateZeroOptionsTakeDefaults(t *testing.T) {
+	want := 3 * streamactor.SegmentCost(4096)
+	role, cfg, err := remote.Negotiate(&wire.StreamOpen{Stream: 1, Window: want, MaxSegment: 4096, Sparse: true}, remote.Options{})
+	if err != nil || role != streamactor.RoleSender || cfg.Window != want || cfg.MaxSegment != 4096 || !cfg.Sparse {
+		t.Fatalf("Options{}: %v %+v, %v", role, cfg, err)
+	}
+	role, cfg, err = remote.Negotiate(&wire.StreamOpen{Stream: 1, DialerSends: true, Window: 1 << 40, MaxSegment: 4096}, remote.Options{})
+	if err != nil || role != streamactor.RoleReceiver || cfg.Window != 64<<20 {
+		t.Fatalf("Options{}, a large window to a receiving service: %v %+v, %v; want the default MaxWindow %d", role, cfg, err, 64<<20)
+	}
+}
