@@ -203,7 +203,7 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 	}
 	switch r.ctl {
 	case ctlNone:
-		r.op.NonBlock = e.st.cfg.NonBlock
+		r.op.NonBlock = e.st.cfg.NonBlock && !r.wait
 		r.op.Borrow = e.local != nil
 		if hook := requestHook.Load(); hook != nil {
 			(*hook)(e.st, r.op.Kind)

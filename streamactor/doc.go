@@ -144,7 +144,7 @@
 //	ErrBadHole             SendHole with length ≤ 0
 //	ErrNotSparse           SendHole or RecvHole on a non-sparse stream
 //	ErrBadFlags            unknown flags (New, RecvFlags), flags ≠ 0 (SendHole, RecvHole), unknown events
-//	ErrBadOption           bad option or argument (window too small or above MaxWindowLimit, nil system, nil stream, nil file, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
+//	ErrBadOption           bad option or argument (window not positive, too small or above MaxWindowLimit, max segment out of range, nil system, nil stream, nil file, a file sink's file opened with O_APPEND, negative offset, Connect of ends that disagree on Sparse or MaxSegment)
 //	ErrBusy                a second data call while one is pending (from any goroutine); Finish while a Send is pending
 //	ErrNotAtEOF            Finish on the receiving end before Recv returned io.EOF
 //	ErrCallbackRegistered  a second EventAddCallback

@@ -322,6 +322,9 @@ func spawnFileDriver(sys *actors.System, f File, opts FileOptions, cfg Config, n
 	if f == nil {
 		return nil, errors.Wrapf(ErrBadOption, "%s: nil file", name)
 	}
+	if p, ok := f.(interface{ writesAtOffsets() bool }); ok && role == RoleReceiver && !p.writesAtOffsets() {
+		return nil, errors.Wrapf(ErrBadOption, "%s: the file was opened with O_APPEND, but a sink writes at offsets (open it without O_APPEND, or copy with Stream.WriteTo, which appends)", name)
+	}
 	core := NewCore(cfg)
 	if err := core.Attach(role); err != nil {
 		return nil, err

@@ -19,7 +19,10 @@ import (
 // returns nil only if every byte and hole reached the file and the sync
 // and close succeeded (and opts.Commit, if set). Any failure aborts the
 // stream with that error, which st's next call (or its Finish) returns.
-// The driver owns f. If st cannot be attached (ErrAttached: it has a
+// The driver owns f. A file opened with O_APPEND (an OSFile of one) is
+// refused up front with ErrBadOption, since the sink writes at offsets
+// (Offset, holes as seeks); such an argument error, as a nil file or a
+// negative Offset, leaves f to the caller. If st cannot be attached (ErrAttached: it has a
 // peer already; ErrClosed), st is left as it was, and the driver closes
 // f (running opts.Discard) and stops.
 func AttachFileSink(st *Stream, f File, opts FileOptions) error {
@@ -31,7 +34,8 @@ func AttachFileSink(st *Stream, f File, opts FileOptions) error {
 // proxy, such as package streamactor/remote's link), instead of a Stream
 // of this system. sopts configure the stream (Sparse, Window,
 // MaxSegment); the sink grants its window to peer at once. It never
-// waits, so an actor may call it; the driver owns f from now on.
+// waits, so an actor may call it; the driver owns f from now on (a file
+// refused up front, as one opened with O_APPEND, stays the caller's).
 func StartFileSink(sys *actors.System, f File, opts FileOptions, peer *actor.PID, sopts ...Option) (*actor.PID, error) {
 	return startDriver(sys, f, opts, peer, sopts, "file sink", RoleReceiver, sinkBuilder(opts))
 }

@@ -128,6 +128,14 @@ type Config struct {
 const CanaryWindowOffByOne = "streamactor/window-off-by-one"
 
 // Option configures New.
+//
+// Options apply in order. The flag options (NonBlock, Sparse, Flags) only
+// ever turn a flag on, so their order does not matter: Flags(0) after
+// NonBlock() leaves the stream non-blocking. The value options (Window,
+// MaxSegment) each set one value and the last one given wins; leaving
+// one out means its default. Every value given is checked: one out of
+// range is ErrBadOption naming the option and the value, never taken as
+// "the default".
 type Option func(*Config) error
 
 // NonBlock makes the stream non-blocking (VIR_STREAM_NONBLOCK).
@@ -136,28 +144,55 @@ func NonBlock() Option { return func(c *Config) error { c.NonBlock = true; retur
 // Sparse allows holes on the stream (libvirt's *_SPARSE_STREAM flags).
 func Sparse() Option { return func(c *Config) error { c.Sparse = true; return nil } }
 
-// Flags applies libvirt-style flags; unknown bits are ErrBadFlags.
+// Flags applies libvirt-style flags: each bit set turns its flag on (a
+// clear bit turns nothing off). Unknown bits are ErrBadFlags.
 func Flags(f StreamFlags) Option {
 	return func(c *Config) error {
 		if f&^StreamNonBlock != 0 {
 			return errors.Wrapf(ErrBadFlags, "new: flags %#x (known: %#x)", uint32(f), uint32(StreamNonBlock))
 		}
-		c.NonBlock = f&StreamNonBlock != 0
+		if f&StreamNonBlock != 0 {
+			c.NonBlock = true
+		}
 		return nil
 	}
 }
 
 // Window sets the receive window in cost units (see Config.Window). It
-// must hold at least one full segment, and be at most MaxWindowLimit.
-func Window(n int64) Option { return func(c *Config) error { c.Window = n; return nil } }
+// must hold at least one full segment, and be at most MaxWindowLimit;
+// zero or a negative window is ErrBadOption (leave Window out for the
+// default, DefaultWindow with the default MaxSegment: four full
+// segments).
+func Window(n int64) Option {
+	return func(c *Config) error {
+		if n <= 0 {
+			return errors.Wrapf(ErrBadOption, "window %d: must be positive (leave Window out for the default)", n)
+		}
+		if n > MaxWindowLimit {
+			return errors.Wrapf(ErrBadOption, "window %d: must be at most %d", n, int64(MaxWindowLimit))
+		}
+		c.Window = n
+		return nil
+	}
+}
 
 // MaxSegment sets the largest data segment, between MinSegmentClass and
-// MaxSegmentLimit bytes.
-func MaxSegment(n int) Option { return func(c *Config) error { c.MaxSegment = n; return nil } }
+// MaxSegmentLimit bytes; another value is ErrBadOption (leave MaxSegment
+// out for DefaultMaxSegment).
+func MaxSegment(n int) Option {
+	return func(c *Config) error {
+		if n < MinSegmentClass || n > MaxSegmentLimit {
+			return errors.Wrapf(ErrBadOption, "max segment %d: must be within [%d, %d]", n, MinSegmentClass, MaxSegmentLimit)
+		}
+		c.MaxSegment = n
+		return nil
+	}
+}
 
-// NewConfig applies opts to the defaults and validates the result.
+// NewConfig applies opts to the defaults and validates the result. A
+// zero Window or MaxSegment left by the options means the default.
 func NewConfig(opts ...Option) (Config, error) {
-	c := Config{Window: -1}
+	var c Config
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -172,7 +207,7 @@ func NewConfig(opts ...Option) (Config, error) {
 	if c.MaxSegment < MinSegmentClass || c.MaxSegment > MaxSegmentLimit {
 		return Config{}, errors.Wrapf(ErrBadOption, "max segment %d: must be within [%d, %d]", c.MaxSegment, MinSegmentClass, MaxSegmentLimit)
 	}
-	if c.Window == -1 {
+	if c.Window == 0 {
 		c.Window = 4 * segmentCost(c.MaxSegment)
 	}
 	if min := segmentCost(c.MaxSegment); c.Window < min {

@@ -55,12 +55,53 @@ func (s *Stream) Write(p []byte) (int, error) {
 // while being read) fails it with an error that Is(io.ErrUnexpectedEOF).
 // (io.Copy(st, f) does not get here: *os.File's own WriteTo comes first.
 // Call st.ReadFrom(f).)
+//
+// On a NonBlock stream, ReadFrom from a reader that is not a regular file
+// never loses what it read: a reader cannot take bytes back, so when the
+// stream refuses part of a chunk already read (its window is full),
+// ReadFrom waits for the credit to send the rest of that chunk (at most
+// MaxSegment bytes), then returns the count with ErrWouldBlock; a call
+// again goes on with the reader's next bytes.
 func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
 	if f, ok := r.(*os.File); ok && isRegular(f) {
 		return s.readFromFile(f)
 	}
-	// Only Write: io.CopyBuffer would otherwise call ReadFrom again.
-	return io.CopyBuffer(struct{ io.Writer }{s}, r, make([]byte, s.cfg.MaxSegment))
+	buf := make([]byte, s.cfg.MaxSegment)
+	var total int64
+	for {
+		k, rerr := r.Read(buf)
+		if k > 0 {
+			sent, werr := s.Write(buf[:k])
+			total += int64(sent)
+			if errors.Is(werr, ErrWouldBlock) {
+				// The rest of buf is out of r: send it, waiting.
+				n, err := s.sendWaiting(buf[sent:k])
+				total += int64(n)
+				if err != nil {
+					return total, err
+				}
+				return total, werr
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// sendWaiting is a Send that waits for credit even on a NonBlock stream.
+func (s *Stream) sendWaiting(p []byte) (int, error) {
+	res, err := s.dataCall(context.Background(), func(op *Op) {
+		op.Kind, op.Buf = OpSend, p
+		requestOf(op).wait = true
+	})
+	return res.n, err
 }
 
 // isRegular reports whether f is a regular file: only those have an

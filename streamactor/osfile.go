@@ -35,6 +35,10 @@ func (o osFile) ReadAt(p []byte, off int64) (int, error) {
 
 func (o osFile) WriteAt(p []byte, off int64) (int, error) { return o.f.WriteAt(p, off) }
 
+// writesAtOffsets reports whether the file takes writes at an offset: a
+// file opened with O_APPEND does not (see positional; no system call).
+func (o osFile) writesAtOffsets() bool { return positional(o.f) }
+
 func (o osFile) SeekData(off int64) (int64, error) { return seekFile(o.f, off, seekData) }
 
 func (o osFile) SeekHole(off int64) (int64, error) { return seekFile(o.f, off, seekHole) }

@@ -14,6 +14,9 @@ type request struct {
 	end int    // which end of the host actor
 	seq uint64 // the handle's call number (event truthfulness)
 	st  *Stream
+	// wait: a data call that waits even on a NonBlock stream (ReadFrom
+	// sending bytes it already took from its reader).
+	wait bool
 
 	// control arguments and results
 	role   Role
@@ -71,6 +74,7 @@ func (r *request) reset(ctl ctlKind) {
 	owner := r.op.owner
 	r.op = Op{owner: owner}
 	r.ctl = ctl
+	r.wait = false
 	r.role, r.peer, r.reg, r.events, r.stats = RoleNone, nil, nil, 0, Stats{}
 	r.reply, r.tag = nil, nil
 	r.env.Sender, r.env.Header = nil, nil

@@ -301,12 +301,13 @@ func (a *acceptor) request(ctx actor.Context, m *wire.StreamOpen) (*Request, err
 		sys: actors.FromContext(ctx), o: a.o, open: m}, nil
 }
 
-// Negotiate checks a dialer's open against a service's options (o, with
-// defaults applied) and returns the service end's role and the stream's
+// Negotiate checks a dialer's open against a service's options (o; zero
+// fields take the defaults, as everywhere) and returns the service end's role and the stream's
 // configuration: the dialer's Sparse and MaxSegment, and its Window,
 // lowered to o.MaxWindow when the service's end receives. Whatever the
 // peer sent, the result is a valid configuration or an ErrBadConfig.
 func Negotiate(m *wire.StreamOpen, o Options) (streamactor.Role, streamactor.Config, error) {
+	o = o.withDefaults()
 	role := streamactor.RoleSender
 	if m.GetDialerSends() {
 		role = streamactor.RoleReceiver
