@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,6 +75,7 @@ type gateStream struct {
 	mu      sync.Mutex
 	reads   int
 	armed   bool
+	blocker uint64        // the goroutine whose read blocks (see blockNext)
 	blocked chan struct{} // closed when the blocking read starts
 	gate    chan struct{} // closed to let it return
 	written chan []byte
@@ -81,8 +85,10 @@ func (s *gateStream) Start(sockactor.Sink) {}
 func (s *gateStream) Read(int) {
 	s.mu.Lock()
 	s.reads++
-	first, block := s.reads == 1, s.armed
-	s.armed = false
+	first, block := s.reads == 1, s.armed && goid() == s.blocker
+	if block {
+		s.armed = false
+	}
 	s.mu.Unlock()
 	switch {
 	case first:
@@ -95,13 +101,37 @@ func (s *gateStream) Read(int) {
 
 // blockNext answers the outstanding read with a blank, so that the
 // socket reads again: that read blocks. The socket actor runs on the
-// goroutine that sends to it (a synchronized dispatcher), so the answer
-// goes from a goroutine of its own, which the gate releases.
+// goroutine that hands it a message (actors.HotPath), so the answer goes
+// from a goroutine of its own, the blocker, which the gate releases. A
+// read made on another goroutine does not block: that would be the
+// goroutine of whichever actor handed the socket a message at the time
+// (the session's, say, which then could not answer the test); the
+// blocker answers again until the read it causes blocks it.
 func (s *gateStream) blockNext() {
-	s.mu.Lock()
-	s.armed = true
-	s.mu.Unlock()
-	go s.sink(&sockactor.EvData{Data: []byte(" ")})
+	go func() {
+		s.mu.Lock()
+		s.armed, s.blocker = true, goid()
+		s.mu.Unlock()
+		for {
+			s.sink(&sockactor.EvData{Data: []byte(" ")}) // blocks here once the read does
+			s.mu.Lock()
+			done := !s.armed
+			s.mu.Unlock()
+			if done {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+}
+
+// goid returns the calling goroutine's id (from its stack trace's first
+// line, "goroutine N [...]"): the test's way to tell the blocker apart.
+func goid() uint64 {
+	var b [64]byte
+	f := strings.Fields(string(b[:runtime.Stack(b[:], false)]))
+	id, _ := strconv.ParseUint(f[1], 10, 64)
+	return id
 }
 func (s *gateStream) Write(bufs [][]byte) {
 	var b []byte
@@ -158,6 +188,15 @@ func TestSessionSocketStoppedWithWritePending(t *testing.T) {
 	}
 	recv("greeting")
 	recv("negotiation reply")
+	// The socket actor runs on the goroutine that hands it a message
+	// (actors.HotPath): until the session has finished with the reply's
+	// completion, that may be the session's, and the blocking read
+	// would then block the session too (it could not answer the Fence
+	// below: a flake, 1 run in ~200). Once the session answers a Fence,
+	// the socket is idle, and blockNext's goroutine is the one it blocks.
+	if _, err := sys.Request(ctx, pid, &signalbus.Fence{}); err != nil {
+		t.Fatal(err)
+	}
 	gs.blockNext()
 	select {
 	case <-gs.blocked: // the socket actor is stuck in its endpoint's Read
