@@ -147,8 +147,10 @@ func (x *client) Receive(c actor.Context) {
 		x.connected(c, m)
 	case *wire.SignalEvent:
 		x.event(c, m)
-	case *wire.SignalAck, *wire.SignalConnect, *wire.SignalDisconnect, *wire.SignalAudit:
+	case *wire.SignalAck, *wire.SignalConnect, *wire.SignalDisconnect:
 		x.stats.Foreign++ // a server's messages: some peer is confused
+	case *wire.SignalAudit:
+		x.probed(c, m)
 	case *rwake:
 		if k := x.conns[m.h]; k != nil && k.phase == open {
 			x.flushAck(c, k, false)

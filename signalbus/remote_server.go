@@ -216,6 +216,7 @@ type server struct {
 	gone   map[Handle]string // local handle → its signal (pidKey)
 	ticker *actors.Timer
 	stats  ServerStats
+	serverProbes
 }
 
 // peer is one subscriber's client actor, in its newest incarnation. The
@@ -227,6 +228,7 @@ type peer struct {
 	epoch   uint64
 	started int64
 	conns   map[string]*sconn // by the client's handle
+	peerProbe
 }
 
 // sconn is one remote connection on the server.
@@ -238,6 +240,7 @@ type sconn struct {
 	sig    *signalBase
 	window int
 	out    Outbox
+	seq    uint64 // its order of acceptance (serverProbes.accepts)
 }
 
 func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
@@ -301,15 +304,7 @@ func (s *server) Receive(c actor.Context) {
 		}
 		s.tell(c, c.Sender(), m.GetEpoch(), m.GetConn(), m.GetStream(), "")
 	case *wire.SignalAudit:
-		for i, id := range m.GetConns() {
-			stream := ""
-			if i < len(m.GetStreams()) {
-				stream = m.GetStreams()[i]
-			}
-			if s.find(c.Sender(), m.GetEpoch(), id, stream) == nil {
-				s.tell(c, c.Sender(), m.GetEpoch(), id, stream, reasonUnknown)
-			}
-		}
+		s.audit(c, m)
 	case *queueDiscarded:
 		s.stats.LostQueued += uint64(m.n)
 		delete(s.gone, m.h) // the signal sent all its deliveries before this
@@ -377,6 +372,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 		// below, if its connect is accepted).
 		delete(s.peers, key)
 		c.Unwatch(p.pid)
+		s.markReplaced(key)
 		s.dropConns(c, p, "restarted")
 		p = nil
 	}
@@ -408,15 +404,18 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 	}
 	if p == nil {
 		p = &peer{key: key, pid: to, epoch: m.GetEpoch(), started: m.GetStarted(), conns: map[string]*sconn{}}
+		p.succeeded = s.takeReplaced(key)
 		s.peers[key] = p
 		c.Watch(p.pid)
+		s.arm(c)
 	}
 	limit := int(m.GetLimit())
 	if limit == 0 {
 		limit = DefaultQueueLimit
 	}
 	window, _ := split(limit, maxRemoteWindow)
-	k := &sconn{peer: p, id: m.GetConn(), stream: string(h), local: h, sig: sig, window: window}
+	s.accepts++
+	k := &sconn{peer: p, id: m.GetConn(), stream: string(h), local: h, sig: sig, window: window, seq: s.accepts}
 	p.conns[k.id] = k
 	s.conns[h] = k
 	s.stats.Accepted++
@@ -470,9 +469,7 @@ func (s *server) forward(c actor.Context, d Delivery) {
 	msg.N = k.out.Push(msg, d)
 	s.stats.Sent++
 	c.Request(k.peer.pid, msg)
-	if s.ticker == nil {
-		s.ticker = actors.Every(c, s.cfg.retry, &serverTick{})
-	}
+	s.arm(c)
 }
 
 // tick sends again what the subscribers have not acknowledged, and
@@ -499,7 +496,8 @@ func (s *server) tick(c actor.Context) {
 	for _, p := range rewatch {
 		c.Watch(p.pid)
 	}
-	if !busy && s.ticker != nil {
+	s.probeTick(c)
+	if !busy && len(s.peers) == 0 && s.ticker != nil {
 		s.ticker.Stop()
 		s.ticker = nil
 	}
@@ -562,11 +560,7 @@ func (s *server) dropConns(c actor.Context, p *peer, why string) {
 
 func (s *server) terminated(c actor.Context, m *actor.Terminated) {
 	key := pidKey(m.GetWho())
-	if p := s.peers[key]; p != nil {
-		// Nothing is sent to it: a dead peer's address only makes
-		// protoactor's endpoint writer retry.
-		delete(s.peers, key)
-		s.dropConns(c, p, "terminated: "+m.GetWhy().String())
+	if s.peerTerminated(c, key, "terminated: "+m.GetWhy().String()) {
 		return
 	}
 	if s.signals[key] == nil {

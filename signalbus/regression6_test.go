@@ -1,0 +1,129 @@
+package signalbus_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/signalbus"
+	"github.com/actorio/actorio/sim"
+)
+
+// restartable is a signal served on node a and a subscriber's node b that
+// can crash and restart: each incarnation of b gets a new bus and remote
+// signal.
+type restartable struct {
+	w    *sim.World
+	busA *signalbus.Bus
+	sig  *signalbus.Signal[blockIO]
+	srv  *signalbus.Server
+	busB *signalbus.Bus // b's current incarnation
+	rs   *signalbus.RemoteSignal[blockIO]
+	lost map[signalbus.Handle]error
+}
+
+func newRestartable(t *testing.T, seed uint64, opts ...sim.Option) *restartable {
+	t.Helper()
+	r := &restartable{w: sim.New(seed, opts...), lost: map[signalbus.Handle]error{}}
+	r.busA = signalbus.New(r.w.MustNode("a"))
+	var err error
+	if r.sig, err = signalbus.NewSignal[blockIO](r.busA, "BlockIOEvent", signalbus.WithArgs("device")); err != nil {
+		t.Fatal(err)
+	}
+	if r.srv, err = signalbus.Serve(r.busA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.w.Boot("b", func(sys *actors.System) error {
+		r.busB = signalbus.New(sys)
+		r.rs, err = signalbus.Remote[blockIO](r.busB, "a", "BlockIOEvent")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *restartable) run(t *testing.T, d time.Duration) {
+	t.Helper()
+	if _, err := r.w.Run(r.w.For(d)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// connect connects a recorder on b's current incarnation, noting its
+// losses.
+func (r *restartable) connect(t *testing.T, rec *recorder) (signalbus.Handle, error) {
+	t.Helper()
+	return r.rs.Connect(context.Background(), rec.slot(nil),
+		signalbus.OnLost(func(h signalbus.Handle, err error) { r.lost[h] = err }))
+}
+
+func (r *restartable) crashRestart(t *testing.T) {
+	t.Helper()
+	if err := r.w.Crash("b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.w.Restart("b"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *restartable) close(t *testing.T) {
+	t.Helper()
+	r.busB.Close()
+	r.busA.Close()
+	if err := r.w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkServing checks that connection h of b's current incarnation is
+// the only one the server holds, and that it delivers.
+func (r *restartable) checkServing(t *testing.T, h signalbus.Handle, rec *recorder, what string) {
+	t.Helper()
+	ctx := context.Background()
+	epoch, err := r.busB.RemoteEpoch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.srv.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Conns) != 1 || st.Conns[0].Conn != h || st.Conns[0].Epoch != epoch {
+		t.Fatalf("%s: the server holds %+v, want only %s of epoch %d", what, st.Conns, h, epoch)
+	}
+	_ = r.sig.Emit(blockIO{Device: "a", N: 1}, "a")
+	r.run(t, 100*time.Millisecond)
+	if got := rec.of(h); len(got) != 1 || r.lost[h] != nil {
+		t.Fatalf("%s: the new connection got %v, lost %v", what, got, r.lost[h])
+	}
+}
+
+// TestRegressionQuickRestartKeepsNewConnections: the subscriber's node
+// crashes and restarts within the time the server takes to hear of the
+// crash (DetectDown); its new incarnation reconnects; the Terminated
+// about the old client then arrives (the PIDs of old and new client are
+// equal). The server must not drop the new incarnation's connection.
+// Found in review: it dropped it without telling the client, which lost
+// it at its next audit (OnLost ErrPeerGone): the reconnect after a
+// restart failed once.
+func TestRegressionQuickRestartKeepsNewConnections(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		r := newRestartable(t, seed)
+		if _, err := r.connect(t, newRecorder()); err != nil {
+			t.Fatal(err)
+		}
+		r.run(t, 10*time.Millisecond)
+		r.crashRestart(t)
+		rec := newRecorder()
+		h, err := r.connect(t, rec) // answered before DetectDown (5ms) passes
+		if err != nil {
+			t.Fatalf("seed %d: reconnect after the restart: %v", seed, err)
+		}
+		r.run(t, 3*time.Second)
+		r.checkServing(t, h, rec, "after the late Terminated")
+		r.close(t)
+	}
+}

@@ -1,0 +1,199 @@
+package signalbus
+
+import (
+	"strconv"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/internal/wire"
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Asking a subscriber's client which incarnation it is and which
+// connections it holds with this server: a probe.
+//
+// A Terminated does not say which incarnation of a client it is about (a
+// restarted node's client has the same PID), so one about an incarnation
+// that is gone can arrive after the next one has connected.
+//
+// So the server asks: a probe is a SignalAudit to the client carrying only
+// a token (one entry: no connection, the token as its stream). The client
+// answers with an audit of its own: its epoch, the connections it holds
+// with the server (open ones with their streams, those still connecting
+// with no stream) and, as the same kind of entry, the token. The answer
+// was sent after the probe arrived, so:
+//   - another epoch than the one the server knows means that incarnation
+//     is gone: its connections are removed (PeerLoss "restarted");
+//   - the same epoch means it is alive.
+//
+// With no answer within probeTries server ticks, a probe asked by a
+// Terminated takes the client for gone, as the Terminated said.
+//
+// The server probes a client on a Terminated when its record replaced an
+// older incarnation's (the Terminated may be about that one).
+
+// probeTries is how many server ticks a probe waits for its answer (sent
+// again each tick).
+const probeTries = auditEvery
+
+// serverProbes is the server's part of probing.
+type serverProbes struct {
+	tokens  uint64 // probes sent
+	accepts uint64 // connections accepted: sconn.seq
+	// replaced holds the clients whose record was replaced by a newer
+	// incarnation's, until the next record of theirs is made: a
+	// Terminated may still come about the old one.
+	replaced map[string]bool
+}
+
+// peerProbe is a peer's part of probing.
+type peerProbe struct {
+	succeeded bool   // this record replaced an older incarnation's
+	probe     *probe // the probe awaiting an answer
+}
+
+// probe is a question to a client.
+type probe struct {
+	token string
+	seq   uint64 // the connections accepted when it was sent (sconn.seq ≤ seq)
+	tries int
+	why   string // set when a Terminated asked: no answer means the client is gone
+}
+
+// arm starts the server's ticker (resends, probes) if it is not running.
+func (s *server) arm(c actor.Context) {
+	if s.ticker == nil {
+		s.ticker = actors.Every(c, s.cfg.retry, &serverTick{})
+	}
+}
+
+// markReplaced notes that the record of client key was replaced by a
+// newer incarnation's.
+func (s *server) markReplaced(key string) {
+	if s.replaced == nil {
+		s.replaced = map[string]bool{}
+	}
+	s.replaced[key] = true
+}
+
+// takeReplaced reports whether a new record for key succeeds a replaced
+// one.
+func (s *server) takeReplaced(key string) bool {
+	r := s.replaced[key]
+	delete(s.replaced, key)
+	return r
+}
+
+// startProbe asks p's client about itself; why (if set) is the reason of
+// a Terminated, which stands if the client does not answer.
+func (s *server) startProbe(c actor.Context, p *peer, why string) {
+	if p.probe != nil {
+		if why != "" {
+			p.probe.why = why
+		}
+		return
+	}
+	s.tokens++
+	p.probe = &probe{token: "p" + strconv.FormatUint(s.tokens, 10), seq: s.accepts, why: why}
+	s.sendProbe(c, p)
+	s.arm(c)
+}
+
+func (s *server) sendProbe(c actor.Context, p *peer) {
+	c.Request(p.pid, &wire.SignalAudit{Epoch: p.epoch, Conns: []string{""}, Streams: []string{p.probe.token}})
+}
+
+// auditToken returns the probe token an audit carries (empty: none).
+func auditToken(m *wire.SignalAudit) string {
+	for i, id := range m.GetConns() {
+		if id == "" && i < len(m.GetStreams()) {
+			return m.GetStreams()[i]
+		}
+	}
+	return ""
+}
+
+// audit takes a client's list of its connections: periodic, or the
+// answer to a probe. It tells the client about the open connections it
+// names that the server does not have (not about those still
+// connecting: their connect may be on its way).
+func (s *server) audit(c actor.Context, m *wire.SignalAudit) {
+	from := c.Sender()
+	if from == nil {
+		return
+	}
+	listed := map[string]string{}
+	for i, id := range m.GetConns() {
+		stream := ""
+		if i < len(m.GetStreams()) {
+			stream = m.GetStreams()[i]
+		}
+		if id == "" {
+			continue
+		}
+		listed[id] = stream
+		if stream != "" && s.find(from, m.GetEpoch(), id, stream) == nil {
+			s.tell(c, from, m.GetEpoch(), id, stream, reasonUnknown)
+		}
+	}
+	p := s.peers[pidKey(from)]
+	if p == nil {
+		return
+	}
+	if token := auditToken(m); token != "" && p.probe != nil && token == p.probe.token {
+		s.answered(c, p, m.GetEpoch(), listed)
+		return
+	}
+}
+
+// answered takes the client's answer to p's probe (see above).
+func (s *server) answered(c actor.Context, p *peer, epoch uint64, listed map[string]string) {
+	p.probe = nil
+	if epoch != p.epoch {
+		// The incarnation the server knows is gone.
+		delete(s.peers, p.key)
+		c.Unwatch(p.pid)
+		s.markReplaced(p.key)
+		s.dropConns(c, p, "restarted")
+		return
+	}
+}
+
+// probeTick sends the probes awaiting an answer again and ends those that
+// waited long enough.
+func (s *server) probeTick(c actor.Context) {
+	for _, key := range actors.SortedKeys(s.peers) {
+		p := s.peers[key]
+		if pr := p.probe; pr != nil {
+			if pr.tries++; pr.tries < probeTries {
+				s.sendProbe(c, p)
+				continue
+			}
+			p.probe = nil
+			if pr.why != "" {
+				delete(s.peers, key)
+				s.dropConns(c, p, pr.why)
+			}
+		}
+	}
+}
+
+// peerTerminated takes a Terminated about client key, reporting whether
+// the server has a record of it. Its connections are removed, unless the
+// record replaced an older incarnation's: the Terminated may be about
+// that one, so the client is asked first.
+func (s *server) peerTerminated(c actor.Context, key, why string) bool {
+	p := s.peers[key]
+	if p == nil {
+		delete(s.replaced, key)
+		return false
+	}
+	if p.succeeded {
+		s.startProbe(c, p, why)
+		return true
+	}
+	// Nothing is sent to it: a dead peer's address only makes
+	// protoactor's endpoint writer retry.
+	delete(s.peers, key)
+	s.dropConns(c, p, why)
+	return true
+}
