@@ -146,7 +146,10 @@
 // signal's node goes, or closes the signal, the subscriber's connections
 // end through OnLost (ErrPeerGone, ErrClosed). Every second the client
 // lists its open connections to each server, which answers those it no
-// longer has, so the two sides cannot disagree for long.
+// longer has; and a server whose client's list did not name all it holds
+// asks the client for its connections, and removes those the client no
+// longer has (its disconnects lost). So the two sides cannot disagree for
+// long, even while no event flows.
 //
 // # The proposal → actorio
 //

@@ -127,3 +127,60 @@ func TestRegressionQuickRestartKeepsNewConnections(t *testing.T) {
 		r.close(t)
 	}
 }
+
+// TestRegressionServerDropsConnectionsTheClientForgot: a connection the
+// subscriber has disconnected, whose disconnects were all lost (a
+// one-way partition longer than the client keeps sending them), is
+// removed on the signal's node once the two can talk again, though no
+// event flows on it: with another connection open to the server (the
+// client's periodic list of its connections does not name it) or with
+// none (the client has nothing more to say to the server). Found in
+// review: the server only answered the list with the connections it had
+// lost, and kept the forgotten one, its connection to the local signal
+// and its watch of the client until an event went out on it.
+func TestRegressionServerDropsConnectionsTheClientForgot(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		p := newPair(t, 61, sim.WithRemote(sim.RemoteOptions{Keepalive: time.Minute}))
+		ctx := context.Background()
+		var kept signalbus.Handle
+		if keep {
+			var err error
+			if kept, err = p.rs.Connect(ctx, newRecorder().slot(nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := p.rs.Connect(ctx, newRecorder().slot(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.w.Partition("b", "a", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.rs.Disconnect(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		p.run(t, 10*time.Second) // the client gives the disconnect up
+		if st, err := p.busB.RemoteStats(ctx); err != nil || st.Closing != 0 {
+			t.Fatalf("keep %v: client %+v, %v: still closing", keep, st, err)
+		}
+		if err := p.w.Mend("b", "a"); err != nil {
+			t.Fatal(err)
+		}
+		p.run(t, 5*time.Second)
+		st, err := p.srv.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		if keep {
+			want = 1
+		}
+		if len(st.Conns) != want || p.localConns(t) != want || (keep && st.Conns[0].Conn != kept) {
+			t.Fatalf("keep %v: the server holds %+v and the signal %d connections, want only %q", keep, st.Conns, p.localConns(t), kept)
+		}
+		if !keep && st.Peers != 0 {
+			t.Fatalf("the server still keeps %d peers", st.Peers)
+		}
+		p.close(t)
+	}
+}

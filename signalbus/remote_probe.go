@@ -11,9 +11,13 @@ import (
 // Asking a subscriber's client which incarnation it is and which
 // connections it holds with this server: a probe.
 //
-// A Terminated does not say which incarnation of a client it is about (a
-// restarted node's client has the same PID), so one about an incarnation
-// that is gone can arrive after the next one has connected.
+// Two things the server cannot tell on its own. A Terminated does not
+// say which incarnation of a client it is about (a restarted node's
+// client has the same PID), so one about an incarnation that is gone can
+// arrive after the next one has connected. And a
+// connection the client dropped while its disconnects were lost (a long
+// partition) is never named again by the client, whose periodic audit
+// only lists the connections it has.
 //
 // So the server asks: a probe is a SignalAudit to the client carrying only
 // a token (one entry: no connection, the token as its stream). The client
@@ -23,13 +27,21 @@ import (
 // was sent after the probe arrived, so:
 //   - another epoch than the one the server knows means that incarnation
 //     is gone: its connections are removed (PeerLoss "restarted");
-//   - the same epoch means it is alive.
+//   - the same epoch means it is alive, and a connection the server
+//     accepted before it sent the probe that the answer does not name was
+//     dropped by the client (the client sent its connect before it
+//     answered, so it would name it): it is removed, and the client is
+//     sent the confirmation of a disconnect, which ends it there if it is
+//     still closing it.
 //
 // With no answer within probeTries server ticks, a probe asked by a
-// Terminated takes the client for gone, as the Terminated said.
+// Terminated takes the client for gone, as the Terminated said; any other
+// concludes nothing (a partition: the watch reports a death).
 //
 // The server probes a client on a Terminated when its record replaced an
-// older incarnation's (the Terminated may be about that one).
+// older incarnation's (the Terminated may be about that one); and every
+// auditEvery ticks, unless the client's own audit since the
+// last round named every connection the server holds for it.
 
 // probeTries is how many server ticks a probe waits for its answer (sent
 // again each tick).
@@ -39,6 +51,7 @@ const probeTries = auditEvery
 type serverProbes struct {
 	tokens  uint64 // probes sent
 	accepts uint64 // connections accepted: sconn.seq
+	ticks   int
 	// replaced holds the clients whose record was replaced by a newer
 	// incarnation's, until the next record of theirs is made: a
 	// Terminated may still come about the old one.
@@ -48,6 +61,7 @@ type serverProbes struct {
 // peerProbe is a peer's part of probing.
 type peerProbe struct {
 	succeeded bool   // this record replaced an older incarnation's
+	confirmed bool   // an audit since the last round named every connection
 	probe     *probe // the probe awaiting an answer
 }
 
@@ -143,10 +157,20 @@ func (s *server) audit(c actor.Context, m *wire.SignalAudit) {
 		s.answered(c, p, m.GetEpoch(), listed)
 		return
 	}
+	if m.GetEpoch() != p.epoch {
+		return
+	}
+	for id, k := range p.conns { //detguard:unordered only checks that every one is listed
+		if listed[id] != k.stream {
+			return
+		}
+	}
+	p.confirmed = true
 }
 
 // answered takes the client's answer to p's probe (see above).
 func (s *server) answered(c actor.Context, p *peer, epoch uint64, listed map[string]string) {
+	pr := p.probe
 	p.probe = nil
 	if epoch != p.epoch {
 		// The incarnation the server knows is gone.
@@ -156,11 +180,26 @@ func (s *server) answered(c actor.Context, p *peer, epoch uint64, listed map[str
 		s.dropConns(c, p, "restarted")
 		return
 	}
+	p.confirmed = true
+	for _, id := range actors.SortedKeys(p.conns) {
+		k := p.conns[id]
+		if stream, ok := listed[id]; k.seq > pr.seq || (ok && (stream == "" || stream == k.stream)) {
+			continue
+		}
+		// Dropped by the client, its disconnects lost.
+		s.stats.Ended++
+		s.stats.Abandoned += uint64(k.out.Pending())
+		s.remove(c, k, false)
+		s.tell(c, p.pid, p.epoch, k.id, k.stream, "")
+	}
 }
 
-// probeTick sends the probes awaiting an answer again and ends those that
-// waited long enough.
+// probeTick sends the probes awaiting an answer again, ends those that
+// waited long enough, and every auditEvery ticks probes the clients not
+// confirmed since the last round.
 func (s *server) probeTick(c actor.Context) {
+	s.ticks++
+	round := s.ticks%auditEvery == 0
 	for _, key := range actors.SortedKeys(s.peers) {
 		p := s.peers[key]
 		if pr := p.probe; pr != nil {
@@ -173,6 +212,13 @@ func (s *server) probeTick(c actor.Context) {
 				delete(s.peers, key)
 				s.dropConns(c, p, pr.why)
 			}
+			continue
+		}
+		if round {
+			if !p.confirmed {
+				s.startProbe(c, p, "")
+			}
+			p.confirmed = false
 		}
 	}
 }
