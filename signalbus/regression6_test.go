@@ -128,6 +128,36 @@ func TestRegressionQuickRestartKeepsNewConnections(t *testing.T) {
 	}
 }
 
+// TestRegressionRestartAtSameInstantConnects: the subscriber's node
+// crashes and restarts at the virtual instant its first client started
+// (so both incarnations present the same start time), with the first
+// one's connection accepted by the server. The new incarnation's connect
+// must be accepted, whichever of the two random epochs is larger. Found
+// in review: the tie on the start time was decided by comparing the
+// epochs, so in about half the runs the server refused the new
+// incarnation as an older one (Connect failed with ErrPeerGone).
+func TestRegressionRestartAtSameInstantConnects(t *testing.T) {
+	for seed := uint64(1); seed <= 16; seed++ {
+		r := newRestartable(t, seed)
+		start := r.w.Now()
+		if _, err := r.connect(t, newRecorder()); err != nil {
+			t.Fatal(err)
+		}
+		if r.w.Now() != start {
+			t.Fatalf("the first connect took %v of virtual time", r.w.Now()-start)
+		}
+		r.crashRestart(t)
+		rec := newRecorder()
+		h, err := r.connect(t, rec)
+		if err != nil {
+			t.Fatalf("seed %d: the new incarnation's connect: %v", seed, err)
+		}
+		r.run(t, 3*time.Second)
+		r.checkServing(t, h, rec, "after a restart at the same instant")
+		r.close(t)
+	}
+}
+
 // TestRegressionServerDropsConnectionsTheClientForgot: a connection the
 // subscriber has disconnected, whose disconnects were all lost (a
 // one-way partition longer than the client keeps sending them), is

@@ -11,10 +11,11 @@ import (
 // Asking a subscriber's client which incarnation it is and which
 // connections it holds with this server: a probe.
 //
-// Two things the server cannot tell on its own. A Terminated does not
+// Three things the server cannot tell on its own. A Terminated does not
 // say which incarnation of a client it is about (a restarted node's
 // client has the same PID), so one about an incarnation that is gone can
-// arrive after the next one has connected. And a
+// arrive after the next one has connected. Two incarnations that started
+// at the same instant cannot be ordered by their start times. And a
 // connection the client dropped while its disconnects were lost (a long
 // partition) is never named again by the client, whose periodic audit
 // only lists the connections it has.
@@ -39,8 +40,10 @@ import (
 // concludes nothing (a partition: the watch reports a death).
 //
 // The server probes a client on a Terminated when its record replaced an
-// older incarnation's (the Terminated may be about that one); and every
-// auditEvery ticks, unless the client's own audit since the
+// older incarnation's (the Terminated may be about that one); on a connect
+// of another incarnation that started at the same instant as the one it
+// knows (the connect is not answered meanwhile: the client repeats it);
+// and every auditEvery ticks, unless the client's own audit since the
 // last round named every connection the server holds for it.
 
 // probeTries is how many server ticks a probe waits for its answer (sent

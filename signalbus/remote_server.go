@@ -363,8 +363,15 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 	key := pidKey(from)
 	p := s.peers[key]
 	if p != nil && p.epoch != m.GetEpoch() {
-		if m.GetStarted() < p.started || (m.GetStarted() == p.started && m.GetEpoch() < p.epoch) {
+		if m.GetStarted() < p.started {
 			s.refuse(c, p.pid, m, kindStale, "an older incarnation of the client")
+			return
+		}
+		if m.GetStarted() == p.started {
+			// Started at the same instant: which one is current only
+			// the client can say (remote_probe.go); the connect is
+			// repeated meanwhile.
+			s.startProbe(c, p, "")
 			return
 		}
 		// The client restarted: its old connections are gone, and so
