@@ -1,17 +1,21 @@
 package node_test
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/internal/childproc"
 	"github.com/asynkron/protoactor-go/actor"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 func init() {
 	lifeModes["life-stopwatched"] = lifeStopWatched
+	lifeModes["life-peergone"] = lifePeerGone
 }
 
 // watchedBy is what a watcher of a peer's actors got: every Terminated,
@@ -113,4 +117,50 @@ func lifeStopWatched() {
 func TestStopTerminatesWatchesOfPeers(t *testing.T) {
 	p, _ := startPeer(t, "serve")
 	runLife(t, "life-stopwatched", nil, "ACTORIO_PEER_TARGET="+p.addr)
+}
+
+// lifePeerGone: actors watching actors of a peer ($ACTORIO_PEER_TARGET)
+// over a connection that is then idle are told Terminated{AddressTerminated}
+// once the peer is gone without a word (the test makes it so when told
+// "CONNECTED" and answers "GONE"): killed, or hung (SIGSTOP, as a
+// partitioned or frozen host looks), which only keepalive notices.
+func lifePeerGone() {
+	l := newLife()
+	target := os.Getenv("ACTORIO_PEER_TARGET")
+	echo, sink := actor.NewPID(target, "echo"), actor.NewPID(target, "sink")
+	w, ok := l.watchAll(echo, sink)
+	if !ok {
+		fmt.Println("DONE")
+		return
+	}
+	fmt.Println("CONNECTED")
+	if sc := bufio.NewScanner(os.Stdin); !sc.Scan() || sc.Text() != "GONE" {
+		l.check(false, "no GONE on stdin")
+	}
+	start := time.Now()
+	l.terminatedOnce("watcher of a peer that is gone", w, actor.TerminatedReason_AddressTerminated, echo, sink)
+	fmt.Println("TERMINATED after", (time.Since(start) - quiet).Round(time.Millisecond))
+	l.stop(5 * time.Second)
+	l.noLeaks()
+	fmt.Println("DONE")
+}
+
+// TestWatchOfPeerThatIsGone: see lifePeerGone; the peer is killed, or
+// hung (its process stopped) and then killed once the watcher has heard.
+func TestWatchOfPeerThatIsGone(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			p, _ := startPeer(t, "serve")
+			runLife(t, "life-peergone", func(line string, c *childproc.Proc) {
+				if line == "CONNECTED" {
+					if err := p.Process().Signal(sig); err != nil {
+						t.Fatal(err)
+					}
+					c.Send(t, "GONE")
+				}
+			}, "ACTORIO_PEER_TARGET="+p.addr)
+			p.Kill(t)
+			<-p.Done()
+		})
+	}
 }
