@@ -69,7 +69,9 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 }
 
 // Stop stops serving and drops the connections to peers, both ways;
-// their watchers of this node's actors get Terminated{AddressTerminated}
+// their watchers of this node's actors get Terminated{AddressTerminated},
+// and so does each live watch of a peer's actor by this node's actors
+// (those still running: Close the System after Stop for them to hear),
 // and it returns once the node's listener and connections are gone, so
 // the address can be listened on again, and with them its goroutines,
 // but for a dial to a peer that was in progress: that one is ended, and
@@ -128,6 +130,9 @@ func (n *Node) stop() {
 			n.logger.Warn("node: stop "+name, slog.Any("error", err))
 		}
 	}
+	// The endpoint watchers stopped without answering the watches of
+	// peers' actors: the node's record of them does.
+	n.watches.stopped()
 }
 
 // endpointSubscription returns the EventStream subscription of r's

@@ -134,3 +134,32 @@ func (w *watches) local(pid *actor.PID) bool {
 
 // localAddress is protoactor's address of a system that is not a node.
 const localAddress = "nonhost"
+
+// stopped answers every live watch when the node stops: protoactor's
+// endpoint watchers, which would have answered them when their
+// connection ended, are stopped by Node.Stop without being told. Each
+// watcher still alive gets Terminated{AddressTerminated} (or the reason
+// its peer gave, if that was seen and not yet delivered: the filter
+// puts it in), which the filter delivers once and which ends the watch;
+// a watcher that is gone is forgotten.
+func (w *watches) stopped() {
+	reg := w.n.sys.ActorSystem().ProcessRegistry
+	w.mu.Lock()
+	type answer struct {
+		ref          actor.Process
+		watcher, who *actor.PID
+	}
+	var answers []answer
+	for k := range w.m { //detguard:unordered each watch is answered on its own
+		ref, ok := reg.GetLocal(k.watcher)
+		if !ok {
+			delete(w.m, k)
+			continue
+		}
+		answers = append(answers, answer{ref, actor.NewPID(w.n.addr, k.watcher), actor.NewPID(k.address, k.id)})
+	}
+	w.mu.Unlock()
+	for _, a := range answers {
+		a.ref.SendSystemMessage(a.watcher, &actor.Terminated{Who: a.who, Why: actor.TerminatedReason_AddressTerminated})
+	}
+}
