@@ -232,7 +232,11 @@ func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
 				want = syscall.EMSGSIZE
 			}
 			if errno != want && !(s.mayAbort && errno == syscall.ECONNABORTED) {
-				t.Fatalf("inv 15: read %d failed with %v, but the peer's data fail it only with %v (model: %+v, peer closed: %v)", c.ID, c.Err, want, out, s.eofSent)
+				wantText := "nothing (it must wait or succeed)"
+				if want != 0 {
+					wantText = want.Error()
+				}
+				t.Fatalf("inv 15: read %d failed with %v, but the peer's data fail it only with %s (model: %+v, peer closed: %v)", c.ID, c.Err, wantText, out, s.eofSent)
 			}
 		}
 		if s.stopped || s.sticky != 0 {
