@@ -101,7 +101,7 @@ func TestSockMachinesReach(t *testing.T) {
 		"action cancel", "action expire", "action stop",
 		"read ok", "read of a zero-length body", "peer's EOF",
 		"second direct read while one is pending", "read " + errWord(syscall.EBUSY),
-		"read " + errWord(syscall.EPIPE), "read " + errWord(syscall.EMSGSIZE),
+		"read " + errWord(syscall.EPIPE), "read EPIPE inside a PDU", "read " + errWord(syscall.EMSGSIZE),
 		"read " + errWord(syscall.ECANCELED), "read " + errWord(syscall.ETIMEDOUT),
 		"read " + errWord(syscall.ECONNABORTED), "read " + errWord(syscall.ECONNRESET),
 		"withdraw a read after part of its PDU",

@@ -46,6 +46,8 @@ type streamSM struct {
 	refusing  sockactor.ReqID          // the request being submitted (a completion now is a refusal, not a queued request)
 	nexts     map[sockactor.ReqID]*int // how often each read's next function was called
 	stickyAt  sockactor.ReqID          // requests after this one see the sticky error
+	byData    bool                     // the action began on a sound stream and only the peer's bytes can fail a read in it
+	mayAbort  bool                     // ... or a withdrawal (ECONNABORTED) too
 	lastID    sockactor.ReqID
 	cov       sockCov // what the run reached (TestSockMachinesReach)
 }
@@ -78,6 +80,12 @@ func newStreamSM(t *rapid.T, cov sockCov) *streamSM {
 		body := rapid.SliceOfN(rapid.Byte(), 0, 48).Draw(t, "body")
 		body = append(body, make([]byte, 48)...)[:size.Draw(t, "size")]
 		s.model.AppendPDU(body)
+	}
+	// Now and then the peer closes inside a PDU (inv 15): its header or
+	// its body cut short. Whole PDUs only never took a read to an EOF
+	// with part of its PDU consumed.
+	if len(s.model.Wire) > 0 && oneIn(t, "truncated", 3) {
+		s.model.Wire = s.model.Wire[:rapid.IntRange(0, len(s.model.Wire)-1).Draw(t, "cut")]
 	}
 	s.effects(t)
 	return s
@@ -205,6 +213,32 @@ func (s *streamSM) readDone(t *rapid.T, c *sockactor.Completion) {
 				t.Fatalf("inv 15/16: read %d failed with %v, model says %+v", c.ID, c.Err, out)
 			}
 		}
+		if errno == syscall.EPIPE && s.byData && len(s.model.Wire) > s.model.Consumed() {
+			s.cov.hit("read EPIPE inside a PDU") // the peer's last PDU was begun
+		}
+		if s.byData {
+			// inv 15: in an action that began on a sound stream and gave
+			// the machine only the peer's bytes (or a new read), a read
+			// fails only as the model says: EPIPE when the peer closed
+			// before the next PDU was whole, EMSGSIZE when its length is
+			// over the maximum; a withdrawal may poison it (ECONNABORTED).
+			peek := s.model
+			out := peek.Next(s.delivered, s.eofSent)
+			want := syscall.Errno(0)
+			switch {
+			case out.Short:
+				want = syscall.EPIPE
+			case out.TooLarge:
+				want = syscall.EMSGSIZE
+			}
+			if errno != want && !(s.mayAbort && errno == syscall.ECONNABORTED) {
+				wantText := "nothing (it must wait or succeed)"
+				if want != 0 {
+					wantText = want.Error()
+				}
+				t.Fatalf("inv 15: read %d failed with %v, but the peer's data fail it only with %s (model: %+v, peer closed: %v)", c.ID, c.Err, wantText, out, s.eofSent)
+			}
+		}
 		if s.stopped || s.sticky != 0 {
 			return
 		}
@@ -237,6 +271,25 @@ func (s *streamSM) Check(t *rapid.T) {
 	if err := CheckWire(s.wire, s.completed, s.started()); err != nil {
 		t.Fatal(err)
 	}
+	// inv 13, 15: on a sound stream no read waits for what already came:
+	// the head read finishes once its whole PDU is buffered, and fails
+	// once the peer's EOF (EPIPE) or an oversize length (EMSGSIZE) is
+	// there.
+	if reads, _ := s.m.Pending(); reads > 0 && s.m.Err() == nil && !s.stopped && s.m.State() == sockactor.StateConnected {
+		peek := s.model
+		if out := peek.Next(s.delivered, s.eofSent); out.OK || out.Short || out.TooLarge {
+			t.Fatalf("inv 13/15: %d reads wait, but the model says the head one can end now: %+v (peer closed: %v)", reads, out, s.eofSent)
+		}
+	}
+}
+
+// dataOnly marks the current action as one in which only the peer's data
+// can fail a read (see readDone), when the stream is sound at its start;
+// mayAbort adds a withdrawal's ECONNABORTED. It returns the unmarking.
+func (s *streamSM) dataOnly(mayAbort bool) func() {
+	s.byData = s.m.Err() == nil && !s.stopped && s.m.State() == sockactor.StateConnected
+	s.mayAbort = mayAbort
+	return func() { s.byData, s.mayAbort = false, false }
 }
 
 // started returns the failed writes that may have put bytes on the wire:
@@ -265,6 +318,7 @@ func (s *streamSM) withdraw(t *rapid.T, id sockactor.ReqID, errno syscall.Errno,
 		calls = *n
 	}
 	partial := (kind == sockactor.OpReadv || kind == sockactor.OpReadvQueue) && s.done[id] == 0
+	defer s.dataOnly(true)()
 	do(id)
 	s.effects(t)
 	if partial && sound && s.m.Err() != nil {
@@ -297,6 +351,7 @@ func (s *streamSM) read(t *rapid.T) {
 	pending, _ := s.m.Pending()
 	usable := s.m.State() == sockactor.StateConnected && s.m.Err() == nil
 	before := s.completions()
+	defer s.dataOnly(false)()
 	calls, rid := new(int), new(sockactor.ReqID)
 	next := func() ([][]byte, error) {
 		if *rid != 0 && s.done[*rid] > 0 {
@@ -393,6 +448,7 @@ func (s *streamSM) deliver(t *rapid.T) {
 	if s.delivered == len(s.model.Wire) && s.eofSent {
 		t.Skip("nothing left")
 	}
+	defer s.dataOnly(false)()
 	for rounds := rapid.IntRange(1, 8).Draw(t, "rounds"); rounds > 0 && s.readMax != 0; rounds-- {
 		rest := len(s.model.Wire) - s.delivered
 		if rest == 0 {
