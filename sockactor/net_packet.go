@@ -66,6 +66,7 @@ func (p *netPacket) reader() {
 		}
 		if len(got) == 1 {
 			ev := datagramEvent(got[0])
+			got[0] = readResult{} // the event holds the data now
 			p.sink(&ev)
 			continue
 		}
