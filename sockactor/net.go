@@ -8,6 +8,7 @@ package sockactor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -56,8 +57,12 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 		return nil, errf("listen", syscall.EAFNOSUPPORT, "network %q is not a stream network (tcp, tcp4, tcp6, unix)", network)
 	}
 	l, err := net.Listen(network, addr)
-	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) && removeStaleSocket(addr) {
-		l, err = net.Listen(network, addr)
+	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) {
+		if why := removeStaleSocket(addr); why == "" {
+			l, err = net.Listen(network, addr)
+		} else {
+			err = errf("listen", syscall.EADDRINUSE, "unix socket %s %s: %w", addr, why, err)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -78,20 +83,31 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 // listens on it (a connect is refused): one a listener that died left
 // behind, which would fail every later bind with EADDRINUSE. A file that
 // is not a socket, an abstract name, or a socket that answers (or fails
-// otherwise) is left alone. It reports whether it removed the file.
-func removeStaleSocket(path string) bool {
+// otherwise) is left alone. It returns "" if it removed the file, else
+// why not, for the error.
+func removeStaleSocket(path string) (why string) {
 	if path == "" || path[0] == '@' {
-		return false
+		return "is an abstract name in use"
 	}
-	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSocket == 0 {
-		return false
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("could not be checked (%v)", err)
+	case fi.Mode()&os.ModeSocket == 0:
+		return "exists and is not a socket"
 	}
 	c, err := net.Dial("unix", path)
-	if err == nil {
+	switch {
+	case err == nil:
 		c.Close()
-		return false
+		return "is in use by a live listener"
+	case !errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("could not be checked for a live listener (%v)", err)
 	}
-	return errors.Is(err, syscall.ECONNREFUSED) && os.Remove(path) == nil
+	if err := os.Remove(path); err != nil {
+		return fmt.Sprintf("was left by a listener that is gone but could not be removed (%v)", err)
+	}
+	return ""
 }
 
 // ListenPacket implements Transport.

@@ -32,7 +32,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -43,7 +42,6 @@ import (
 	"github.com/actorio/actorio/signalbus/qmp"
 	"github.com/actorio/actorio/signalbus/schema"
 	"github.com/actorio/actorio/sockactor"
-	"github.com/pkg/errors"
 )
 
 func main() {
@@ -83,9 +81,6 @@ func run(ctx context.Context, socket, tcp string, ready func(addr string)) error
 		return err
 	}
 	if socket != "" {
-		if err := removeStale(socket); err != nil {
-			return err
-		}
 		l, err := srv.Listen(sockactor.RealTransport(), "unix", socket)
 		if err != nil {
 			return err
@@ -104,30 +99,6 @@ func run(ctx context.Context, socket, tcp string, ready func(addr string)) error
 	}
 	<-ctx.Done()
 	return nil
-}
-
-// removeStale removes the socket file at path if a server that is gone
-// left it there. Anything else at path is left alone and refused: a file
-// that is not a socket, or a socket some server still listens on.
-func removeStale(path string) error {
-	fi, err := os.Lstat(path)
-	switch {
-	case os.IsNotExist(err):
-		return nil
-	case err != nil:
-		return err
-	case fi.Mode()&os.ModeSocket == 0:
-		return errors.Errorf("qmpserver: %s exists and is not a socket", path)
-	}
-	c, err := net.Dial("unix", path)
-	if err == nil {
-		c.Close()
-		return errors.Errorf("qmpserver: %s is in use by another server", path)
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return errors.Wrapf(err, "qmpserver: check whether %s is in use", path)
-	}
-	return os.Remove(path)
 }
 
 // registerInject adds the commands that emit the seed's events; their
