@@ -186,7 +186,7 @@ func sortedNames(m map[string][]string) []string {
 func signalMember(m Memberer, name string) (out string, has bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			out, has = fmt.Sprintf("%%!v(PANIC=SignalMember method: %v)", r), true
+			out, has = panicText("SignalMember", r), true
 		}
 	}()
 	return m.SignalMember(name)
@@ -197,8 +197,14 @@ func signalMember(m Memberer, name string) (out string, has bool) {
 func str(s fmt.Stringer) (out string) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = fmt.Sprintf("%%!v(PANIC=String method: %v)", r)
+			out = panicText("String", r)
 		}
 	}()
 	return s.String()
+}
+
+// panicText is what a member reads as when the method rendering it
+// panicked with r, as fmt prints a panicking String method.
+func panicText(method string, r any) string {
+	return fmt.Sprintf("%%!v(PANIC=%s method: %v)", method, r)
 }
