@@ -19,16 +19,16 @@ func readPlain(conn net.Conn, max int) ([]byte, error) {
 
 // readPacketPlain receives one datagram from pc the plain way; truncated
 // reports a datagram that filled the whole buffer (it was cut).
-func readPacketPlain(pc net.PacketConn) ([]byte, net.Addr, bool, error) {
+func readPacketPlain(pc net.PacketConn) readResult {
 	buf := make([]byte, recvBuffer)
 	n, src, err := pc.ReadFrom(buf)
 	if err != nil {
-		return nil, src, false, err
+		return readResult{src: src, err: err}
 	}
 	if n == len(buf) {
-		return nil, src, true, nil
+		return readResult{src: src, truncated: true}
 	}
-	return buf[:n:n], src, false, nil
+	return readResult{data: buf[:n:n], src: src}
 }
 
 // readResult is what one non-blocking read or receive found.

@@ -14,7 +14,6 @@ func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func(
 // datagram at a time.
 func packetReader(pc net.PacketConn) func(max int, out []readResult) []readResult {
 	return func(_ int, out []readResult) []readResult {
-		data, src, truncated, err := readPacketPlain(pc)
-		return append(out, readResult{data: data, src: src, truncated: truncated, err: err})
+		return append(out, readPacketPlain(pc))
 	}
 }

@@ -148,8 +148,7 @@ func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
 // gives one result with that error.
 func readPackets(pc net.PacketConn, raw syscall.RawConn, max int, out []readResult) []readResult {
 	if raw == nil {
-		data, src, truncated, err := readPacketPlain(pc)
-		return append(out, readResult{data: data, src: src, truncated: truncated, err: err})
+		return append(out, readPacketPlain(pc))
 	}
 	network := packetNetwork(pc)
 	if err := raw.Read(func(fd uintptr) bool {
