@@ -6,12 +6,16 @@ GO      ?= go
 DEBS    := dnsmasq qemu-system-common socat
 TIMEOUT ?= 18m
 
-.PHONY: test deps fmt-check vet lint unit sim bench props sim-long
+.PHONY: test deps tracked fmt-check vet lint unit sim bench props sim-long
 
-test: deps fmt-check vet lint unit sim
+test: deps tracked fmt-check vet lint unit sim
 
 deps:
 	@./.ci/deps.sh $(DEBS)
+
+# No compiled program and nothing over 1 MiB is tracked.
+tracked:
+	@./.ci/no-binaries.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
