@@ -56,3 +56,30 @@ func TestSparsecopyToDevNull(t *testing.T) {
 		t.Fatalf("copy to %s: exit %d, %q %q", os.DevNull, code, out.String(), errb.String())
 	}
 }
+
+// TestRemoteUploadKeepsServerMode: an upload onto a file the server
+// already has keeps that file's permissions, as cp onto an existing file
+// does; a new file gets 0644 (the mode does not travel).
+//
+// Found in review: the server wrote every upload to a 0644 temporary
+// file and renamed it over the name, so a private 0600 file became
+// world-readable when it was replaced.
+func TestRemoteUploadKeepsServerMode(t *testing.T) {
+	dir, local := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "private"), "old", 0o600)
+	src := filepath.Join(local, "src")
+	writeFile(t, src, "new", 0o755)
+	_, addr := server(t, dir, "127.0.0.1:0")
+	for _, name := range []string{"private", "fresh"} {
+		if code, stderr := copyProc(t, src, addr+":"+name); code != 0 {
+			t.Fatalf("upload to %s: exit %d\n%s", name, code, stderr)
+		}
+		wantContent(t, filepath.Join(dir, name), "new")
+	}
+	if got := mode(t, filepath.Join(dir, "private")); got != 0o600 {
+		t.Fatalf("the replaced file has mode %v, want its own 0600", got)
+	}
+	if got := mode(t, filepath.Join(dir, "fresh")); got != 0o644 {
+		t.Fatalf("a new file has mode %v, want 0644", got)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -111,8 +112,14 @@ func rootErr(err error, name string) error {
 func (s *Server) put(req *remote.Request, name string) error {
 	dir, base := filepath.Split(name)
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.sparsecopy-%d-%d.tmp", base, os.Getpid(), s.seq.Add(1)))
+	// A new file is 0644 under the umask (the mode does not travel); one
+	// that replaces a regular file keeps that file's permissions, as cp
+	// onto an existing file does.
+	perm, keep := fs.FileMode(0o644), false
 	if fi, err := s.root.Lstat(name); err == nil {
 		switch {
+		case fi.Mode().IsRegular():
+			perm, keep = fi.Mode().Perm(), true
 		case fi.IsDir():
 			return errors.Errorf("sparsecopy: put %q: it is a directory", name)
 		case fi.Mode()&os.ModeSymlink != 0:
@@ -123,9 +130,16 @@ func (s *Server) put(req *remote.Request, name string) error {
 			}
 		}
 	}
-	f, err := s.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := s.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return rootErr(errors.Wrapf(err, "sparsecopy: put %q", name), name)
+	}
+	if keep {
+		if err := f.Chmod(perm); err != nil { // exactly, whatever the umask
+			f.Close()
+			_ = s.root.Remove(tmp)
+			return errors.Wrapf(err, "sparsecopy: put %q: keeping its mode %v", name, perm)
+		}
 	}
 	root := s.root
 	err = req.AcceptFileSink(streamactor.OSFile(f), streamactor.FileOptions{
