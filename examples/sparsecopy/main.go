@@ -188,8 +188,11 @@ func serveMain(f flags, stdout, stderr io.Writer) int {
 }
 
 // clientMain starts this process's node and runs do, which talks to the
-// server at peer. When the server does not answer, a probe of its address
-// says why (refused, TLS), which the remote layer cannot see.
+// server at peer. A probe of peer's address comes first, so a server that
+// is not there, refuses the connection or this node's certificate is
+// reported at once and why (the remote layer would only time out, after
+// protoactor logged its failed connection attempts); when the server
+// stops answering later, a second probe says why.
 func clientMain(f flags, stderr io.Writer, peer string, do func(context.Context, *actors.System, remote.Options) (Result, error)) (Result, error) {
 	cfg, o, err := f.nodeConfig(f.nodeAddr)
 	if err != nil {
@@ -204,6 +207,9 @@ func clientMain(f flags, stderr io.Writer, peer string, do func(context.Context,
 	defer func() { _ = sys.Close(context.Background()); n.Stop() }() // actors first, then the node (node.Stop)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if why := n.Probe(ctx, peer); why != nil {
+		return Result{}, fmt.Errorf("no server answers at %s: %w", peer, why)
+	}
 	res, err := do(ctx, sys, o)
 	if errors.Is(err, remote.ErrDialTimeout) {
 		if why := n.Probe(ctx, peer); why != nil {
