@@ -50,8 +50,13 @@ type Emission[T any] struct {
 // Receive returns. Copy what you keep (the value, or *ev).
 type Event[T any] struct {
 	*Emission[T]
-	Tag     Handle // the connection's handle; empty on default connections
-	Dropped uint64 // events this connection lost to its overflow policy just before this one
+	Tag Handle // the connection's handle; empty on default connections
+	// Dropped counts the events this connection lost to its overflow
+	// policy since its previous delivery: the next event delivered
+	// carries them. With DropOldest they were emitted just before this
+	// one; with DropNewest they were the newest when lost, so they may
+	// have been emitted after this one (it was already queued).
+	Dropped uint64
 	link    *Link
 	// done is 1 once the delivery is acknowledged: set by the slot's
 	// Done, read by the signal actor, which reuses the Event only then
@@ -68,7 +73,8 @@ type AnyEvent interface {
 	Data() any
 	// EventTag returns the connection's handle (empty: a default connection).
 	EventTag() Handle
-	// EventDropped returns how many events the connection lost just before this one.
+	// EventDropped returns how many events the connection lost to its
+	// overflow policy since its previous delivery (see Event.Dropped).
 	EventDropped() uint64
 }
 

@@ -39,8 +39,10 @@ import (
 // Terminated takes the client for gone, as the Terminated said; any other
 // concludes nothing (a partition: the watch reports a death).
 //
-// The server probes a client on a Terminated when its record replaced an
-// older incarnation's (the Terminated may be about that one); on a connect
+// The server probes a client on a Terminated when its record follows a
+// record of another incarnation, replaced by it or forgotten with its
+// last connection (the Terminated may be about that one:
+// remote_forgotten.go); on a connect
 // of another incarnation that started at the same instant as the one it
 // knows (the connect is not answered meanwhile: the client repeats it);
 // and every auditEvery ticks, unless the client's own audit since the
@@ -55,15 +57,15 @@ type serverProbes struct {
 	tokens  uint64 // probes sent
 	accepts uint64 // connections accepted: sconn.seq
 	ticks   int
-	// replaced holds the clients whose record was replaced by a newer
-	// incarnation's, until the next record of theirs is made: a
-	// Terminated may still come about the old one.
-	replaced map[string]bool
+	// forgotten holds the incarnations of the clients whose record is
+	// gone, until the next record of theirs is made: a Terminated may
+	// still come about the old one (remote_forgotten.go).
+	forgotten forgottenPeers
 }
 
 // peerProbe is a peer's part of probing.
 type peerProbe struct {
-	succeeded bool   // this record replaced an older incarnation's
+	succeeded bool   // this record follows a record of another incarnation
 	confirmed bool   // an audit since the last round named every connection
 	probe     *probe // the probe awaiting an answer
 }
@@ -81,23 +83,6 @@ func (s *server) arm(c actor.Context) {
 	if s.ticker == nil {
 		s.ticker = actors.Every(c, s.cfg.retry, &serverTick{})
 	}
-}
-
-// markReplaced notes that the record of client key was replaced by a
-// newer incarnation's.
-func (s *server) markReplaced(key string) {
-	if s.replaced == nil {
-		s.replaced = map[string]bool{}
-	}
-	s.replaced[key] = true
-}
-
-// takeReplaced reports whether a new record for key succeeds a replaced
-// one.
-func (s *server) takeReplaced(key string) bool {
-	r := s.replaced[key]
-	delete(s.replaced, key)
-	return r
 }
 
 // startProbe asks p's client about itself; why (if set) is the reason of
@@ -179,11 +164,16 @@ func (s *server) answered(c actor.Context, p *peer, epoch uint64, listed map[str
 		// The incarnation the server knows is gone.
 		delete(s.peers, p.key)
 		c.Unwatch(p.pid)
-		s.markReplaced(p.key)
+		s.forgotten.note(p.key, p.epoch)
 		s.dropConns(c, p, "restarted")
 		return
 	}
 	p.confirmed = true
+	if pr.why != "" {
+		// The Terminated was about an older incarnation: the transport
+		// may have dropped this one's watch with that one's.
+		c.Watch(p.pid)
+	}
 	for _, id := range actors.SortedKeys(p.conns) {
 		k := p.conns[id]
 		if stream, ok := listed[id]; k.seq > pr.seq || (ok && (stream == "" || stream == k.stream)) {
@@ -228,12 +218,12 @@ func (s *server) probeTick(c actor.Context) {
 
 // peerTerminated takes a Terminated about client key, reporting whether
 // the server has a record of it. Its connections are removed, unless the
-// record replaced an older incarnation's: the Terminated may be about
+// record follows one of another incarnation: the Terminated may be about
 // that one, so the client is asked first.
 func (s *server) peerTerminated(c actor.Context, key, why string) bool {
 	p := s.peers[key]
 	if p == nil {
-		delete(s.replaced, key)
+		s.forgotten.drop(key)
 		return false
 	}
 	if p.succeeded {

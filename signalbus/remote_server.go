@@ -379,7 +379,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 		// below, if its connect is accepted).
 		delete(s.peers, key)
 		c.Unwatch(p.pid)
-		s.markReplaced(key)
+		s.forgotten.note(key, p.epoch)
 		s.dropConns(c, p, "restarted")
 		p = nil
 	}
@@ -411,7 +411,7 @@ func (s *server) connect(c actor.Context, m *wire.SignalConnect) {
 	}
 	if p == nil {
 		p = &peer{key: key, pid: to, epoch: m.GetEpoch(), started: m.GetStarted(), conns: map[string]*sconn{}}
-		p.succeeded = s.takeReplaced(key)
+		p.succeeded = s.forgotten.follows(key, p.epoch)
 		s.peers[key] = p
 		c.Watch(p.pid)
 		s.arm(c)
@@ -535,11 +535,14 @@ func (s *server) remove(c actor.Context, k *sconn, lost bool) {
 }
 
 // prune forgets p, and stops watching its client, once it has no
-// connection left (unless p was taken out of the table already).
+// connection left (unless p was taken out of the table already). Its
+// incarnation is remembered: a Terminated about it may still come after
+// the next incarnation's record is made.
 func (s *server) prune(c actor.Context, p *peer) {
 	if len(p.conns) == 0 && s.peers[p.key] == p {
 		delete(s.peers, p.key)
 		c.Unwatch(p.pid)
+		s.forgotten.note(p.key, p.epoch)
 	}
 }
 

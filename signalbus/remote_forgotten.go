@@ -1,0 +1,80 @@
+package signalbus
+
+// forgottenPeers remembers, for each subscriber's client the server has
+// no record of any more, the incarnation (epoch) of its last record: from
+// when that record goes (its last connection removed, or a newer
+// incarnation took its place) until the client's next record is made or
+// a Terminated about the client arrives.
+//
+// A Terminated names the client's PID, which every incarnation of a
+// client shares, not the incarnation; and it can arrive late: the watch
+// of the old incarnation may have been taken by the transport (its node
+// crashed) before the server unwatched it, and the server watches the
+// same PID again for the next incarnation. A record that follows one of
+// another incarnation may therefore hear a Terminated about that one:
+// such a record is marked (peerProbe.succeeded) and a Terminated about it
+// is checked with a probe (remote_probe.go) instead of ending it.
+//
+// At most maxForgotten clients are remembered (the oldest go first): an
+// entry is only needed for as long as the transport takes to report a
+// death, so only a churn of that many other clients in that time loses
+// one.
+type forgottenPeers struct {
+	epochs map[string]forgottenPeer
+	order  []forgottenRef // oldest first; entries taken since are skipped
+	seq    uint64
+}
+
+type forgottenPeer struct {
+	epoch uint64
+	seq   uint64
+}
+
+type forgottenRef struct {
+	key string
+	seq uint64
+}
+
+// maxForgotten bounds forgottenPeers.
+const maxForgotten = 4096
+
+// note remembers that the server's record of client key, incarnation
+// epoch, is gone.
+func (f *forgottenPeers) note(key string, epoch uint64) {
+	if f.epochs == nil {
+		f.epochs = map[string]forgottenPeer{}
+	}
+	f.seq++
+	f.epochs[key] = forgottenPeer{epoch: epoch, seq: f.seq}
+	f.order = append(f.order, forgottenRef{key: key, seq: f.seq})
+	for len(f.epochs) > maxForgotten {
+		old := f.order[0]
+		f.order = f.order[1:]
+		if e, ok := f.epochs[old.key]; ok && e.seq == old.seq {
+			delete(f.epochs, old.key)
+		}
+	}
+	if len(f.order) > 2*len(f.epochs)+16 {
+		live := f.order[:0]
+		for _, r := range f.order {
+			if e, ok := f.epochs[r.key]; ok && e.seq == r.seq {
+				live = append(live, r)
+			}
+		}
+		clear(f.order[len(live):])
+		f.order = live
+	}
+}
+
+// follows reports whether a new record of client key, incarnation epoch,
+// follows a record of another incarnation (so a Terminated may still
+// come about that one), and forgets the old one.
+func (f *forgottenPeers) follows(key string, epoch uint64) bool {
+	e, ok := f.epochs[key]
+	delete(f.epochs, key)
+	return ok && e.epoch != epoch
+}
+
+// drop forgets client key: a Terminated about it arrived while the
+// server had no record of it (the one a late Terminated was about).
+func (f *forgottenPeers) drop(key string) { delete(f.epochs, key) }
