@@ -132,25 +132,17 @@ func removeStaleSocket(path string) (why string) {
 	return ""
 }
 
-// Accept failures for lack of resources (descriptors, buffers, memory)
-// repeat at once until some are freed: the driver waits before it tries
-// again, from acceptBackoffMin doubling to acceptBackoffMax, as net/http's
-// server does, instead of spinning (each failure is still reported).
+// An accept that failed but did not end the listener (lack of
+// descriptors, buffers or memory, a network error pending on the new
+// connection, ...) tends to fail again at once: the driver waits before
+// it tries again, from acceptBackoffMin doubling to acceptBackoffMax, as
+// net/http's server does, instead of spinning (each failure is still
+// reported). A success resets the pause. A permanent failure
+// (permanentAcceptError) ends the accept goroutine.
 const (
 	acceptBackoffMin = 5 * time.Millisecond
 	acceptBackoffMax = time.Second
 )
-
-// exhausted reports whether err is an accept failure for lack of
-// resources, which only time can cure.
-func exhausted(err error) bool {
-	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
 
 type netListener struct {
 	l       net.Listener
@@ -162,10 +154,28 @@ type netListener struct {
 	wg      sync.WaitGroup
 	start   sync.Once
 	close   sync.Once
+	// wait pauses the accept goroutine for d before it accepts again; false
+	// if the listener was closed meanwhile. A field so that a test can
+	// count the pauses instead of taking them.
+	wait func(d time.Duration) bool
 }
 
 func newNetListener(l net.Listener) *netListener {
-	return &netListener{l: l, accepts: make(chan struct{}, 1), quit: make(chan struct{})}
+	n := &netListener{l: l, accepts: make(chan struct{}, 1), quit: make(chan struct{})}
+	n.wait = n.sleep
+	return n
+}
+
+// sleep waits d on the wall clock, or until Close (false).
+func (n *netListener) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-n.quit:
+		return false
+	}
 }
 
 // Start implements ListenEndpoint.
@@ -179,21 +189,15 @@ func (n *netListener) Start(sink Sink) {
 
 func (n *netListener) loop() {
 	defer n.wg.Done()
-	var backoff time.Duration // > 0: the last accept failed for lack of resources
+	var backoff time.Duration // > 0: the last accept failed
 	for {
 		select {
 		case <-n.accepts:
 		case <-n.quit:
 			return
 		}
-		if backoff > 0 {
-			t := time.NewTimer(backoff)
-			select {
-			case <-t.C:
-			case <-n.quit:
-				t.Stop()
-				return
-			}
+		if backoff > 0 && !n.wait(backoff) {
+			return
 		}
 		conn, err := n.l.Accept()
 		if err != nil {
@@ -202,10 +206,11 @@ func (n *netListener) loop() {
 				return
 			default:
 			}
-			if exhausted(err) {
-				backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
-			}
 			n.sink(&EvAccepted{Err: err})
+			if permanentAcceptError(err) {
+				return // the listener actor stops on it
+			}
+			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
 			continue
 		}
 		backoff = 0
