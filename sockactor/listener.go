@@ -27,7 +27,8 @@ type Listener struct {
 }
 
 // Accept asks a listener for the next connection. Completion:
-// *AcceptDone.
+// *AcceptDone. A listener with AcceptTo refuses it (EINVAL): its
+// connections all go to that actor.
 type Accept struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
@@ -147,6 +148,10 @@ func (a *listenerActor) Receive(c actor.Context) {
 		a.register(c, id, msg, msg.ReplyTo, msg.Tag)
 		if a.closed {
 			a.finish(c, id, nil, a.closedErr())
+			return
+		}
+		if a.pushTo != nil {
+			a.finish(c, id, nil, errf("accept", syscall.EINVAL, "the listener pushes every connection to its AcceptTo actor %v: none is left for an Accept", a.pushTo))
 			return
 		}
 		a.waiting = append(a.waiting, id)

@@ -237,3 +237,28 @@ func TestListenerEndsOnPermanentAcceptError(t *testing.T) {
 		t.Fatalf("the AcceptTo listener did not stop: %v", err)
 	}
 }
+
+// TestAcceptOnAcceptToListenerRefused: a listener with AcceptTo pushes
+// every connection to its actor, so an Accept request sent to it waited
+// for a connection that would never be its own: it hung until the
+// listener closed (or its timeout). It is now refused at once with
+// EINVAL saying why.
+func TestAcceptOnAcceptToListenerRefused(t *testing.T) {
+	sys := actors.New()
+	defer sys.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	to, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Stop(to)
+	l, err := Listen(sys, RealTransport(), "tcp", "127.0.0.1:0", AcceptTo(to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Accept().Wait(ctx); !errors.Is(err, syscall.EINVAL) {
+		t.Fatalf("Accept on an AcceptTo listener: %v, want EINVAL", err)
+	}
+}
