@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -66,10 +67,21 @@ func listenUnixMode(path string, mode os.FileMode) (ep ListenEndpoint, err error
 		}
 	}()
 	private := filepath.Join(dir, "s")
+	bindAt := private
 	if max := len(syscall.RawSockaddrUnix{}.Path); len(private) > max {
-		return fail(fmt.Sprintf("with a mode, the socket is bound first at %s, %d bytes, over the %d a unix socket address holds (use a shorter path)", private, len(private), max), syscall.EINVAL)
+		// The directory's name made the path too long for a socket
+		// address: on Linux, bind through a descriptor of the directory.
+		if runtime.GOOS != "linux" {
+			return fail(fmt.Sprintf("with a mode, the socket is bound first at %s, %d bytes, over the %d a unix socket address holds (use a shorter path)", private, len(private), max), syscall.EINVAL)
+		}
+		d, err := os.Open(dir)
+		if err != nil {
+			return fail("cannot open the private directory to bind in", err)
+		}
+		defer d.Close()
+		bindAt = fmt.Sprintf("/proc/self/fd/%d/s", d.Fd())
 	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: private, Net: "unix"})
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: bindAt, Net: "unix"})
 	if err != nil {
 		return fail("bind", err)
 	}

@@ -186,3 +186,33 @@ func TestListenWithModeKeepsPathRules(t *testing.T) {
 	}
 	onlyThese("file", "s.sock")
 }
+
+// TestListenWithModeLongPath: a path that fits a unix socket address
+// (108 bytes on Linux) but whose private bind name next to it would not
+// (the directory's name adds a dozen bytes) must still listen with its
+// mode (the private directory is reached through /proc/self/fd).
+func TestListenWithModeLongPath(t *testing.T) {
+	sys, ctx := realSys(t)
+	dir := t.TempDir()
+	long := filepath.Join(dir, strings.Repeat("d", 104-len(dir)-3))
+	if err := os.Mkdir(long, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(long, "s")
+	l, err := sockactor.Listen(sys, sockactor.RealTransport(), "unix", p, sockactor.WithMode(sockactor.ListenConfig{Mode: 0o600}))
+	if err != nil {
+		t.Fatalf("listen with a mode at a %d-byte path: %v", len(p), err)
+	}
+	defer l.Close()
+	if fi, err := os.Lstat(p); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v, %v", p, fi, err)
+	}
+	if ents, _ := os.ReadDir(long); len(ents) != 1 {
+		t.Fatalf("%s holds %v, want only the socket", long, ents)
+	}
+	c, err := sockactor.Dial(ctx, sys, sockactor.RealTransport(), "unix", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}

@@ -262,3 +262,47 @@ func TestAcceptOnAcceptToListenerRefused(t *testing.T) {
 		t.Fatalf("Accept on an AcceptTo listener: %v, want EINVAL", err)
 	}
 }
+
+// TestListenerCloseLifecycle (review, no defect found): an Accept pending
+// when the listener closes, and one sent after it stopped, complete with
+// ECONNABORTED; a unix listener's file is gone and its path (and a TCP
+// listener's port) can be listened on again at once.
+func TestListenerCloseLifecycle(t *testing.T) {
+	sys := actors.New()
+	defer sys.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ network, addr string }{
+		{"tcp", "127.0.0.1:0"},
+		{"unix", t.TempDir() + "/s.sock"},
+	} {
+		l, err := Listen(sys, RealTransport(), tc.network, tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := l.Accept()
+		l.Close()
+		if _, err := pending.Wait(ctx); !errors.Is(err, syscall.ECONNABORTED) {
+			t.Fatalf("%s: Accept pending at Close: %v, want ECONNABORTED", tc.network, err)
+		}
+		if err := l.WaitStopped(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Accept().Wait(ctx); !errors.Is(err, syscall.ECONNABORTED) {
+			t.Fatalf("%s: Accept after the listener stopped: %v, want ECONNABORTED", tc.network, err)
+		}
+		if tc.network == "unix" {
+			if _, err := os.Lstat(tc.addr); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the socket file after Close: %v", err)
+			}
+		}
+		again, err := Listen(sys, RealTransport(), tc.network, l.Addr().String())
+		if err != nil {
+			t.Fatalf("%s: listen again on %s after Close: %v", tc.network, l.Addr(), err)
+		}
+		again.Close()
+		if err := again.WaitStopped(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
