@@ -27,7 +27,8 @@ type Listener struct {
 }
 
 // Accept asks a listener for the next connection. Completion:
-// *AcceptDone.
+// *AcceptDone. A listener with AcceptTo refuses it (EINVAL): its
+// connections all go to that actor.
 type Accept struct {
 	Timeout time.Duration
 	ReplyTo *actor.PID
@@ -36,7 +37,9 @@ type Accept struct {
 }
 
 // AcceptDone completes an Accept, or pushes a connection to the AcceptTo
-// actor (Req nil).
+// actor (Req nil). Pushed with Err and no Conn, it says that the listener
+// failed for good (its socket is unusable: EBADF, EINVAL, ...) and stops;
+// accept failures that pass (EMFILE, ENOBUFS, ...) are only logged.
 type AcceptDone struct {
 	Listener *actor.PID
 	Req      *Accept
@@ -116,6 +119,7 @@ type listenerActor struct {
 	ready     []*Conn // accepted, not yet taken
 	accepting bool
 	closed    bool
+	failed    error // the permanent accept failure that ended the listener
 	nextID    ReqID
 	handoff   handoff // accepted connections on their way from the sink
 }
@@ -143,7 +147,11 @@ func (a *listenerActor) Receive(c actor.Context) {
 		id := a.nextID
 		a.register(c, id, msg, msg.ReplyTo, msg.Tag)
 		if a.closed {
-			a.finish(c, id, nil, errf("accept", syscall.ECONNABORTED, "listener closed"))
+			a.finish(c, id, nil, a.closedErr())
+			return
+		}
+		if a.pushTo != nil {
+			a.finish(c, id, nil, errf("accept", syscall.EINVAL, "the listener pushes every connection to its AcceptTo actor %v: none is left for an Accept", a.pushTo))
 			return
 		}
 		a.waiting = append(a.waiting, id)
@@ -194,7 +202,10 @@ func (a *listenerActor) accepted(c actor.Context, ev *EvAccepted) {
 		}
 		return
 	}
-	if ev.Err != nil {
+	if ev.Err != nil && permanentAcceptError(ev.Err) {
+		a.fail(c, ev.Err)
+		return
+	} else if ev.Err != nil {
 		c.Logger().Warn("sockactor: accept failed", "addr", a.ep.Addr(), "err", ev.Err)
 	} else if conn, err := spawnConn(a.sys, nil, ev.Stream, options{stream: a.cfg}); err != nil {
 		ev.Stream.Close()
@@ -205,6 +216,47 @@ func (a *listenerActor) accepted(c actor.Context, ev *EvAccepted) {
 		a.ready = append(a.ready, conn)
 	}
 	a.match(c)
+}
+
+// permanentAcceptError reports whether an accept failed because the
+// listening socket itself is unusable (closed, not a listening socket),
+// so that every later accept would fail the same way: the listener ends.
+// Any other failure (lack of descriptors or memory, a network error
+// pending on the connection being accepted, an error a transport does not
+// classify) is reported and accept tried again, the real transport's
+// driver pausing in between. Unlike net/http, which ends its server on
+// any error not marked temporary, an unknown error does not end the
+// listener: ending a server on a passing failure loses it for good, while
+// retrying a lasting one costs a warning a second.
+func permanentAcceptError(err error) bool {
+	if errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	for _, e := range []syscall.Errno{syscall.EBADF, syscall.EINVAL, syscall.ENOTSOCK, syscall.EFAULT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// fail ends the listener on a permanent accept failure: the Accepts
+// waiting complete with it, the AcceptTo actor is told (an AcceptDone
+// with Err and no Conn), and the listener stops.
+func (a *listenerActor) fail(c actor.Context, err error) {
+	e := AsErrno("accept", err, syscall.EIO)
+	a.failed = e
+	c.Logger().Error("sockactor: listener stopped: accept failed for good", "addr", a.ep.Addr(), "err", e)
+	waiting := a.waiting
+	a.waiting = nil
+	for _, id := range waiting {
+		a.finish(c, id, nil, e)
+	}
+	if a.pushTo != nil {
+		c.Send(a.pushTo, &AcceptDone{Listener: a.self, Err: e})
+	}
+	a.shutdown(c)
+	c.Poison(c.Self())
 }
 
 // match pairs ready connections with waiting Accepts and keeps one
@@ -234,6 +286,15 @@ func (a *listenerActor) withdraw(c actor.Context, id ReqID, err error) {
 			return
 		}
 	}
+}
+
+// closedErr is what an Accept gets once the listener is closed: the
+// failure that ended it, if one did.
+func (a *listenerActor) closedErr() error {
+	if a.failed != nil {
+		return a.failed
+	}
+	return errf("accept", syscall.ECONNABORTED, "listener closed")
 }
 
 func (a *listenerActor) shutdown(c actor.Context) {

@@ -7,10 +7,7 @@ package sockactor
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
-	"os"
 	"syscall"
 )
 
@@ -56,58 +53,7 @@ func (t *Net) Listen(network, addr string, cfg ListenConfig) (ListenEndpoint, er
 	if !streamNetwork(network) {
 		return nil, errf("listen", syscall.EAFNOSUPPORT, "network %q is not a stream network (tcp, tcp4, tcp6, unix)", network)
 	}
-	l, err := net.Listen(network, addr)
-	if err != nil && network == "unix" && errors.Is(err, syscall.EADDRINUSE) {
-		if why := removeStaleSocket(addr); why == "" {
-			l, err = net.Listen(network, addr)
-		} else {
-			err = errf("listen", syscall.EADDRINUSE, "unix socket %s %s: %w", addr, why, err)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	// An abstract socket ("@name", Linux) or an autobound one ("") has no
-	// file to chmod: Mode is ignored (it used to fail the listen, found in
-	// review).
-	if network == "unix" && cfg.Mode != 0 && addr != "" && addr[0] != '@' {
-		if err := os.Chmod(addr, cfg.Mode); err != nil {
-			l.Close()
-			return nil, err
-		}
-	}
-	return newNetListener(l), nil
-}
-
-// removeStaleSocket removes the unix socket file at path if nobody
-// listens on it (a connect is refused): one a listener that died left
-// behind, which would fail every later bind with EADDRINUSE. A file that
-// is not a socket, an abstract name, or a socket that answers (or fails
-// otherwise) is left alone. It returns "" if it removed the file, else
-// why not, for the error.
-func removeStaleSocket(path string) (why string) {
-	if path == "" || path[0] == '@' {
-		return "is an abstract name in use"
-	}
-	fi, err := os.Lstat(path)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("could not be checked (%v)", err)
-	case fi.Mode()&os.ModeSocket == 0:
-		return "exists and is not a socket"
-	}
-	c, err := net.Dial("unix", path)
-	switch {
-	case err == nil:
-		c.Close()
-		return "is in use by a live listener"
-	case !errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Sprintf("could not be checked for a live listener (%v)", err)
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Sprintf("was left by a listener that is gone but could not be removed (%v)", err)
-	}
-	return ""
+	return listenStream(network, addr, cfg)
 }
 
 // ListenPacket implements Transport.

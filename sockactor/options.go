@@ -34,7 +34,14 @@ func WithDgramConfig(c DgramConfig) Option { return func(o *options) { o.dgram =
 // WithName names the socket actor (default: a generated name).
 func WithName(name string) Option { return func(o *options) { o.name = name } }
 
-// WithMode sets the file mode of a unix listener's socket file.
+// WithMode sets the file mode of a unix listener's socket file. On the
+// real transport the file appears at its path with that mode already set:
+// the socket is bound in a private directory (0700) created next to the
+// path, chmodded there and linked to the path, so that it is never
+// reachable with the umask's permissions; the directory is removed. The
+// path's directory must therefore be writable, as for any bind. Abstract
+// ("@name") and autobound ("") addresses have no file: the mode is
+// ignored.
 func WithMode(c ListenConfig) Option { return func(o *options) { o.listen = c } }
 
 // AcceptTo makes a listener push every accepted connection to pid as an
