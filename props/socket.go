@@ -150,6 +150,10 @@ func (s *echoServer) Receive(c actor.Context) {
 		}
 		c.Respond(&serverUp{addr: l.Addr().String()})
 	case *sockactor.AcceptDone:
+		if m.Err != nil { // the listener ended (a permanent accept error)
+			s.rep.Errors = append(s.rep.Errors, m.Err)
+			return
+		}
 		s.rep.Accepted++
 		s.read(c, m.Conn.PID())
 	case *sockactor.ReadPDUDone:

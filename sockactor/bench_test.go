@@ -26,6 +26,9 @@ type echoActor struct{}
 func (echoActor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *sockactor.AcceptDone:
+		if m.Err != nil {
+			return
+		}
 		for i := 0; i < window; i++ {
 			f := sockactor.LengthPrefixed(4, 1<<20)
 			c.Send(m.Conn.PID(), &sockactor.ReadPDUQueue{Next: f.Next, ReplyTo: c.Self(), Tag: f})
