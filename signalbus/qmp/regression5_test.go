@@ -1,12 +1,16 @@
 package qmp_test
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/signalbus/qmp"
+	"github.com/actorio/actorio/signalbus/schema"
 )
 
 // rawNumbers holds numbers whose Go type is lost: written by a
@@ -44,5 +48,49 @@ func TestRegressionRawNegativeZeroAsQEMU(t *testing.T) {
 	want := `{"timestamp": {"seconds": 1700000000, "microseconds": 0}, "event": "RAW_EVENT", "data": {"raw": 0, "num": 0, "marsh": [0, -0, -0], "double": -0}}` + "\r\n"
 	if string(got) != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+type clashEvent struct {
+	Device string `json:"device"`
+	Action string `json:"action"`
+}
+
+// TestRegressionEventMemberClashesWithAccessorArg: an event's data holds
+// its accessor's arguments and its own members, so a member named like
+// an argument would be one name twice in the data's type (and was
+// listed twice in query-qmp-schema). QAPI refuses a schema where two
+// members of one object clash; NewServer now refuses such a signal,
+// naming the signal and the member. A signal whose accessor names one
+// argument twice is refused alike.
+func TestRegressionEventMemberClashesWithAccessorArg(t *testing.T) {
+	sys := actors.New()
+	defer func() {
+		if err := sys.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	sch, err := schema.Parse("x", "{ 'ClashEvent': {'device': 'str', 'action': 'str'} }\n[ 'clash-event', {'device': 'str'}, {}, 'ClashEvent' ]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := signalbus.New(sys)
+	defer bus.Close()
+	if _, err := signalbus.NewSignal[clashEvent](bus, "ClashEvent", signalbus.WithArgs("device")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = qmp.NewServer(bus, sch)
+	if err == nil || !strings.Contains(err.Error(), "ClashEvent") || !strings.Contains(err.Error(), "'device'") {
+		t.Fatalf("NewServer with an event member named like an accessor argument: %v, want an error naming the signal and the member", err)
+	}
+
+	bus2 := signalbus.New(sys)
+	defer bus2.Close()
+	if _, err := signalbus.NewSignal[clashEvent](bus2, "NodeEvent", signalbus.WithArgs("node", "node")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = qmp.NewServer(bus2, nil)
+	if err == nil || !strings.Contains(err.Error(), "'node'") {
+		t.Fatalf("NewServer with an accessor argument given twice: %v, want an error naming the argument", err)
 	}
 }
