@@ -25,6 +25,7 @@ import (
 type Client struct {
 	conn     net.Conn
 	Greeting json.RawMessage
+	maxLine  int // bytes in a line read (WithMaxLine)
 
 	wsem chan struct{} // holds one token while a command is written
 
@@ -66,7 +67,22 @@ const LateDisconnectTimeout = 10 * time.Second
 // ClientOption configures Dial.
 type ClientOption func(*clientConfig)
 
-type clientConfig struct{ noDefaults bool }
+type clientConfig struct {
+	noDefaults bool
+	maxLine    int
+}
+
+// DefaultClientMaxLine bounds a line the client reads (the greeting, a
+// reply, an event) unless WithMaxLine says otherwise: 10 MiB, as the
+// reference Python client (qemu.qmp) and libvirt allow; QEMU's
+// query-qmp-schema reply alone is over 100 KB.
+const DefaultClientMaxLine = 10 << 20
+
+// WithMaxLine bounds the lines the client reads to n bytes (n < 1: the
+// default, DefaultClientMaxLine). A longer line fails the client: the
+// connection is closed and every call waiting for its reply, and every
+// call after, fails with an error naming the limit.
+func WithMaxLine(n int) ClientOption { return func(c *clientConfig) { c.maxLine = n } }
 
 // WithoutDefaults sends disconnect-default-signals during capabilities
 // negotiation: the session then only receives what it connects.
@@ -87,11 +103,15 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{}),
 		wsem: make(chan struct{}, 1)}
+	if cfg.maxLine < 1 {
+		cfg.maxLine = DefaultClientMaxLine
+	}
+	c.maxLine = cfg.maxLine
 	r := bufio.NewReaderSize(conn, 64<<10)
 	// ctx ending (cancelled, or at its deadline) ends the wait: a read
 	// deadline long past, as net/http does (no wall clock needed).
 	unwatch := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
-	g, err := r.ReadBytes('\n')
+	g, err := readLine(r, c.maxLine)
 	if !unwatch() {
 		// ctx ended: the dial fails with its error, whatever the read got
 		// (the read deadline may be set).
@@ -423,62 +443,6 @@ func (c *Client) shut(err error) {
 		delete(c.pending, id)
 	}
 	close(c.done)
-}
-
-func (c *Client) read(r *bufio.Reader) {
-	defer c.wg.Done()
-	for {
-		b, err := r.ReadBytes('\n')
-		if err != nil {
-			c.shut(errors.Wrap(err, "connection lost"))
-			return
-		}
-		var msg struct {
-			Event     string          `json:"event"`
-			Data      json.RawMessage `json:"data"`
-			Tag       string          `json:"tag"`
-			Timestamp struct {
-				Seconds      int64 `json:"seconds"`
-				Microseconds int64 `json:"microseconds"`
-			} `json:"timestamp"`
-			Return json.RawMessage `json:"return"`
-			Error  *struct {
-				Class string `json:"class"`
-				Desc  string `json:"desc"`
-			} `json:"error"`
-			ID json.RawMessage `json:"id"`
-		}
-		if json.Unmarshal(b, &msg) != nil {
-			continue
-		}
-		c.mu.Lock()
-		if msg.Event != "" {
-			c.queue = append(c.queue, Event{Event: msg.Event, Data: msg.Data, Tag: msg.Tag,
-				Timestamp: time.Unix(msg.Timestamp.Seconds, msg.Timestamp.Microseconds*1000)})
-			c.mu.Unlock()
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
-			continue
-		}
-		var id string
-		_ = json.Unmarshal(msg.ID, &id)
-		p := c.pending[id]
-		delete(c.pending, id)
-		if p != nil {
-			if msg.Error != nil {
-				p.err = &Error{Class: msg.Error.Class, Desc: msg.Error.Desc}
-			} else {
-				p.ret = msg.Return
-				if p.onReturn != nil {
-					p.onReturn(msg.Return)
-				}
-			}
-			close(p.done)
-		}
-		c.mu.Unlock()
-	}
 }
 
 // dispatch runs handlers one event at a time: the serial executor. It

@@ -1,8 +1,11 @@
 package qmp_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +52,89 @@ func TestRegressionRawNegativeZeroAsQEMU(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
+}
+
+// TestRegressionClientLineLimit: a peer that sends a line without end
+// no longer makes the client buffer it without bound. Past the client's
+// limit the connection is closed and the call waiting for a reply fails
+// with an error naming the limit; so does a greeting over the limit.
+func TestRegressionClientLineLimit(t *testing.T) {
+	const limit = 1024
+	endless := func(conn net.Conn) {
+		chunk := []byte(strings.Repeat("x", 512))
+		for {
+			if _, err := conn.Write(chunk); err != nil {
+				return // the client closed the connection
+			}
+		}
+	}
+	ctx := context.Background()
+
+	addr, done := serveOneConn(t, func(conn net.Conn) {
+		fmt.Fprintln(conn, qmpGreeting)
+		r := bufio.NewReader(conn)
+		for i := 0; i < 2; i++ { // qmp_capabilities, then the command
+			line, err := r.ReadBytes('\n')
+			if err != nil {
+				return
+			}
+			var req qmpRequest
+			_ = json.Unmarshal(line, &req)
+			if req.Execute == "qmp_capabilities" {
+				fmt.Fprintf(conn, `{"return": {}, "id": %q}`+"\n", req.ID)
+			}
+		}
+		fmt.Fprint(conn, `{"return": "`)
+		endless(conn)
+	})
+	c, err := qmp.Dial(ctx, "tcp", addr, qmp.WithMaxLine(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Execute(ctx, "query-version", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "1024 bytes") {
+		t.Fatalf("Execute with an endless reply: %v, want an error naming the limit of 1024 bytes", err)
+	}
+	<-done // the peer's write failed: the client closed the connection
+	if err := c.Execute(ctx, "query-version", nil, nil); err == nil || !strings.Contains(err.Error(), "1024 bytes") {
+		t.Errorf("Execute after: %v, want the same error", err)
+	}
+	c.Close()
+
+	addr, done = serveOneConn(t, endless)
+	_, err = qmp.Dial(ctx, "tcp", addr, qmp.WithMaxLine(limit))
+	if err == nil || !strings.Contains(err.Error(), "greeting") || !strings.Contains(err.Error(), "1024 bytes") {
+		t.Fatalf("Dial with an endless greeting: %v, want an error naming the greeting and the limit", err)
+	}
+	<-done
+}
+
+// TestRegressionClientDefaultLineLimit: without WithMaxLine the client
+// takes replies of several MiB (QEMU's query-qmp-schema is over 100 KB
+// on one line; the reference Python client allows 10 MiB).
+func TestRegressionClientDefaultLineLimit(t *testing.T) {
+	big := strings.Repeat("y", 4<<20)
+	addr, done := serveOneConn(t, func(conn net.Conn) {
+		fmt.Fprintln(conn, qmpGreeting)
+		eachRequest(conn, func(req qmpRequest) {
+			ret := `{}`
+			if req.Execute == "big" {
+				ret = `"` + big + `"`
+			}
+			fmt.Fprintf(conn, `{"return": %s, "id": %q}`+"\n", ret, req.ID)
+		})
+	})
+	ctx := context.Background()
+	c, err := qmp.Dial(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c.Execute(ctx, "big", nil, &got); err != nil || got != big {
+		t.Errorf("a 4 MiB reply: %v (%d bytes)", err, len(got))
+	}
+	c.Close()
+	<-done
 }
 
 type clashEvent struct {
