@@ -89,7 +89,9 @@ func WithMaxLine(n int) ClientOption { return func(c *clientConfig) { c.maxLine 
 func WithoutDefaults() ClientOption { return func(c *clientConfig) { c.noDefaults = true } }
 
 // Dial connects to a QMP server, reads the greeting and negotiates
-// capabilities.
+// capabilities. A server that sends an error instead of the greeting
+// (over its session limit) makes Dial return that error (an *Error);
+// one whose greeting is not QMP's, an error wrapping ErrProtocol.
 func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Client, error) {
 	var cfg clientConfig
 	for _, o := range opts {
@@ -117,6 +119,9 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 		// (the read deadline may be set).
 		err = ctx.Err()
 	}
+	if err == nil {
+		err = checkGreeting(g)
+	}
 	if err != nil {
 		conn.Close()
 		return nil, errors.Wrapf(err, "qmp: reading the greeting from %s %s", network, addr)
@@ -129,12 +134,12 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	if cfg.noDefaults {
 		if err := c.Execute(ctx, "disconnect-default-signals", nil, nil); err != nil {
 			c.Close()
-			return nil, err
+			return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
 		}
 	}
 	if err := c.Execute(ctx, "qmp_capabilities", nil, nil); err != nil {
 		c.Close()
-		return nil, err
+		return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
 	}
 	return c, nil
 }

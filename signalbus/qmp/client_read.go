@@ -13,6 +13,12 @@ import (
 // a line over the client's limit (WithMaxLine).
 var ErrLineTooLong = errors.New("qmp: line too long")
 
+// ErrProtocol is the cause of a Client's failure when the server sent
+// what QMP does not allow: a line that is not a JSON object, or an error
+// that answers no command (no id: the server could not parse a command,
+// so which call it meant is unknown).
+var ErrProtocol = errors.New("qmp: protocol error")
+
 // readLine reads one line of at most max bytes (the newline not
 // counted): a longer one is an error wrapping ErrLineTooLong, once max
 // bytes of it were read (no more is buffered).
@@ -34,6 +40,37 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 	}
 }
 
+// checkGreeting checks that g is a QMP greeting: an object with a "QMP"
+// member. A server that refuses the session may send an error instead
+// (too many sessions): that error, as an *Error, is returned.
+func checkGreeting(g []byte) error {
+	var msg map[string]json.RawMessage
+	if err := json.Unmarshal(g, &msg); err != nil {
+		return errors.Wrapf(ErrProtocol, "the greeting %s is not a JSON object: %v", quoteLine(g), err)
+	}
+	if _, ok := msg["QMP"]; ok {
+		return nil
+	}
+	var e struct {
+		Error *Error `json:"error"`
+	}
+	if json.Unmarshal(g, &e) == nil && e.Error != nil && e.Error.Class != "" {
+		return errors.Wrap(e.Error, "the server refused the session")
+	}
+	return errors.Wrapf(ErrProtocol, "the greeting %s has no member 'QMP'", quoteLine(g))
+}
+
+// quoteLine quotes a line from the server for an error message, cut to
+// a readable length.
+func quoteLine(b []byte) string {
+	b = bytes.TrimRight(b, "\r\n")
+	const most = 200
+	if len(b) > most {
+		return string(appendQString(nil, string(b[:most]))) + "..."
+	}
+	return string(appendQString(nil, string(b)))
+}
+
 // serverMessage is a line from the server.
 type serverMessage struct {
 	Event     string          `json:"event"`
@@ -50,9 +87,11 @@ type serverMessage struct {
 
 // read is the reader: it hands replies to their calls and queues events
 // for the executor, until the connection ends or the server breaks the
-// protocol with a line over the limit (the client then fails and
-// closes the connection). A line that is not a message, or a reply with
-// an id no call waits for, is dropped.
+// protocol (a line over the limit, one that is not a JSON object, an
+// error answering no command: the client then fails and closes the
+// connection, as the reference client qemu.qmp does). A reply with an
+// id no call waits for is dropped (qmp-spec: "Clients should drop all
+// the responses that have an unknown id field").
 func (c *Client) read(r *bufio.Reader) {
 	defer c.wg.Done()
 	for {
@@ -69,8 +108,9 @@ func (c *Client) read(r *bufio.Reader) {
 			continue // a blank line carries nothing
 		}
 		var msg serverMessage
-		if json.Unmarshal(b, &msg) != nil {
-			continue
+		if err := json.Unmarshal(b, &msg); err != nil {
+			c.fail(errors.Wrapf(ErrProtocol, "the server sent %s, which is not a QMP message: %v", quoteLine(b), err))
+			return
 		}
 		if msg.Event != "" {
 			c.mu.Lock()
@@ -82,6 +122,10 @@ func (c *Client) read(r *bufio.Reader) {
 			default:
 			}
 			continue
+		}
+		if msg.ID == nil && msg.Error != nil {
+			c.fail(errors.Wrapf(ErrProtocol, "the server sent an error answering no command (it could not parse one): %s", msg.Error))
+			return
 		}
 		var id string
 		_ = json.Unmarshal(msg.ID, &id)
