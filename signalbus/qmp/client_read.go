@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"time"
 
 	"github.com/pkg/errors"
 )
@@ -83,73 +82,4 @@ type serverMessage struct {
 	Return json.RawMessage `json:"return"`
 	Error  *Error          `json:"error"`
 	ID     json.RawMessage `json:"id"`
-}
-
-// read is the reader: it hands replies to their calls and queues events
-// for the executor, until the connection ends or the server breaks the
-// protocol (a line over the limit, one that is not a JSON object, an
-// error answering no command: the client then fails and closes the
-// connection, as the reference client qemu.qmp does). A reply with an
-// id no call waits for is dropped (qmp-spec: "Clients should drop all
-// the responses that have an unknown id field").
-func (c *Client) read(r *bufio.Reader) {
-	defer c.wg.Done()
-	for {
-		b, err := readLine(r, c.maxLine)
-		if err != nil {
-			if errors.Is(err, ErrLineTooLong) {
-				c.fail(err)
-				return
-			}
-			c.shut(errors.Wrap(err, "connection lost"))
-			return
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue // a blank line carries nothing
-		}
-		var msg serverMessage
-		if err := json.Unmarshal(b, &msg); err != nil {
-			c.fail(errors.Wrapf(ErrProtocol, "the server sent %s, which is not a QMP message: %v", quoteLine(b), err))
-			return
-		}
-		if msg.Event != "" {
-			c.mu.Lock()
-			c.queue = append(c.queue, Event{Event: msg.Event, Data: msg.Data, Tag: msg.Tag,
-				Timestamp: time.Unix(msg.Timestamp.Seconds, msg.Timestamp.Microseconds*1000)})
-			c.mu.Unlock()
-			select {
-			case c.wake <- struct{}{}:
-			default:
-			}
-			continue
-		}
-		if msg.ID == nil && msg.Error != nil {
-			c.fail(errors.Wrapf(ErrProtocol, "the server sent an error answering no command (it could not parse one): %s", msg.Error))
-			return
-		}
-		var id string
-		_ = json.Unmarshal(msg.ID, &id)
-		c.mu.Lock()
-		p := c.pending[id]
-		delete(c.pending, id)
-		if p != nil {
-			if msg.Error != nil {
-				p.err = msg.Error
-			} else {
-				p.ret = msg.Return
-				if p.onReturn != nil {
-					p.onReturn(msg.Return)
-				}
-			}
-			close(p.done)
-		}
-		c.mu.Unlock()
-	}
-}
-
-// fail ends the client on the server's fault: the calls waiting fail
-// with err, and the connection is closed.
-func (c *Client) fail(err error) {
-	c.shut(err)
-	_ = c.conn.Close()
 }
