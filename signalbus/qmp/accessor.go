@@ -24,11 +24,11 @@ type accessorArgs map[string]string
 // another object.
 func (s *Server) signalCommands(sig signalbus.SignalRef) error {
 	info := sig.Info()
+	if err := s.checkMemberNames(info); err != nil {
+		return err
+	}
 	var args []*schema.Member
 	for _, a := range info.Args {
-		if a.Name == "tag" {
-			return errors.Errorf("qmp: signal %s: accessor %s has an argument named 'tag', which %s-disconnect cannot tell from the connection's tag", info.Name, info.Accessor, info.Accessor)
-		}
 		args = append(args, &schema.Member{Name: a.Name, Type: a.Type, Optional: a.Optional})
 	}
 	connect := &Command{Name: info.Accessor + "-connect", Args: args, Returns: "str", Signal: sig,
@@ -104,6 +104,36 @@ func (s *Server) signalCommands(sig signalbus.SignalRef) error {
 		return err
 	}
 	return s.reg.Add(disconnect)
+}
+
+// checkMemberNames refuses a signal whose generated commands or event
+// data would have one member name twice, as QAPI's generator refuses a
+// schema where two members of one object clash: an accessor argument
+// named tag (<accessor>-disconnect takes the tag beside the arguments),
+// an argument named twice, or an argument named like a member of the
+// event in the server's schema (an event's data holds both).
+func (s *Server) checkMemberNames(info *signalbus.SignalInfo) error {
+	seen := map[string]bool{}
+	for _, a := range info.Args {
+		switch {
+		case a.Name == "tag":
+			return errors.Errorf("qmp: signal %s: accessor %s has an argument named 'tag', which %s-disconnect cannot tell from the connection's tag", info.Name, info.Accessor, info.Accessor)
+		case seen[a.Name]:
+			return errors.Errorf("qmp: signal %s: accessor %s has the argument '%s' twice", info.Name, info.Accessor, a.Name)
+		}
+		seen[a.Name] = true
+	}
+	if s.schema == nil {
+		return nil
+	}
+	if t := s.schema.Type(info.Name); t != nil {
+		for _, m := range t.Members {
+			if seen[m.Name] {
+				return errors.Errorf("qmp: signal %s: event member '%s' has the name of an argument of accessor %s; the event's data holds both, and a name may be there once", info.Name, m.Name, info.Accessor)
+			}
+		}
+	}
+	return nil
 }
 
 // givenArgs returns the accessor arguments present in the checked

@@ -25,6 +25,7 @@ import (
 type Client struct {
 	conn     net.Conn
 	Greeting json.RawMessage
+	maxLine  int // bytes in a line read (WithMaxLine)
 
 	wsem chan struct{} // holds one token while a command is written
 
@@ -66,14 +67,31 @@ const LateDisconnectTimeout = 10 * time.Second
 // ClientOption configures Dial.
 type ClientOption func(*clientConfig)
 
-type clientConfig struct{ noDefaults bool }
+type clientConfig struct {
+	noDefaults bool
+	maxLine    int
+}
+
+// DefaultClientMaxLine bounds a line the client reads (the greeting, a
+// reply, an event) unless WithMaxLine says otherwise: 10 MiB, as the
+// reference Python client (qemu.qmp) and libvirt allow; QEMU's
+// query-qmp-schema reply alone is over 100 KB.
+const DefaultClientMaxLine = 10 << 20
+
+// WithMaxLine bounds the lines the client reads to n bytes (n < 1: the
+// default, DefaultClientMaxLine). A longer line fails the client: the
+// connection is closed and every call waiting for its reply, and every
+// call after, fails with an error naming the limit.
+func WithMaxLine(n int) ClientOption { return func(c *clientConfig) { c.maxLine = n } }
 
 // WithoutDefaults sends disconnect-default-signals during capabilities
 // negotiation: the session then only receives what it connects.
 func WithoutDefaults() ClientOption { return func(c *clientConfig) { c.noDefaults = true } }
 
 // Dial connects to a QMP server, reads the greeting and negotiates
-// capabilities.
+// capabilities. A server that sends an error instead of the greeting
+// (over its session limit) makes Dial return that error (an *Error);
+// one whose greeting is not QMP's, an error wrapping ErrProtocol.
 func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Client, error) {
 	var cfg clientConfig
 	for _, o := range opts {
@@ -87,15 +105,22 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{}),
 		wsem: make(chan struct{}, 1)}
+	if cfg.maxLine < 1 {
+		cfg.maxLine = DefaultClientMaxLine
+	}
+	c.maxLine = cfg.maxLine
 	r := bufio.NewReaderSize(conn, 64<<10)
 	// ctx ending (cancelled, or at its deadline) ends the wait: a read
 	// deadline long past, as net/http does (no wall clock needed).
 	unwatch := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
-	g, err := r.ReadBytes('\n')
+	g, err := readLine(r, c.maxLine)
 	if !unwatch() {
 		// ctx ended: the dial fails with its error, whatever the read got
 		// (the read deadline may be set).
 		err = ctx.Err()
+	}
+	if err == nil {
+		err = checkGreeting(g)
 	}
 	if err != nil {
 		conn.Close()
@@ -109,12 +134,12 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	if cfg.noDefaults {
 		if err := c.Execute(ctx, "disconnect-default-signals", nil, nil); err != nil {
 			c.Close()
-			return nil, err
+			return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
 		}
 	}
 	if err := c.Execute(ctx, "qmp_capabilities", nil, nil); err != nil {
 		c.Close()
-		return nil, err
+		return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
 	}
 	return c, nil
 }
@@ -425,34 +450,35 @@ func (c *Client) shut(err error) {
 	close(c.done)
 }
 
+// read is the reader: it hands replies to their calls and queues events
+// for the executor, until the connection ends or the server breaks the
+// protocol (a line over the limit, one that is not a JSON object, an
+// error answering no command: the client then fails and closes the
+// connection, as the reference client qemu.qmp does). A reply with an
+// id no call waits for is dropped (qmp-spec: "Clients should drop all
+// the responses that have an unknown id field").
 func (c *Client) read(r *bufio.Reader) {
 	defer c.wg.Done()
 	for {
-		b, err := r.ReadBytes('\n')
+		b, err := readLine(r, c.maxLine)
 		if err != nil {
+			if errors.Is(err, ErrLineTooLong) {
+				c.fail(err)
+				return
+			}
 			c.shut(errors.Wrap(err, "connection lost"))
 			return
 		}
-		var msg struct {
-			Event     string          `json:"event"`
-			Data      json.RawMessage `json:"data"`
-			Tag       string          `json:"tag"`
-			Timestamp struct {
-				Seconds      int64 `json:"seconds"`
-				Microseconds int64 `json:"microseconds"`
-			} `json:"timestamp"`
-			Return json.RawMessage `json:"return"`
-			Error  *struct {
-				Class string `json:"class"`
-				Desc  string `json:"desc"`
-			} `json:"error"`
-			ID json.RawMessage `json:"id"`
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue // a blank line carries nothing
 		}
-		if json.Unmarshal(b, &msg) != nil {
-			continue
+		var msg serverMessage
+		if err := json.Unmarshal(b, &msg); err != nil {
+			c.fail(errors.Wrapf(ErrProtocol, "the server sent %s, which is not a QMP message: %v", quoteLine(b), err))
+			return
 		}
-		c.mu.Lock()
 		if msg.Event != "" {
+			c.mu.Lock()
 			c.queue = append(c.queue, Event{Event: msg.Event, Data: msg.Data, Tag: msg.Tag,
 				Timestamp: time.Unix(msg.Timestamp.Seconds, msg.Timestamp.Microseconds*1000)})
 			c.mu.Unlock()
@@ -462,13 +488,18 @@ func (c *Client) read(r *bufio.Reader) {
 			}
 			continue
 		}
+		if msg.ID == nil && msg.Error != nil {
+			c.fail(errors.Wrapf(ErrProtocol, "the server sent an error answering no command (it could not parse one): %s", msg.Error))
+			return
+		}
 		var id string
 		_ = json.Unmarshal(msg.ID, &id)
+		c.mu.Lock()
 		p := c.pending[id]
 		delete(c.pending, id)
 		if p != nil {
 			if msg.Error != nil {
-				p.err = &Error{Class: msg.Error.Class, Desc: msg.Error.Desc}
+				p.err = msg.Error
 			} else {
 				p.ret = msg.Return
 				if p.onReturn != nil {
@@ -479,6 +510,13 @@ func (c *Client) read(r *bufio.Reader) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// fail ends the client on the server's fault: the calls waiting fail
+// with err, and the connection is closed.
+func (c *Client) fail(err error) {
+	c.shut(err)
+	_ = c.conn.Close()
 }
 
 // dispatch runs handlers one event at a time: the serial executor. It

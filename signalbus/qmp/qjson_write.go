@@ -259,8 +259,13 @@ func qemuJSON(in []byte) ([]byte, error) {
 }
 
 // appendGoNumber writes a number encoding/json wrote: an integer that
-// fits 64 bits as is, anything else as QEMU writes a double.
+// fits 64 bits as QEMU writes the QNum int it parses from it (as is,
+// but for -0, which is the int 0: "0"), anything else as QEMU writes a
+// double (-0.0 stays "-0").
 func appendGoNumber(out, num []byte) []byte {
+	if string(num) == "-0" {
+		return append(out, '0')
+	}
 	if !bytes.ContainsAny(num, ".eE") && len(num) < 20 {
 		return append(out, num...) // fits int64
 	}

@@ -70,9 +70,11 @@ func WithLimits(l Limits) Option {
 // NewServer returns a server for bus. sch (may be nil) is the schema the
 // bus's signals come from: query-qmp-schema reports it, and command
 // arguments may use its types. Every signal already on the bus gets its
-// generated <accessor>-connect and <accessor>-disconnect commands (a
-// signal whose accessor has an argument named tag is refused: disconnect
-// could not tell it from the handle).
+// generated <accessor>-connect and <accessor>-disconnect commands. A
+// signal is refused where a name would be twice in one object, as QAPI
+// refuses clashing members: an accessor argument named tag (disconnect
+// could not tell it from the handle), an argument named twice, or one
+// named like a member of the event in sch (the event's data holds both).
 func NewServer(bus *signalbus.Bus, sch *schema.Schema, opts ...Option) (*Server, error) {
 	s := &Server{
 		bus:     bus,
