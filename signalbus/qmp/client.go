@@ -526,10 +526,16 @@ func (c *Client) dispatch() {
 	defer close(c.executorDone)
 	c.executor.Store(goroutineID())
 	for {
+		// The events queued before the connection ended are still
+		// handled (QEMU sends SHUTDOWN, then exits): when the end and a
+		// wake-up are both ready, select may pick either, so the end
+		// drains the queue too before it returns. Close empties the
+		// queue (closing) instead.
+		last := false
 		select {
 		case <-c.wake:
 		case <-c.done:
-			return
+			last = true
 		}
 		for {
 			c.mu.Lock()
@@ -540,6 +546,9 @@ func (c *Client) dispatch() {
 			}
 			if len(c.queue) == 0 {
 				c.mu.Unlock()
+				if last {
+					return
+				}
 				break
 			}
 			ev := c.queue[0]
