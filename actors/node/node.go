@@ -25,8 +25,11 @@ type Node struct {
 	guard *guard
 	// watches are the live watches of peers' actors (see watches).
 	watches watches
-	logger  *slog.Logger
-	addr    string
+	// requests are the requests sent to peers, failed when the node
+	// stops (see requests).
+	requests requests
+	logger   *slog.Logger
+	addr     string
 
 	// out is the node's gate on messages to peers (see outbound):
 	// stopped is set, under out's write lock, when Stop begins.
@@ -87,6 +90,7 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	n.halt, n.halted = context.WithCancel(context.Background())
 	n.guard = &guard{n: n}
 	n.watches.n = n
+	n.requests.n = n
 	n.guard.idle = sync.NewCond(&n.guard.mu)
 	// Inbound streams wait until Start is done (see guard.starting).
 	n.guard.starting.Lock()

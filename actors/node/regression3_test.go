@@ -1,0 +1,114 @@
+package node_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/actors/node"
+	"github.com/actorio/actorio/internal/childproc"
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func init() {
+	lifeModes["life-stopinflight"] = lifeStopInFlight
+}
+
+// inFlightTimeout is the timeout of the requests that Stop catches: far
+// longer than anything else in lifeStopInFlight, so a request that waits
+// for it, instead of failing when the node stops, shows as ErrTimeout.
+const inFlightTimeout = 40 * time.Second
+
+// lifeStopInFlight: requests to a peer ($ACTORIO_PEER_TARGET) that hangs
+// (the test stops its process when told "CONNECTED" and answers "HUNG")
+// are pending when the node stops: one sent and unanswered, and one
+// queued behind a backlog of large messages the hung peer does not read
+// (still in protoactor's endpoint writer), each made both by Request and
+// by an actor's Ask. Each fails when the node stops, with ErrStopped
+// naming the peer, not at its timeout; and Stop leaves no goroutine
+// behind although a writer was blocked sending to the hung peer.
+func lifeStopInFlight() {
+	l := newLife()
+	target := os.Getenv("ACTORIO_PEER_TARGET")
+	echo, sink := actor.NewPID(target, "echo"), actor.NewPID(target, "sink")
+	if _, _, err := request(l.sys, target, 10*time.Second); !l.check(err == nil, "request before the hang: %v", err) {
+		fmt.Println("DONE")
+		return
+	}
+	fmt.Println("CONNECTED")
+	if sc := bufio.NewScanner(os.Stdin); !sc.Scan() || sc.Text() != "HUNG" {
+		l.check(false, "no HUNG on stdin")
+	}
+	errs := make(chan error, 4)
+	ask := func() {
+		_, err := l.sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+			if _, ok := c.Message().(*actor.Started); ok {
+				actors.Ask(c, echo, wrapperspb.String("ask"), inFlightTimeout, func(_ any, err error) { errs <- err })
+			}
+		}))
+		l.check(err == nil, "spawn an asker: %v", err)
+	}
+	requestAsync := func() {
+		go func() {
+			_, _, err := request(l.sys, target, inFlightTimeout)
+			errs <- err
+		}()
+	}
+	// Sent (the connection is idle), unanswered.
+	requestAsync()
+	ask()
+	time.Sleep(200 * time.Millisecond)
+	// Queued behind more than gRPC's windows and buffers hold.
+	chunk := make([]byte, 512<<10)
+	for i := 0; i < 96; i++ {
+		l.sys.Send(sink, wrapperspb.Bytes(chunk))
+	}
+	requestAsync()
+	ask()
+	time.Sleep(500 * time.Millisecond)
+	l.stop(5 * time.Second)
+	for i := 0; i < 4; i++ {
+		select {
+		case err := <-errs:
+			l.check(errors.Is(err, node.ErrStopped) && errors.Is(err, actors.ErrNoActor),
+				"request %d pending at Stop: %v, want ErrStopped (and ErrNoActor)", i, err)
+			if err != nil {
+				l.check(strings.Contains(err.Error(), target), "request %d: %v does not name the peer %s", i, err, target)
+			}
+		case <-time.After(2 * inFlightTimeout):
+			l.check(false, "request %d pending at Stop never ended", i)
+		}
+	}
+	// A request after Stop fails the same way.
+	_, _, err := request(l.sys, target, inFlightTimeout)
+	l.check(errors.Is(err, node.ErrStopped) && errors.Is(err, actors.ErrNoActor), "request after Stop: %v, want ErrStopped", err)
+	l.noLeaks()
+	fmt.Println("DONE")
+}
+
+// TestStopFailsPendingRequests: see lifeStopInFlight.
+//
+// Found in review: requests to a peer that were sent and not yet
+// answered, or still queued in protoactor's endpoint writer, when the
+// node stopped were neither answered nor dead letters: each waited for
+// its full timeout.
+func TestStopFailsPendingRequests(t *testing.T) {
+	p, _ := startPeer(t, "serve")
+	runLife(t, "life-stopinflight", func(line string, c *childproc.Proc) {
+		if line == "CONNECTED" {
+			if err := p.Process().Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			c.Send(t, "HUNG")
+		}
+	}, "ACTORIO_PEER_TARGET="+p.addr)
+	p.Kill(t)
+	<-p.Done()
+}
