@@ -8,6 +8,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/pkg/errors"
 	"google.golang.org/grpc"
@@ -28,8 +29,10 @@ type Node struct {
 	// requests are the requests sent to peers, failed when the node
 	// stops (see requests).
 	requests requests
-	logger   *slog.Logger
-	addr     string
+	// endpointSub tells watches of the connections to peers that end.
+	endpointSub *eventstream.Subscription
+	logger      *slog.Logger
+	addr        string
 
 	// out is the node's gate on messages to peers (see outbound):
 	// stopped is set, under out's write lock, when Stop begins.
@@ -162,6 +165,11 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// Each watch of a peer's actor is answered once, with the reason the
 	// peer gave (see watches).
 	sys.SetTerminatedFilter(n.watches.filter)
+	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
+		if e, ok := evt.(*remote.EndpointTerminatedEvent); ok {
+			n.watches.endpointTerminated(e.Address)
+		}
+	})
 	if advertise == "" && unspecified(host) {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
 	}

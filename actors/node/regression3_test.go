@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 func init() {
 	lifeModes["life-stopinflight"] = lifeStopInFlight
+	lifeModes["life-rawwatch"] = lifeRawWatch
 }
 
 // inFlightTimeout is the timeout of the requests that Stop catches: far
@@ -111,4 +113,104 @@ func TestStopFailsPendingRequests(t *testing.T) {
 	}, "ACTORIO_PEER_TARGET="+p.addr)
 	p.Kill(t)
 	<-p.Done()
+}
+
+// rawWatch is watchAll for an actor spawned around the System (on
+// protoactor's root), which the System's TerminatedFilter does not see.
+func (l *life) rawWatch(who *actor.PID) (w watchedBy, ok bool) {
+	w.got = make(chan *actor.Terminated, 16)
+	answered := make(chan struct{})
+	pid, err := actor.NewRootContext(l.sys.ActorSystem(), nil).SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case *actor.Started:
+			c.Watch(who)
+			c.Request(who, wrapperspb.String("watching"))
+		case *wrapperspb.StringValue:
+			close(answered)
+		case *actor.Terminated:
+			w.got <- m
+		}
+	}), "raw-"+who.Id)
+	if !l.check(err == nil, "spawn a raw watcher: %v", err) {
+		return w, false
+	}
+	w.pid = pid
+	select {
+	case <-answered:
+		return w, true
+	case <-time.After(10 * time.Second):
+		return w, l.check(false, "raw watcher %v: no answer from %v", pid, who)
+	}
+}
+
+// lifeRawWatch: watchers spawned around the System watch actors of a
+// peer ($ACTORIO_PEER_TARGET): one a mortal actor that then stops, one
+// the echo of the peer, which is then killed (the test kills it when
+// told "CONNECTED" and answers "GONE"). Each gets its one Terminated
+// (Stopped; AddressTerminated), and no second one when the node stops.
+func lifeRawWatch() {
+	l := newLife()
+	target := os.Getenv("ACTORIO_PEER_TARGET")
+	reply, _, err := requestPID(l.sys, actor.NewPID(target, "spawner"), "rawmortal")
+	if !l.check(err == nil, "spawn a mortal on the peer: %v", err) {
+		fmt.Println("DONE")
+		return
+	}
+	mortal := actor.NewPID(target, reply)
+	wm, ok := l.rawWatch(mortal)
+	if !ok {
+		fmt.Println("DONE")
+		return
+	}
+	we, ok := l.rawWatch(actor.NewPID(target, "echo"))
+	if !ok {
+		fmt.Println("DONE")
+		return
+	}
+	l.sys.Send(mortal, wrapperspb.String("stop"))
+	l.terminatedOnce("raw watcher of a mortal that stops", wm, actor.TerminatedReason_Stopped, mortal)
+	fmt.Println("CONNECTED")
+	if sc := bufio.NewScanner(os.Stdin); !sc.Scan() || sc.Text() != "GONE" {
+		l.check(false, "no GONE on stdin")
+	}
+	l.terminatedOnce("raw watcher of a killed peer's echo", we, actor.TerminatedReason_AddressTerminated, actor.NewPID(target, "echo"))
+	l.stop(5 * time.Second)
+	for _, w := range []watchedBy{wm, we} {
+		select {
+		case m := <-w.got:
+			l.check(false, "raw watcher %v got a second Terminated at Stop: %v", w.pid, m)
+		case <-time.After(quiet):
+		}
+	}
+	l.noLeaks()
+	fmt.Println("DONE")
+}
+
+// requestPID asks pid a StringValue and returns the text of its answer.
+func requestPID(sys *actors.System, pid *actor.PID, text string) (string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	reply, err := sys.Request(ctx, pid, wrapperspb.String(text))
+	if err != nil {
+		return "", time.Since(start), err
+	}
+	return reply.(*wrapperspb.StringValue).Value, time.Since(start), nil
+}
+
+// TestRawWatcherTerminatedOnceAtStop: see lifeRawWatch.
+//
+// Found in review: the node's record of a watch by an actor spawned
+// around the System is never ended by the System's TerminatedFilter, so
+// Stop answered it again with Terminated{AddressTerminated} after
+// protoactor had already delivered its Terminated.
+func TestRawWatcherTerminatedOnceAtStop(t *testing.T) {
+	p, _ := startPeer(t, "serve")
+	runLife(t, "life-rawwatch", func(line string, c *childproc.Proc) {
+		if line == "CONNECTED" {
+			p.Kill(t)
+			<-p.Done()
+			c.Send(t, "GONE")
+		}
+	}, "ACTORIO_PEER_TARGET="+p.addr)
 }

@@ -127,6 +127,7 @@ func (n *Node) stop() {
 	if sub := endpointSubscription(n.r); sub != nil {
 		n.sys.ActorSystem().EventStream.Unsubscribe(sub)
 	}
+	n.sys.ActorSystem().EventStream.Unsubscribe(n.endpointSub)
 	as := n.sys.ActorSystem()
 	root := actor.NewRootContext(as, nil)
 	for _, name := range []string{"EndpointSupervisor", "activator"} {
