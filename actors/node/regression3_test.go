@@ -108,6 +108,7 @@ func TestStopFailsPendingRequests(t *testing.T) {
 			if err := p.Process().Signal(syscall.SIGSTOP); err != nil {
 				t.Fatal(err)
 			}
+			waitStopped(t, p.Process().Pid)
 			c.Send(t, "HUNG")
 		}
 	}, "ACTORIO_PEER_TARGET="+p.addr)
@@ -213,4 +214,21 @@ func TestRawWatcherTerminatedOnceAtStop(t *testing.T) {
 			c.Send(t, "GONE")
 		}
 	}, "ACTORIO_PEER_TARGET="+p.addr)
+}
+
+// waitStopped waits until process pid is stopped (SIGSTOP takes effect
+// asynchronously: the process may run on for a moment after kill(2)).
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The state follows the command name, which is in parentheses.
+		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 && i+2 < len(stat) && (stat[i+2] == 'T' || stat[i+2] == 't') {
+			return
+		}
+	}
+	t.Fatalf("process %d did not stop", pid)
 }
