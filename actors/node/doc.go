@@ -12,8 +12,9 @@
 //     ErrNoActor): protoactor's five dials took 10s and left a gRPC
 //     channel redialling the peer for ever after each.
 //   - Node.Stop stops the node both ways (protoactor's remote only stopped
-//     serving) and leaves no goroutine behind; what is sent to peers
-//     afterwards is a dead letter.
+//     serving) and leaves no goroutine behind; a request to a peer
+//     still pending fails at once with ErrStopped, and what is sent to
+//     peers afterwards is a dead letter.
 //   - Writer queues are bounded (protoactor preallocates ~16 MB per peer).
 //   - A message type the node does not know, or a malformed batch, is
 //     refused (logged, counted, answered with wire.Refused, which fails the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/actorio/actorio/actors"
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/eventstream"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/pkg/errors"
 	"google.golang.org/grpc"
@@ -25,8 +26,13 @@ type Node struct {
 	guard *guard
 	// watches are the live watches of peers' actors (see watches).
 	watches watches
-	logger  *slog.Logger
-	addr    string
+	// requests are the requests sent to peers, failed when the node
+	// stops (see requests).
+	requests requests
+	// endpointSub tells watches of the connections to peers that end.
+	endpointSub *eventstream.Subscription
+	logger      *slog.Logger
+	addr        string
 
 	// out is the node's gate on messages to peers (see outbound):
 	// stopped is set, under out's write lock, when Stop begins.
@@ -87,6 +93,7 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	n.halt, n.halted = context.WithCancel(context.Background())
 	n.guard = &guard{n: n}
 	n.watches.n = n
+	n.requests.n = n
 	n.guard.idle = sync.NewCond(&n.guard.mu)
 	// Inbound streams wait until Start is done (see guard.starting).
 	n.guard.starting.Lock()
@@ -158,6 +165,11 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// Each watch of a peer's actor is answered once, with the reason the
 	// peer gave (see watches).
 	sys.SetTerminatedFilter(n.watches.filter)
+	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
+		if e, ok := evt.(*remote.EndpointTerminatedEvent); ok {
+			n.watches.endpointTerminated(e.Address)
+		}
+	})
 	if advertise == "" && unspecified(host) {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
 	}

@@ -44,14 +44,26 @@ func (n *Node) end() { n.out.RUnlock() }
 
 // SendUserMessage implements actor.Process.
 func (o *outbound) SendUserMessage(pid *actor.PID, message any) {
+	_, msg, sender := actor.UnwrapEnvelope(message)
 	if o.n.begin() {
 		defer o.n.end()
+		o.n.requests.add(sender, pid)
 		o.p.SendUserMessage(pid, message)
 		return
 	}
-	// A dead letter: counted, and a request answered at once.
-	_, msg, sender := actor.UnwrapEnvelope(message)
-	o.n.sys.ActorSystem().EventStream.Publish(&actor.DeadLetterEvent{PID: pid, Message: msg, Sender: sender})
+	// A dead letter: counted, and a request answered at once, with
+	// ErrStopped when its reply address is one-shot (a future, a
+	// Request), with protoactor's DeadLetterResponse otherwise (an
+	// actor's own PID).
+	as := o.n.sys.ActorSystem()
+	if !o.n.requests.oneShot(sender) {
+		as.EventStream.Publish(&actor.DeadLetterEvent{PID: pid, Message: msg, Sender: sender})
+		return
+	}
+	as.EventStream.Publish(&actor.DeadLetterEvent{PID: pid, Message: msg})
+	if ref, ok := as.ProcessRegistry.GetLocal(sender.Id); ok {
+		ref.SendUserMessage(sender, o.n.stoppedReply(pid, "was made after the node stopped"))
+	}
 }
 
 // SendSystemMessage implements actor.Process. It records the watches of

@@ -76,9 +76,15 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 // the address can be listened on again, and with them its goroutines,
 // but for a dial to a peer that was in progress: that one is ended, and
 // its goroutine sleeps through protoactor's 2s pause after a failed dial
-// before it ends too (Stop waits 1s for it). Messages sent to
-// peers from then on are dead letters (a Request fails with ErrNoActor at
-// once), and watching a peer's actor gets Terminated{AddressTerminated}.
+// before it ends too (Stop waits 1s for it). A request to a peer that
+// is pending when Stop begins (unanswered, or still queued for the peer)
+// fails as Stop drops the connections, with ErrStopped (which is also
+// actors.ErrNoActor), instead of waiting for its timeout; one-way
+// messages still queued for a peer in protoactor's endpoint writer are
+// lost without a trace (protoactor keeps that queue to itself). Messages
+// sent to peers from then on are dead letters (a Request fails with
+// ErrStopped at once), and watching a peer's actor gets
+// Terminated{AddressTerminated}.
 // Close the System separately, before Stop, to let actors finish talking.
 // Stop may be called more than once and concurrently with sends; a
 // System is a node once, so it cannot be started again.
@@ -110,6 +116,9 @@ func (n *Node) stop() {
 	n.guard.stop()
 	n.r.Shutdown(false)
 	n.guard.drained()
+	// No reply can come from a peer now: the requests that wait for
+	// one fail (see requests).
+	n.requests.stopped()
 	// Outbound: protoactor's endpoint events no longer reach its
 	// endpoint manager; its supervisor stops the endpoint writers, which
 	// close their connections (a writer whose dial halted above stops
@@ -118,6 +127,7 @@ func (n *Node) stop() {
 	if sub := endpointSubscription(n.r); sub != nil {
 		n.sys.ActorSystem().EventStream.Unsubscribe(sub)
 	}
+	n.sys.ActorSystem().EventStream.Unsubscribe(n.endpointSub)
 	as := n.sys.ActorSystem()
 	root := actor.NewRootContext(as, nil)
 	for _, name := range []string{"EndpointSupervisor", "activator"} {

@@ -32,9 +32,12 @@ type watches struct {
 type watchKey struct{ watcher, address, id string }
 
 // watchState is a live watch; answered once the peer's Terminated for
-// it has been seen, with the reason it gave.
+// it has been seen, with the reason it gave; ended once the connection
+// to the peer has ended. Either way protoactor's endpoint watcher
+// delivers a Terminated for it.
 type watchState struct {
 	answered bool
+	ended    bool
 	why      actor.TerminatedReason
 }
 
@@ -57,7 +60,7 @@ func (w *watches) watch(watcher, watchee *actor.PID) {
 		w.m = make(map[watchKey]*watchState)
 	}
 	k := key(watcher, watchee)
-	if _, ok := w.m[k]; ok {
+	if s, ok := w.m[k]; ok && !s.answered && !s.ended {
 		return
 	}
 	w.m[k] = &watchState{}
@@ -103,6 +106,21 @@ func (w *watches) answered(watcher, who *actor.PID, why actor.TerminatedReason) 
 	return true
 }
 
+// endpointTerminated notes that the connection to address has ended:
+// protoactor's endpoint watcher answers each watch of an actor there with
+// Terminated{AddressTerminated}. The watches of actors spawned around the
+// System, which the filter does not see, stay recorded; so noted, Stop
+// does not answer them a second time.
+func (w *watches) endpointTerminated(address string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, s := range w.m { //detguard:unordered each entry is marked on its own
+		if k.address == address {
+			s.ended = true
+		}
+	}
+}
+
 // filter is the System's TerminatedFilter: a Terminated of a peer's
 // actor is delivered once per live watch, with the reason the peer gave
 // when it gave one (protoactor says Stopped whatever the peer said), and
@@ -138,10 +156,14 @@ const localAddress = "nonhost"
 // stopped answers every live watch when the node stops: protoactor's
 // endpoint watchers, which would have answered them when their
 // connection ended, are stopped by Node.Stop without being told. Each
-// watcher still alive gets Terminated{AddressTerminated} (or the reason
-// its peer gave, if that was seen and not yet delivered: the filter
-// puts it in), which the filter delivers once and which ends the watch;
-// a watcher that is gone is forgotten.
+// watcher still alive gets Terminated{AddressTerminated}, which the
+// filter delivers once and which ends the watch; a watcher that is gone
+// is forgotten. A watch that protoactor has answered already (the peer's
+// Terminated was seen, or the connection ended) is not answered again:
+// a watcher spawned around the System, which the filter does not see,
+// would hear it twice. (Such an answer still queued in an endpoint
+// watcher's mailbox when Stop stops it, a window of microseconds, is
+// lost.)
 func (w *watches) stopped() {
 	reg := w.n.sys.ActorSystem().ProcessRegistry
 	w.mu.Lock()
@@ -154,6 +176,9 @@ func (w *watches) stopped() {
 		ref, ok := reg.GetLocal(k.watcher)
 		if !ok {
 			delete(w.m, k)
+			continue
+		}
+		if s := w.m[k]; s.answered || s.ended {
 			continue
 		}
 		answers = append(answers, answer{ref, actor.NewPID(w.n.addr, k.watcher), actor.NewPID(k.address, k.id)})
