@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"sync"
 
 	"github.com/actorio/actorio/actors"
@@ -64,7 +66,9 @@ const (
 // Start makes sys a node listening on cfg.Addr and advertising
 // cfg.Advertise (by default the address listened on) to peers. Start it before spawning
 // actors that peers address: protoactor gives a system its network address
-// only now, and PIDs made before carry the local placeholder.
+// only now, and PIDs made before carry the local placeholder. An address
+// that is taken fails Start with an error that is syscall.EADDRINUSE, and
+// leaves sys as it was.
 func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	if sys == nil {
 		return nil, errors.New("node: nil system")
@@ -80,6 +84,17 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	advertise, err := cfg.advertise(port)
 	if err != nil {
 		return nil, err
+	}
+	if port != 0 {
+		// protoactor panics when it cannot listen, with the error
+		// formatted by %v (recovered below): listening here first keeps
+		// the error a value (errors.Is(err, syscall.EADDRINUSE)) in the
+		// usual case, an address that is taken, and leaves sys untouched.
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return nil, errors.Wrapf(err, "node: start on %s", cfg.Addr)
+		}
+		l.Close()
 	}
 	if _, taken := nodes.LoadOrStore(sys.ActorSystem(), struct{}{}); taken {
 		return nil, errors.New("node: the system is or was a node already (a system can be made a node once)")
