@@ -144,7 +144,9 @@
 // the deliveries in flight to it and the events queued for it
 // (ServerStats.LostInFlight, LostQueued; OnPeerLoss says which). When the
 // signal's node goes, or closes the signal, the subscriber's connections
-// end through OnLost (ErrPeerGone, ErrClosed). Every second the client
+// end through OnLost (ErrPeerGone, ErrClosed); when it restarts (a server
+// presents a new epoch each incarnation), the connections with the old
+// incarnation end, those already made with the new one stay. Every second the client
 // lists its open connections to each server, which answers those it no
 // longer has; and a server whose client's list did not name all it holds
 // asks the client for its connections, and removes those the client no

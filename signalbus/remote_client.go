@@ -99,6 +99,7 @@ type cconn struct {
 	tries    int       // closing: disconnects sent
 	onLost   func(Handle, error)
 	lost     uint64 // events lost in failures of the executor, for the next delivery's Dropped
+	srvEpoch uint64 // the server incarnation that answered the connect (0: unknown)
 }
 
 type client struct {
@@ -107,17 +108,17 @@ type client struct {
 	epoch    uint64
 	started  int64
 	conns    map[Handle]*cconn
-	servers  map[string]int // server (address/id) → connections to it (watched while > 0)
-	slots    map[any]int    // actor slots (slotBinding.key) → connections (watched while > 0)
+	slots    map[any]int // actor slots (slotBinding.key) → connections (watched while > 0)
 	ticker   *actors.Timer
 	ticks    int
 	owed     map[Handle]bool // connections owing an acknowledgement
 	ackArmed bool            // the delayed-ack timer is set
 	stats    ClientStats
+	clientServers
 }
 
 func newClient(b *Bus, epoch uint64, started int64, waits *waits) *client {
-	return &client{bus: b, epoch: epoch, started: started, waits: waits, conns: map[Handle]*cconn{}, servers: map[string]int{}, slots: map[any]int{}}
+	return &client{bus: b, epoch: epoch, started: started, waits: waits, conns: map[Handle]*cconn{}, clientServers: clientServers{servers: map[string]*serverInc{}}, slots: map[any]int{}}
 }
 
 func (x *client) Receive(c actor.Context) {
@@ -230,9 +231,7 @@ func (x *client) connect(c actor.Context, m *rconnectReq) {
 		}
 	}
 	x.conns[k.h] = k
-	if x.servers[pidKey(k.server)]++; x.servers[pidKey(k.server)] == 1 {
-		c.Watch(k.server)
-	}
+	x.watchServer(c, k)
 	x.send(c, k.server, k.req)
 	x.arm(c)
 }
@@ -291,6 +290,7 @@ func (x *client) connected(c actor.Context, m *wire.SignalConnected) {
 	if k.phase != connecting {
 		return
 	}
+	x.learnServer(k, m.GetServerEpoch())
 	if m.GetError() != "" {
 		x.lose(c, k, connectError(m))
 		return
@@ -499,11 +499,7 @@ func (x *client) releaseWatch(c actor.Context, k *cconn) {
 func (x *client) forget(c actor.Context, k *cconn) {
 	x.release(c, k)
 	delete(x.conns, k.h)
-	key := pidKey(k.server)
-	if x.servers[key]--; x.servers[key] <= 0 {
-		delete(x.servers, key)
-		c.Unwatch(k.server)
-	}
+	x.unwatchServer(c, k)
 }
 
 // lose ends k without its user asking: the link closes, the handle is
@@ -535,26 +531,6 @@ func (x *client) callOnLost(c actor.Context, k *cconn, err error) {
 	k.onLost(k.h, err)
 }
 
-func (x *client) terminated(c actor.Context, m *actor.Terminated) {
-	key := pidKey(m.GetWho())
-	for _, h := range actors.SortedKeys(x.conns) {
-		k := x.conns[h]
-		switch {
-		case k == nil:
-		case pidKey(k.server) == key && k.phase == closing:
-			x.forget(c, k)
-		case pidKey(k.server) == key:
-			x.lose(c, k, errors.Wrapf(ErrPeerGone, "signalbus: remote %s at %s: %s", k.req.GetType(), key, m.GetWhy()))
-		case k.slot != nil && !k.exec && k.bind.named(m.GetWho()) && k.bind.gone(c.ActorSystem()):
-			// The slot actor stopped: the connection goes, as a local
-			// one (not one of a newer actor that took its name).
-			if _, err := x.bus.unlink(h, k.link.owner, k.host); err == nil {
-				x.disconnect(c, &rdisconnectReq{h: h})
-			}
-		}
-	}
-}
-
 func (x *client) tick(c actor.Context) {
 	x.ticks++
 	now := actors.FromContext(c).Now()
@@ -579,6 +555,7 @@ func (x *client) tick(c actor.Context) {
 			audit[pidKey(k.server)] = append(audit[pidKey(k.server)], k)
 		}
 	}
+	x.checkTick(c)
 	if x.ticks%auditEvery == 0 {
 		for _, key := range actors.SortedKeys(audit) {
 			ks := audit[key]
@@ -601,9 +578,7 @@ func (x *client) tick(c actor.Context) {
 func (x *client) abandon(c actor.Context, k *cconn) {
 	k.phase, k.tries, k.waiter = closing, 1, nil
 	x.conns[k.h] = k
-	if x.servers[pidKey(k.server)]++; x.servers[pidKey(k.server)] == 1 {
-		c.Watch(k.server)
-	}
+	x.watchServer(c, k)
 	x.send(c, k.server, &wire.SignalDisconnect{Epoch: x.epoch, Conn: string(k.h), Stream: k.stream, Reason: "connect timed out"})
 }
 

@@ -13,6 +13,10 @@ import (
 // other audit sent to the client is a confused peer's, counted and
 // ignored.
 func (x *client) probed(c actor.Context, m *wire.SignalAudit) {
+	if m.GetServerEpoch() != 0 {
+		x.checked(c, m) // the answer to a check (remote_client_server.go)
+		return
+	}
 	token, from := auditToken(m), c.Sender()
 	if token == "" || from == nil {
 		x.stats.Foreign++

@@ -15,6 +15,10 @@ package signalbus
 // such a record is marked (peerProbe.succeeded) and a Terminated about it
 // is checked with a probe (remote_probe.go) instead of ending it.
 //
+// A client keeps one too, of the servers it had connections with and of
+// their incarnations (SignalConnected's server epoch), for the same
+// reason in the other direction (remote_client_server.go).
+//
 // At most maxForgotten clients are remembered (the oldest go first): an
 // entry is only needed for as long as the transport takes to report a
 // death, so only a churn of that many other clients in that time loses
@@ -73,6 +77,14 @@ func (f *forgottenPeers) follows(key string, epoch uint64) bool {
 	e, ok := f.epochs[key]
 	delete(f.epochs, key)
 	return ok && e.epoch != epoch
+}
+
+// take returns the incarnation remembered for key (ok false: none) and
+// forgets it.
+func (f *forgottenPeers) take(key string) (epoch uint64, ok bool) {
+	e, ok := f.epochs[key]
+	delete(f.epochs, key)
+	return e.epoch, ok
 }
 
 // drop forgets client key: a Terminated about it arrived while the

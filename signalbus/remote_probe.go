@@ -123,6 +123,10 @@ func (s *server) audit(c actor.Context, m *wire.SignalAudit) {
 	if from == nil {
 		return
 	}
+	if m.GetServerEpoch() != 0 {
+		s.answerCheck(c, from, m)
+		return
+	}
 	listed := map[string]string{}
 	for i, id := range m.GetConns() {
 		stream := ""
@@ -154,6 +158,15 @@ func (s *server) audit(c actor.Context, m *wire.SignalAudit) {
 		}
 	}
 	p.confirmed = true
+}
+
+// answerCheck answers a client's check (a SignalAudit with a server
+// epoch: which incarnation of this server is alive, see
+// remote_client_server.go) with this incarnation's epoch and the check's
+// token.
+func (s *server) answerCheck(c actor.Context, from *actor.PID, m *wire.SignalAudit) {
+	c.Request(actor.NewPID(from.GetAddress(), from.GetId()),
+		&wire.SignalAudit{Epoch: m.GetEpoch(), ServerEpoch: s.epoch, Conns: []string{""}, Streams: []string{auditToken(m)}})
 }
 
 // answered takes the client's answer to p's probe (see above).

@@ -216,6 +216,7 @@ type server struct {
 	gone   map[Handle]string // local handle → its signal (pidKey)
 	ticker *actors.Timer
 	stats  ServerStats
+	epoch  uint64 // this incarnation (SignalConnected.ServerEpoch), drawn at Started
 	serverProbes
 }
 
@@ -248,6 +249,7 @@ func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
 func (s *server) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
+		s.epoch = s.srv.bus.sys.Rand().Uint64() | 1
 		// The server's connections belong to its session, which has no
 		// default connection: it drops them, then starts (a session
 		// takes connections only once started).
@@ -443,14 +445,14 @@ func (s *server) lookup(name string) *signalBase {
 }
 
 func (s *server) accepted(c actor.Context, k *sconn) {
-	m := &wire.SignalConnected{Epoch: k.peer.epoch, Conn: k.id, Window: uint32(k.window), Stream: k.stream}
+	m := &wire.SignalConnected{Epoch: k.peer.epoch, Conn: k.id, Window: uint32(k.window), Stream: k.stream, ServerEpoch: s.epoch}
 	describe(m, k.sig.info)
 	c.Request(k.peer.pid, m)
 }
 
 func (s *server) refuse(c actor.Context, to *actor.PID, m *wire.SignalConnect, kind, why string) {
 	s.stats.Refused++
-	c.Request(to, &wire.SignalConnected{Epoch: m.GetEpoch(), Conn: m.GetConn(), Error: why, ErrorKind: kind})
+	c.Request(to, &wire.SignalConnected{Epoch: m.GetEpoch(), Conn: m.GetConn(), Error: why, ErrorKind: kind, ServerEpoch: s.epoch})
 }
 
 // forward sends a delivery of the local signal to the subscriber.
