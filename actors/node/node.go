@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"strconv"
 	"sync"
 
 	"github.com/actorio/actorio/actors"
@@ -85,16 +83,8 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if port != 0 {
-		// protoactor panics when it cannot listen, with the error
-		// formatted by %v (recovered below): listening here first keeps
-		// the error a value (errors.Is(err, syscall.EADDRINUSE)) in the
-		// usual case, an address that is taken, and leaves sys untouched.
-		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			return nil, errors.Wrapf(err, "node: start on %s", cfg.Addr)
-		}
-		l.Close()
+	if err := checkListen(cfg.Addr, host, port); err != nil {
+		return nil, err
 	}
 	if _, taken := nodes.LoadOrStore(sys.ActorSystem(), struct{}{}); taken {
 		return nil, errors.New("node: the system is or was a node already (a system can be made a node once)")

@@ -53,6 +53,10 @@ var Allowed = Allowlist{
 		"go":      "context.AfterFunc ends a dial in progress when the node stops",
 		"future":  "Stop waits (sync.Cond) for the node's inbound stream handlers to return, and, bounded, for protoactor's endpoint supervisor and activator to stop, outside any actor",
 	},
+	// Start checks its listen address before protoactor listens on it.
+	"actors/node/listen.go": {
+		"io": "listens on the node's address once in Start, outside any actor, so a taken address is an error value",
+	},
 	// Probe is called by a Go caller (never an actor) to explain a peer
 	// that did not answer.
 	"actors/node/probe.go": {
