@@ -498,9 +498,14 @@ func (c *Client) read(r *bufio.Reader) {
 		p := c.pending[id]
 		delete(c.pending, id)
 		if p != nil {
-			if msg.Error != nil {
+			switch {
+			case msg.Error != nil:
 				p.err = msg.Error
-			} else {
+			case msg.Return == nil:
+				// Neither "return" nor "error": not a response
+				// (qmp-spec); only this call fails.
+				p.err = errors.Wrapf(ErrProtocol, "the server answered with %s, which has neither \"return\" nor \"error\"", quoteLine(b))
+			default:
 				p.ret = msg.Return
 				if p.onReturn != nil {
 					p.onReturn(msg.Return)

@@ -127,3 +127,26 @@ func TestRegressionDialGreetingErrors(t *testing.T) {
 	}
 	<-done
 }
+
+// TestRegressionReplyWithoutReturnOrError: a reply that carries the
+// call's id but neither "return" nor "error" (not a QMP response) fails
+// that call with ErrProtocol quoting it; the client stays usable.
+//
+// Found in review: it was taken as a success with an empty result.
+func TestRegressionReplyWithoutReturnOrError(t *testing.T) {
+	addr := scriptedReply(t, `{"id": "%s"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := qmp.Dial(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var out any
+	if err := c.Execute(ctx, "x", nil, &out); !errors.Is(err, qmp.ErrProtocol) || !strings.Contains(err.Error(), `\"id\"`) {
+		t.Fatalf("reply without return or error: %v (result %v), want a protocol error quoting it", err, out)
+	}
+	if err := c.Execute(ctx, "y", nil, nil); err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+}
