@@ -9,6 +9,7 @@ import (
 	"github.com/actorio/actorio/actors"
 	"github.com/actorio/actorio/sim"
 	"github.com/actorio/actorio/streamactor"
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // A pipe: what one end sends, the other receives; Finish on both ends is
@@ -76,9 +77,9 @@ func ExampleStream_SendAsync() {
 	sys := w.MustNode("n1")
 	ws, rs, _ := streamactor.Pipe(sys)
 	got := make([]string, 0, 1)
-	_, _ = sys.Spawn(actorProps(func(c actorContext) {
+	_, _ = sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
 		switch m := c.Message().(type) {
-		case startMsg:
+		case *actor.Started:
 			ws.SendAsync(c, []byte("from an actor"), "tag-1")
 		case *streamactor.SendResult:
 			got = append(got, fmt.Sprint(m.Tag, " ", m.N, " ", m.Err))

@@ -89,36 +89,68 @@
 //
 //	//go:generate go run github.com/actorio/actorio/cmd/signalgen -schema seed.qapi -pkg seedapi -o seed_gen.go
 //
-// Schema errors are reported as file:line:col: message, and the exit
-// status is 1.
+// Schema errors are reported as file:line:col: message (file is the
+// schema's base name), and the exit status is 1. A usage error (a missing
+// -schema or -pkg, an unknown flag, an extra argument) exits 2; -h prints
+// the flags and exits 0.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/actorio/actorio/signalbus/schema"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "signalgen:", err)
-		os.Exit(1)
+func main() { os.Exit(runMain(os.Args[1:], os.Stderr)) }
+
+// runMain runs signalgen with args and returns its exit status: 0 when it
+// generated the code or -h asked for the usage, 2 for a usage error (the
+// usage is printed), 1 for any other error (a schema error, an unreadable
+// or unwritable file).
+func runMain(args []string, stderr io.Writer) int {
+	err := runTo(args, stderr)
+	var usage usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "signalgen:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "signalgen:", err)
+		return 1
 	}
 }
 
-func run(args []string) error {
+// usageError is a command line signalgen cannot run with.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run is runTo with the flag package's messages on standard error.
+func run(args []string) error { return runTo(args, os.Stderr) }
+
+// runTo generates the code args ask for; the flag package writes its
+// messages (the usage for -h or a bad flag) to stderr.
+func runTo(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("signalgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	in := fs.String("schema", "", "schema file (the proposal's notation)")
 	pkg := fs.String("pkg", "", "package name of the generated file")
 	out := fs.String("o", "", "output file (default: standard output)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
 	}
-	if *in == "" || *pkg == "" {
-		return fmt.Errorf("usage: signalgen -schema FILE -pkg NAME [-o FILE]")
+	if *in == "" || *pkg == "" || fs.NArg() > 0 {
+		return usageError{"usage: signalgen -schema FILE -pkg NAME [-o FILE]"}
 	}
 	src, err := os.ReadFile(*in)
 	if err != nil {

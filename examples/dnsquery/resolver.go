@@ -69,6 +69,7 @@ type RcodeError struct {
 	RCode  dnsmessage.RCode
 }
 
+// Error says which server answered which response code.
 func (e *RcodeError) Error() string {
 	return fmt.Sprintf("server %s answered %s", e.Server, rcodeName(e.RCode))
 }
@@ -83,6 +84,7 @@ type ProtocolError struct {
 	Msg    string
 }
 
+// Error says which server broke the protocol, and how.
 func (e *ProtocolError) Error() string {
 	return fmt.Sprintf("protocol error from %s over TCP: %s", e.Server, e.Msg)
 }

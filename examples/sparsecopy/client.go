@@ -49,6 +49,7 @@ func ParseTarget(s string) (Target, bool) {
 	return Target{Addr: net.JoinHostPort(strings.Trim(host, "[]"), port), Name: name}, true
 }
 
+// String is t as HOST:PORT:NAME, as ParseTarget reads it.
 func (t Target) String() string { return t.Addr + ":" + t.Name }
 
 func (t Target) service() *actor.PID { return actor.NewPID(t.Addr, ServiceName) }
