@@ -40,7 +40,7 @@ var DefaultRemoteSignal = RemoteSignalConfig{Subscribers: 2, Duration: 3 * time.
 
 // RemoteSignalReport is what the remote-signal scenario saw.
 type RemoteSignalReport struct {
-	Finished bool
+	Finished bool                                 // the run is over: nothing changes the report after (not the world's Close)
 	Emits    *SignalReport                        // Emitted, EmitIndex, Last
 	Witness  map[string][]Seen                    // signal name → every fan-out, in order
 	WitnessH map[string]signalbus.Handle          // signal name → the witness's connection
@@ -110,6 +110,11 @@ func (d *rsDirector) Receive(c actor.Context) {
 			d.end(c)
 		}
 	case *rsLost:
+		// After the run (the world's Close stops the server on "a") a
+		// loss is not the run's: the report stays as the checks saw it.
+		if d.rep.Finished {
+			return
+		}
 		if k := d.mine[m.h]; k != nil && k.Open {
 			k.Open, k.Lost = false, m.err
 			// A lost peer is tried again, after a pause; a closed
