@@ -12,14 +12,41 @@ import (
 )
 
 // TestRemoteSignalScenario: swarm seeds (as simrun runs them) hold the
-// invariants.
+// invariants, and the end-of-run checks have something to check: every
+// seed ends with remote connections that get the tail (RS4), and some
+// of those survived a restart of their node or were made again after a
+// loss; some seeds have losses for RS6 to count.
 func TestRemoteSignalScenario(t *testing.T) {
-	sc := RemoteSignal(DefaultRemoteSignal)
-	for seed := uint64(1); seed <= 40; seed++ {
+	const seeds = 40
+	count := map[string]int{}
+	for seed := uint64(1); seed <= seeds; seed++ {
+		sc := RemoteSignal(DefaultRemoteSignal)
+		sc.Run = func(w *sim.World) error {
+			rep, err := RunRemoteSignal(w, DefaultRemoteSignal)
+			if err != nil {
+				return err
+			}
+			for what := range rsCoverage(rep) { //detguard:unordered counts
+				count[what]++
+			}
+			return CheckRemoteSignal(DefaultRemoteSignal, rep)
+		}
 		if out := sim.RunScenario(sc, seed, sim.WithProfile(sim.Swarm(seed))); out.Err != nil {
 			t.Fatalf("seed %d (%v): %v", seed, sim.Swarm(seed), out.Err)
 		}
 	}
+	for _, what := range []string{"RS4 remote survivor", "RS2/RS3 remote connection with 2+ deliveries"} {
+		if count[what] != seeds {
+			t.Errorf("%s on %d of %d seeds, want all", what, count[what], seeds)
+		}
+	}
+	for _, what := range []string{"RS4 remote survivor on a restarted node", "RS4 remote survivor made again after a loss",
+		"RS5 a crashed incarnation", "RS6 a loss of a crashed or lost connection"} {
+		if count[what] == 0 {
+			t.Errorf("%s on no seed", what)
+		}
+	}
+	t.Logf("coverage over %d swarm seeds: %v", seeds, count)
 }
 
 // TestRemoteSignalScenarioDeterministic: same seed, same run.
