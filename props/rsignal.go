@@ -40,7 +40,7 @@ var DefaultRemoteSignal = RemoteSignalConfig{Subscribers: 2, Duration: 3 * time.
 
 // RemoteSignalReport is what the remote-signal scenario saw.
 type RemoteSignalReport struct {
-	Finished bool
+	Finished bool                                 // the run is over: nothing changes the report after (not the world's Close)
 	Emits    *SignalReport                        // Emitted, EmitIndex, Last
 	Witness  map[string][]Seen                    // signal name → every fan-out, in order
 	WitnessH map[string]signalbus.Handle          // signal name → the witness's connection
@@ -70,6 +70,7 @@ type RemoteConn struct {
 	Watermark int   // emissions before it was made
 	Open      bool  // not disconnected, lost or crashed
 	Keep      bool  // the director never disconnects it (and reconnects it when lost)
+	Again     bool  // made again after its predecessor was lost
 	Held      bool  // its slot stalled at some point
 	Lost      error // how the connection was lost (OnLost)
 	Crashed   bool  // its node crashed while it was open
@@ -110,6 +111,11 @@ func (d *rsDirector) Receive(c actor.Context) {
 			d.end(c)
 		}
 	case *rsLost:
+		// After the run (the world's Close stops the server on "a") a
+		// loss is not the run's: the report stays as the checks saw it.
+		if d.rep.Finished {
+			return
+		}
 		if k := d.mine[m.h]; k != nil && k.Open {
 			k.Open, k.Lost = false, m.err
 			// A lost peer is tried again, after a pause; a closed
@@ -119,7 +125,7 @@ func (d *rsDirector) Receive(c actor.Context) {
 			}
 		}
 	case *rsReconnect:
-		d.connect(c, m.k.Session, m.k.Signal, m.k.Filter, m.k.Policy, true)
+		d.connect(c, m.k.Session, m.k.Signal, m.k.Filter, m.k.Policy, true).Again = true
 	}
 }
 
@@ -146,7 +152,7 @@ func (d *rsDirector) start(c actor.Context) {
 	}
 }
 
-func (d *rsDirector) connect(c actor.Context, sess, sig int, filter string, policy signalbus.Policy, keep bool) {
+func (d *rsDirector) connect(c actor.Context, sess, sig int, filter string, policy signalbus.Policy, keep bool) *RemoteConn {
 	opts := []signalbus.ConnectOption{signalbus.Queue(d.cfg.QueueSize, policy)}
 	if filter != "" {
 		opts = append(opts, signalbus.Arg("dev", filter))
@@ -167,6 +173,7 @@ func (d *rsDirector) connect(c actor.Context, sess, sig int, filter string, poli
 		Signal: sig, Filter: filter, Policy: policy, Session: sess, Rec: d.recs[sess], Watermark: d.rep.Emits.Emitted, Open: true, Keep: keep}
 	d.rep.Conns[k.Key] = k
 	d.mine[h] = k
+	return k
 }
 
 // act does one random thing to the node's connections.

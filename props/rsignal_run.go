@@ -83,6 +83,9 @@ func RunRemoteSignal(w *sim.World, cfg RemoteSignalConfig) (*RemoteSignalReport,
 		}
 	}
 	w.OnCrash(func(node string) {
+		if rep.Finished {
+			return // the run is over: the report stays as it was checked
+		}
 		for _, k := range actors.SortedKeys(rep.Conns) {
 			if c := rep.Conns[k]; c.Node == node && c.Inc == rep.Inc[node] && c.Open {
 				c.Open, c.Crashed = false, true
