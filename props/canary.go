@@ -87,6 +87,17 @@ func Canaries() []Canary {
 			},
 		},
 		{
+			// A connection that goes silent after a loss, never reported
+			// lost: only the end-of-run check that survivors get the
+			// tail (RS4) can see it.
+			Name: "remote-signal-stall", Depth: 2, Steps: 6000,
+			Scenario: canaryOf(RemoteSignal(DefaultRemoteSignal), signalbus.CanaryRemoteStall),
+			Profile: func(uint64) sim.Profile {
+				return sim.Profile{Name: "lossy", FaultTime: ms(2500),
+					Net: sim.NetFaults{LatencyMin: ms(1), LatencyMax: ms(10), Drop: 0.03}}
+			},
+		},
+		{
 			Name: "remote-signal-uncounted", Depth: 3, Steps: 6000,
 			Scenario: canaryOf(RemoteSignal(DefaultRemoteSignal), signalbus.CanaryRemoteUncounted),
 			Profile:  func(uint64) sim.Profile { return RemoteSignalCrashes() },

@@ -29,6 +29,7 @@ var canaryInvariant = map[string]*regexp.Regexp{
 	"remote-stream-skip-gaps":        regexp.MustCompile(`RS[12]: `),
 	"remote-signal-after-disconnect": regexp.MustCompile(`b\d+#\d+: signal: I7: `),
 	"remote-signal-duplicate":        regexp.MustCompile(`b\d+#\d+: signal: .*I4: c\d+ got emission \d+ twice`),
+	"remote-signal-stall":            regexp.MustCompile(`RS4: \[b\d+#\d+/c\d+ lacks \d+`),
 	"remote-signal-uncounted":        regexp.MustCompile(`RS6: b\d+#\d+/c\d+: the server sent \d+, the slot saw \d+, but only 0 counted in flight`),
 }
 

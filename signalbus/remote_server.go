@@ -242,6 +242,8 @@ type sconn struct {
 	window int
 	out    Outbox
 	seq    uint64 // its order of acceptance (serverProbes.accepts)
+	// stalled: silent for good (the CanaryRemoteStall canary only)
+	stalled bool
 }
 
 func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
@@ -477,7 +479,9 @@ func (s *server) forward(c actor.Context, d Delivery) {
 	msg.Epoch, msg.Conn, msg.Stream = k.peer.epoch, k.id, k.stream
 	msg.N = k.out.Push(msg, d)
 	s.stats.Sent++
-	c.Request(k.peer.pid, msg)
+	if !s.stalled(c, k, 0) {
+		c.Request(k.peer.pid, msg)
+	}
 	s.arm(c)
 }
 
@@ -495,7 +499,9 @@ func (s *server) tick(c actor.Context) {
 		resent := k.out.Tick()
 		for _, msg := range resent {
 			s.stats.Resent++
-			c.Request(k.peer.pid, msg)
+			if !s.stalled(c, k, len(resent)) {
+				c.Request(k.peer.pid, msg)
+			}
 		}
 		if len(resent) > 0 && !slices.Contains(rewatch, k.peer) {
 			rewatch = append(rewatch, k.peer)
