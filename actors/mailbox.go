@@ -22,7 +22,18 @@ func HotPath() []actor.PropsOption {
 // most one goroutine runs a given mailbox at a time; the others only
 // enqueue). The poster may be another actor, in which case the receiver's
 // messages are handled nested in the poster's Receive.
-func InlineDispatcher() actor.Dispatcher { return actor.NewSynchronizedDispatcher(inlineThroughput) }
+func InlineDispatcher() actor.Dispatcher { return inlineDispatcher{} }
+
+// inlineDispatcher is protoactor's synchronized dispatcher, as a type of
+// ours: a LeanMailbox that sees it knows that it may handle a message on
+// the poster's goroutine without queueing it first.
+type inlineDispatcher struct{}
+
+// Schedule implements actor.Dispatcher: it runs fn now.
+func (inlineDispatcher) Schedule(fn func()) { fn() }
+
+// Throughput implements actor.Dispatcher.
+func (inlineDispatcher) Throughput() int { return inlineThroughput }
 
 // inlineThroughput is how many messages a mailbox handles before yielding
 // the processor.
@@ -56,17 +67,53 @@ type leanMailbox struct {
 	suspended  atomic.Bool
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
+	inline     bool   // dispatcher is InlineDispatcher's
 	runFn      func() // m.process, bound once
 }
 
 // PostUserMessage implements actor.Mailbox.
 func (m *leanMailbox) PostUserMessage(message any) {
 	UnpackBatch(message, m.PostUserMessage)
+	// On the inline dispatcher, a message that finds the mailbox idle and
+	// empty is handled at once, as it would be after a trip through the
+	// queue (the poster would run the mailbox and pop it first), but
+	// without the trip: two lock round trips and a push and pop per
+	// message. Owning the running state, nobody else handles a message or
+	// a suspension meanwhile; and a sender's own earlier message is
+	// counted from the moment its post returned, so an empty count means
+	// that nothing of this sender's is left ahead of this one.
+	if m.inline && m.userCount.Load() == 0 && m.sysCount.Load() == 0 && !m.suspended.Load() &&
+		m.status.CompareAndSwap(mbIdle, mbRunning) {
+		if m.userCount.Load() == 0 && m.sysCount.Load() == 0 && !m.suspended.Load() {
+			m.runFirst(message)
+			m.process()
+			return
+		}
+		m.enqueue(message)
+		m.process()
+		return
+	}
+	m.enqueue(message)
+	m.schedule()
+}
+
+// runFirst handles message, posted to the idle and empty mailbox that
+// its poster now runs, as run would have.
+func (m *leanMailbox) runFirst(message any) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, message)
+		}
+	}()
+	m.invoker.InvokeUserMessage(message)
+}
+
+// enqueue queues a user message and counts it.
+func (m *leanMailbox) enqueue(message any) {
 	m.mu.Lock()
 	m.user.Push(message)
 	m.mu.Unlock()
 	m.userCount.Add(1)
-	m.schedule()
 }
 
 // UnpackBatch posts each message of a protoactor MessageBatch, bare or in
@@ -97,6 +144,7 @@ func (m *leanMailbox) PostSystemMessage(message any) {
 func (m *leanMailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
 	m.invoker = invoker
 	m.dispatcher = dispatcher
+	_, m.inline = dispatcher.(inlineDispatcher)
 }
 
 // Start implements actor.Mailbox.
@@ -113,7 +161,9 @@ func (m *leanMailbox) schedule() {
 
 func (m *leanMailbox) process() {
 	for {
-		m.run()
+		if m.sysCount.Load() != 0 || (m.userCount.Load() != 0 && !m.suspended.Load()) {
+			m.run()
+		}
 		m.status.Store(mbIdle)
 		sys, user := m.sysCount.Load(), m.userCount.Load()
 		if sys == 0 && (m.suspended.Load() || user == 0) {
@@ -164,7 +214,9 @@ func (m *leanMailbox) run() {
 			}
 			continue
 		}
-		if m.suspended.Load() {
+		if m.suspended.Load() || m.userCount.Load() == 0 {
+			// (A message pushed but not yet counted is handled by its
+			// poster: process looks again once the mailbox is idle.)
 			return
 		}
 		v, ok := m.pop(&m.user)

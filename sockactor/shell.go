@@ -18,7 +18,7 @@ type shell struct {
 	sys    *actors.System
 	self   *actor.PID
 	face   *face
-	reqs   map[ReqID]reqRecord
+	reqs   reqTable
 	timers map[ReqID]*actors.Timer
 	gen    uint64 // endpoint generation: events of older endpoints are dropped
 	linger *linger
@@ -68,7 +68,7 @@ type flush struct{}
 type expire struct{ id ReqID }
 
 func newShell(f *face, kind string) shell {
-	return shell{face: f, reqs: map[ReqID]reqRecord{}, timers: map[ReqID]*actors.Timer{}, linger: &linger{}, kind: kind}
+	return shell{face: f, timers: map[ReqID]*actors.Timer{}, linger: &linger{}, kind: kind}
 }
 
 func (s *shell) started(c actor.Context) {
@@ -212,17 +212,16 @@ func (s *shell) register(c actor.Context, id ReqID, msg request, replyTo *actor.
 		replyTo = c.Sender()
 	}
 	atomic.StoreUint64(&st.id, uint64(id))
-	s.reqs[id] = reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: st.h}
+	s.reqs.put(id, reqRecord{msg: msg, replyTo: replyTo, tag: tag, h: st.h})
 }
 
 // deliver sends or hands over one completion; a write's or send's waits
 // while a closed endpoint may still read its buffers (see linger).
 func (s *shell) deliver(c actor.Context, comp *Completion) {
-	r, ok := s.reqs[comp.ID]
+	r, ok := s.reqs.take(comp.ID)
 	if !ok {
 		return
 	}
-	delete(s.reqs, comp.ID)
 	if readsCallerBuffers(comp.Kind) && s.linger.hold(r, comp) {
 		return
 	}
@@ -388,7 +387,7 @@ func (s *shell) cancelID(m *Cancel) (ReqID, bool) {
 	// The same message may have been sent to another socket too, or
 	// again after it completed: the id counts only if this socket
 	// knows it for this very message.
-	if r, ok := s.reqs[id]; !ok || r.msg != req {
+	if r, ok := s.reqs.get(id); !ok || r.msg != req {
 		return 0, false
 	}
 	return id, true
@@ -399,7 +398,7 @@ func (s *shell) cancelID(m *Cancel) (ReqID, bool) {
 // once no held completion is left (see linger), the Go face fails what
 // never reached the actor.
 func (s *shell) finalize(c actor.Context) {
-	for _, id := range actors.SortedKeys(s.reqs) {
+	for _, id := range s.reqs.ids() {
 		s.deliver(c, &Completion{ID: id, Err: errf("request", syscall.ECONNABORTED, "socket stopped")})
 	}
 	if s.face != nil {
