@@ -150,6 +150,9 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// be stopped meanwhile, which held Stop and the peer's dead letters
 	// for 10s with its default of 5.
 	rc.MaxRetryCount = 1
+	// protoactor's reports of peers that hung up are not errors (see
+	// peerLogs).
+	n.quietPeerLogs(sys.ActorSystem())
 	n.r = remote.NewRemote(sys.ActorSystem(), rc)
 	defer func() {
 		if r := recover(); r != nil { // protoactor panics when it cannot listen
