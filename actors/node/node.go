@@ -29,7 +29,10 @@ type Node struct {
 	// requests are the requests sent to peers, failed when the node
 	// stops (see requests).
 	requests requests
-	// endpointSub tells watches of the connections to peers that end.
+	// left are the peers whose connection has ended (see left).
+	left left
+	// endpointSub tells watches and left of the connections to peers
+	// that end, and left of those made.
 	endpointSub *eventstream.Subscription
 	logger      *slog.Logger
 	addr        string
@@ -174,8 +177,12 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// peer gave (see watches).
 	sys.SetTerminatedFilter(n.watches.filter)
 	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
-		if e, ok := evt.(*remote.EndpointTerminatedEvent); ok {
+		switch e := evt.(type) {
+		case *remote.EndpointTerminatedEvent:
+			n.left.ended(e.Address)
 			n.watches.endpointTerminated(e.Address)
+		case *remote.EndpointConnectedEvent:
+			n.left.connected(e.Address)
 		}
 	})
 	if advertise == "" && unspecified(host) {
