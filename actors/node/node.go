@@ -159,9 +159,25 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	n.r = remote.NewRemote(sys.ActorSystem(), rc)
 	defer func() {
 		if r := recover(); r != nil { // protoactor panics when it cannot listen
+			if n.endpointSub != nil {
+				sys.ActorSystem().EventStream.Unsubscribe(n.endpointSub)
+			}
 			n, err = nil, errors.Errorf("node: start on %s: %v", cfg.Addr, r)
 		}
 	}()
+	// Subscribed before protoactor's endpoint manager (remote.Start),
+	// so a peer's connection is recorded as ended (left) before the
+	// manager forgets its endpoint: a Terminated for the peer sent in
+	// between made a new endpoint, which dialled the gone peer.
+	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
+		switch e := evt.(type) {
+		case *remote.EndpointTerminatedEvent:
+			n.left.ended(e.Address)
+			n.watches.endpointTerminated(e.Address)
+		case *remote.EndpointConnectedEvent:
+			n.left.connected(e.Address)
+		}
+	})
 	// Remote's own actors (endpoint supervisor, activator) bring their
 	// own guardian and dispatcher and are stopped by Stop, not Close.
 	sys.Unmanaged(n.r.Start)
@@ -176,15 +192,6 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// Each watch of a peer's actor is answered once, with the reason the
 	// peer gave (see watches).
 	sys.SetTerminatedFilter(n.watches.filter)
-	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
-		switch e := evt.(type) {
-		case *remote.EndpointTerminatedEvent:
-			n.left.ended(e.Address)
-			n.watches.endpointTerminated(e.Address)
-		case *remote.EndpointConnectedEvent:
-			n.left.connected(e.Address)
-		}
-	})
 	if advertise == "" && unspecified(host) {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
 	}
