@@ -25,7 +25,10 @@
 //     protoactor delivered every peer's Terminated as Stopped, and a late
 //     one after AddressTerminated as a second Terminated. Futures and
 //     actors spawned around the System get protoactor's delivery.
-//   - Logs go to the System's logger.
+//   - Logs go to the System's logger. A peer that closes its connection in
+//     order (it stopped or exited) is logged at Info with its address, not
+//     as protoactor's error; a connection that breaks otherwise (reset,
+//     keepalive timeout) and a failed dial (refused, TLS) stay errors.
 //   - Mutual TLS (Config.TLS); without it a node listens on loopback unless
 //     told otherwise, and warns when it does not.
 //   - gRPC retries a refused connection or a failed TLS handshake without

@@ -107,7 +107,8 @@ var terminatedType = string((&actor.Terminated{}).ProtoReflect().Descriptor().Fu
 // terminated notes the reason of a checked envelope that is a peer's
 // Terminated (protoactor's endpoint reader keeps only its Who) and
 // reports whether to keep the envelope: anything else is kept, and so is
-// a Terminated that answers a live watch, once.
+// a Terminated that answers a live watch, once, but for one from a peer
+// that left, which the node delivers itself.
 func (g *guard) terminated(b *remote.MessageBatch, e *remote.MessageEnvelope) bool {
 	if b.TypeNames[e.TypeId] != terminatedType {
 		return true
@@ -116,11 +117,22 @@ func (g *guard) terminated(b *remote.MessageBatch, e *remote.MessageEnvelope) bo
 	if err := proto.Unmarshal(e.MessageData, &t); err != nil {
 		return true // protoactor's reader reports it
 	}
-	if g.n.watches.answered(b.Targets[e.Target], t.Who, t.Why) {
-		return true
+	watcher := b.Targets[e.Target]
+	if g.n.watches.answered(watcher, t.Who, t.Why) {
+		if t.Who == nil || !g.n.left.has(t.Who.Address) {
+			return true
+		}
+		// The peer left (its Terminated, sent as it stopped, came after
+		// its connection's end): protoactor's reader would make a new
+		// endpoint for it and dial the gone peer (see left), only to
+		// deliver it here. The node delivers it.
+		if ref, ok := g.n.sys.ActorSystem().ProcessRegistry.GetLocal(watcher.Id); ok {
+			ref.SendSystemMessage(watcher, &actor.Terminated{Who: t.Who, Why: t.Why})
+		}
+		return false
 	}
 	g.n.logger.Debug("node: dropped a peer's Terminated that answers no live watch",
-		slog.Any("watcher", b.Targets[e.Target]), slog.Any("who", t.Who), slog.String("why", t.Why.String()))
+		slog.Any("watcher", watcher), slog.Any("who", t.Who), slog.String("why", t.Why.String()))
 	return false
 }
 

@@ -29,7 +29,10 @@ type Node struct {
 	// requests are the requests sent to peers, failed when the node
 	// stops (see requests).
 	requests requests
-	// endpointSub tells watches of the connections to peers that end.
+	// left are the peers whose connection has ended (see left).
+	left left
+	// endpointSub tells watches and left of the connections to peers
+	// that end, and left of those made.
 	endpointSub *eventstream.Subscription
 	logger      *slog.Logger
 	addr        string
@@ -150,12 +153,31 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// be stopped meanwhile, which held Stop and the peer's dead letters
 	// for 10s with its default of 5.
 	rc.MaxRetryCount = 1
+	// protoactor's reports of peers that hung up are not errors (see
+	// peerLogs).
+	n.quietPeerLogs(sys.ActorSystem())
 	n.r = remote.NewRemote(sys.ActorSystem(), rc)
 	defer func() {
 		if r := recover(); r != nil { // protoactor panics when it cannot listen
+			if n.endpointSub != nil {
+				sys.ActorSystem().EventStream.Unsubscribe(n.endpointSub)
+			}
 			n, err = nil, errors.Errorf("node: start on %s: %v", cfg.Addr, r)
 		}
 	}()
+	// Subscribed before protoactor's endpoint manager (remote.Start),
+	// so a peer's connection is recorded as ended (left) before the
+	// manager forgets its endpoint: a Terminated for the peer sent in
+	// between made a new endpoint, which dialled the gone peer.
+	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
+		switch e := evt.(type) {
+		case *remote.EndpointTerminatedEvent:
+			n.left.ended(e.Address)
+			n.watches.endpointTerminated(e.Address)
+		case *remote.EndpointConnectedEvent:
+			n.left.connected(e.Address)
+		}
+	})
 	// Remote's own actors (endpoint supervisor, activator) bring their
 	// own guardian and dispatcher and are stopped by Stop, not Close.
 	sys.Unmanaged(n.r.Start)
@@ -170,11 +192,6 @@ func Start(sys *actors.System, cfg Config) (n *Node, err error) {
 	// Each watch of a peer's actor is answered once, with the reason the
 	// peer gave (see watches).
 	sys.SetTerminatedFilter(n.watches.filter)
-	n.endpointSub = sys.ActorSystem().EventStream.Subscribe(func(evt any) {
-		if e, ok := evt.(*remote.EndpointTerminatedEvent); ok {
-			n.watches.endpointTerminated(e.Address)
-		}
-	})
 	if advertise == "" && unspecified(host) {
 		n.logger.Warn(fmt.Sprintf("node: listening on %s and advertising it: only processes on this host can dial it; set Config.Advertise to the host:port peers reach this node at", n.addr))
 	}

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"fmt"
+	"log/slog"
+
 	"github.com/asynkron/protoactor-go/actor"
 )
 
@@ -74,6 +77,14 @@ func (o *outbound) SendSystemMessage(pid *actor.PID, message any) {
 		o.n.watches.watch(m.Watcher, pid)
 	case *actor.Unwatch:
 		o.n.watches.unwatch(m.Watcher, pid)
+	}
+	switch message.(type) {
+	case *actor.Terminated, *actor.Unwatch:
+		// Not worth dialling a peer that left (see left).
+		if o.n.left.has(pid.Address) {
+			o.n.logger.Debug("node: not sent to a peer that left", slog.Any("to", pid), slog.String("type", fmt.Sprintf("%T", message)))
+			return
+		}
 	}
 	if o.n.begin() {
 		defer o.n.end()

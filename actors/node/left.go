@@ -1,0 +1,61 @@
+package node
+
+import "sync"
+
+// left is the node's record of the peers whose connection has ended
+// (protoactor's EndpointTerminatedEvent: the peer closed it, it broke,
+// or the peer could not be dialled) and has not been made again
+// (EndpointConnectedEvent). A Terminated for a watcher on such a peer,
+// or an Unwatch of its actor, is not sent (see outbound): the peer's
+// watchers heard Terminated{AddressTerminated} from their own node when
+// the connection ended, and protoactor would dial the peer again for it,
+// retrying a refused connection for DialTimeout, then failing with an
+// error, sleeping its 2s pause, and holding a Stop meanwhile for 1s
+// (sparsecopy's server did that for each client that had finished, as
+// the stream actor that a client's actor watched stopped). Anything
+// else for the peer (a message, a Watch) dials it again as before: it
+// may have restarted on its address.
+//
+// The record keeps the last maxLeft peers (a server whose clients come
+// and go sees a new address for each).
+type left struct {
+	mu    sync.Mutex
+	m     map[string]struct{}
+	order []string // oldest first; may name peers since reconnected
+}
+
+// maxLeft is how many peers that left are remembered.
+const maxLeft = 4096
+
+// ended notes that the connection to address has ended.
+func (l *left) ended(address string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = make(map[string]struct{})
+	}
+	if _, ok := l.m[address]; ok {
+		return
+	}
+	l.m[address] = struct{}{}
+	l.order = append(l.order, address)
+	if len(l.order) > maxLeft {
+		delete(l.m, l.order[0])
+		l.order = l.order[1:]
+	}
+}
+
+// connected notes that a connection to address has been made.
+func (l *left) connected(address string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.m, address)
+}
+
+// has reports whether the peer at address has left.
+func (l *left) has(address string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.m[address]
+	return ok
+}
