@@ -25,8 +25,13 @@ type linkActor struct {
 	st    *streamactor.Stream
 	peer  *actor.PID // the peer link (nil until accepted, for a dialer)
 	svc   *actor.PID // a dialer's service
-	held  []any      // for the local end, until it is bound
-	tick  *actors.Timer
+	// watchingSvc: the dialer watches its service (until accepted). An
+	// actor that stops keeps its watches in the watched actor (and in
+	// remote's endpoint watcher), so a link that stops while watching
+	// takes its watch back.
+	watchingSvc bool
+	held        []any // for the local end, until it is bound
+	tick        *actors.Timer
 	// done: the link is finished with; it stops once its local end is
 	// bound (it must still be told what is held) and, for a dialer, once
 	// the dial's outcome reached a waiter (Dial asks just after the spawn,
@@ -100,6 +105,7 @@ func (a *linkActor) Receive(ctx actor.Context) {
 		a.tick = actors.Every(ctx, a.link.cfg.Options.PingEvery, &linkTick{})
 		if a.svc != nil {
 			ctx.Watch(a.svc)
+			a.watchingSvc = true
 		}
 		if a.peer != nil {
 			ctx.Watch(a.peer)
@@ -148,6 +154,7 @@ func (a *linkActor) Receive(ctx actor.Context) {
 			a.link.Stopping(sys.Now())
 			a.flush(ctx, true)
 		}
+		a.unwatchService(ctx)
 		return
 	case proto.Message:
 		if a.link == nil {
@@ -166,9 +173,7 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 	if acc := out.Accepted; acc != nil {
 		a.peer = actor.NewPID(acc.GetLinkAddress(), acc.GetLinkId())
 		ctx.Watch(a.peer)
-		if a.svc != nil {
-			ctx.Unwatch(a.svc)
-		}
+		a.unwatchService(ctx)
 	}
 	for _, m := range out.ToService {
 		if a.svc != nil {
@@ -197,6 +202,7 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 		if a.tick != nil {
 			a.tick.Stop()
 		}
+		a.unwatchService(ctx)
 		if a.svc != nil && !a.dialed {
 			// Decided now (a stop while dialing fails it).
 			a.dialed = true
@@ -207,6 +213,15 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 		a.answerDial(ctx)
 		a.done = true
 		a.stopIfDone(ctx)
+	}
+}
+
+// unwatchService takes back the dialer's watch on its service, once it
+// has its peer link or is done.
+func (a *linkActor) unwatchService(ctx actor.Context) {
+	if a.watchingSvc {
+		a.watchingSvc = false
+		ctx.Unwatch(a.svc)
 	}
 }
 

@@ -359,3 +359,85 @@ func TestRegressionAcceptAfterHandlerReturned(t *testing.T) {
 		t.Fatalf("AcceptStream after the handler returned: %v (a stream started: %v); want ErrClosed", err, st != nil)
 	}
 }
+
+// watchCounter is a stand-in for a stream service on a simulated node:
+// a bare protoactor Process that counts the watchers it holds (as an
+// actor's context does: Watch adds, Unwatch removes) and answers every
+// open with a refusal, or not at all (silent).
+type watchCounter struct {
+	node     interface{ Send(*actor.PID, any) }
+	silent   bool
+	watchers map[string]bool
+	opens    int
+}
+
+func (p *watchCounter) SendUserMessage(_ *actor.PID, message any) {
+	open, ok := actor.UnwrapEnvelopeMessage(message).(*wire.StreamOpen)
+	if !ok {
+		return
+	}
+	p.opens++
+	if !p.silent {
+		p.node.Send(actor.NewPID(open.GetLinkAddress(), open.GetLinkId()),
+			&wire.StreamReject{Stream: open.GetStream(), Error: remote.EncodeError(errors.New("planted refusal"))})
+	}
+}
+
+func (p *watchCounter) SendSystemMessage(_ *actor.PID, message any) {
+	switch m := message.(type) {
+	case *actor.Watch:
+		p.watchers[m.Watcher.String()] = true
+	case *actor.Unwatch:
+		delete(p.watchers, m.Watcher.String())
+	}
+}
+
+func (p *watchCounter) Stop(*actor.PID) {}
+
+// TestRegressionFailedDialUnwatchesService: a dial that fails (refused,
+// or no answer within DialTimeout) leaves no watch on the service
+// behind. A dialing link watches the service (to learn that it or its
+// node is gone) and, accepted, trades that watch for one on the peer
+// link; but a link whose dial failed stopped with the watch still set,
+// and an actor that stops does not take back its watches (protoactor
+// keeps the watcher in the watched actor's set, and remote's endpoint
+// watcher keeps it too). So a long-running service gained one watcher
+// entry per refused or timed-out dial, for ever. Found in review.
+func TestRegressionFailedDialUnwatchesService(t *testing.T) {
+	for _, silent := range []bool{false, true} {
+		name := "refused"
+		if silent {
+			name = "no answer"
+		}
+		t.Run(name, func(t *testing.T) {
+			w := sim.New(1)
+			t.Cleanup(func() { _ = w.Close() })
+			client, server := w.MustNode("client"), w.MustNode("server")
+			svc := &watchCounter{node: server, silent: silent, watchers: map[string]bool{}}
+			if _, ok := server.ActorSystem().ProcessRegistry.Add(svc, "svc"); !ok {
+				t.Fatal("register the fake service")
+			}
+			o := remote.Options{DialTimeout: time.Second}
+			const dials = 5
+			for i := 0; i < dials; i++ {
+				_, err := remote.Dial(context.Background(), client, actor.NewPID("server", "svc"), streamactor.RoleSender, "x", o)
+				want := remote.ErrRejected
+				if silent {
+					want = remote.ErrDialTimeout
+				}
+				if !errors.Is(err, want) {
+					t.Fatalf("dial %d: %v; want %v", i, err, want)
+				}
+			}
+			if _, err := w.Run(w.For(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if svc.opens < dials {
+				t.Fatalf("the service saw %d opens for %d dials", svc.opens, dials)
+			}
+			if len(svc.watchers) != 0 {
+				t.Fatalf("after %d failed dials the service still has %d watchers: %v", dials, len(svc.watchers), svc.watchers)
+			}
+		})
+	}
+}
