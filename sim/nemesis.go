@@ -143,6 +143,18 @@ func (w *World) Heal() {
 	}
 }
 
+// releaseBy returns until, the time traffic held by a partition or clog
+// may first pass, capped at the heal the profile schedules (FaultTime):
+// the heal mends every partition and clog, so what they hold must pass
+// then, however long they were to last. After the heal (a cut made by
+// the scenario then) or without a scheduled heal, until stands.
+func (w *World) releaseBy(until time.Duration) time.Duration {
+	if h := w.profile.FaultTime.D(); h > 0 && !w.healed && until > h {
+		return h
+	}
+	return until
+}
+
 // InjectedPanic is the panic value of a fault-injected actor failure.
 type InjectedPanic struct {
 	Node, Actor string

@@ -6,8 +6,12 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/sim"
+	"github.com/actorio/actorio/sockactor"
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // TestValidateRefusesNaN: Profile.Validate refuses a NaN (or infinite)
@@ -56,5 +60,72 @@ func TestValidateRefusesNaN(t *testing.T) {
 				t.Errorf("%s: Validate = %v: names %s: %v", field, err, other, named)
 			}
 		}
+	}
+}
+
+// TestHeldTrafficReleasedAtHeal: traffic a partition or clog holds is
+// released at the profile's heal time, however long the cut was to last:
+// on the socket network (a stream's bytes, held by a partition) and
+// between nodes (messages held by a clog). The heal promises that
+// partitions and clogs mend then, and the campaigns' liveness checks
+// start counting from it.
+// Found in review: a segment's or message's arrival was fixed when it
+// was sent, at the end of the cut; the heal mended the link for new
+// traffic, but the held traffic (and, FIFO, everything sent after it on
+// the connection or link) still waited for the cut's original end.
+func TestHeldTrafficReleasedAtHeal(t *testing.T) {
+	heal := 200 * time.Millisecond
+	w := sim.New(1, sim.WithProfile(sim.Profile{Name: "heal", FaultTime: sim.Duration(heal)}))
+	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond})
+	var srv sockactor.Stream
+	cli, _ := connectSrv(t, w, n, func(s sockactor.Stream) { srv = s })
+	if srv == nil {
+		t.Fatal("the connection was not accepted")
+	}
+	var arrived []time.Duration
+	read := func() { srv.Read(1 << 20) }
+	srv.Start(func(ev any) {
+		if e, ok := ev.(*sockactor.EvData); ok && len(e.Data) > 0 {
+			arrived = append(arrived, w.Now())
+			read()
+		}
+	})
+	read()
+	cli.Start(func(any) {})
+
+	a, b := w.MustNode("a"), w.MustNode("b")
+	var col collector
+	sink, _ := b.SpawnNamed(col.props(), "sink")
+	var got []time.Duration
+	if _, err := w.Run(sim.Until(150 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	n.Partition("cli", "srv", false, 10*time.Second)
+	if err := w.Clog("a", "b", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	cli.Write([][]byte{[]byte("held")})
+	a.Send(actor.NewPID("b", sink.Id), wrapperspb.String("held"))
+	for w.Now() < time.Second {
+		before := len(col.got)
+		if _, err := w.Run(sim.Until(w.Now() + time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if len(col.got) > before {
+			got = append(got, w.Now())
+		}
+	}
+	if !w.Healed() || w.HealTime() != heal {
+		t.Fatalf("healed %v at %v, want at %v", w.Healed(), w.HealTime(), heal)
+	}
+	limit := heal + 10*time.Millisecond
+	if len(arrived) == 0 || arrived[0] > limit {
+		t.Errorf("the bytes held by the partition arrived at %v, want by %v (the heal at %v)", arrived, limit, heal)
+	}
+	if len(got) == 0 || got[0] > limit {
+		t.Errorf("the message held by the clog arrived at %v, want by %v (the heal at %v)", got, limit, heal)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
