@@ -20,8 +20,15 @@ func (w *World) Healed() bool { return w.healed }
 func (w *World) HealTime() time.Duration { return w.healedAt }
 
 // OnHeal registers a function the heal calls (a device stops its faults
-// and mends itself there).
-func (w *World) OnHeal(f func()) { w.healHooks = append(w.healHooks, f) }
+// and mends itself there). Registered after the heal, f runs at once: a
+// device made then is healed from the start.
+func (w *World) OnHeal(f func()) {
+	if w.healed {
+		f()
+		return
+	}
+	w.healHooks = append(w.healHooks, f)
+}
 
 // AllowPanics declares which actors the scenario lets fail: with a
 // profile's Panics on, a delivery to an actor for which match(node, id)
