@@ -160,3 +160,33 @@ func TestNetworkMadeAfterHealIsHealed(t *testing.T) {
 		t.Fatalf("after the heal the datagrams arrived as %q", rx.got)
 	}
 }
+
+// TestShrinkSaysWhenPlanDoesNotReproduce: when replaying a failing seed's
+// recorded plan does not fail the same way, Shrink says so (Reproduced
+// false) instead of returning the plan as if it were a minimal failing
+// one; when it does, every plan Shrink returns replays to the failure.
+// Found in review: Shrink returned the recorded plan as Minimal with
+// nothing telling that it passes on replay (cmd/simrun had to replay the
+// saved plan itself to find out).
+func TestShrinkSaysWhenPlanDoesNotReproduce(t *testing.T) {
+	runs := 0
+	flaky := sim.Scenario{Name: "flaky", Run: func(w *sim.World) error {
+		runs++
+		if runs == 1 {
+			return errors.New("F1: fails once")
+		}
+		return nil
+	}}
+	s, failed := sim.Shrink(flaky, 1)
+	if !failed || s.Reproduced {
+		t.Fatalf("a failure its plan does not reproduce: failed %v, Reproduced %v", failed, s.Reproduced)
+	}
+	always := sim.Scenario{Name: "always", Run: func(w *sim.World) error { return errors.New("F2: always") }}
+	s, failed = sim.Shrink(always, 1)
+	if !failed || !s.Reproduced || s.Sign != "F2:" {
+		t.Fatalf("a failure without faults: failed %v, Reproduced %v, sign %q", failed, s.Reproduced, s.Sign)
+	}
+	if out := sim.RunScenario(always, 1, sim.WithPlan(s.Minimal)); sim.Signature(out.Err) != s.Sign {
+		t.Fatalf("the minimal plan replays to %v", out.Err)
+	}
+}
