@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,33 @@ func TestShrinkSaysWhenPlanDoesNotReproduce(t *testing.T) {
 	}
 	if out := sim.RunScenario(always, 1, sim.WithPlan(s.Minimal)); sim.Signature(out.Err) != s.Sign {
 		t.Fatalf("the minimal plan replays to %v", out.Err)
+	}
+}
+
+// TestTextTraceOneLinePerEvent: the text trace keeps one line per event
+// whatever the names and notes hold (newlines, control characters,
+// invalid UTF-8): such a field is written quoted, Go-style.
+// Found in review: a note or a panic's reason with a newline split its
+// event over several lines, which a diff of two traces then misreads
+// (and two different runs could print the same text).
+func TestTextTraceOneLinePerEvent(t *testing.T) {
+	odd := "a\nb\x00c\xffd\u2028e"
+	evs := []sim.Event{
+		{Step: 1, Kind: sim.EventDeliver, Node: odd, Actor: odd, Peer: odd, What: odd, ID: 1},
+		{Step: 2, Kind: sim.EventNote, What: "plain note"},
+	}
+	var b strings.Builder
+	if err := sim.WriteTrace(&b, sim.TraceText, evs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines for 2 events:\n%s", len(lines), b.String())
+	}
+	if want := strconv.Quote(odd); strings.Count(lines[0], want) != 4 {
+		t.Errorf("the odd fields are not quoted (%s): %s", want, lines[0])
+	}
+	if !strings.HasSuffix(lines[1], " note       plain note") {
+		t.Errorf("a plain event changed: %q", lines[1])
 	}
 }
