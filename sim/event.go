@@ -2,7 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // EventKind says what happened at a step of a run.
@@ -66,23 +69,35 @@ type Event struct {
 func (e Event) String() string {
 	s := fmt.Sprintf("%6d %12v %-10s", e.Step, e.Time, e.Kind)
 	if e.Node != "" {
-		s += " " + e.Node
+		s += " " + oneLine(e.Node)
 	}
 	if e.Actor != "" {
-		s += " " + e.Actor
+		s += " " + oneLine(e.Actor)
 	}
 	if e.Peer != "" {
 		if e.Kind == EventSend {
-			s += " -> " + e.Peer
+			s += " -> " + oneLine(e.Peer)
 		} else {
-			s += " <- " + e.Peer
+			s += " <- " + oneLine(e.Peer)
 		}
 	}
 	if e.What != "" {
-		s += " " + e.What
+		s += " " + oneLine(e.What)
 	}
 	if e.ID != 0 {
 		s += fmt.Sprintf(" #%d", e.ID)
+	}
+	return s
+}
+
+// oneLine returns s as it is when it is printable UTF-8 on one line, and
+// Go-quoted otherwise (a newline, a control character, invalid UTF-8), so
+// that an event is always one line of a text trace.
+func oneLine(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || r == '\u2028' || r == '\u2029' || unicode.IsControl(r) {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }

@@ -20,8 +20,15 @@ func (w *World) Healed() bool { return w.healed }
 func (w *World) HealTime() time.Duration { return w.healedAt }
 
 // OnHeal registers a function the heal calls (a device stops its faults
-// and mends itself there).
-func (w *World) OnHeal(f func()) { w.healHooks = append(w.healHooks, f) }
+// and mends itself there). Registered after the heal, f runs at once: a
+// device made then is healed from the start.
+func (w *World) OnHeal(f func()) {
+	if w.healed {
+		f()
+		return
+	}
+	w.healHooks = append(w.healHooks, f)
+}
 
 // AllowPanics declares which actors the scenario lets fail: with a
 // profile's Panics on, a delivery to an actor for which match(node, id)
@@ -141,6 +148,18 @@ func (w *World) Heal() {
 	for _, h := range w.healHooks {
 		h()
 	}
+}
+
+// releaseBy returns until, the time traffic held by a partition or clog
+// may first pass, capped at the heal the profile schedules (FaultTime):
+// the heal mends every partition and clog, so what they hold must pass
+// then, however long they were to last. After the heal (a cut made by
+// the scenario then) or without a scheduled heal, until stands.
+func (w *World) releaseBy(until time.Duration) time.Duration {
+	if h := w.profile.FaultTime.D(); h > 0 && !w.healed && until > h {
+		return h
+	}
+	return until
 }
 
 // InjectedPanic is the panic value of a fault-injected actor failure.

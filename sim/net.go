@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/sockactor"
-	"github.com/pkg/errors"
 )
 
 // NetConfig holds the simulated network's knobs. Latency and
@@ -168,19 +167,10 @@ func init() {
 // validate checks the probabilities are probabilities and the rates and
 // durations are not negative.
 func (f SocketFaults) validate() error {
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"drop", f.Drop}, {"duplicate", f.Duplicate}, {"reorder", f.Reorder}, {"reset", f.Reset}, {"refuse", f.Refuse}, {"one_way", f.OneWay}} {
-		if !(p.v >= 0 && p.v <= 1) {
-			return errors.Errorf("%s = %v is not a probability", p.name, p.v)
-		}
-	}
-	if !(f.PartitionRate >= 0) || !(f.ClogRate >= 0) || f.PartitionMax < 0 || f.ClogMax < 0 {
-		return errors.Errorf("partition_rate %v, partition_max %v, clog_rate %v, clog_max %v: none may be negative",
-			f.PartitionRate, f.PartitionMax, f.ClogRate, f.ClogMax)
-	}
-	return nil
+	return firstErr(checkProb("drop", f.Drop), checkProb("duplicate", f.Duplicate), checkProb("reorder", f.Reorder),
+		checkProb("reset", f.Reset), checkProb("refuse", f.Refuse), checkProb("one_way", f.OneWay),
+		checkRate("partition_rate", f.PartitionRate), checkDuration("partition_max", f.PartitionMax),
+		checkRate("clog_rate", f.ClogRate), checkDuration("clog_max", f.ClogMax))
 }
 
 // Config returns the network-wide configuration.

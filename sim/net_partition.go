@@ -44,13 +44,13 @@ func (n *Network) mend() {
 }
 
 // hold returns when traffic from → to sent now may first arrive: after a
-// clog or partition on the link.
+// clog or partition on the link, and at the latest at the World's heal.
 func (n *Network) hold(from, to string) time.Duration {
 	l := n.links[[2]string{from, to}]
 	if l == nil {
 		return 0
 	}
-	return max(l.cutUntil, l.clogUntil)
+	return n.w.releaseBy(max(l.cutUntil, l.clogUntil))
 }
 
 // cut reports until when from → to is partitioned (0: it is not now).

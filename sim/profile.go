@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -259,8 +260,8 @@ var ErrInvalid = errors.New("invalid fault input")
 // ErrInvalid.
 func (p Profile) Validate() error {
 	prob := func(name string, v float64) error {
-		if v < 0 || v > 1 {
-			return errors.Wrapf(ErrInvalid, "%s = %v is not a probability", name, v)
+		if err := checkProb(name, v); err != nil {
+			return errors.Wrap(ErrInvalid, err.Error())
 		}
 		return nil
 	}
@@ -323,6 +324,43 @@ func decodeDevice(raw json.RawMessage, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return decodeOne(dec, v)
+}
+
+// checkProb refuses a v that is not a probability (NaN is not one),
+// naming field. Profile.Validate and the devices' validators share it,
+// so that they agree.
+func checkProb(field string, v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return errors.Errorf("%s = %v is not a probability", field, v)
+	}
+	return nil
+}
+
+// checkRate refuses a rate (events per second) that is negative, NaN or
+// infinite, naming field.
+func checkRate(field string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 1) {
+		return errors.Errorf("%s = %v is not a rate (finite, not negative)", field, v)
+	}
+	return nil
+}
+
+// checkDuration refuses a negative duration, naming field.
+func checkDuration(field string, d Duration) error {
+	if d < 0 {
+		return errors.Errorf("%s = %v is negative", field, d)
+	}
+	return nil
+}
+
+// firstErr returns the first non-nil error of errs.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func interval(name string, every, lo, hi Duration) error {

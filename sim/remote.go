@@ -157,8 +157,9 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 			lat += time.Duration(rng.Int64N(int64(f.LatencyMax-f.LatencyMin) + 1))
 		}
 		at := w.clock.now + lat
-		if l.clogUntil > at {
-			at = l.clogUntil
+		// Held until the clog clears, or the heal mends it.
+		if until := w.releaseBy(l.clogUntil); until > at {
+			at = until
 		}
 		if w.Decide("reorder", linkName, f.Reorder) {
 			// Held back: later messages on the link may overtake it,

@@ -15,6 +15,12 @@ type Shrunk struct {
 	Err      error  // the failure with the minimal plan
 	Runs     int    // simulation runs the search took
 	Sign     string // the failure's signature both share
+	// Reproduced says whether Minimal was replayed (WithPlan) and failed
+	// with Sign. It is false when replaying the recorded plan does not
+	// fail the same way (the failure is not the faults' doing alone, or
+	// the run is not deterministic): Minimal is then the recorded plan,
+	// unshrunk, which does not reproduce the failure.
+	Reproduced bool
 }
 
 // Shrink minimises the fault plan of a failing seed: it records the
@@ -26,7 +32,9 @@ type Shrunk struct {
 // faults while one fault of the original plan would do alone (which
 // subsets it tries depends on the plan's order), so a result of more
 // than one fault is then checked against each single fault of the
-// original plan, in order. It returns ok=false if the seed does not fail.
+// original plan, in order. It returns ok=false if the seed does not fail;
+// if replaying the seed's recorded plan does not fail the same way, there
+// is nothing to shrink, and Reproduced says so.
 // If the profile or plan among opts is invalid (Profile.Validate,
 // Plan.Validate), every run of the seed fails for that reason alone: it
 // runs nothing, and returns ok=true with no faults and the reason in Err
@@ -55,6 +63,7 @@ func Shrink(sc Scenario, seed uint64, opts ...Option) (Shrunk, bool) {
 	if !fails(first.Plan.Faults) {
 		return s, true
 	}
+	s.Reproduced = true
 	// ddmin only ever keeps a candidate that failed, and fails records
 	// each failing candidate in s.Minimal, so s.Minimal ends as the result.
 	ddmin(s.Minimal.Faults, fails)

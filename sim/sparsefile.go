@@ -127,13 +127,8 @@ func init() {
 		if err := decodeDevice(raw, &p); err != nil {
 			return err
 		}
-		if !(p.ShortRead >= 0 && p.ShortRead <= 1) || !(p.ShortWrite >= 0 && p.ShortWrite <= 1) {
-			return errors.Errorf("short_read %v, short_write %v: each must be a probability", p.ShortRead, p.ShortWrite)
-		}
-		if p.MaxLatency < 0 {
-			return errors.Errorf("max_latency %v is negative", p.MaxLatency)
-		}
-		return nil
+		return firstErr(checkProb("short_read", p.ShortRead), checkProb("short_write", p.ShortWrite),
+			checkDuration("max_latency", p.MaxLatency))
 	})
 }
 
