@@ -81,6 +81,7 @@ func dial(sys *actors.System, svc *actor.PID, role streamactor.Role, meta string
 		Open: &wire.StreamOpen{
 			DialerSends: role == streamactor.RoleSender,
 			Sparse:      cfg.Sparse, Window: cfg.Window, MaxSegment: int64(cfg.MaxSegment), Meta: meta,
+			PeerTimeoutNs: int64(o.PeerTimeout),
 		},
 	}
 	link, err := sys.Spawn(newLinkProps(lcfg, svc, nil))

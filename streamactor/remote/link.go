@@ -40,6 +40,9 @@ type Link struct {
 	peer  string // the peer's node address, for errors
 	start time.Time
 	heard time.Time // when the peer was last heard from
+	// pingEvery is how often the link ticks (and pings): its own
+	// PingEvery, or less for a peer whose PeerTimeout needs it.
+	pingEvery time.Duration
 
 	// The local end sends.
 	sentSeq uint64 // the last segment passed on
@@ -77,6 +80,11 @@ type LinkConfig struct {
 	Service string
 	// Peer is the peer's node address.
 	Peer string
+	// PeerTimeout is the peer's Options.PeerTimeout, if known (a
+	// service's link learns it from the open; a dialer's, from the
+	// accept); 0 if not (an older peer). The link pings at least three
+	// times per peer timeout, whatever its own PingEvery.
+	PeerTimeout time.Duration
 	// SkipGaps is a planted bug for the simulator's checkers (the
 	// CanarySkipGaps canary): segments are delivered past a gap as if
 	// nothing were missing. Never set otherwise.
@@ -101,6 +109,10 @@ type Output struct {
 	ToLocal []any
 	// Accepted is set once, when the service accepted: the peer link.
 	Accepted *wire.StreamAccept
+	// PingEvery, if not 0, is the link's new tick interval (the accept
+	// named the service's PeerTimeout): the shell ticks at it from now
+	// on.
+	PingEvery time.Duration
 	// Dialed is set once a dial is decided; DialErr is nil if accepted.
 	Dialed  bool
 	DialErr error
@@ -126,6 +138,7 @@ type LinkStats struct {
 func NewLink(cfg LinkConfig, now time.Time) *Link {
 	cfg.Options = cfg.Options.withDefaults()
 	l := &Link{cfg: cfg, peer: cfg.Peer, start: now, heard: now}
+	l.pingEvery = pingInterval(cfg.Options.PingEvery, cfg.PeerTimeout)
 	l.recv.init()
 	if cfg.Open != nil {
 		l.out.ToService = append(l.out.ToService, cfg.Open)
@@ -161,6 +174,25 @@ func (l *Link) Stats() LinkStats {
 
 // Peer returns the peer's address.
 func (l *Link) Peer() string { return l.peer }
+
+// PingEvery returns how often the shell must call Tick: the link's own
+// PingEvery, or less if the peer's PeerTimeout needs more pings.
+func (l *Link) PingEvery() time.Duration { return l.pingEvery }
+
+// minPing is the shortest ping interval a peer's PeerTimeout can ask
+// for (whatever it sent).
+const minPing = time.Millisecond
+
+// pingInterval is how often a link whose own PingEvery is own pings a
+// peer that declares it lost after peerTimeout of silence (0 or less:
+// unknown): at least three times per timeout, so that one or two lost
+// pings do not lose a live peer.
+func pingInterval(own, peerTimeout time.Duration) time.Duration {
+	if peerTimeout <= 0 {
+		return own
+	}
+	return min(own, max(peerTimeout/3, minPing))
+}
 
 func (l *Link) toPeer(m proto.Message) {
 	if l.phase == phaseOpen {
@@ -260,6 +292,9 @@ func (l *Link) fromPeerDialing(msg proto.Message, now time.Time) {
 		l.peer = m.GetLinkAddress()
 		l.heard = now
 		l.out.Accepted = m
+		if p := pingInterval(l.cfg.Options.PingEvery, time.Duration(m.GetPeerTimeoutNs())); p != l.pingEvery {
+			l.pingEvery, l.out.PingEvery = p, p
+		}
 		l.out.Dialed = true
 		if l.recv.granted > 0 {
 			l.toPeer(&wire.StreamCredit{Stream: l.cfg.Stream, Granted: l.recv.granted})

@@ -102,7 +102,7 @@ func (a *linkActor) Receive(ctx actor.Context) {
 			a.cfg.Open = o
 		}
 		a.link = NewLink(a.cfg, sys.Now())
-		a.tick = actors.Every(ctx, a.link.cfg.Options.PingEvery, &linkTick{})
+		a.tick = actors.Every(ctx, a.link.PingEvery(), &linkTick{})
 		if a.svc != nil {
 			ctx.Watch(a.svc)
 			a.watchingSvc = true
@@ -174,6 +174,11 @@ func (a *linkActor) flush(ctx actor.Context, stopping bool) {
 		a.peer = actor.NewPID(acc.GetLinkAddress(), acc.GetLinkId())
 		ctx.Watch(a.peer)
 		a.unwatchService(ctx)
+	}
+	if p := out.PingEvery; p > 0 && a.tick != nil && !stopping {
+		// The peer needs more pings than we planned: tick faster.
+		a.tick.Stop()
+		a.tick = actors.Every(ctx, p, &linkTick{})
 	}
 	for _, m := range out.ToService {
 		if a.svc != nil {

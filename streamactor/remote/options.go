@@ -12,6 +12,9 @@ import (
 type Options struct {
 	// PingEvery is how often each link tells its peer it is alive (and
 	// repeats its credit and its last segment number). Default 500ms.
+	// The two nodes tell each other their PeerTimeout when the stream
+	// opens, and a link pings more often if the peer's PeerTimeout needs
+	// it: at least three times per peer timeout (not below 1ms).
 	PingEvery time.Duration
 	// PeerTimeout: a peer heard nothing from for this long is lost
 	// (ErrPeerLost). Default 3s.

@@ -150,7 +150,7 @@ func (r *Request) accept(start func(link *actor.PID) (*actor.PID, error)) error 
 	}
 	cfg := LinkConfig{
 		Stream: r.open.GetStream(), Role: r.Role, Sparse: r.Config.Sparse, MaxSegment: r.Config.MaxSegment,
-		Options: r.o, Peer: r.open.GetLinkAddress(),
+		Options: r.o, Peer: r.open.GetLinkAddress(), PeerTimeout: time.Duration(r.open.GetPeerTimeoutNs()),
 	}
 	dialer := actor.NewPID(r.open.GetLinkAddress(), r.open.GetLinkId())
 	link, err := r.sys.Spawn(newLinkProps(cfg, nil, dialer))
@@ -255,7 +255,7 @@ func (a *acceptor) onOpen(ctx actor.Context, m *wire.StreamOpen) {
 		// A repeat: our answer was lost, or this is a late copy. The
 		// handler ran once and decided; say the same again.
 		if o.link != nil {
-			ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: o.link.Address, LinkId: o.link.Id, Window: o.window})
+			ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: o.link.Address, LinkId: o.link.Id, Window: o.window, PeerTimeoutNs: int64(a.o.PeerTimeout)})
 		} else {
 			ctx.Send(dialer, &wire.StreamReject{Stream: m.GetStream(), Error: o.refusal})
 		}
@@ -288,7 +288,7 @@ func (a *acceptor) onOpen(ctx actor.Context, m *wire.StreamOpen) {
 	}
 	a.open[key] = &openStream{link: req.link, window: req.Config.Window}
 	ctx.Watch(req.link)
-	ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: req.link.Address, LinkId: req.link.Id, Window: req.Config.Window})
+	ctx.Send(dialer, &wire.StreamAccept{Stream: m.GetStream(), LinkAddress: req.link.Address, LinkId: req.link.Id, Window: req.Config.Window, PeerTimeoutNs: int64(a.o.PeerTimeout)})
 }
 
 // request checks an open (peer input) and makes the handler's Request.
