@@ -57,6 +57,10 @@ type Link struct {
 	earlyClose  *wire.StreamClose // the peer's Close while dialing
 	localClosed bool              // the local end is over (closed, or told)
 	err         error             // why the link failed
+	// telling is the Close of a link that failed, sent to the peer
+	// again until acknowledged (or the peer is silent for PeerTimeout);
+	// the link is done, but does not stop until then.
+	telling *wire.StreamClose
 
 	stats LinkStats
 	out   Output
@@ -159,7 +163,9 @@ func (l *Link) ResetOutput() {
 	l.out = Output{ToPeer: l.out.ToPeer[:0], ToService: l.out.ToService[:0], ToLocal: l.out.ToLocal[:0]}
 }
 
-// Done reports whether the link is finished with.
+// Done reports whether the stream is over for the link (its local end
+// knows). A link that failed may still tell its peer why until
+// Output.Stop.
 func (l *Link) Done() bool { return l.phase == phaseDone }
 
 // Err returns why the link failed, if it did.
@@ -242,7 +248,7 @@ func (l *Link) FromPeer(msg proto.Message, now time.Time) {
 	if r, ok := msg.(*wire.Refused); ok {
 		// The peer's node does not know our wire messages (an older
 		// build): nothing will get through.
-		l.fail(newError(ErrRejected, "peer %s refused a %s: %s", l.peer, r.GetTypeName(), r.GetReason()))
+		l.failOnce(newError(ErrRejected, "peer %s refused a %s: %s", l.peer, r.GetTypeName(), r.GetReason()))
 		return
 	}
 	if streamOf(msg) != l.cfg.Stream {
@@ -251,10 +257,15 @@ func (l *Link) FromPeer(msg proto.Message, now time.Time) {
 	}
 	switch l.phase {
 	case phaseDone:
-		if c, ok := msg.(*wire.StreamClose); ok {
-			// A repeat: our acknowledgement was lost. The shell still
-			// knows the peer until the actor stops.
-			l.out.ToPeer = append(l.out.ToPeer, &wire.StreamCloseAck{Stream: c.GetStream()})
+		switch msg.(type) {
+		case *wire.StreamClose:
+			// A repeat: our acknowledgement was lost (or the peer
+			// closed too while we told it why we failed). The shell
+			// still knows the peer until the actor stops.
+			l.out.ToPeer = append(l.out.ToPeer, &wire.StreamCloseAck{Stream: l.cfg.Stream})
+			l.stopTelling()
+		case *wire.StreamCloseAck:
+			l.stopTelling()
 		}
 		return
 	case phaseDialing:
@@ -394,10 +405,28 @@ func (l *Link) Tick(now time.Time) {
 				l.phase, l.out.Stop = phaseDone, true // nothing left to tell anyone
 				return
 			}
-			l.fail(lostf(l.peer, "nothing heard for %v (keepalive)", silent.Round(time.Millisecond)))
+			l.failOnce(lostf(l.peer, "nothing heard for %v (keepalive)", silent.Round(time.Millisecond)))
 			return
 		}
 		l.checkGap(now)
+	case phaseDone:
+		if l.telling == nil {
+			return
+		}
+		if now.Sub(l.heard) >= o.PeerTimeout {
+			l.stopTelling() // the peer is gone, or will say it lost us
+			return
+		}
+		l.out.ToPeer = append(l.out.ToPeer, l.telling)
+	}
+}
+
+// stopTelling ends a failed link that was telling its peer why: the
+// peer knows, or is past hearing it.
+func (l *Link) stopTelling() {
+	if l.telling != nil {
+		l.telling = nil
+		l.out.Stop = true
 	}
 }
 
@@ -413,6 +442,7 @@ const (
 func (l *Link) PeerGone(why int, now time.Time) {
 	switch l.phase {
 	case phaseDone:
+		l.stopTelling()
 		return
 	case phaseDialing:
 		if why == GoneAddress {
@@ -429,22 +459,31 @@ func (l *Link) PeerGone(why int, now time.Time) {
 		return
 	}
 	if why == GoneAddress {
-		l.fail(lostf(l.peer, "its node is gone (address terminated)"))
+		l.failOnce(lostf(l.peer, "its node is gone (address terminated)"))
 		return
 	}
-	l.fail(lostf(l.peer, "its link stopped before the stream ended"))
+	l.failOnce(lostf(l.peer, "its link stopped before the stream ended"))
 }
 
 // Stopping reports that the link's own actor is stopping (its system
 // closes): the stream fails on both sides.
 func (l *Link) Stopping(now time.Time) {
-	l.fail(errors.Wrap(streamactor.ErrClosed, "streamactor/remote: link stopped (its system is closing)"))
+	l.telling = nil // the actor stops anyway
+	l.failOnce(errors.Wrap(streamactor.ErrClosed, "streamactor/remote: link stopped (its system is closing)"))
 }
 
 // fail ends the link for err: the local end fails with it (unless it is
-// over already), the peer is told once (not repeated), and a dial in
-// progress fails with it.
-func (l *Link) fail(err error) {
+// over already), a dial in progress fails with it, and the peer is told
+// why, again every tick until it acknowledges (or is silent for
+// PeerTimeout): only then does the link stop.
+func (l *Link) fail(err error) { l.failing(err, true) }
+
+// failOnce is fail for a peer that cannot hear (it is lost, refuses our
+// messages) or a link that stops anyway: the peer is told once, and the
+// link stops at once.
+func (l *Link) failOnce(err error) { l.failing(err, false) }
+
+func (l *Link) failing(err error, repeat bool) {
 	if l.phase == phaseDone {
 		return
 	}
@@ -454,14 +493,18 @@ func (l *Link) fail(err error) {
 		l.toLocal(&streamactor.Close{Lost: true, Cause: err})
 	}
 	if l.phase == phaseOpen && !l.peerClosed && l.closeOut == nil {
-		l.toPeer(&wire.StreamClose{Stream: l.cfg.Stream, Cause: EncodeError(err)})
+		c := &wire.StreamClose{Stream: l.cfg.Stream, Cause: EncodeError(err)}
+		l.toPeer(c)
+		if repeat {
+			l.telling = c
+		}
 	}
 	if l.phase == phaseDialing {
 		l.out.Dialed, l.out.DialErr = true, err
 	}
 	l.recv.drop()
 	l.phase = phaseDone
-	l.out.Stop = true
+	l.out.Stop = l.telling == nil
 }
 
 // streamOf returns the stream id of a wire message (0 for others).

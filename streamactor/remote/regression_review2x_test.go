@@ -2,13 +2,16 @@ package remote_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/actorio/actorio/internal/wire"
 	"github.com/actorio/actorio/sim"
 	"github.com/actorio/actorio/streamactor"
 	"github.com/actorio/actorio/streamactor/remote"
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestRegressionPingAgreedAtOpen: the two nodes of a stream may have
@@ -66,5 +69,88 @@ func TestRegressionPingAgreedAtOpen(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRegressionFailingCloseRepeated: a link that fails the stream (here
+// with ErrGap) tells its peer why until the peer acknowledges (or for
+// PeerTimeout), as any Close: one lost Close must not leave the peer
+// with ErrPeerLost ("nothing heard") instead of the real cause. Its own
+// local end is told once, at once, as before. Found in review: the
+// failing Close was sent once, never again.
+func TestRegressionFailingCloseRepeated(t *testing.T) {
+	o := remote.Options{PingEvery: 100 * time.Millisecond, PeerTimeout: time.Second, GapTimeout: 300 * time.Millisecond}
+	now := time.Unix(1000, 0)
+	s := remote.NewLink(remote.LinkConfig{Stream: 7, Role: streamactor.RoleSender, MaxSegment: 4096, Options: o, Peer: "node-r"}, now)
+	r := remote.NewLink(remote.LinkConfig{Stream: 7, Role: streamactor.RoleReceiver, MaxSegment: 4096, Options: o, Peer: "node-s"}, now)
+	var sLocal, rLocal []any
+	droppedClose, rStopped := false, false
+	// move carries each link's output to the other; the first Close of
+	// the receiving link and the sender's segment #1 are lost.
+	move := func() {
+		for busy := true; busy; {
+			busy = false
+			rOut := append([]proto.Message(nil), r.Output().ToPeer...)
+			sOut := append([]proto.Message(nil), s.Output().ToPeer...)
+			sLocal = append(sLocal, s.Output().ToLocal...)
+			rLocal = append(rLocal, r.Output().ToLocal...)
+			rStopped = rStopped || r.Output().Stop
+			r.ResetOutput()
+			s.ResetOutput()
+			for _, m := range rOut {
+				if _, ok := m.(*wire.StreamClose); ok && !droppedClose {
+					droppedClose = true
+					continue
+				}
+				busy = true
+				s.FromPeer(proto.Clone(m), now)
+			}
+			for _, m := range sOut {
+				if seg, ok := m.(*wire.StreamSegment); ok && seg.GetSeq() == 1 {
+					continue
+				}
+				busy = true
+				r.FromPeer(proto.Clone(m), now)
+			}
+		}
+	}
+	r.FromLocal(&streamactor.Credit{Granted: 100000}, now)
+	move()
+	for seq := uint64(1); seq <= 2; seq++ {
+		s.FromLocal(&streamactor.Segment{Seq: seq, Kind: streamactor.SegData, Data: []byte("abc"), Cost: streamactor.SegmentCost(3)}, now)
+	}
+	move()
+	for i := 0; i < 50 && !s.Done(); i++ {
+		now = now.Add(o.PingEvery)
+		s.Tick(now)
+		r.Tick(now)
+		move()
+	}
+	if !errors.Is(r.Err(), remote.ErrGap) {
+		t.Fatalf("the receiving link failed with %v; want ErrGap", r.Err())
+	}
+	if !droppedClose {
+		t.Fatal("the receiving link never sent its Close")
+	}
+	var rTold int
+	for _, m := range rLocal {
+		if c, ok := m.(*streamactor.Close); ok && errors.Is(c.Cause, remote.ErrGap) {
+			rTold++
+		}
+	}
+	if rTold != 1 {
+		t.Fatalf("the receiving end was told %d times of the gap: %v", rTold, rLocal)
+	}
+	var cause error
+	for _, m := range sLocal {
+		if c, ok := m.(*streamactor.Close); ok {
+			cause = c.Cause
+		}
+	}
+	if !errors.Is(cause, remote.ErrGap) {
+		t.Fatalf("the sending end was told %v; want the receiver's ErrGap", cause)
+	}
+	if !r.Done() || !rStopped {
+		t.Fatalf("the receiving link: done %v, asked to stop %v; want both once its Close was acknowledged", r.Done(), rStopped)
 	}
 }
