@@ -40,7 +40,7 @@ var lifeModes = map[string]func(){
 const downWithin = 7 * time.Second
 
 // stopWithin bounds a Stop while a peer that is down is being dialled:
-// Stop ends the dial and waits 1s (writerWait) for the writer.
+// Stop ends the dial and does not wait for the writer (it waited 1s).
 const stopWithin = 2 * time.Second
 
 // life is a child's checks.
