@@ -10,9 +10,10 @@ import "sync"
 // watchers heard Terminated{AddressTerminated} from their own node when
 // the connection ended, and protoactor would dial the peer again for it,
 // retrying a refused connection for DialTimeout, then failing with an
-// error, sleeping its 2s pause, and holding a Stop meanwhile for 1s
-// (sparsecopy's server did that for each client that had finished, as
-// the stream actor that a client's actor watched stopped). Anything
+// error and sleeping its 2s pause (sparsecopy's server did that for
+// each client that had finished, as the stream actor that a client's
+// actor watched stopped; a Stop meanwhile waited 1s for the writer, as
+// it no longer does: see dialled). Anything
 // else for the peer (a message, a Watch) dials it again as before: it
 // may have restarted on its address.
 //

@@ -31,6 +31,9 @@ type Node struct {
 	requests requests
 	// left are the peers whose connection has ended (see left).
 	left left
+	// dialled are the connections the node dialled to peers that are
+	// open (see dialled).
+	dialled dialled
 	// endpointSub tells watches and left of the connections to peers
 	// that end, and left of those made.
 	endpointSub *eventstream.Subscription

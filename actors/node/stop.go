@@ -18,10 +18,12 @@ import (
 	"github.com/pkg/errors"
 )
 
-// writerWait is how long Stop waits for protoactor's endpoint writers to
-// stop. One that was dialling when Stop began stops after protoactor's 2s
-// pause that follows a failed dial (time.Sleep, which nothing ends):
-// Stop leaves it to finish on its own, holding no connection.
+// writerWait is how long Stop waits for the connections the node dialled
+// to close (see dialled), and for protoactor's activator to stop. An
+// endpoint writer that was dialling when Stop began stops after
+// protoactor's 2s pause that follows a failed dial (time.Sleep, which
+// nothing ends): Stop leaves it to finish on its own, holding no
+// connection.
 const writerWait = time.Second
 
 // refusedRetry is how often a refused connection to a peer is tried
@@ -54,8 +56,15 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 				_ = c.Close()
 			}
 			return nil, errStopped
-		case err == nil || !errors.Is(err, syscall.ECONNREFUSED):
-			return c, err
+		case err == nil:
+			// Recorded, so Stop waits for it to close (see dialled).
+			if dc, ok := n.dialled.add(c); ok {
+				return dc, nil
+			}
+			_ = c.Close()
+			return nil, errStopped
+		case !errors.Is(err, syscall.ECONNREFUSED):
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():
@@ -76,7 +85,7 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 // the address can be listened on again, and with them its goroutines,
 // but for a dial to a peer that was in progress: that one is ended, and
 // its goroutine sleeps through protoactor's 2s pause after a failed dial
-// before it ends too (Stop waits 1s for it). A request to a peer that
+// before it ends too (Stop does not wait for it: it holds no connection). A request to a peer that
 // is pending when Stop begins (unanswered, or still queued for the peer)
 // fails as Stop drops the connections, with ErrStopped (which is also
 // actors.ErrNoActor), instead of waiting for its timeout; one-way
@@ -109,6 +118,9 @@ func (n *Node) stop() {
 	n.stopped = true
 	n.out.Unlock()
 	n.halted()
+	// From now on the node dials no connection; Stop waits below for
+	// those it dialled to close.
+	dialledClosed := n.dialled.stop()
 	// Inbound: refuse new streams, close the listener and every
 	// connection (peers' writers see theirs break and tell their
 	// watchers of this node's actors), and wait for protoactor's
@@ -121,27 +133,37 @@ func (n *Node) stop() {
 	n.requests.stopped()
 	// Outbound: protoactor's endpoint events no longer reach its
 	// endpoint manager; its supervisor stops the endpoint writers, which
-	// close their connections (a writer whose dial halted above stops
-	// after protoactor's pause: see writerWait), and watchers; then the
-	// activator.
+	// close their connections, and watchers; then the activator. Stop
+	// waits for the activator and for the connections the node dialled
+	// to close, not for the supervisor: a writer whose dial halted above
+	// holds no connection but stops only after protoactor's 2s pause
+	// (see dialled).
 	if sub := endpointSubscription(n.r); sub != nil {
 		n.sys.ActorSystem().EventStream.Unsubscribe(sub)
 	}
 	n.sys.ActorSystem().EventStream.Unsubscribe(n.endpointSub)
 	as := n.sys.ActorSystem()
 	root := actor.NewRootContext(as, nil)
-	for _, name := range []string{"EndpointSupervisor", "activator"} {
-		pid := actor.NewPID(n.addr, name)
-		stopped := actor.NewFuture(as, writerWait)
-		proc, _ := as.ProcessRegistry.Get(pid)
-		proc.SendSystemMessage(pid, &actor.Watch{Watcher: stopped.PID()})
-		root.Stop(pid)
-		if err := stopped.Wait(); err != nil {
-			n.logger.Warn("node: stop "+name, slog.Any("error", err))
-		}
+	root.Stop(actor.NewPID(n.addr, "EndpointSupervisor"))
+	activator := actor.NewPID(n.addr, "activator")
+	stopped := actor.NewFuture(as, writerWait)
+	proc, _ := as.ProcessRegistry.Get(activator)
+	proc.SendSystemMessage(activator, &actor.Watch{Watcher: stopped.PID()})
+	root.Stop(activator)
+	if err := stopped.Wait(); err != nil {
+		n.logger.Warn("node: stop activator", slog.Any("error", err))
 	}
-	// The endpoint watchers stopped without answering the watches of
-	// peers' actors: the node's record of them does.
+	select {
+	case <-dialledClosed:
+	case <-time.After(writerWait):
+		// A writer stuck (in a send to a peer that reads nothing, or
+		// waiting for its connect response): its connection is closed
+		// under it.
+		n.logger.Warn("node: stop: connections to peers still open; closing them", slog.Int("open", n.dialled.closeAll()))
+	}
+	// The endpoint watchers, stopping, hear of no connection's end (the
+	// events are unsubscribed, the readers gone) and answer none of the
+	// watches of peers' actors: the node's record of them does.
 	n.watches.stopped()
 }
 

@@ -47,11 +47,17 @@ var Allowed = Allowlist{
 	// gRPC's goroutines, never inside an actor.
 	"actors/node/stop.go": {
 		"io":      "dials peers for gRPC (retrying a refused connection) and closes a connection made as the node stops",
-		"time":    "the pause between dials of a refused peer, and Stop's bounded wait for protoactor's endpoint writers",
-		"select":  "a dial waits for its retry pause, its deadline or the node's stop",
+		"time":    "the pause between dials of a refused peer, and Stop's bounded wait for the connections the node dialled",
+		"select":  "a dial waits for its retry pause, its deadline or the node's stop; Stop waits, bounded, for the connections the node dialled to close",
 		"channel": "the same wait",
 		"go":      "context.AfterFunc ends a dial in progress when the node stops",
-		"future":  "Stop waits (sync.Cond) for the node's inbound stream handlers to return, and, bounded, for protoactor's endpoint supervisor and activator to stop, outside any actor",
+		"future":  "Stop waits (sync.Cond) for the node's inbound stream handlers to return, and, bounded, for protoactor's activator to stop, outside any actor",
+	},
+	// The node's record of the connections it dialled, which Stop waits
+	// for: on gRPC's goroutines and Stop's caller, never in an actor.
+	"actors/node/dialled.go": {
+		"io":      "closes a connection the node dialled that Stop's bounded wait found still open",
+		"channel": "closed once the last connection the node dialled is closed after Stop began, for Stop to wait on",
 	},
 	// Start checks its listen address before protoactor listens on it.
 	"actors/node/listen.go": {
