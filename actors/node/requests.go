@@ -71,13 +71,7 @@ func (r *requests) add(sender, target *actor.PID) {
 // sweep forgets the requests whose reply address is gone (answered,
 // timed out, or abandoned).
 func (r *requests) sweep() {
-	reg := r.n.sys.ActorSystem().ProcessRegistry
-	for k := range r.m { //detguard:unordered each entry is checked on its own
-		if _, ok := reg.GetLocal(k.id); !ok {
-			delete(r.m, k)
-		}
-	}
-	r.sweepAt = 2 * len(r.m)
+	r.sweepAt = sweepGone(r.n, r.m, func(k requestKey) string { return k.id })
 }
 
 // stopped fails every recorded request whose reply address is still

@@ -71,13 +71,20 @@ func (w *watches) watch(watcher, watchee *actor.PID) {
 
 // sweep forgets the watches whose watcher no longer exists.
 func (w *watches) sweep() {
-	reg := w.n.sys.ActorSystem().ProcessRegistry
-	for k := range w.m { //detguard:unordered each entry is checked on its own
-		if _, ok := reg.GetLocal(k.watcher); !ok {
-			delete(w.m, k)
+	w.sweepAt = sweepGone(w.n, w.m, func(k watchKey) string { return k.watcher })
+}
+
+// sweepGone deletes from m the entries whose local actor (named by id)
+// is gone from n's process registry, and returns the size at which to
+// sweep next: twice what is left.
+func sweepGone[K comparable, V any](n *Node, m map[K]V, id func(K) string) int {
+	reg := n.sys.ActorSystem().ProcessRegistry
+	for k := range m { //detguard:unordered each entry is checked on its own
+		if _, ok := reg.GetLocal(id(k)); !ok {
+			delete(m, k)
 		}
 	}
-	w.sweepAt = 2 * len(w.m)
+	return 2 * len(m)
 }
 
 // unwatch forgets a watch.
