@@ -80,8 +80,9 @@ func (m *leanMailbox) PostUserMessage(message any) {
 	// without the trip: two lock round trips and a push and pop per
 	// message. Owning the running state, nobody else handles a message or
 	// a suspension meanwhile; and a sender's own earlier message is
-	// counted from the moment its post returned, so an empty count means
-	// that nothing of this sender's is left ahead of this one.
+	// counted from the moment its post returned, and a count is its
+	// queue's length (see enqueue), so an empty count means that nothing
+	// of this sender's is left ahead of this one.
 	if m.inline && m.userCount.Load() == 0 && m.sysCount.Load() == 0 && !m.suspended.Load() &&
 		m.status.CompareAndSwap(mbIdle, mbRunning) {
 		if m.userCount.Load() == 0 && m.sysCount.Load() == 0 && !m.suspended.Load() {
@@ -109,11 +110,19 @@ func (m *leanMailbox) runFirst(message any) {
 }
 
 // enqueue queues a user message and counts it.
+//
+// A queue and its count change together, under the lock (see pop): the
+// count is the queue's length whenever the lock is free. Counted after
+// unlocking, a message could be popped, and uncounted, on the count of one
+// posted after it, whose post had returned; with the count at 0 that one
+// stayed queued, and its sender's next message, finding the mailbox
+// empty, was handled ahead of it (the fast path above; for a system
+// message, run's skip of the system queue).
 func (m *leanMailbox) enqueue(message any) {
 	m.mu.Lock()
 	m.user.Push(message)
-	m.mu.Unlock()
 	m.userCount.Add(1)
+	m.mu.Unlock()
 }
 
 // UnpackBatch posts each message of a protoactor MessageBatch, bare or in
@@ -135,8 +144,8 @@ func UnpackBatch(message any, post func(any)) {
 func (m *leanMailbox) PostSystemMessage(message any) {
 	m.mu.Lock()
 	m.system.Push(message)
+	m.sysCount.Add(1) // under the lock, as in enqueue
 	m.mu.Unlock()
-	m.sysCount.Add(1)
 	m.schedule()
 }
 
@@ -176,12 +185,15 @@ func (m *leanMailbox) process() {
 	}
 }
 
-func (m *leanMailbox) pop(q *fifo.Queue[any]) (any, bool) {
+// pop takes the head of q and uncounts it from count, under the lock
+// (see enqueue).
+func (m *leanMailbox) pop(q *fifo.Queue[any], count *atomic.Int32) (any, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if q.Len() == 0 {
 		return nil, false
 	}
+	count.Add(-1)
 	return q.Pop(), true
 }
 
@@ -201,9 +213,8 @@ func (m *leanMailbox) run() {
 		i++
 		if m.sysCount.Load() == 0 {
 			// no system message: skip the lock
-		} else if v, ok := m.pop(&m.system); ok {
+		} else if v, ok := m.pop(&m.system, &m.sysCount); ok {
 			msg = v
-			m.sysCount.Add(-1)
 			switch msg.(type) {
 			case *actor.SuspendMailbox:
 				m.suspended.Store(true)
@@ -215,16 +226,15 @@ func (m *leanMailbox) run() {
 			continue
 		}
 		if m.suspended.Load() || m.userCount.Load() == 0 {
-			// (A message pushed but not yet counted is handled by its
-			// poster: process looks again once the mailbox is idle.)
+			// (A message being queued now is handled by its poster:
+			// process looks again once the mailbox is idle.)
 			return
 		}
-		v, ok := m.pop(&m.user)
+		v, ok := m.pop(&m.user, &m.userCount)
 		if !ok {
 			return
 		}
 		msg = v
-		m.userCount.Add(-1)
 		m.invoker.InvokeUserMessage(msg)
 	}
 }
