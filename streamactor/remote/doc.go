@@ -34,8 +34,9 @@
 //     PeerTimeout of silence: the local end then fails with ErrPeerLost,
 //     naming the peer, within a few seconds of a death or a partition.
 //     The open and the accept carry each side's PeerTimeout, and a link
-//     pings at least three times per its peer's, so nodes with different
-//     Options keep an idle stream open.
+//     pings at least three times per its peer's (but at most ten times
+//     as often as its own PingEvery), so nodes with different Options
+//     keep an idle stream open.
 //   - Finish never succeeds unless the far end's consumer confirmed
 //     everything (a file sink: written, synced, closed, committed): the
 //     confirmation is the receiving end's own Close{Finished}.

@@ -189,15 +189,22 @@ func (l *Link) PingEvery() time.Duration { return l.pingEvery }
 // for (whatever it sent).
 const minPing = time.Millisecond
 
+// maxPingSpeedup bounds how much more often than its own PingEvery a
+// peer's PeerTimeout (peer input) can make a link ping: a peer sending
+// a PeerTimeout of a few nanoseconds must not get a ping every
+// millisecond for as long as the stream lives.
+const maxPingSpeedup = 10
+
 // pingInterval is how often a link whose own PingEvery is own pings a
 // peer that declares it lost after peerTimeout of silence (0 or less:
 // unknown): at least three times per timeout, so that one or two lost
-// pings do not lose a live peer.
+// pings do not lose a live peer, but not more often than
+// own/maxPingSpeedup (nor every minPing).
 func pingInterval(own, peerTimeout time.Duration) time.Duration {
 	if peerTimeout <= 0 {
 		return own
 	}
-	return min(own, max(peerTimeout/3, minPing))
+	return min(own, max(peerTimeout/3, own/maxPingSpeedup, minPing))
 }
 
 func (l *Link) toPeer(m proto.Message) {

@@ -14,7 +14,9 @@ type Options struct {
 	// repeats its credit and its last segment number). Default 500ms.
 	// The two nodes tell each other their PeerTimeout when the stream
 	// opens, and a link pings more often if the peer's PeerTimeout needs
-	// it: at least three times per peer timeout (not below 1ms).
+	// it: at least three times per peer timeout, but never more than ten
+	// times as often as its own PingEvery (nor more than every 1ms): a
+	// peer whose PeerTimeout is below 3/10 of our PingEvery may lose us.
 	PingEvery time.Duration
 	// PeerTimeout: a peer heard nothing from for this long is lost
 	// (ErrPeerLost). Default 3s.

@@ -154,3 +154,34 @@ func TestRegressionFailingCloseRepeated(t *testing.T) {
 		t.Fatalf("the receiving link: done %v, asked to stop %v; want both once its Close was acknowledged", r.Done(), rStopped)
 	}
 }
+
+// TestRegressionPeerTimeoutCannotFloodPings: the peer's PeerTimeout
+// (from the open or the accept, peer input) sets how often a link pings,
+// but not below a tenth of the link's own PingEvery: a hostile or buggy
+// peer declaring a PeerTimeout of a few nanoseconds made the link ping
+// every 1ms for as long as the stream lived (a thousand messages a
+// second per stream for one open: an amplification). Found in review.
+func TestRegressionPeerTimeoutCannotFloodPings(t *testing.T) {
+	o := remote.Options{PingEvery: 500 * time.Millisecond, PeerTimeout: 3 * time.Second}
+	floor := o.PingEvery / 10
+	for _, peer := range []time.Duration{1, time.Microsecond, 3 * time.Millisecond, 100 * time.Millisecond} {
+		l := remote.NewLink(remote.LinkConfig{Stream: 1, Role: streamactor.RoleSender, MaxSegment: 4096, Options: o, Peer: "p", PeerTimeout: peer}, time.Unix(0, 0))
+		if got := l.PingEvery(); got < floor {
+			t.Errorf("peer timeout %v: the link pings every %v, below a tenth of its own PingEvery (%v)", peer, got, floor)
+		}
+	}
+	// A peer that needs pings within the floor still gets them.
+	l := remote.NewLink(remote.LinkConfig{Stream: 1, Role: streamactor.RoleSender, MaxSegment: 4096, Options: o, Peer: "p", PeerTimeout: 600 * time.Millisecond}, time.Unix(0, 0))
+	if got := l.PingEvery(); got != 200*time.Millisecond {
+		t.Errorf("peer timeout 600ms: the link pings every %v, want 200ms", got)
+	}
+	// The dialer's side: a tiny PeerTimeout in the accept.
+	d := remote.NewLink(remote.LinkConfig{Stream: 1, Role: streamactor.RoleSender, MaxSegment: 4096, Options: o, Peer: "p", Open: &wire.StreamOpen{Stream: 1}}, time.Unix(0, 0))
+	d.FromPeer(&wire.StreamAccept{Stream: 1, LinkAddress: "p", LinkId: "l", PeerTimeoutNs: 1}, time.Unix(0, 0))
+	if got := d.PingEvery(); got < floor {
+		t.Errorf("accept with peer timeout 1ns: the dialer's link pings every %v, below %v", got, floor)
+	}
+	if got := d.Output().PingEvery; got != 0 && got < floor {
+		t.Errorf("accept with peer timeout 1ns: the shell is asked to tick every %v, below %v", got, floor)
+	}
+}
