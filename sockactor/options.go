@@ -39,9 +39,11 @@ func WithName(name string) Option { return func(o *options) { o.name = name } }
 // the socket is bound in a private directory (0700) created next to the
 // path, chmodded there and linked to the path, so that it is never
 // reachable with the umask's permissions; the directory is removed. The
-// path's directory must therefore be writable, as for any bind. Abstract
-// ("@name") and autobound ("") addresses have no file: the mode is
-// ignored.
+// path's directory must therefore be writable, as for any bind. A process
+// that dies within the Listen call, between creating that directory and
+// removing it, leaves it behind (named ".s" and digits, next to the
+// path); nothing uses it again and it may be removed. Abstract ("@name")
+// and autobound ("") addresses have no file: the mode is ignored.
 func WithMode(c ListenConfig) Option { return func(o *options) { o.listen = c } }
 
 // AcceptTo makes a listener push every accepted connection to pid as an
