@@ -254,7 +254,12 @@ func (l *Link) FromLocal(msg any, now time.Time) {
 func (l *Link) FromPeer(msg proto.Message, now time.Time) {
 	if r, ok := msg.(*wire.Refused); ok {
 		// The peer's node does not know our wire messages (an older
-		// build): nothing will get through.
+		// build): nothing will get through, not even the Close a
+		// failed link repeats.
+		if l.phase == phaseDone {
+			l.stopTelling()
+			return
+		}
 		l.failOnce(newError(ErrRejected, "peer %s refused a %s: %s", l.peer, r.GetTypeName(), r.GetReason()))
 		return
 	}

@@ -185,3 +185,36 @@ func TestRegressionPeerTimeoutCannotFloodPings(t *testing.T) {
 		t.Errorf("accept with peer timeout 1ns: the shell is asked to tick every %v, below %v", got, floor)
 	}
 }
+
+// TestRegressionRefusedEndsFailedLink: a failed link repeating its Close
+// (its peer has not acknowledged it) stops at once when the peer's node
+// refuses our messages: nothing it repeats can get through. Found in
+// review: it went on repeating until PeerTimeout.
+func TestRegressionRefusedEndsFailedLink(t *testing.T) {
+	o := remote.Options{PingEvery: 100 * time.Millisecond, PeerTimeout: 10 * time.Second, GapTimeout: 300 * time.Millisecond}
+	now := time.Unix(1000, 0)
+	r := remote.NewLink(remote.LinkConfig{Stream: 7, Role: streamactor.RoleReceiver, MaxSegment: 4096, Options: o, Peer: "node-s"}, now)
+	r.FromLocal(&streamactor.Credit{Granted: 100000}, now)
+	r.ResetOutput()
+	// Segment 1 never comes: after GapTimeout the link fails with ErrGap
+	// and starts telling its peer, which never answers.
+	r.FromPeer(&wire.StreamSegment{Stream: 7, Seq: 2, Kind: uint32(streamactor.SegData), Data: []byte("abc"), Cost: streamactor.SegmentCost(3)}, now)
+	for i := 0; i < 10 && r.Err() == nil; i++ {
+		now = now.Add(o.PingEvery)
+		r.Tick(now)
+	}
+	if !errors.Is(r.Err(), remote.ErrGap) {
+		t.Fatalf("the link failed with %v; want ErrGap", r.Err())
+	}
+	r.ResetOutput()
+	now = now.Add(o.PingEvery)
+	r.Tick(now)
+	if r.Output().Stop {
+		t.Fatal("the failed link stopped before its peer heard why: the test needs it repeating its Close")
+	}
+	r.ResetOutput()
+	r.FromPeer(&wire.Refused{TypeName: "actorio.wire.StreamClose", Reason: "unknown type"}, now)
+	if !r.Output().Stop {
+		t.Fatal("the failed link goes on repeating its Close to a node that refuses it")
+	}
+}
