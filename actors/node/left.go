@@ -17,12 +17,22 @@ import "sync"
 // else for the peer (a message, a Watch) dials it again as before: it
 // may have restarted on its address.
 //
-// The record keeps the last maxLeft peers (a server whose clients come
-// and go sees a new address for each).
+// The record keeps at most the last maxLeft peers (a server whose
+// clients come and go sees a new address for each).
 type left struct {
-	mu    sync.Mutex
-	m     map[string]struct{}
-	order []string // oldest first; may name peers since reconnected
+	mu sync.Mutex
+	m  map[string]uint64 // → the seq of the peer's entry in order
+	// order holds the ends noted, oldest first, at most maxLeft; an
+	// entry whose peer has since reconnected (or ended again: a later
+	// entry) is stale, and evicting it forgets nothing.
+	order []leftEntry
+	seq   uint64
+}
+
+// leftEntry is the end of address's connection noted seq-th.
+type leftEntry struct {
+	address string
+	seq     uint64
 }
 
 // maxLeft is how many peers that left are remembered.
@@ -33,15 +43,18 @@ func (l *left) ended(address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = make(map[string]struct{})
+		l.m = make(map[string]uint64)
 	}
 	if _, ok := l.m[address]; ok {
 		return
 	}
-	l.m[address] = struct{}{}
-	l.order = append(l.order, address)
+	l.seq++
+	l.m[address] = l.seq
+	l.order = append(l.order, leftEntry{address, l.seq})
 	if len(l.order) > maxLeft {
-		delete(l.m, l.order[0])
+		if e := l.order[0]; l.m[e.address] == e.seq {
+			delete(l.m, e.address)
+		}
 		l.order = l.order[1:]
 	}
 }
