@@ -4,8 +4,9 @@ import "sync"
 
 // left is the node's record of the peers whose connection has ended
 // (protoactor's EndpointTerminatedEvent: the peer closed it, it broke,
-// or the peer could not be dialled) and has not been made again
-// (EndpointConnectedEvent). A Terminated for a watcher on such a peer,
+// or the peer could not be dialled) and has not been made again: the
+// node dialled it (EndpointConnectedEvent) or it dialled the node (its
+// ConnectRequest, read by the guard). A Terminated for a watcher on such a peer,
 // or an Unwatch of its actor, is not sent (see outbound): the peer's
 // watchers heard Terminated{AddressTerminated} from their own node when
 // the connection ended, and protoactor would dial the peer again for it,
