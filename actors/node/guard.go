@@ -80,6 +80,11 @@ func (s *guardedStream) RecvMsg(m any) error {
 		if b := rm.GetMessageBatch(); b != nil {
 			s.g.filter(b)
 		}
+		// A peer that dials the node is there again (it may have
+		// restarted on its address): it has not left (see left).
+		if sc := rm.GetConnectRequest().GetServerConnection(); sc.GetAddress() != "" {
+			s.g.n.left.connected(sc.GetAddress())
+		}
 	}
 	return nil
 }

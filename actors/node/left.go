@@ -4,8 +4,9 @@ import "sync"
 
 // left is the node's record of the peers whose connection has ended
 // (protoactor's EndpointTerminatedEvent: the peer closed it, it broke,
-// or the peer could not be dialled) and has not been made again
-// (EndpointConnectedEvent). A Terminated for a watcher on such a peer,
+// or the peer could not be dialled) and has not been made again: the
+// node dialled it (EndpointConnectedEvent) or it dialled the node (its
+// ConnectRequest, read by the guard). A Terminated for a watcher on such a peer,
 // or an Unwatch of its actor, is not sent (see outbound): the peer's
 // watchers heard Terminated{AddressTerminated} from their own node when
 // the connection ended, and protoactor would dial the peer again for it,
@@ -17,12 +18,22 @@ import "sync"
 // else for the peer (a message, a Watch) dials it again as before: it
 // may have restarted on its address.
 //
-// The record keeps the last maxLeft peers (a server whose clients come
-// and go sees a new address for each).
+// The record keeps at most the last maxLeft peers (a server whose
+// clients come and go sees a new address for each).
 type left struct {
-	mu    sync.Mutex
-	m     map[string]struct{}
-	order []string // oldest first; may name peers since reconnected
+	mu sync.Mutex
+	m  map[string]uint64 // → the seq of the peer's entry in order
+	// order holds the ends noted, oldest first, at most maxLeft; an
+	// entry whose peer has since reconnected (or ended again: a later
+	// entry) is stale, and evicting it forgets nothing.
+	order []leftEntry
+	seq   uint64
+}
+
+// leftEntry is the end of address's connection noted seq-th.
+type leftEntry struct {
+	address string
+	seq     uint64
 }
 
 // maxLeft is how many peers that left are remembered.
@@ -33,15 +44,18 @@ func (l *left) ended(address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = make(map[string]struct{})
+		l.m = make(map[string]uint64)
 	}
 	if _, ok := l.m[address]; ok {
 		return
 	}
-	l.m[address] = struct{}{}
-	l.order = append(l.order, address)
+	l.seq++
+	l.m[address] = l.seq
+	l.order = append(l.order, leftEntry{address, l.seq})
 	if len(l.order) > maxLeft {
-		delete(l.m, l.order[0])
+		if e := l.order[0]; l.m[e.address] == e.seq {
+			delete(l.m, e.address)
+		}
 		l.order = l.order[1:]
 	}
 }

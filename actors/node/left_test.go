@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,5 +71,33 @@ func TestTerminatedFromPeerThatLeft(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the watcher got no Terminated")
+	}
+}
+
+// TestLeftFlappingPeer: a peer whose connection ends, is made again and
+// ends again, over and over, stays recorded as left after each end. The
+// record's order kept an entry for each end, the stale ones too, so once
+// it held maxLeft of them each new end evicted the oldest, the peer's
+// own, and deleted the peer just recorded.
+func TestLeftFlappingPeer(t *testing.T) {
+	var l left
+	const peer = "127.0.0.1:2"
+	for i := range maxLeft + 2 {
+		l.ended(peer)
+		if !l.has(peer) {
+			t.Fatalf("end %d: the peer is not recorded as left", i+1)
+		}
+		l.connected(peer)
+	}
+	// Other peers still evict the oldest.
+	l.ended(peer)
+	for i := range maxLeft {
+		l.ended(fmt.Sprintf("10.0.%d.%d:1", i/256, i%256))
+	}
+	if l.has(peer) {
+		t.Errorf("the oldest peer that left was not evicted")
+	}
+	if len(l.m) != maxLeft || len(l.order) > maxLeft {
+		t.Errorf("the record holds %d peers in an order of %d, want at most %d", len(l.m), len(l.order), maxLeft)
 	}
 }

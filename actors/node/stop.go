@@ -85,10 +85,14 @@ func (n *Node) dial(ctx context.Context, addr string) (net.Conn, error) {
 // the address can be listened on again, and with them its goroutines,
 // but for a dial to a peer that was in progress: that one is ended, and
 // its goroutine sleeps through protoactor's 2s pause after a failed dial
-// before it ends too (Stop does not wait for it: it holds no connection). A request to a peer that
+// before it ends too (Stop does not wait for it: it holds no connection);
+// a connection the node dialled that is still open 1s after the
+// activator stopped is closed under its writer. A request to a peer that
 // is pending when Stop begins (unanswered, or still queued for the peer)
 // fails as Stop drops the connections, with ErrStopped (which is also
-// actors.ErrNoActor), instead of waiting for its timeout; one-way
+// actors.ErrNoActor), instead of waiting for its timeout: a request made
+// with a one-shot reply address (Ask, System.Request); a message an
+// actor sends with its own PID as the sender gets no answer; one-way
 // messages still queued for a peer in protoactor's endpoint writer are
 // lost without a trace (protoactor keeps that queue to itself). Messages
 // sent to peers from then on are dead letters (a Request fails with
