@@ -102,6 +102,12 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	if err != nil {
 		return nil, errors.Wrapf(err, "qmp: dial %s %s", network, addr)
 	}
+	return start(ctx, conn, network+" "+addr, cfg)
+}
+
+// start reads the greeting on conn (reached at where) and negotiates
+// capabilities; on failure it closes conn.
+func start(ctx context.Context, conn net.Conn, where string, cfg clientConfig) (*Client, error) {
 	c := &Client{conn: conn, pending: map[string]*pendingCall{}, handlers: map[string]func(Event){},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), executorDone: make(chan struct{}),
 		wsem: make(chan struct{}, 1)}
@@ -124,7 +130,7 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	}
 	if err != nil {
 		conn.Close()
-		return nil, errors.Wrapf(err, "qmp: reading the greeting from %s %s", network, addr)
+		return nil, errors.Wrapf(err, "qmp: reading the greeting from %s", where)
 	}
 	_ = conn.SetReadDeadline(time.Time{})
 	c.Greeting = json.RawMessage(g)
@@ -134,12 +140,12 @@ func Dial(ctx context.Context, network, addr string, opts ...ClientOption) (*Cli
 	if cfg.noDefaults {
 		if err := c.Execute(ctx, "disconnect-default-signals", nil, nil); err != nil {
 			c.Close()
-			return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
+			return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s", where)
 		}
 	}
 	if err := c.Execute(ctx, "qmp_capabilities", nil, nil); err != nil {
 		c.Close()
-		return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s %s", network, addr)
+		return nil, errors.Wrapf(err, "qmp: negotiating capabilities with %s", where)
 	}
 	return c, nil
 }
