@@ -1,5 +1,7 @@
 package signalbus
 
+import "github.com/actorio/actorio/internal/recent"
+
 // forgottenPeers remembers, for each subscriber's client the server has
 // no record of any more, the incarnation (epoch) of its last record: from
 // when that record goes (its last connection removed, or a newer
@@ -24,19 +26,7 @@ package signalbus
 // death, so only a churn of that many other clients in that time loses
 // one.
 type forgottenPeers struct {
-	epochs map[string]forgottenPeer
-	order  []forgottenRef // oldest first; entries taken since are skipped
-	seq    uint64
-}
-
-type forgottenPeer struct {
-	epoch uint64
-	seq   uint64
-}
-
-type forgottenRef struct {
-	key string
-	seq uint64
+	epochs recent.Map[string, uint64] // client → the incarnation of its last record
 }
 
 // maxForgotten bounds forgottenPeers.
@@ -45,48 +35,22 @@ const maxForgotten = 4096
 // note remembers that the server's record of client key, incarnation
 // epoch, is gone.
 func (f *forgottenPeers) note(key string, epoch uint64) {
-	if f.epochs == nil {
-		f.epochs = map[string]forgottenPeer{}
-	}
-	f.seq++
-	f.epochs[key] = forgottenPeer{epoch: epoch, seq: f.seq}
-	f.order = append(f.order, forgottenRef{key: key, seq: f.seq})
-	for len(f.epochs) > maxForgotten {
-		old := f.order[0]
-		f.order = f.order[1:]
-		if e, ok := f.epochs[old.key]; ok && e.seq == old.seq {
-			delete(f.epochs, old.key)
-		}
-	}
-	if len(f.order) > 2*len(f.epochs)+16 {
-		live := f.order[:0]
-		for _, r := range f.order {
-			if e, ok := f.epochs[r.key]; ok && e.seq == r.seq {
-				live = append(live, r)
-			}
-		}
-		clear(f.order[len(live):])
-		f.order = live
-	}
+	f.epochs.Max = maxForgotten
+	f.epochs.Put(key, epoch)
 }
 
 // follows reports whether a new record of client key, incarnation epoch,
 // follows a record of another incarnation (so a Terminated may still
 // come about that one), and forgets the old one.
 func (f *forgottenPeers) follows(key string, epoch uint64) bool {
-	e, ok := f.epochs[key]
-	delete(f.epochs, key)
-	return ok && e.epoch != epoch
+	old, ok := f.epochs.Take(key)
+	return ok && old != epoch
 }
 
 // take returns the incarnation remembered for key (ok false: none) and
 // forgets it.
-func (f *forgottenPeers) take(key string) (epoch uint64, ok bool) {
-	e, ok := f.epochs[key]
-	delete(f.epochs, key)
-	return e.epoch, ok
-}
+func (f *forgottenPeers) take(key string) (epoch uint64, ok bool) { return f.epochs.Take(key) }
 
 // drop forgets client key: a Terminated about it arrived while the
 // server had no record of it (the one a late Terminated was about).
-func (f *forgottenPeers) drop(key string) { delete(f.epochs, key) }
+func (f *forgottenPeers) drop(key string) { f.epochs.Delete(key) }

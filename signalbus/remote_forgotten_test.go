@@ -17,8 +17,8 @@ func TestForgottenPeersBounded(t *testing.T) {
 			f.drop("n/" + strconv.Itoa(i)) // a Terminated about it
 		}
 	}
-	if f.size() > maxForgotten || len(f.order) > 2*maxForgotten+16 {
-		t.Fatalf("%d clients remembered, %d in order; at most %d", f.size(), len(f.order), maxForgotten)
+	if f.size() > maxForgotten || f.epochs.Refs() > 2*maxForgotten+16 {
+		t.Fatalf("%d clients remembered, %d in order; at most %d", f.size(), f.epochs.Refs(), maxForgotten)
 	}
 	last := "n/" + strconv.Itoa(3*maxForgotten-1)
 	if !f.follows(last, 1) {
@@ -40,4 +40,4 @@ func TestForgottenPeersBounded(t *testing.T) {
 }
 
 // size is how many clients are remembered.
-func (f *forgottenPeers) size() int { return len(f.epochs) }
+func (f *forgottenPeers) size() int { return f.epochs.Len() }

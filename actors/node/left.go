@@ -1,6 +1,10 @@
 package node
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/actorio/actorio/internal/recent"
+)
 
 // left is the node's record of the peers whose connection has ended
 // (protoactor's EndpointTerminatedEvent: the peer closed it, it broke,
@@ -21,56 +25,36 @@ import "sync"
 // The record keeps at most the last maxLeft peers (a server whose
 // clients come and go sees a new address for each).
 type left struct {
-	mu sync.Mutex
-	m  map[string]uint64 // → the seq of the peer's entry in order
-	// order holds the ends noted, oldest first, at most maxLeft; an
-	// entry whose peer has since reconnected (or ended again: a later
-	// entry) is stale, and evicting it forgets nothing.
-	order []leftEntry
-	seq   uint64
-}
-
-// leftEntry is the end of address's connection noted seq-th.
-type leftEntry struct {
-	address string
-	seq     uint64
+	mu    sync.Mutex
+	peers recent.Map[string, struct{}]
 }
 
 // maxLeft is how many peers that left are remembered.
 const maxLeft = 4096
 
-// ended notes that the connection to address has ended.
+// ended notes that the connection to address has ended. A peer already
+// recorded keeps its place (its first end counts).
 func (l *left) ended(address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.m == nil {
-		l.m = make(map[string]uint64)
-	}
-	if _, ok := l.m[address]; ok {
+	if _, ok := l.peers.Get(address); ok {
 		return
 	}
-	l.seq++
-	l.m[address] = l.seq
-	l.order = append(l.order, leftEntry{address, l.seq})
-	if len(l.order) > maxLeft {
-		if e := l.order[0]; l.m[e.address] == e.seq {
-			delete(l.m, e.address)
-		}
-		l.order = l.order[1:]
-	}
+	l.peers.Max = maxLeft
+	l.peers.Put(address, struct{}{})
 }
 
 // connected notes that a connection to address has been made.
 func (l *left) connected(address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.m, address)
+	l.peers.Delete(address)
 }
 
 // has reports whether the peer at address has left.
 func (l *left) has(address string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, ok := l.m[address]
+	_, ok := l.peers.Get(address)
 	return ok
 }

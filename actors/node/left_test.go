@@ -97,7 +97,7 @@ func TestLeftFlappingPeer(t *testing.T) {
 	if l.has(peer) {
 		t.Errorf("the oldest peer that left was not evicted")
 	}
-	if len(l.m) != maxLeft || len(l.order) > maxLeft {
-		t.Errorf("the record holds %d peers in an order of %d, want at most %d", len(l.m), len(l.order), maxLeft)
+	if l.peers.Len() != maxLeft || l.peers.Refs() > maxLeft {
+		t.Errorf("the record holds %d peers in an order of %d, want at most %d", l.peers.Len(), l.peers.Refs(), maxLeft)
 	}
 }
