@@ -128,6 +128,16 @@ func (c *Conn) ReadPDUQueue(next NextFunc) *Pending[int] {
 	return submit(c.sys, c.pid, c.face, ReadPDUQueue{Next: next, Timeout: c.timeout}, completionN)
 }
 
+// ReadPDUs reads a batch of whole PDUs through the socket's read queue
+// (see the ReadPDUs message): the first PDU, then every further one already
+// buffered, at most max (0: DefaultReadPDUsMax). f must not be shared
+// with another pending read.
+func (c *Conn) ReadPDUs(f *Frame, max int) *Pending[[][]byte] {
+	return submit(c.sys, c.pid, c.face, ReadPDUs{Frame: f, Max: max, Timeout: c.timeout}, completionPDUs)
+}
+
+func completionPDUs(x *Completion) [][]byte { return x.PDUs }
+
 // Writev writes the whole vector; EBUSY if another write is pending. The
 // buffers must not change until the request completes.
 func (c *Conn) Writev(bufs ...[]byte) *Pending[int] {

@@ -49,6 +49,10 @@ func (a *connActor) Receive(c actor.Context) {
 		if a.claim(c, msg) {
 			a.register(c, a.m.Readv(msg.Next, true, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
 		}
+	case *ReadPDUs:
+		if a.claim(c, msg) {
+			a.register(c, a.m.ReadPDUs(msg.Frame, msg.Max, msg.Timeout), msg, msg.ReplyTo, msg.Tag)
+		}
 	case *Writev:
 		if a.claim(c, msg) {
 			a.register(c, a.m.Writev(msg.Bufs, false, msg.Timeout), msg, msg.ReplyTo, msg.Tag)

@@ -29,9 +29,10 @@ const (
 	OpRecvFrom                      // tsocket_recvfrom_send
 	OpSendTo                        // tsocket_sendto_send
 	OpSendToQueue                   // tsocket_sendto_queue_send
+	OpReadPDUs                      // a batch of whole PDUs through the read queue (ours)
 )
 
-var opNames = [...]string{"", "readv", "readv-queue", "writev", "writev-queue", "connect", "disconnect", "recvfrom", "sendto", "sendto-queue"}
+var opNames = [...]string{"", "readv", "readv-queue", "writev", "writev-queue", "connect", "disconnect", "recvfrom", "sendto", "sendto-queue", "readv-pdus"}
 
 // String returns the OpKind in readable form.
 func (k OpKind) String() string {
@@ -53,6 +54,9 @@ type Completion struct {
 	Kind OpKind
 	N    int   // bytes transferred (readv, writev, sendto, recvfrom)
 	Err  error // nil on success, else an *Error
+	// PDUs carries a ReadPDUs batch: the PDUs read, in stream order (N is
+	// their total size).
+	PDUs [][]byte
 	// Data and Src carry a received datagram (recvfrom).
 	Data []byte
 	Src  net.Addr

@@ -29,6 +29,7 @@
 //	tsocket_writev_queue_send/recv           Conn.WritevQueue(bufs...) / *WritevQueue → *WritevDone
 //	tsocket_readv_send/recv + next_iovec     Conn.ReadPDU(next) / *ReadPDU → *ReadPDUDone; next is a NextFunc
 //	tstream_readv_pdu_queue_send (modern)    Conn.ReadPDUQueue(next) / *ReadPDUQueue → *ReadPDUDone
+//	(no seed equivalent: batch PDU reads)    Conn.ReadPDUs(frame, max) / *ReadPDUs → *ReadPDUsDone (every whole PDU already buffered, at once)
 //	tstream/tdgram_disconnect_send (modern)  Conn.Disconnect(), Dgram.Disconnect() / *Disconnect → *DisconnectDone
 //	tsocket_set_event_context                the socket actor is its own event context
 //	talloc_free(req) (cancel)                Pending.Cancel() / *Cancel{Req}
@@ -82,6 +83,15 @@
 //     but no bytes → EINVAL; more than IOVMax entries or a PDU over MaxPDU →
 //     EMSGSIZE. A panic in next is recovered as EIO.
 //   - A peer closing in the middle of a PDU → EPIPE, never a short PDU.
+//   - A batch read (ReadPDUs, ours) is one request and one completion, in
+//     the read queue like a ReadPDUQueue: it reads its first PDU (waiting
+//     for it, with ReadPDU's rules for errors, cancels and timeouts), then
+//     takes every further PDU already whole in the receive buffer, up to
+//     its maximum, without waiting for more bytes. It only starts a PDU
+//     whose header decodes and whose bytes are all there, so it fails
+//     only on its first PDU and leaves anything else whole for the next
+//     read. It exists for pipelining servers: one completion per burst
+//     instead of per PDU (BENCHMARKS.md shows what that is worth).
 //   - Datagrams arrive whole with their source address; a zero-length
 //     datagram is delivered (0 bytes) and never blocks later ones; sendto of
 //     0 bytes → EINVAL; over MaxDatagram → EMSGSIZE.

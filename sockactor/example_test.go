@@ -62,3 +62,38 @@ func ExampleConn_ReadPDUQueue() {
 	// 2 <nil> ""
 	// 7 <nil> "three"
 }
+
+// A pipelining server reads whatever PDUs have come in one request:
+// ReadPDUs waits for the first, then takes every further PDU already
+// whole in the socket's buffer (here up to 8), with one completion.
+func ExampleConn_ReadPDUs() {
+	w := sim.New(7)
+	sys := w.MustNode("n1")
+	net := sim.NewNetwork(w, sim.NetConfig{})
+	ctx := context.Background()
+
+	l, _ := sockactor.Listen(sys, net.Host("server"), "tcp", ":88")
+	accepted := l.Accept()
+	c, _ := sockactor.Dial(ctx, sys, net.Host("client"), "tcp", "server:88")
+	s, _ := accepted.Wait(ctx)
+
+	var wire []byte
+	for _, body := range []string{"alpha", "beta", "gamma"} {
+		wire, _ = sockactor.AppendLength(wire, 2, len(body))
+		wire = append(wire, body...)
+	}
+	c.Writev(wire) // one segment: the three PDUs arrive together
+
+	f := sockactor.LengthPrefixed(2, 1024) // one Frame serves batch after batch
+	pdus, err := s.ReadPDUs(f, 8).Wait(ctx)
+	fmt.Println(len(pdus), err)
+	for _, p := range pdus {
+		fmt.Printf("%q\n", p[2:])
+	}
+	_ = w.Close()
+	// Output:
+	// 3 <nil>
+	// "alpha"
+	// "beta"
+	// "gamma"
+}

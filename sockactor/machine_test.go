@@ -66,7 +66,7 @@ func pduRun(wire, seg []byte, max int) (pdus [][]byte, err error) {
 // order (framing independence, no over-read), then EMSGSIZE for a length
 // over max or EPIPE for a stream that ends inside a PDU (or on a PDU
 // boundary: Samba's EOF is EPIPE too).
-func checkPDUs(t *testing.T, wire []byte, max int, pdus [][]byte, err error) {
+func checkPDUs(t fataler, wire []byte, max int, pdus [][]byte, err error) {
 	t.Helper()
 	pos := 0
 	for i, p := range pdus {

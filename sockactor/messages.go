@@ -39,6 +39,27 @@ type ReadPDU struct {
 // Completion: *ReadPDUDone.
 type ReadPDUQueue ReadPDU
 
+// ReadPDUs reads a batch of whole PDUs through the socket's read queue
+// (no seed equivalent: a pipelining server's readv_pdu_queue drained at
+// once, as recvmmsg drains datagrams). It waits its turn and reads its
+// first PDU through Frame like a ReadPDUQueue; then, without waiting for
+// more bytes, every further PDU already whole in the socket's receive
+// buffer, up to Max (0: DefaultReadPDUsMax). A later PDU is only started
+// when its header decodes and all its bytes are buffered, so the batch
+// fails only on its first PDU (with ReadPDU's rules) and whatever it did
+// not take stays whole for the next read. Frame is the request's until
+// its completion (it must not be shared with another pending read);
+// after a success it is ready for the next ReadPDUs, after a failure
+// Reset it. Completion: *ReadPDUsDone.
+type ReadPDUs struct {
+	Frame   *Frame
+	Max     int
+	Timeout time.Duration
+	ReplyTo *actor.PID
+	Tag     any
+	reqState
+}
+
 // Writev writes the whole vector (tsocket_writev_send). A second write
 // while one is pending gets EBUSY. The buffers must not change until the
 // completion. Completion: *WritevDone.
@@ -130,6 +151,18 @@ type ReadPDUDone struct {
 	Err    error
 }
 
+// ReadPDUsDone completes a ReadPDUs: PDUs are the PDUs read, in stream
+// order, each in its own buffer and header included (at least one on
+// success), and N their total size.
+type ReadPDUsDone struct {
+	Socket *actor.PID
+	Req    *ReadPDUs
+	Tag    any
+	PDUs   [][]byte
+	N      int
+	Err    error
+}
+
 // WritevDone completes a Writev or WritevQueue: N is the vector's size.
 type WritevDone struct {
 	Socket *actor.PID
@@ -181,6 +214,8 @@ func completionMessage(self *actor.PID, msg any, tag any, c *Completion) any {
 	switch r := msg.(type) {
 	case *ReadPDU, *ReadPDUQueue:
 		return &ReadPDUDone{Socket: self, Req: msg, Tag: tag, N: c.N, Err: c.Err}
+	case *ReadPDUs:
+		return &ReadPDUsDone{Socket: self, Req: r, Tag: tag, PDUs: c.PDUs, N: c.N, Err: c.Err}
 	case *Writev, *WritevQueue:
 		return &WritevDone{Socket: self, Req: msg, Tag: tag, N: c.N, Err: c.Err}
 	case *Connect:

@@ -138,6 +138,10 @@ func route(msg request) (replyTo *actor.PID, tag any, ok bool) {
 		if m != nil {
 			return m.ReplyTo, m.Tag, true
 		}
+	case *ReadPDUs:
+		if m != nil {
+			return m.ReplyTo, m.Tag, true
+		}
 	case *Writev:
 		if m != nil {
 			return m.ReplyTo, m.Tag, true
@@ -177,7 +181,7 @@ func route(msg request) (replyTo *actor.PID, tag any, ok bool) {
 // opName names a request's operation in errors.
 func opName(msg request) string {
 	switch msg.(type) {
-	case *ReadPDU, *ReadPDUQueue:
+	case *ReadPDU, *ReadPDUQueue, *ReadPDUs:
 		return "readv"
 	case *Writev, *WritevQueue:
 		return "writev"

@@ -116,8 +116,15 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 				err = errf("readv", syscall.EMSGSIZE, "PDU would exceed the maximum of %d bytes (%d read so far)", m.cfg.MaxPDU, op.consumed)
 			}
 		case len(vec) == 0:
+			if op.frame != nil && m.batchGoesOn(op) {
+				return m.askNext(op) // the next PDU, wholly buffered
+			}
 			m.reads.Pop()
-			m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
+			if op.frame != nil {
+				m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total, PDUs: op.pdus})
+			} else {
+				m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
+			}
 			recycle(&m.freeReads, op)
 			return false
 		case total == 0:

@@ -125,6 +125,12 @@ type readOp struct {
 	vec      [][]byte // the array being filled
 	vi, off  int      // position in vec
 	consumed int      // bytes of this PDU taken from the stream so far
+	// A ReadPDUs batch: its framing, the most PDUs it takes, and the PDUs
+	// (and their bytes) read so far.
+	frame *Frame
+	max   int
+	pdus  [][]byte
+	total int
 }
 
 type writeOp struct {

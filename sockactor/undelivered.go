@@ -40,6 +40,11 @@ func (m *ReadPDUQueue) Undelivered(sys *actors.System, target, sender *actor.PID
 }
 
 // Undelivered implements actors.Undeliverable.
+func (m *ReadPDUs) Undelivered(sys *actors.System, target, sender *actor.PID) bool {
+	return undelivered(sys, target, sender, m)
+}
+
+// Undelivered implements actors.Undeliverable.
 func (m *Writev) Undelivered(sys *actors.System, target, sender *actor.PID) bool {
 	return undelivered(sys, target, sender, m)
 }
