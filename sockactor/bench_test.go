@@ -44,7 +44,31 @@ func (echoActor) Receive(c actor.Context) {
 	}
 }
 
-func benchPDU(b *testing.B, size int) {
+// batchEchoActor echoes every PDU of the connections pushed to it with
+// batch reads: each ReadPDUs batch goes back as one queued write.
+type batchEchoActor struct{}
+
+func (batchEchoActor) Receive(c actor.Context) {
+	switch m := c.Message().(type) {
+	case *sockactor.AcceptDone:
+		if m.Err != nil {
+			return
+		}
+		c.Send(m.Conn.PID(), &sockactor.ReadPDUs{Frame: sockactor.LengthPrefixed(4, 1<<20), ReplyTo: c.Self()})
+	case *sockactor.ReadPDUsDone:
+		if m.Err != nil {
+			c.Send(m.Socket, &sockactor.Close{})
+			return
+		}
+		c.Send(m.Socket, &sockactor.WritevQueue{Bufs: m.PDUs})
+		c.Send(m.Socket, m.Req) // completed: the same request may go again
+	}
+}
+
+// benchPDU echoes size-byte PDUs, window in flight, through sockactor on
+// both sides (batch: with ReadPDUs and one write per batch; else one
+// ReadPDUQueue and one WritevQueue per PDU) and through the baseline.
+func benchPDU(b *testing.B, size int, batch bool) {
 	pdu := make([]byte, 4+size)
 	binary.BigEndian.PutUint32(pdu, uint32(size))
 	ctx := context.Background()
@@ -55,7 +79,11 @@ func benchPDU(b *testing.B, size int) {
 	tr := sockactor.RealTransport()
 	// The echo server is a data-path actor: like the sockets, it runs with
 	// actors.HotPath (handled on the goroutine that hands it a message).
-	srv, _ := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return echoActor{} }, actors.HotPath()...))
+	var echo actor.Actor = echoActor{}
+	if batch {
+		echo = batchEchoActor{}
+	}
+	srv, _ := sys.Spawn(actor.PropsFromProducer(func() actor.Actor { return echo }, actors.HotPath()...))
 	l, err := sockactor.Listen(sys, tr, "tcp", "127.0.0.1:0", sockactor.AcceptTo(srv))
 	if err != nil {
 		b.Fatal(err)
@@ -81,6 +109,29 @@ func benchPDU(b *testing.B, size int) {
 		for _, r := range reads {
 			if _, err := r.Wait(ctx); err != nil {
 				b.Fatal(err)
+			}
+		}
+	}
+	if batch {
+		// As the baseline's bufio: the PDUs the window allows go out as
+		// one write, and each read takes every PDU that came.
+		f := sockactor.LengthPrefixed(4, 1<<20)
+		ours = func(n int) {
+			sent, got := 0, 0
+			for got < n {
+				if k := min(window-(sent-got), n-sent); k > 0 {
+					bufs := make([][]byte, k)
+					for i := range bufs {
+						bufs[i] = pdu
+					}
+					c.WritevQueue(bufs...)
+					sent += k
+				}
+				pdus, err := c.ReadPDUs(f, 0).Wait(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += len(pdus)
 			}
 		}
 	}
@@ -156,11 +207,18 @@ func readPDU(br *bufio.Reader) ([]byte, error) {
 }
 
 // BenchmarkPDUEcho1K: 4-byte-length-prefixed 1 KiB PDUs echoed over
-// loopback TCP, 32 in flight; x-base is our PDUs/s over the baseline's.
-func BenchmarkPDUEcho1K(b *testing.B) { benchPDU(b, 1<<10) }
+// loopback TCP, 32 in flight, one ReadPDUQueue and one WritevQueue per
+// PDU on each side (tsocket's model); x-base is our PDUs/s over the
+// baseline's.
+func BenchmarkPDUEcho1K(b *testing.B) { benchPDU(b, 1<<10, false) }
 
-// BenchmarkPDUEcho64K: the same with 64 KiB PDUs.
-func BenchmarkPDUEcho64K(b *testing.B) { benchPDU(b, 64<<10) }
+// BenchmarkPDUEcho1KBatch: the same PDUs read with ReadPDUs, every batch
+// answered with one write, and the client writing what its window allows
+// at once, as the baseline's bufio does.
+func BenchmarkPDUEcho1KBatch(b *testing.B) { benchPDU(b, 1<<10, true) }
+
+// BenchmarkPDUEcho64K: the same as BenchmarkPDUEcho1K with 64 KiB PDUs.
+func BenchmarkPDUEcho64K(b *testing.B) { benchPDU(b, 64<<10, false) }
 
 // udpEcho echoes every datagram its socket receives.
 type udpEcho struct{ d *sockactor.Dgram }

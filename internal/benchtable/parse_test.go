@@ -69,10 +69,10 @@ func TestFailedRunsShowInTheRow(t *testing.T) {
 // baseline: here every run but one is as fast as the baseline, and the
 // medians' ratio said half as fast.
 func TestRatioPairsTheRuns(t *testing.T) {
-	got := metrics{"PDUEcho1K": {"ours-ns/op": {100, 200, 300}, "base-ns/op": {100, 200, 100}},
+	got := metrics{"PDUEcho1KBatch": {"ours-ns/op": {100, 200, 300}, "base-ns/op": {100, 200, 100}},
 		"SparsecopyVsCp": {"ours-ns/op": {100, 200, 300}, "base-ns/op": {100, 200, 100}}}
 	table := render(got)
-	if line := table.lines[rowIndex(t, "PDUEcho1K")]; line[3] != "1.00× throughput" || line[5] != "yes" {
+	if line := table.lines[rowIndex(t, "PDUEcho1KBatch")]; line[3] != "1.00× throughput" || line[5] != "yes" {
 		t.Errorf("throughput row %q", line)
 	}
 	if line := table.lines[rowIndex(t, "SparsecopyVsCp")]; line[3] != "1.00× cost" || line[5] != "yes" {
