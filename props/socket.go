@@ -15,7 +15,8 @@ import (
 // The socket workload: clients connect to a server over a (simulated)
 // network, pipeline length-prefixed PDUs through the writev queue and
 // read the echoes through the readv-PDU queue; the server echoes every
-// PDU. Segmentation, latency and resets come from the network. Every
+// PDU (on every other connection reading them in batches, ReadPDUs, and
+// echoing each batch with one write). Segmentation, latency and resets come from the network. Every
 // actor counts its requests and their completions.
 
 // SocketConfig sizes the socket workload.
@@ -53,6 +54,9 @@ type ServerReport struct {
 	Requests  int
 	Completed map[any]int
 	Errors    []error
+	// Batches counts the successful ReadPDUs batches, Largest the most
+	// PDUs one of them carried.
+	Batches, Largest int
 }
 
 type (
@@ -155,7 +159,24 @@ func (s *echoServer) Receive(c actor.Context) {
 			return
 		}
 		s.rep.Accepted++
-		s.read(c, m.Conn.PID())
+		if s.rep.Accepted%2 == 0 {
+			// Every other connection is served with batch reads.
+			s.readBatch(c, m.Conn.PID(), sockactor.LengthPrefixed(2, 65535))
+		} else {
+			s.read(c, m.Conn.PID())
+		}
+	case *sockactor.ReadPDUsDone:
+		s.rep.Completed[m.Req]++
+		if m.Err != nil {
+			s.rep.Errors = append(s.rep.Errors, m.Err)
+			c.Send(m.Socket, &sockactor.Close{})
+			return
+		}
+		s.rep.Batches++
+		s.rep.Largest = max(s.rep.Largest, len(m.PDUs))
+		s.rep.Requests++
+		c.Send(m.Socket, &sockactor.WritevQueue{Bufs: m.PDUs, ReplyTo: c.Self()})
+		s.readBatch(c, m.Socket, m.Req.Frame)
 	case *sockactor.ReadPDUDone:
 		s.rep.Completed[m.Req]++
 		if m.Err != nil {
@@ -179,6 +200,13 @@ func (s *echoServer) read(c actor.Context, conn *actor.PID) {
 	f := sockactor.LengthPrefixed(2, 65535)
 	s.rep.Requests++
 	c.Send(conn, &sockactor.ReadPDUQueue{Next: f.Next, ReplyTo: c.Self(), Tag: f})
+}
+
+// readBatch reads PDUs in batches of up to 4 with f (the connection's
+// frame: a batch that succeeded leaves it ready for the next).
+func (s *echoServer) readBatch(c actor.Context, conn *actor.PID, f *sockactor.Frame) {
+	s.rep.Requests++
+	c.Send(conn, &sockactor.ReadPDUs{Frame: f, Max: 4, ReplyTo: c.Self()})
 }
 
 func (s *echoServer) write(c actor.Context, conn *actor.PID, pdu []byte) {

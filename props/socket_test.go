@@ -1,10 +1,13 @@
 package props
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/sim"
+	"github.com/actorio/actorio/sockactor"
 )
 
 // TestSocketScenario: every seed holds S1–S5.
@@ -15,6 +18,35 @@ func TestSocketScenario(t *testing.T) {
 			t.Fatal(out.Err)
 		}
 	}
+}
+
+// TestSocketScenarioBatches: the server's batch reads (every other
+// connection) run, and some carry several PDUs, so the scenario checks
+// them under segmentation and resets too.
+func TestSocketScenarioBatches(t *testing.T) {
+	batches, largest := 0, 0
+	for seed := uint64(1); seed <= 10; seed++ {
+		w := sim.New(seed)
+		net := sim.NewNetwork(w, sim.NetConfig{Latency: 200 * time.Microsecond, MaxSegment: 97})
+		cfg := DefaultSocket
+		clients := []sockactor.Transport{net.Host("client0"), net.Host("client1"), net.Host("client2")}
+		rep := &SocketReport{}
+		if err := RunSocket(context.Background(), w.MustNode("n1"), cfg, net.Host("server"), "server:7000", clients, rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckSocket(cfg, rep); err != nil {
+			t.Fatal(err)
+		}
+		batches += rep.Server.Batches
+		largest = max(largest, rep.Server.Largest)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if batches == 0 || largest < 2 {
+		t.Fatalf("%d batches, the largest of %d PDUs: the batch path was not exercised", batches, largest)
+	}
+	t.Logf("%d batches, the largest of %d PDUs", batches, largest)
 }
 
 // TestSocketDeterminism: a seed replays to the same fingerprint.
