@@ -42,7 +42,7 @@ func StartFileSink(sys *actors.System, f File, opts FileOptions, peer *actor.PID
 
 func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 	return func(d driver) actor.Actor {
-		k := &fileSink{driver: d, off: opts.Offset, size: -1, commit: opts.Commit}
+		k := &fileSink{driver: d, from: opts.Offset, off: opts.Offset, size: -1, commit: opts.Commit}
 		if opts.Length > 0 {
 			k.limit = addSat(opts.Offset, opts.Length) // past the largest offset: no limit but that one
 		}
@@ -54,6 +54,7 @@ func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 type fileSink struct {
 	driver
 	started bool
+	from    int64 // where the stream starts (Offset)
 	off     int64 // where the next byte goes
 	size    int64 // the file's size as far as we know (-1: not yet asked)
 	limit   int64 // offset + length, or 0
@@ -173,7 +174,9 @@ func (k *fileSink) finish() {
 	f := k.f
 	switch k.phase {
 	case sinkWriting:
-		if k.off > k.size {
+		// Only what the stream covered extends the file (a trailing
+		// hole): an empty stream past the end leaves the size alone.
+		if k.off > k.size && k.off > k.from {
 			size := k.off
 			k.start(ioTruncate, func() *ioDone { return &ioDone{kind: ioTruncate, pos: size, err: f.Truncate(size)} })
 			return

@@ -1,0 +1,103 @@
+package streamactor_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/actorio/actorio/sim"
+	"github.com/actorio/actorio/streamactor"
+)
+
+// Regression tests for bugs found in review (continued from
+// regression2_test.go).
+
+// TestEmptyUploadPastEndKeepsSize: a stream that covers nothing (no data,
+// no hole) leaves the file's size alone, wherever it starts: a file sink
+// at an Offset past the file's end, and Stream.WriteTo into a file whose
+// offset is past its end, extend the file only by what the stream
+// carries (data written there, or a trailing hole: AttachFileSink "a
+// trailing hole extends f by truncation"), as write(2) of nothing would.
+// Found in review: both truncated the file up to the starting offset at
+// the end of an empty stream, so an empty upload at Offset 100 into an
+// empty file left it 100 bytes long.
+func TestEmptyUploadPastEndKeepsSize(t *testing.T) {
+	t.Run("file sink", func(t *testing.T) {
+		w := sim.New(7)
+		sys := w.MustNode("n1")
+		ctx := context.Background()
+		f := sim.NewSparseFile(w, "f", sim.FileFaults{})
+		st, err := streamactor.New(sys, streamactor.Sparse())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := streamactor.AttachFileSink(st, f, streamactor.FileOptions{Offset: 100}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.Reopen()
+		if n, err := f.Size(); n != 0 || err != nil {
+			t.Errorf("an empty upload at offset 100 into an empty file: size %d, %v; want 0", n, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("file sink, a hole", func(t *testing.T) {
+		// The contrast: a trailing hole does extend the file.
+		w := sim.New(7)
+		sys := w.MustNode("n1")
+		ctx := context.Background()
+		f := sim.NewSparseFile(w, "f", sim.FileFaults{})
+		st, err := streamactor.New(sys, streamactor.Sparse())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := streamactor.AttachFileSink(st, f, streamactor.FileOptions{Offset: 100}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SendHole(ctx, 50, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.Reopen()
+		if n, err := f.Size(); n != 150 || err != nil {
+			t.Errorf("a hole of 50 at offset 100: size %d, %v; want 150", n, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("WriteTo", func(t *testing.T) {
+		sys := realSys(t)
+		ctx := ctxT(t)
+		w, r := freedPipe(t, sys, streamactor.Sparse())
+		done := make(chan error, 1)
+		go func() { done <- w.Finish(ctx) }()
+		f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Seek(100, 0); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := r.WriteTo(f); n != 0 || err != nil {
+			t.Errorf("WriteTo of an empty stream: %d, %v", n, err)
+		}
+		if fi, err := f.Stat(); err != nil || fi.Size() != 0 {
+			t.Errorf("WriteTo of an empty stream at offset 100 into an empty file: size %v, %v; want 0", fi.Size(), err)
+		}
+		if err := r.Finish(ctx); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+}
