@@ -134,9 +134,14 @@ func (k *fileSink) pump() {
 		switch seg.Kind {
 		case SegData:
 			p := seg.Data[used:]
-			if k.limit > 0 && k.off+int64(len(p)) > k.limit {
-				k.fail(errors.Wrapf(ErrLength, "data of %d bytes at %d, length ends at %d", len(p), k.off, k.limit))
-				continue
+			if k.limit > 0 && int64(len(p)) > k.limit-k.off {
+				if k.off >= k.limit {
+					k.fail(errors.Wrapf(ErrLength, "data of %d bytes at %d, length ends at %d", len(p), k.off, k.limit))
+					continue
+				}
+				// Write what fits (libvirt clamps the write); the rest
+				// fails the stream next time round.
+				p = p[:k.limit-k.off]
 			}
 			f, off := k.f, k.off
 			k.core.HoldHead() // p is the segment's: out of its pool until the write is over

@@ -1,9 +1,12 @@
 package streamactor_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/actorio/actorio/sim"
@@ -100,4 +103,44 @@ func TestEmptyUploadPastEndKeepsSize(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// TestSinkLengthWritesUpToLimit: a file sink with a Length writes the
+// data that fits in its window, then fails with ErrLength (ENOSPC), as
+// libvirt's fd stream clamps a write to the remaining length and fails
+// the next one; what lands in the file does not depend on how the sender
+// cut its data into Sends (research invariants 19 and 31). Found in
+// review: a segment that crossed the limit was refused whole, so 1500
+// bytes sent in one Send into a window of 1000 left nothing in the file,
+// while the same bytes sent as 1000 + 500 left 1000.
+func TestSinkLengthWritesUpToLimit(t *testing.T) {
+	for _, chunks := range [][]int{{1500}, {1000, 500}, {700, 800}} {
+		w := sim.New(8)
+		sys := w.MustNode("n1")
+		ctx := context.Background()
+		f := sim.NewSparseFile(w, "f", sim.FileFaults{})
+		st, err := streamactor.New(sys, streamactor.Sparse())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := streamactor.AttachFileSink(st, f, streamactor.FileOptions{Offset: 10, Length: 1000}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range chunks {
+			_, _ = st.Send(ctx, bytes.Repeat([]byte{7}, n))
+		}
+		if err := st.Finish(ctx); !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("chunks %v: finish %v, want ENOSPC", chunks, err)
+		}
+		f.Reopen()
+		got := make([]byte, 2000)
+		n := f.Peek(got, 0)
+		want := append(make([]byte, 10), bytes.Repeat([]byte{7}, 1000)...)
+		if !bytes.Equal(got[:n], want) {
+			t.Errorf("chunks %v: the file holds %d bytes, want the 10 before Offset and the 1000 of the window", chunks, n)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
