@@ -164,7 +164,7 @@ func (k *fileSink) pump() {
 				// Data already there: punch it out (or write zeros) so
 				// that the hole reads as zeros.
 				f, off, span := k.f, k.off, min(n, k.size-k.off)
-				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, n: int(span), pos: off, err: clearRange(f, off, span)} })
+				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, span: span, pos: off, err: clearRange(f, off, span)} })
 				return
 			}
 			k.off += n
@@ -281,11 +281,12 @@ func (k *fileSink) done(m *ioDone) {
 		k.size = max(k.size, k.off)
 		k.core.ConsumeHead(int64(m.n)) // a short write: the rest goes next
 	case ioPunch:
-		seg, used := k.core.HeadSegment()
-		if seg != nil && seg.Kind == SegHole {
-			n := seg.Hole - used
-			k.off += n
-			k.core.ConsumeHead(n)
+		// Exactly what was punched: a hole that arrived meanwhile may
+		// have merged into the head one, and its range is not clear yet
+		// (the next round punches it, or skips it past the end).
+		if seg, _ := k.core.HeadSegment(); seg != nil && seg.Kind == SegHole {
+			k.off += m.span
+			k.core.ConsumeHead(m.span)
 		}
 	case ioTruncate:
 		k.size = m.pos
