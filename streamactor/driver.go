@@ -52,6 +52,7 @@ type ioDone struct {
 	seg  *Segment
 	n    int
 	pos  int64
+	span int64 // ioPunch: the length made to read as zeros
 	err  error
 }
 

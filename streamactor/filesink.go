@@ -42,7 +42,7 @@ func StartFileSink(sys *actors.System, f File, opts FileOptions, peer *actor.PID
 
 func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 	return func(d driver) actor.Actor {
-		k := &fileSink{driver: d, off: opts.Offset, size: -1, commit: opts.Commit}
+		k := &fileSink{driver: d, from: opts.Offset, off: opts.Offset, size: -1, commit: opts.Commit}
 		if opts.Length > 0 {
 			k.limit = addSat(opts.Offset, opts.Length) // past the largest offset: no limit but that one
 		}
@@ -54,6 +54,7 @@ func sinkBuilder(opts FileOptions) func(d driver) actor.Actor {
 type fileSink struct {
 	driver
 	started bool
+	from    int64 // where the stream starts (Offset)
 	off     int64 // where the next byte goes
 	size    int64 // the file's size as far as we know (-1: not yet asked)
 	limit   int64 // offset + length, or 0
@@ -133,9 +134,14 @@ func (k *fileSink) pump() {
 		switch seg.Kind {
 		case SegData:
 			p := seg.Data[used:]
-			if k.limit > 0 && k.off+int64(len(p)) > k.limit {
-				k.fail(errors.Wrapf(ErrLength, "data of %d bytes at %d, length ends at %d", len(p), k.off, k.limit))
-				continue
+			if k.limit > 0 && int64(len(p)) > k.limit-k.off {
+				if k.off >= k.limit {
+					k.fail(errors.Wrapf(ErrLength, "data of %d bytes at %d, length ends at %d", len(p), k.off, k.limit))
+					continue
+				}
+				// Write what fits (libvirt clamps the write); the rest
+				// fails the stream next time round.
+				p = p[:k.limit-k.off]
 			}
 			f, off := k.f, k.off
 			k.core.HoldHead() // p is the segment's: out of its pool until the write is over
@@ -158,7 +164,7 @@ func (k *fileSink) pump() {
 				// Data already there: punch it out (or write zeros) so
 				// that the hole reads as zeros.
 				f, off, span := k.f, k.off, min(n, k.size-k.off)
-				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, n: int(span), pos: off, err: clearRange(f, off, span)} })
+				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, span: span, pos: off, err: clearRange(f, off, span)} })
 				return
 			}
 			k.off += n
@@ -173,7 +179,9 @@ func (k *fileSink) finish() {
 	f := k.f
 	switch k.phase {
 	case sinkWriting:
-		if k.off > k.size {
+		// Only what the stream covered extends the file (a trailing
+		// hole): an empty stream past the end leaves the size alone.
+		if k.off > k.size && k.off > k.from {
 			size := k.off
 			k.start(ioTruncate, func() *ioDone { return &ioDone{kind: ioTruncate, pos: size, err: f.Truncate(size)} })
 			return
@@ -273,11 +281,12 @@ func (k *fileSink) done(m *ioDone) {
 		k.size = max(k.size, k.off)
 		k.core.ConsumeHead(int64(m.n)) // a short write: the rest goes next
 	case ioPunch:
-		seg, used := k.core.HeadSegment()
-		if seg != nil && seg.Kind == SegHole {
-			n := seg.Hole - used
-			k.off += n
-			k.core.ConsumeHead(n)
+		// Exactly what was punched: a hole that arrived meanwhile may
+		// have merged into the head one, and its range is not clear yet
+		// (the next round punches it, or skips it past the end).
+		if seg, _ := k.core.HeadSegment(); seg != nil && seg.Kind == SegHole {
+			k.off += m.span
+			k.core.ConsumeHead(m.span)
 		}
 	case ioTruncate:
 		k.size = m.pos

@@ -270,7 +270,9 @@ func (s *Stream) writeToFile(f *os.File) (int64, error) {
 		n, err := s.RecvFlags(ctx, buf, RecvStopAtHole)
 		switch {
 		case err == io.EOF:
-			if off > size {
+			// A trailing hole extends the file; an empty stream past
+			// the end does not (as a write of nothing).
+			if off > size && off > start {
 				if err := f.Truncate(off); err != nil {
 					return stop(err)
 				}
