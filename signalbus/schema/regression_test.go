@@ -201,3 +201,25 @@ func BenchmarkParseWideObject(b *testing.B) {
 		}
 	}
 }
+
+// TestUnexpectedCharacterNamed: a stray non-ASCII character is named as
+// written, and a typographic quote (a schema pasted from mail or a web
+// page) is said to be one.
+//
+// Found in review: the error quoted the first byte of its UTF-8 encoding
+// as a character: ‘str’ was reported as "unexpected 'â'", a character
+// the schema does not contain.
+func TestUnexpectedCharacterNamed(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{ ‘BlockIOEvent’: {} }", "r.qapi:1:3: unexpected '‘' (a typographic quote; quote with ' or \"), expecting a member name in quotes"},
+		{"{ 'A': { 'x': “str” } }", "r.qapi:1:15: unexpected '“' (a typographic quote; quote with ' or \"), expecting a value"},
+		{"{ 'A': [ 'x' ] } é", "r.qapi:1:18: unexpected 'é', expecting a value"},
+		{"{ 'A' → [ 'x' ] }", "r.qapi:1:7: unexpected '→', expecting ':'"},
+		{"{ 'A': [ 'x' ] \xff", "r.qapi:1:16: unexpected byte 0xff (not UTF-8), expecting ',' or '}'"},
+	} {
+		_, err := schema.Parse("r.qapi", c.src)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q: got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
