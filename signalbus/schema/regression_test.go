@@ -223,3 +223,29 @@ func TestUnexpectedCharacterNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestExemptEmptyListChecked: an exemption with no values still names a
+// member, which must exist (and be one that can be exempted); an empty
+// list exempts nothing.
+//
+// Found in review: a member listed with [] was never recorded, so
+// 'exempt': { 'nosuch': [] } was accepted without a word, while the same
+// misspelt member with a value was refused.
+func TestExemptEmptyListChecked(t *testing.T) {
+	const head = "{ 'AEvent': { 'action': 'str', 'ids': [ 'str' ] } }\n"
+	_, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'nosuch': [] } }\n")
+	if err == nil || !strings.Contains(err.Error(), `exempt member "nosuch" is neither a member nor an accessor argument`) {
+		t.Errorf("empty exemption of a missing member: %v", err)
+	}
+	_, err = schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'ids': [] } }\n")
+	if err == nil || !strings.Contains(err.Error(), "a list member cannot be exempted by value") {
+		t.Errorf("empty exemption of a list member: %v", err)
+	}
+	s, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'action': [] } }\n")
+	if err != nil {
+		t.Fatalf("empty exemption of a str member: %v", err)
+	}
+	if ex := s.ThrottleFor("AEvent").Exempt; len(ex["action"]) != 0 {
+		t.Errorf("exempt %v, want no values", ex)
+	}
+}

@@ -98,6 +98,9 @@ type Throttle struct {
 	Key      string
 	Exempt   map[string][]string
 	Pos      Pos
+	// exempted are the exempt members in source order, also those listed
+	// with no values (which Exempt leaves out), so that each is checked.
+	exempted []string
 }
 
 // maxPeriodMS is the longest throttle period, in milliseconds, that a
@@ -342,6 +345,7 @@ func (s *Schema) throttle(l *lexer, v *value) error {
 			if val.kind != 'o' {
 				return l.errf(val.pos, "throttle: exempt is %s, want an object", val.what())
 			}
+			t.exempted = append(t.exempted, val.keys...)
 			for j, mk := range val.keys {
 				lst := val.vals[j]
 				if lst.kind != 'a' {
@@ -471,15 +475,13 @@ func (s *Schema) check(l *lexer) error {
 		if th.Key != "" && member(th.Key) == nil {
 			return l.errf(th.Pos, "throttle %s: key %q is neither a member nor an accessor argument", t.Name, th.Key)
 		}
-		keys := make([]string, 0, len(th.Exempt))
-		for k := range th.Exempt { //detguard:unordered sorted below
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range th.exempted {
 			m := member(k)
 			if m == nil {
 				return l.errf(th.Pos, "throttle %s: exempt member %q is neither a member nor an accessor argument", t.Name, k)
+			}
+			if err := s.exemptable(m); err != "" {
+				return l.errf(th.Pos, "throttle %s: exempt %s: %s", t.Name, k, err)
 			}
 			for _, val := range th.Exempt[k] {
 				if err := s.exemptValue(m, val); err != "" {
@@ -491,12 +493,22 @@ func (s *Schema) check(l *lexer) error {
 	return nil
 }
 
-// exemptValue says why val can never be the value of member m (an
+// exemptable says why member m cannot be exempted by value (an
 // exemption compares a member's text with its listed values), or "".
-func (s *Schema) exemptValue(m *Member, val string) string {
+func (s *Schema) exemptable(m *Member) string {
 	if m.List {
 		return "a list member cannot be exempted by value"
 	}
+	switch {
+	case s.Enum(m.Type) != nil, m.Type == "str", m.Type == "bool", m.Type == "int", m.Type == "number":
+		return ""
+	}
+	return ""
+}
+
+// exemptValue says why val can never be the value of member m, which is
+// exemptable, or "".
+func (s *Schema) exemptValue(m *Member, val string) string {
 	if e := s.Enum(m.Type); e != nil {
 		if !slices.Contains(e.Values, val) {
 			return strconv.Quote(val) + " is not a value of enum " + e.Name
@@ -504,8 +516,6 @@ func (s *Schema) exemptValue(m *Member, val string) string {
 		return ""
 	}
 	switch m.Type {
-	case "str":
-		return ""
 	case "bool":
 		if val != "true" && val != "false" {
 			return strconv.Quote(val) + " is not a bool (true or false)"
@@ -521,7 +531,6 @@ func (s *Schema) exemptValue(m *Member, val string) string {
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strconv.FormatFloat(f, 'g', -1, 64) != val {
 			return strconv.Quote(val) + " is not a number as events print it (1.5, -2, 1e+21)"
 		}
-		return ""
 	}
-	return "a member of type " + m.Type + " cannot be exempted by value"
+	return "" // a str takes any value
 }
