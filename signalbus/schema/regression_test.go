@@ -249,3 +249,37 @@ func TestExemptEmptyListChecked(t *testing.T) {
 		t.Errorf("exempt %v, want no values", ex)
 	}
 }
+
+// TestQEMUExpressionsExplained: QEMU's own schema expressions ('event',
+// 'struct', 'enum', 'command', 'union', 'alternate', 'include',
+// 'pragma'), which this notation does not have, are refused with an
+// error that says so and how the notation writes the thing, at the
+// keyword.
+//
+// Found in review: { 'event': 'FOO', 'data': {...} } was refused with "a
+// type or enum declaration has exactly one member, this one has 2", and
+// a pragma with "member doc-required: type is a boolean", which leave a
+// user of QEMU's schemas guessing.
+func TestQEMUExpressionsExplained(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{ 'event': 'FOO', 'data': { 'a': 'str' } }", `r.qapi:1:3: QEMU's 'event' expression is not part of this notation: an event is a type whose name ends in Event, { 'FooEvent': { 'member': 'type' } }`},
+		{"\n  { 'data': { 'a': 'str' }, 'struct': 'Foo' }", `r.qapi:2:29: QEMU's 'struct' expression is not part of this notation: a type is { 'Name': { 'member': 'type' } }`},
+		{"{ 'enum': 'Colour', 'data': [ 'red' ] }", `r.qapi:1:3: QEMU's 'enum' expression is not part of this notation: an enum is { 'Name': [ 'value', ... ] }`},
+		{"{ 'command': 'ping' }", `r.qapi:1:3: QEMU's 'command' expression is not part of this notation: a command is [ 'name', { 'arg': 'type' }, { options }, 'Returns' ]`},
+		{"{ 'union': 'U', 'base': 'B', 'discriminator': 'type', 'data': {} }", `r.qapi:1:3: QEMU's 'union' expression is not part of this notation: it has no unions`},
+		{"{ 'alternate': 'A', 'data': {} }", `r.qapi:1:3: QEMU's 'alternate' expression is not part of this notation: it has no alternates`},
+		{"{ 'include': 'block.json' }", `r.qapi:1:3: QEMU's 'include' expression is not part of this notation: it has no includes; put every declaration in one schema`},
+		{"{ 'pragma': { 'doc-required': true } }", `r.qapi:1:3: QEMU's 'pragma' expression is not part of this notation: it has no naming rules to relax; drop it`},
+	} {
+		_, err := schema.Parse("r.qapi", c.src)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s:\ngot  %v\nwant %s", c.src, err, c.want)
+		}
+	}
+	// Types and enums of those names are still declared as the notation
+	// says.
+	s, err := schema.Parse("r.qapi", "{ 'event': { 'x': 'str' } }\n{ 'enum': [ 'a' ] }\n{ 'pragma': { 'y': 'int' } }\n")
+	if err != nil || s.Type("event") == nil || s.Enum("enum") == nil || s.Type("pragma") == nil {
+		t.Errorf("types named like QEMU's keywords: %v", err)
+	}
+}

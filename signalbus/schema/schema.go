@@ -26,6 +26,11 @@
 // the member can take, as the event prints it (an enum's value, true or
 // false, a decimal int, a number in Go's shortest form, any string).
 //
+// QEMU's own schema expressions ({ 'event': 'FOO', 'data': {...} },
+// 'struct', 'enum', 'command', 'union', 'alternate', 'include',
+// 'pragma') are not this notation; they are refused with an error saying
+// how the notation writes the thing.
+//
 // Errors carry the line and column of the offending token.
 package schema
 
@@ -204,6 +209,9 @@ func (s *Schema) declare(l *lexer, v *value) error {
 			return s.throttle(l, v)
 		}
 		if len(v.keys) != 1 {
+			if err := qemuExpression(l, v); err != nil {
+				return err
+			}
 			return l.errf(v.pos, "a type or enum declaration has exactly one member, this one has %d", len(v.keys))
 		}
 		name, body, np := v.keys[0], v.vals[0], v.kpos[0]
@@ -211,6 +219,9 @@ func (s *Schema) declare(l *lexer, v *value) error {
 		case 'o':
 			members, err := membersOf(l, body)
 			if err != nil {
+				if name == "pragma" { // QEMU's pragmas are not member lists
+					return qemuExpression(l, v)
+				}
 				return err
 			}
 			t := &Type{Name: name, Members: members, Event: strings.HasSuffix(name, "Event"), Pos: np}
@@ -238,6 +249,9 @@ func (s *Schema) declare(l *lexer, v *value) error {
 			s.Enums = append(s.Enums, e)
 			return s.define(l, name, np, e)
 		default:
+			if err := qemuExpression(l, v); err != nil {
+				return err
+			}
 			return l.errf(body.pos, "%s: expecting an object (type) or a list (enum), found %s", name, body.what())
 		}
 	case 'a':
