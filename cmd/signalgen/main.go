@@ -91,8 +91,8 @@
 //
 // Schema errors are reported as file:line:col: message (file is the
 // schema's base name), and the exit status is 1. A usage error (a missing
-// -schema or -pkg, an unknown flag, an extra argument) exits 2; -h prints
-// the flags and exits 0.
+// -schema or -pkg, a -pkg that is not a Go package name, an unknown flag,
+// an extra argument) exits 2; -h prints the flags and exits 0.
 package main
 
 import (
@@ -151,6 +151,9 @@ func runTo(args []string, stderr io.Writer) error {
 	}
 	if *in == "" || *pkg == "" || fs.NArg() > 0 {
 		return usageError{"usage: signalgen -schema FILE -pkg NAME [-o FILE]"}
+	}
+	if !validPkg(*pkg) {
+		return usageError{fmt.Sprintf("-pkg %q is not a Go package name (an identifier, not a keyword or _)", *pkg)}
 	}
 	src, err := os.ReadFile(*in)
 	if err != nil {

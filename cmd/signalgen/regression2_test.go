@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -176,3 +180,29 @@ func init() {
 	})
 }
 `
+
+// TestRegressionBadPackageFlag: a -pkg that is not a Go identifier is a
+// usage error (exit 2, said once), like a missing -pkg, and nothing is
+// written.
+//
+// Found in review: it exited 1 as a schema error would, after reading and
+// parsing the schema, with the message prefixed twice ("signalgen:
+// signalgen: package name ...").
+func TestRegressionBadPackageFlag(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "a.qapi"), filepath.Join(dir, "a.go")
+	if err := os.WriteFile(in, []byte("{ 'AEvent': {} }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"1x", "a-b", "func", "_"} {
+		var stderr bytes.Buffer
+		code := runMain([]string{"-schema", in, "-pkg", pkg, "-o", out}, &stderr)
+		want := fmt.Sprintf("signalgen: -pkg %q is not a Go package name (an identifier, not a keyword or _)\n", pkg)
+		if code != 2 || !strings.HasPrefix(stderr.String(), want) {
+			t.Errorf("-pkg %q: exit %d, stderr:\n%s\nwant exit 2 and %q", pkg, code, stderr.String(), want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("-pkg %q: the output exists (%v)", pkg, err)
+		}
+	}
+}
