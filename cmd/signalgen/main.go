@@ -93,6 +93,11 @@
 // schema's base name), and the exit status is 1. A usage error (a missing
 // -schema or -pkg, a -pkg that is not a Go package name, an unknown flag,
 // an extra argument) exits 2; -h prints the flags and exits 0.
+//
+// The -o file is replaced whole (a finished temporary file is renamed
+// over it), so a failed or interrupted run leaves the old code, never a
+// half-written file; it keeps its mode, and a symlink keeps pointing to
+// it.
 package main
 
 import (
@@ -171,5 +176,5 @@ func runTo(args []string, stderr io.Writer) error {
 		_, err = os.Stdout.Write(code)
 		return err
 	}
-	return os.WriteFile(*out, code, 0o644)
+	return writeOutput(*out, code)
 }
