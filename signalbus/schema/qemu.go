@@ -1,5 +1,7 @@
 package schema
 
+import "fmt"
+
 // qemuKeywords are the keywords of QEMU's own schema expressions
 // (docs/devel/qapi-code-gen.rst), which this notation does not have,
 // each with how the notation writes the thing instead.
@@ -25,4 +27,21 @@ func qemuExpression(l *lexer, v *value) error {
 		}
 	}
 	return nil
+}
+
+// qemuBuiltins are QEMU's builtin types that this notation lacks, each
+// with the notation's type that holds its values.
+var qemuBuiltins = map[string]string{
+	"int8": "int", "int16": "int", "int32": "int", "int64": "int",
+	"uint8": "int", "uint16": "int", "uint32": "int", "uint64": "int", "size": "int",
+	"null": "any", "QType": "str",
+}
+
+// unknownType says that type name is unknown (what is "type" or "return
+// type"), and which type to use when it is one of QEMU's builtins.
+func unknownType(what, name string) string {
+	if use, ok := qemuBuiltins[name]; ok {
+		return fmt.Sprintf("unknown %s %q (a QEMU builtin type this notation does not have: use %s)", what, name, use)
+	}
+	return fmt.Sprintf("unknown %s %q", what, name)
 }

@@ -402,7 +402,7 @@ func (s *Schema) check(l *lexer) error {
 	for _, t := range s.Types {
 		for _, m := range t.Members {
 			if !known(m.Type) {
-				return l.errf(m.TypePos, "%s.%s: unknown type %q", t.Name, m.Name, m.Type)
+				return l.errf(m.TypePos, "%s.%s: %s", t.Name, m.Name, unknownType("type", m.Type))
 			}
 		}
 	}
@@ -434,11 +434,11 @@ func (s *Schema) check(l *lexer) error {
 		}
 		for _, m := range c.Args {
 			if !known(m.Type) {
-				return l.errf(m.TypePos, "%s: argument %s: unknown type %q", c.Name, m.Name, m.Type)
+				return l.errf(m.TypePos, "%s: argument %s: %s", c.Name, m.Name, unknownType("type", m.Type))
 			}
 		}
 		if c.Returns != "" && c.Returns != "none" && !known(c.Returns) {
-			return l.errf(c.ReturnsPos, "%s: unknown return type %q", c.Name, c.Returns)
+			return l.errf(c.ReturnsPos, "%s: %s", c.Name, unknownType("return type", c.Returns))
 		}
 		if t := s.Type(c.Returns); t != nil && t.Event {
 			if c.List {
