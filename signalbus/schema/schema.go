@@ -7,8 +7,9 @@
 //	[ 'block-device-event', { 'device': 'str' }, {}, 'BlockDeviceEvent' ]
 //	                                                          a function; returning an event makes it a signal accessor
 //
-// Member types are str, int, bool, number, an enum, a type, or a list of
-// one of those ([ 'str' ]); a member name starting with '*' is optional.
+// Member types are str, int, bool, number, any (any JSON value), an enum,
+// a type, or a list of one of those ([ 'str' ]); a member name starting
+// with '*' is optional.
 // A function's arguments may also be the name of a type, whose members
 // they are ([ 'f', 'FArgs' ]), and its options are QAPI's command flags,
 // as modern QEMU spells them (see CommandOptions):
