@@ -21,8 +21,8 @@ import (
 // that cannot be turned into Go (see the package doc: Go names, command
 // options) is refused with a *schema.Error at the offending name.
 func Generate(s *schema.Schema, src, file, pkg string) ([]byte, error) {
-	if !token.IsIdentifier(pkg) || pkg == "_" {
-		return nil, errors.Errorf("signalgen: package name %q is not a Go identifier", pkg)
+	if !validPkg(pkg) {
+		return nil, errors.Errorf("package name %q is not a Go identifier", pkg)
 	}
 	n, err := resolve(s, file)
 	if err != nil {
@@ -59,10 +59,14 @@ func Generate(s *schema.Schema, src, file, pkg string) ([]byte, error) {
 	g.client()
 	out, err := format.Source(g.b.Bytes())
 	if err != nil {
-		return nil, errors.Wrapf(err, "signalgen: formatting the output\n%s", g.b.String())
+		return nil, errors.Wrapf(err, "formatting the generated code (a signalgen bug)\n%s", g.b.String())
 	}
 	return out, nil
 }
+
+// validPkg reports whether pkg can name the generated package: an
+// identifier, not a keyword, not the blank identifier.
+func validPkg(pkg string) bool { return token.IsIdentifier(pkg) && pkg != "_" }
 
 type gen struct {
 	s *schema.Schema

@@ -91,8 +91,13 @@
 //
 // Schema errors are reported as file:line:col: message (file is the
 // schema's base name), and the exit status is 1. A usage error (a missing
-// -schema or -pkg, an unknown flag, an extra argument) exits 2; -h prints
-// the flags and exits 0.
+// -schema or -pkg, a -pkg that is not a Go package name, an unknown flag,
+// an extra argument) exits 2; -h prints the flags and exits 0.
+//
+// The -o file is replaced whole (a finished temporary file is renamed
+// over it), so a failed or interrupted run leaves the old code, never a
+// half-written file; it keeps its mode, and a symlink keeps pointing to
+// it.
 package main
 
 import (
@@ -152,6 +157,9 @@ func runTo(args []string, stderr io.Writer) error {
 	if *in == "" || *pkg == "" || fs.NArg() > 0 {
 		return usageError{"usage: signalgen -schema FILE -pkg NAME [-o FILE]"}
 	}
+	if !validPkg(*pkg) {
+		return usageError{fmt.Sprintf("-pkg %q is not a Go package name (an identifier, not a keyword or _)", *pkg)}
+	}
 	src, err := os.ReadFile(*in)
 	if err != nil {
 		return err
@@ -168,5 +176,5 @@ func runTo(args []string, stderr io.Writer) error {
 		_, err = os.Stdout.Write(code)
 		return err
 	}
-	return os.WriteFile(*out, code, 0o644)
+	return writeOutput(*out, code)
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -176,3 +180,115 @@ func init() {
 	})
 }
 `
+
+// TestRegressionBadPackageFlag: a -pkg that is not a Go identifier is a
+// usage error (exit 2, said once), like a missing -pkg, and nothing is
+// written.
+//
+// Found in review: it exited 1 as a schema error would, after reading and
+// parsing the schema, with the message prefixed twice ("signalgen:
+// signalgen: package name ...").
+func TestRegressionBadPackageFlag(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "a.qapi"), filepath.Join(dir, "a.go")
+	if err := os.WriteFile(in, []byte("{ 'AEvent': {} }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"1x", "a-b", "func", "_"} {
+		var stderr bytes.Buffer
+		code := runMain([]string{"-schema", in, "-pkg", pkg, "-o", out}, &stderr)
+		want := fmt.Sprintf("signalgen: -pkg %q is not a Go package name (an identifier, not a keyword or _)\n", pkg)
+		if code != 2 || !strings.HasPrefix(stderr.String(), want) {
+			t.Errorf("-pkg %q: exit %d, stderr:\n%s\nwant exit 2 and %q", pkg, code, stderr.String(), want)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("-pkg %q: the output exists (%v)", pkg, err)
+		}
+	}
+}
+
+// TestRegressionOutputReplacedAtomically: -o replaces the output file
+// whole, by renaming a finished file over it: a reader holding the old
+// file (here, a hard link to it) sees the old code, never a truncated or
+// half-written one, and no temporary file is left. A symlinked output
+// keeps its link and gets the new code in its target; an output that is
+// not a regular file (/dev/null) is written in place; a failed run leaves
+// the old output as it was.
+//
+// Found in review: the output was written in place with os.WriteFile,
+// which truncates it first: a write that failed midway (a full disk, a
+// killed go generate) left a half-written .go file.
+func TestRegressionOutputReplacedAtomically(t *testing.T) {
+	dir := t.TempDir()
+	in, out, link := filepath.Join(dir, "a.qapi"), filepath.Join(dir, "a_gen.go"), filepath.Join(dir, "held.go")
+	if err := os.WriteFile(in, []byte("{ 'AEvent': {} }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, []byte("package old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(out, link); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := runMain([]string{"-schema", in, "-pkg", "p", "-o", out}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if got := mustRead(t, link); got != "package old\n" {
+		t.Errorf("the old file was rewritten in place:\n%.80s", got)
+	}
+	if got := mustRead(t, out); !strings.Contains(got, "package p\n") {
+		t.Errorf("the output is not the new code:\n%.80s", got)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("output mode %v (%v), want 0644", fi.Mode(), err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Errorf("the directory holds %d files, want a.qapi, a_gen.go, held.go: %v", len(entries), entries)
+	}
+
+	// A symlink stays one; its target gets the code.
+	target, sym := filepath.Join(dir, "target.go"), filepath.Join(dir, "sym.go")
+	if err := os.WriteFile(target, []byte("package old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("target.go", sym); err != nil {
+		t.Fatal(err)
+	}
+	if code := runMain([]string{"-schema", in, "-pkg", "p", "-o", sym}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if fi, err := os.Lstat(sym); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlinked output is no longer a symlink (%v)", err)
+	}
+	if got := mustRead(t, target); !strings.Contains(got, "package p\n") {
+		t.Errorf("the symlink's target is not the new code:\n%.80s", got)
+	}
+	if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("target mode %v (%v), want its own 0600 kept", fi.Mode(), err)
+	}
+
+	// Not a regular file: written in place.
+	if code := runMain([]string{"-schema", in, "-pkg", "p", "-o", os.DevNull}, &stderr); code != 0 {
+		t.Fatalf("-o %s: exit %d: %s", os.DevNull, code, stderr.String())
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("%s is no longer a device (%v)", os.DevNull, err)
+	}
+
+	// A failed run leaves the old output.
+	if err := os.WriteFile(in, []byte("{ 'AEvent': { 'x': 'Nope' } }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := mustRead(t, out)
+	if code := runMain([]string{"-schema", in, "-pkg", "p", "-o", out}, &stderr); code != 1 {
+		t.Fatalf("bad schema: exit %d, want 1", code)
+	}
+	if mustRead(t, out) != before {
+		t.Errorf("a failed run changed the output")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a schema error at a position of the source.
@@ -141,7 +142,7 @@ func (l *lexer) value(depth int) (*value, error) {
 		}
 		return v, nil
 	default:
-		return nil, l.errf(p, "unexpected %q, expecting a value", c)
+		return nil, l.errf(p, "unexpected %s, expecting a value", l.unexpected())
 	}
 }
 
@@ -188,10 +189,24 @@ func (l *lexer) expect(c byte, what string) error {
 		return l.errf(l.pos(), "unexpected end of schema, expecting %s", what)
 	}
 	if l.src[l.off] != c {
-		return l.errf(l.pos(), "unexpected %q, expecting %s", l.src[l.off], what)
+		return l.errf(l.pos(), "unexpected %s, expecting %s", l.unexpected(), what)
 	}
 	l.advance()
 	return nil
+}
+
+// unexpected describes the character at the current offset for an
+// error: the whole character as written (not the first byte of its
+// UTF-8 encoding), saying so when it is a typographic quote or not UTF-8.
+func (l *lexer) unexpected() string {
+	r, n := utf8.DecodeRuneInString(l.src[l.off:])
+	switch {
+	case r == utf8.RuneError && n <= 1:
+		return fmt.Sprintf("byte 0x%02x (not UTF-8)", l.src[l.off])
+	case strings.ContainsRune("‘’‚‛“”„‟′″", r):
+		return fmt.Sprintf("%q (a typographic quote; quote with ' or \")", r)
+	}
+	return fmt.Sprintf("%q", r)
 }
 
 func (l *lexer) peek(c byte) bool { return l.skip() && l.src[l.off] == c }
@@ -210,7 +225,7 @@ func (l *lexer) object(p Pos, depth int) (*value, error) {
 		}
 		kp := l.pos()
 		if c := l.src[l.off]; c != '\'' && c != '"' {
-			return nil, l.errf(kp, "unexpected %q, expecting a member name in quotes", c)
+			return nil, l.errf(kp, "unexpected %s, expecting a member name in quotes", l.unexpected())
 		}
 		k, err := l.str()
 		if err != nil {

@@ -201,3 +201,107 @@ func BenchmarkParseWideObject(b *testing.B) {
 		}
 	}
 }
+
+// TestUnexpectedCharacterNamed: a stray non-ASCII character is named as
+// written, and a typographic quote (a schema pasted from mail or a web
+// page) is said to be one.
+//
+// Found in review: the error quoted the first byte of its UTF-8 encoding
+// as a character: ‘str’ was reported as "unexpected 'â'", a character
+// the schema does not contain.
+func TestUnexpectedCharacterNamed(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{ ‘BlockIOEvent’: {} }", "r.qapi:1:3: unexpected '‘' (a typographic quote; quote with ' or \"), expecting a member name in quotes"},
+		{"{ 'A': { 'x': “str” } }", "r.qapi:1:15: unexpected '“' (a typographic quote; quote with ' or \"), expecting a value"},
+		{"{ 'A': [ 'x' ] } é", "r.qapi:1:18: unexpected 'é', expecting a value"},
+		{"{ 'A' → [ 'x' ] }", "r.qapi:1:7: unexpected '→', expecting ':'"},
+		{"{ 'A': [ 'x' ] \xff", "r.qapi:1:16: unexpected byte 0xff (not UTF-8), expecting ',' or '}'"},
+	} {
+		_, err := schema.Parse("r.qapi", c.src)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q: got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
+
+// TestExemptEmptyListChecked: an exemption with no values still names a
+// member, which must exist (and be one that can be exempted); an empty
+// list exempts nothing.
+//
+// Found in review: a member listed with [] was never recorded, so
+// 'exempt': { 'nosuch': [] } was accepted without a word, while the same
+// misspelt member with a value was refused.
+func TestExemptEmptyListChecked(t *testing.T) {
+	const head = "{ 'AEvent': { 'action': 'str', 'ids': [ 'str' ] } }\n"
+	_, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'nosuch': [] } }\n")
+	if err == nil || !strings.Contains(err.Error(), `exempt member "nosuch" is neither a member nor an accessor argument`) {
+		t.Errorf("empty exemption of a missing member: %v", err)
+	}
+	_, err = schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'ids': [] } }\n")
+	if err == nil || !strings.Contains(err.Error(), "a list member cannot be exempted by value") {
+		t.Errorf("empty exemption of a list member: %v", err)
+	}
+	s, err := schema.Parse("t", head+"{ 'throttle': 'AEvent', 'period-ms': 10, 'exempt': { 'action': [] } }\n")
+	if err != nil {
+		t.Fatalf("empty exemption of a str member: %v", err)
+	}
+	if ex := s.ThrottleFor("AEvent").Exempt; len(ex["action"]) != 0 {
+		t.Errorf("exempt %v, want no values", ex)
+	}
+}
+
+// TestQEMUExpressionsExplained: QEMU's own schema expressions ('event',
+// 'struct', 'enum', 'command', 'union', 'alternate', 'include',
+// 'pragma'), which this notation does not have, are refused with an
+// error that says so and how the notation writes the thing, at the
+// keyword.
+//
+// Found in review: { 'event': 'FOO', 'data': {...} } was refused with "a
+// type or enum declaration has exactly one member, this one has 2", and
+// a pragma with "member doc-required: type is a boolean", which leave a
+// user of QEMU's schemas guessing.
+func TestQEMUExpressionsExplained(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{ 'event': 'FOO', 'data': { 'a': 'str' } }", `r.qapi:1:3: QEMU's 'event' expression is not part of this notation: an event is a type whose name ends in Event, { 'FooEvent': { 'member': 'type' } }`},
+		{"\n  { 'data': { 'a': 'str' }, 'struct': 'Foo' }", `r.qapi:2:29: QEMU's 'struct' expression is not part of this notation: a type is { 'Name': { 'member': 'type' } }`},
+		{"{ 'enum': 'Colour', 'data': [ 'red' ] }", `r.qapi:1:3: QEMU's 'enum' expression is not part of this notation: an enum is { 'Name': [ 'value', ... ] }`},
+		{"{ 'command': 'ping' }", `r.qapi:1:3: QEMU's 'command' expression is not part of this notation: a command is [ 'name', { 'arg': 'type' }, { options }, 'Returns' ]`},
+		{"{ 'union': 'U', 'base': 'B', 'discriminator': 'type', 'data': {} }", `r.qapi:1:3: QEMU's 'union' expression is not part of this notation: it has no unions`},
+		{"{ 'alternate': 'A', 'data': {} }", `r.qapi:1:3: QEMU's 'alternate' expression is not part of this notation: it has no alternates`},
+		{"{ 'include': 'block.json' }", `r.qapi:1:3: QEMU's 'include' expression is not part of this notation: it has no includes; put every declaration in one schema`},
+		{"{ 'pragma': { 'doc-required': true } }", `r.qapi:1:3: QEMU's 'pragma' expression is not part of this notation: it has no naming rules to relax; drop it`},
+	} {
+		_, err := schema.Parse("r.qapi", c.src)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s:\ngot  %v\nwant %s", c.src, err, c.want)
+		}
+	}
+	// Types and enums of those names are still declared as the notation
+	// says.
+	s, err := schema.Parse("r.qapi", "{ 'event': { 'x': 'str' } }\n{ 'enum': [ 'a' ] }\n{ 'pragma': { 'y': 'int' } }\n")
+	if err != nil || s.Type("event") == nil || s.Enum("enum") == nil || s.Type("pragma") == nil {
+		t.Errorf("types named like QEMU's keywords: %v", err)
+	}
+}
+
+// TestQEMUBuiltinsExplained: a member, argument or return type that is
+// one of QEMU's builtin types this notation lacks (int8 … uint64, size,
+// null, QType) is refused saying which of the notation's types to use.
+//
+// Found in review: 'uint64' got the bare "unknown type" of a misspelt
+// name, though QEMU schemas use it everywhere.
+func TestQEMUBuiltinsExplained(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"{ 'A': { 'x': 'uint64' } }", `r.qapi:1:15: A.x: unknown type "uint64" (a QEMU builtin type this notation does not have: use int)`},
+		{"{ 'A': { '*s': [ 'size' ] } }", `r.qapi:1:18: A.s: unknown type "size" (a QEMU builtin type this notation does not have: use int)`},
+		{"[ 'f', { 'n': 'int8' } ]", `r.qapi:1:15: f: argument n: unknown type "int8" (a QEMU builtin type this notation does not have: use int)`},
+		{"[ 'f', {}, {}, 'null' ]", `r.qapi:1:16: f: unknown return type "null" (a QEMU builtin type this notation does not have: use any)`},
+		{"{ 'A': { 't': 'QType' } }", `r.qapi:1:15: A.t: unknown type "QType" (a QEMU builtin type this notation does not have: use str)`},
+		{"{ 'A': { 't': 'Nope' } }", `r.qapi:1:15: A.t: unknown type "Nope"`},
+	} {
+		_, err := schema.Parse("r.qapi", c.src)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s:\ngot  %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
