@@ -2,6 +2,7 @@ package signalbus_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -173,4 +174,70 @@ func TestRegressionMemberEnumThroughUnexportedEmbedded(t *testing.T) {
 	if got, err := signalbus.MemberString("sev", &hiddenEnum{}); err != nil || got != "" {
 		t.Errorf("member sev of a nil base: got %q, %v; want \"\"", got, err)
 	}
+}
+
+// TestRegressionMisuseRefused: misuse is refused with an error that
+// errors.Is can tell, never a panic, and never accepted to fail later: a
+// nil func sink (every event would panic in its executor), a nil signal
+// for a session's Connect, a signal without a name or with an unnamed
+// accessor argument (no filter could name it),
+// an Emit with the wrong number of accessor arguments, a queue bound
+// below 1 or an unknown policy.
+// Spec: the library's rules (bad input is refused with a wrapped error,
+// never a panic); slot.go ErrBadArgument; Queue ("bounds the
+// connection's backlog to limit"). Found in review: FuncSink(nil) made a
+// session whose every delivery panicked, Session.Connect(nil) panicked,
+// NewSignal took an empty name and WithArgs(""), Emit's count error was
+// no sentinel, and
+// Queue(-5, Policy(9)) connected with a bound of 1 and DropOldest.
+func TestRegressionMisuseRefused(t *testing.T) {
+	inSim(t, 1, func(w *sim.World, bus *signalbus.Bus) {
+		if _, err := bus.NewSession(signalbus.FuncSink(nil)); err == nil {
+			t.Error("NewSession(FuncSink(nil)) accepted")
+		}
+		for _, opt := range []signalbus.SessionOption{signalbus.SessionQueue(0, signalbus.DropOldest), signalbus.SessionQueue(4, signalbus.Policy(9))} {
+			if _, err := bus.NewSession(signalbus.FuncSink(func(context.Context, signalbus.AnyEvent) {}), opt); !errors.Is(err, signalbus.ErrBadArgument) {
+				t.Errorf("NewSession with a bad queue: got %v, want ErrBadArgument", err)
+			}
+		}
+		ss, err := bus.NewSession(signalbus.FuncSink(func(context.Context, signalbus.AnyEvent) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ss.Start(); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("Session.Connect(nil) panicked: %v", r)
+				}
+			}()
+			if _, err := ss.Connect(nil); !errors.Is(err, signalbus.ErrBadArgument) {
+				t.Errorf("Session.Connect(nil): got %v, want ErrBadArgument", err)
+			}
+		}()
+		if _, err := signalbus.NewSignal[blockIO](bus, "Bad", signalbus.WithArgs("")); !errors.Is(err, signalbus.ErrBadArgument) {
+			t.Errorf("NewSignal with an unnamed accessor argument: got %v, want ErrBadArgument", err)
+		}
+		if _, err := signalbus.NewSignal[blockIO](nil, "NoBus"); !errors.Is(err, signalbus.ErrBadArgument) {
+			t.Errorf("NewSignal on a nil bus: got %v, want ErrBadArgument", err)
+		}
+		if _, err := signalbus.NewSignal[blockIO](bus, ""); !errors.Is(err, signalbus.ErrBadArgument) {
+			t.Errorf("NewSignal without a name: got %v, want ErrBadArgument", err)
+		}
+		sig, err := signalbus.NewSignal[blockIO](bus, "BlockIOEvent", signalbus.WithArgs("device"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sig.Emit(blockIO{}); !errors.Is(err, signalbus.ErrBadArgument) {
+			t.Errorf("Emit with no accessor argument: got %v, want ErrBadArgument", err)
+		}
+		nop := signalbus.FuncSlot(func(context.Context, *signalbus.Event[blockIO]) {})
+		for _, q := range []signalbus.ConnectOption{signalbus.Queue(0, signalbus.DropOldest), signalbus.Queue(-5, signalbus.DropNewest), signalbus.Queue(4, signalbus.Policy(9))} {
+			if h, err := sig.Connect(context.Background(), nop, q); !errors.Is(err, signalbus.ErrBadArgument) {
+				t.Errorf("Connect with a bad queue: got %q, %v; want ErrBadArgument", h, err)
+			}
+		}
+	})
 }
