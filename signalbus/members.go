@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
 
 	"github.com/pkg/errors"
 )
 
 // Memberer is implemented by event types that can name their members'
-// values themselves (generated types do); others are read by reflection
-// through their json tags (exported fields only), rendered as generated
-// code renders them: a value with a String method (an enum) through that
+// values themselves (generated types do); others are read by reflection,
+// each member found as encoding/json names it (exported fields by json
+// tag or name, those of embedded structs promoted; a name that is no
+// member's finds the only one equal to it up to case), rendered as
+// generated code renders them: a value with a String method (an enum) through that
 // method, whatever its kind; else a string (of any string type) as
 // itself, a bool as true or false, an integer in decimal, a float as
 // strconv.FormatFloat(v, 'g', -1, bits); and a pointer (an optional
@@ -44,30 +45,23 @@ func member[T any](name string) (func(v *T) string, error) {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil, errors.Errorf("no member %q: %v is not a struct", name, t)
 	}
-	idx := -1
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue // encoding/json skips them too, and reflection cannot read them
-		}
-		tag := strings.Split(f.Tag.Get("json"), ",")[0]
-		if tag == "-" && f.Tag.Get("json") == "-" {
-			continue // not a member: encoding/json ignores the field
-		}
-		if tag == name || (tag == "" && strings.EqualFold(f.Name, name)) {
-			idx = i
-			break
-		}
-	}
-	if idx < 0 {
+	f, ok := findMember(jsonFields(t), name)
+	if !ok {
 		return nil, errors.Errorf("no member %q in %v", name, t)
 	}
-	format := formatter(t.Field(idx).Type)
+	ft := t.FieldByIndex(f.index).Type
+	format := formatter(ft)
 	if format == nil {
 		return nil, errors.Errorf("member %q of %v has type %v, which has no string value (not a string, bool, number, enum or pointer to one)",
-			name, t, t.Field(idx).Type)
+			name, t, ft)
 	}
-	return func(v *T) string { return format(reflect.ValueOf(v).Elem().Field(idx)) }, nil
+	return func(v *T) string {
+		fv, ok := fieldOf(reflect.ValueOf(v).Elem(), f.index)
+		if !ok {
+			return "" // an embedded pointer is nil: the member is absent
+		}
+		return format(fv)
+	}, nil
 }
 
 var stringerType = reflect.TypeOf((*fmt.Stringer)(nil)).Elem()

@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"reflect"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -39,8 +40,12 @@ type Sink struct{ t target }
 // ActorSink delivers to pid; the messages are Deliveries (*Event[T]).
 func ActorSink(pid *actor.PID) Sink { return Sink{target{pid: pid}} }
 
-// FuncSink runs f for each event.
+// FuncSink runs f for each event. A nil f is an empty sink, which
+// NewSession refuses.
 func FuncSink(f func(ctx context.Context, ev AnyEvent)) Sink {
+	if f == nil {
+		return Sink{}
+	}
 	return Sink{target{fn: func(ctx context.Context, d Delivery) { f(ctx, d.AnyEvent()) }}}
 }
 
@@ -48,7 +53,8 @@ func FuncSink(f func(ctx context.Context, ev AnyEvent)) Sink {
 type SessionOption func(*Session)
 
 // SessionQueue sets the backlog bound and overflow policy of every
-// connection of the session.
+// connection of the session (NewSession refuses a bound below 1 or an
+// unknown policy with ErrBadArgument).
 func SessionQueue(limit int, policy Policy) SessionOption {
 	return func(s *Session) { s.limit, s.policy = limit, policy }
 }
@@ -69,7 +75,12 @@ func (b *Bus) NewSession(sink Sink, opts ...SessionOption) (*Session, error) {
 	}
 	s := &Session{bus: b, sink: sink.t, limit: DefaultQueueLimit, defaults: true}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
+	}
+	if err := checkQueue(s.limit, s.policy); err != nil {
+		return nil, errors.Wrap(err, "signalbus: new session")
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -177,6 +188,9 @@ func (s *Session) DisconnectDefaults(ctx context.Context) error {
 // (accessor-argument filters; the queue is the session's). Events through
 // it carry its handle as Tag. It fails with ErrNotStarted before Start.
 func (s *Session) Connect(sig SignalRef, opts ...ConnectOption) (Handle, error) {
+	if isNil(sig) {
+		return "", errors.Wrap(ErrBadArgument, "signalbus: session connect: nil signal")
+	}
 	base := sig.base()
 	if base.bus != s.bus {
 		return "", errors.Errorf("signalbus: connect %s: signal of another bus", base.info.Name)
@@ -247,4 +261,13 @@ func (s *Session) Close() {
 	if client != nil {
 		client.send(&ownerGone{owner: s.id})
 	}
+}
+
+// isNil reports whether sig is nil, or a nil pointer in an interface.
+func isNil(sig SignalRef) bool {
+	if sig == nil {
+		return true
+	}
+	v := reflect.ValueOf(sig)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -127,9 +127,17 @@ func (s *signalBase) base() *signalBase { return s }
 // and starts its actor. Sessions that are already started get their
 // default connection to it.
 func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], error) {
+	if bus == nil {
+		return nil, errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: nil bus", name)
+	}
 	info := &SignalInfo{Name: name}
 	for _, o := range opts {
-		o(info)
+		if o != nil {
+			o(info)
+		}
+	}
+	if err := info.check(); err != nil {
+		return nil, err
 	}
 	if info.Wire == "" {
 		info.Wire = WireName(name)
@@ -155,6 +163,21 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	return s, nil
 }
 
+// check refuses a signal without a name, or whose accessor has an
+// unnamed argument (no Arg filter could name it). (An argument named
+// twice is refused by the QMP endpoint, qmp.NewServer.)
+func (i *SignalInfo) check() error {
+	if i.Name == "" {
+		return errors.Wrap(ErrBadArgument, "signalbus: new signal: empty name")
+	}
+	for j, a := range i.Args {
+		if a.Name == "" {
+			return errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: accessor argument %d has no name", i.Name, j)
+		}
+	}
+	return nil
+}
+
 // Emit emits v with the accessor argument values args (one per declared
 // argument, in order). It never blocks: the signal actor fans the event
 // out. The event keeps a copy of args, so the caller may reuse its slice
@@ -162,7 +185,7 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 // a closed bus.
 func (s *Signal[T]) Emit(v T, args ...string) error {
 	if len(args) != len(s.info.Args) {
-		return errors.Errorf("signalbus: emit %s: %d accessor arguments, want %d", s.info.Name, len(args), len(s.info.Args))
+		return errors.Wrapf(ErrBadArgument, "signalbus: emit %s: %d accessor arguments, want %d", s.info.Name, len(args), len(s.info.Args))
 	}
 	if s.closed.Load() {
 		return errors.Wrapf(ErrClosed, "signalbus: emit %s", s.info.Name)
@@ -225,6 +248,10 @@ var ErrClosed = errors.New("closed")
 // (never issued, already disconnected, or another session's).
 var ErrUnknownHandle = errors.New("unknown handle")
 
-// ErrBadArgument means a connect named an accessor argument the signal
-// does not have, or named one twice.
+// ErrBadArgument means a call was given arguments it cannot take: a
+// connect named an accessor argument the signal does not have, or named
+// one twice, or asked for an impossible queue; an Emit gave the wrong
+// number of accessor arguments; a signal was declared without a name,
+// or with an unnamed accessor argument; a session connect named no
+// signal.
 var ErrBadArgument = errors.New("bad accessor argument")

@@ -74,7 +74,8 @@ func Arg(name, value string) ConnectOption {
 // Queue bounds the connection's backlog (events handed to the slot but
 // not yet acknowledged, plus events waiting in the signal) to limit, and
 // sets what happens beyond it. The default is DefaultQueueLimit with
-// DropOldest.
+// DropOldest. Connect refuses a limit below 1 or an unknown policy
+// (ErrBadArgument).
 func Queue(limit int, policy Policy) ConnectOption {
 	return func(c *connectConfig) { c.limit, c.policy = limit, policy }
 }
@@ -105,6 +106,17 @@ func SplitQueue(limit int) (window, queue int) { return split(limit, maxWindow) 
 // SplitRemoteQueue is SplitQueue for a remote connection (its window may
 // be larger).
 func SplitRemoteQueue(limit int) (window, queue int) { return split(limit, maxRemoteWindow) }
+
+// checkQueue refuses a backlog bound below 1 or an unknown policy.
+func checkQueue(limit int, policy Policy) error {
+	if limit < 1 {
+		return errors.Wrapf(ErrBadArgument, "queue limit %d (must be at least 1)", limit)
+	}
+	if policy != DropOldest && policy != DropNewest {
+		return errors.Wrapf(ErrBadArgument, "queue policy %d (not DropOldest or DropNewest)", policy)
+	}
+	return nil
+}
 
 func split(limit, most int) (window, queue int) {
 	if limit < 1 {
@@ -154,6 +166,9 @@ func (s *signalBase) connect(t target, opts []ConnectOption) (Handle, error) {
 		if o != nil {
 			o(&cfg)
 		}
+	}
+	if err := checkQueue(cfg.limit, cfg.policy); err != nil {
+		return "", errors.Wrapf(err, "signalbus: connect %s", s.info.Name)
 	}
 	filter, err := s.filter(cfg.args)
 	if err != nil {
