@@ -203,7 +203,7 @@ func (s *echoServer) read(c actor.Context, conn *actor.PID) {
 }
 
 // readBatch reads PDUs in batches of up to 4 with f (the connection's
-// frame: a batch that succeeded leaves it ready for the next).
+// frame: each batch starts it over).
 func (s *echoServer) readBatch(c actor.Context, conn *actor.PID, f *sockactor.Frame) {
 	s.rep.Requests++
 	c.Send(conn, &sockactor.ReadPDUs{Frame: f, Max: 4, ReplyTo: c.Self()})

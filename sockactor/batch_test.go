@@ -314,13 +314,13 @@ func TestReadPDUsMachine(t *testing.T) {
 			t.Fatalf("timeout after a partial header: %+v (stream %v)", c, m.Err())
 		}
 	})
-	t.Run("in order with single reads, frame reused", func(t *testing.T) {
+	t.Run("in order with single reads", func(t *testing.T) {
 		m := newM()
-		f := sockactor.LengthPrefixed(2, 10)
+		f, g := sockactor.LengthPrefixed(2, 10), sockactor.LengthPrefixed(2, 10)
 		single := sockactor.LengthPrefixed(2, 10)
 		a := m.ReadPDUs(f, 0, 0)
 		b := m.Readv(single.Next, true, 0)
-		c := m.ReadPDUs(f, 0, 0)
+		c := m.ReadPDUs(g, 0, 0)
 		m.Effects()
 		m.OnData([]byte(string(pdu2("1"))+string(pdu2("2"))+string(pdu2("3"))+string(pdu2("4"))), nil)
 		var got []string

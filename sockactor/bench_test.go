@@ -116,6 +116,12 @@ func benchPDU(b *testing.B, size int, batch bool) {
 		// As the baseline's bufio: the PDUs the window allows go out as
 		// one write, and each read takes every PDU that came.
 		f := sockactor.LengthPrefixed(4, 1<<20)
+		var reads, pdus int
+		defer func() {
+			if reads > 0 {
+				b.ReportMetric(float64(pdus)/float64(reads), "pdus/batch")
+			}
+		}()
 		ours = func(n int) {
 			sent, got := 0, 0
 			for got < n {
@@ -127,11 +133,13 @@ func benchPDU(b *testing.B, size int, batch bool) {
 					c.WritevQueue(bufs...)
 					sent += k
 				}
-				pdus, err := c.ReadPDUs(f, 0).Wait(ctx)
+				batch, err := c.ReadPDUs(f, 0).Wait(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
-				got += len(pdus)
+				got += len(batch)
+				reads++
+				pdus += len(batch)
 			}
 		}
 	}

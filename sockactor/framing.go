@@ -17,7 +17,8 @@ import (
 // A Frame reads one PDU at a time and starts over on the next read; PDU
 // returns the last one read (a new buffer per PDU, so it may be kept).
 // Use one Frame per queued read; a ReadPDUs batch reads all its PDUs with
-// its one Frame, which a successful batch leaves ready for the next. A read that ends without its PDU
+// its one Frame, which it starts over first (so one Frame serves a
+// connection's batches). A read that ends without its PDU
 // (cancelled or timed out, even before any byte came, or failed) leaves
 // the Frame partway through: Reset it, or take a new one, before reading
 // with it again.
@@ -92,6 +93,10 @@ func (f *Frame) check() error {
 // Reset makes f start over at the header, as a new Frame would, after a
 // read that ended without its PDU. PDU then returns nil.
 func (f *Frame) Reset() { f.pdu, f.phase = nil, 0 }
+
+// took makes f as if it had just read pdu, which its socket took whole
+// from its buffer for a ReadPDUs batch.
+func (f *Frame) took(pdu []byte) { f.pdu, f.phase = pdu, 0 }
 
 // Next is the NextFunc: header, then body, then the empty vector.
 func (f *Frame) Next() ([][]byte, error) {

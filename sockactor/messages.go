@@ -48,9 +48,9 @@ type ReadPDUQueue ReadPDU
 // when its header decodes and all its bytes are buffered, so the batch
 // fails only on its first PDU (with ReadPDU's rules) and whatever it did
 // not take stays whole for the next read. Frame is the request's until
-// its completion (it must not be shared with another pending read);
-// after a success it is ready for the next ReadPDUs, after a failure
-// Reset it. Completion: *ReadPDUsDone.
+// its completion (it must not be shared with another pending read); the
+// socket starts it over (Reset) when it takes the request, so one Frame
+// serves batch after batch. Completion: *ReadPDUsDone.
 type ReadPDUs struct {
 	Frame   *Frame
 	Max     int

@@ -21,7 +21,8 @@ const DefaultReadPDUsMax = 64
 // whose bytes are all buffered: so a batch fails only on its first PDU,
 // and a PDU it does not take (a bad header, an oversize length, bytes
 // still to come) is left whole for the next read. f is this request's
-// until its completion; after a success it is ready for the next one.
+// until its completion; the request starts it over (Reset), so one Frame
+// serves batch after batch.
 func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID {
 	id, kind := m.newID(), OpReadPDUs
 	switch {
@@ -35,6 +36,7 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 	if err := f.check(); err != nil {
 		return m.fail(id, kind, err)
 	}
+	f.Reset() // the batch starts at a header, whatever f did before
 	if err := m.ioRefusal("readv"); err != nil {
 		return m.fail(id, kind, err)
 	}
@@ -44,35 +46,91 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 	return id
 }
 
-// batchGoesOn records the PDU op's frame just read and reports whether op
-// takes another: one more is allowed and wholly buffered. op then starts
-// it (its consumed count begins again).
-func (m *StreamMachine) batchGoesOn(op *readOp) bool {
-	op.pdus = append(op.pdus, op.frame.PDU())
-	op.total += op.consumed
-	if len(op.pdus) >= op.max || !m.wholePDUBuffered(op.frame) {
-		return false
+// takeBatch moves into op every PDU whole at the head of the receive
+// buffer, while op has room, and reports whether op has any PDU now. A
+// whole PDU is taken straight from the buffer (its length is known and
+// its bytes are all here: no next calls, one copy); the frame is left as
+// if it had read it (PDU returns it, the next read starts at a header).
+func (m *StreamMachine) takeBatch(op *readOp) bool {
+	for len(op.pdus) < op.max {
+		size, ok := m.wholePDU(op.frame)
+		if !ok {
+			break
+		}
+		pdu := m.take(size)
+		op.frame.took(pdu)
+		if op.pdus == nil {
+			// Room for as many as the last batch had: one allocation
+			// where growing from one took six for a batch of 32.
+			op.pdus = make([][]byte, 0, min(op.max, max(4, m.lastBatch)))
+		}
+		op.pdus = append(op.pdus, pdu)
+		op.total += size
 	}
-	op.consumed = 0
-	return true
+	return len(op.pdus) > 0
 }
 
-// wholePDUBuffered reports whether the receive buffer starts with a whole
-// PDU of f's framing within MaxPDU, without consuming anything. A header
-// that does not decode counts as no: the next read meets its error.
-func (m *StreamMachine) wholePDUBuffered(f *Frame) bool {
-	if m.rlen < f.Header {
-		return false
+// endBatch completes op, the front read, with the PDUs it took.
+func (m *StreamMachine) endBatch(op *readOp) {
+	m.reads.Pop()
+	m.lastBatch = len(op.pdus)
+	m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total, PDUs: op.pdus})
+	recycle(&m.freeReads, op)
+}
+
+// wholePDU returns the size of the PDU of f's framing at the head of the
+// receive buffer if all of it is there and within MaxPDU, without
+// consuming anything. A header that does not decode counts as no: the
+// next read meets its error.
+func (m *StreamMachine) wholePDU(f *Frame) (int, bool) {
+	if m.rlen < f.Header || m.rlen == 0 {
+		return 0, false
 	}
-	var small [16]byte
-	hdr := small[:0]
-	if f.Header > len(small) {
-		hdr = make([]byte, 0, f.Header)
+	hdr := m.rbuf[0].p
+	if len(hdr) < f.Header { // the header spans chunks
+		var small [16]byte
+		hdr = small[:0]
+		if f.Header > len(small) {
+			hdr = make([]byte, 0, f.Header)
+		}
+		for i := 0; len(hdr) < f.Header; i++ {
+			p := m.rbuf[i].p
+			hdr = append(hdr, p[:min(len(p), f.Header-len(hdr))]...)
+		}
 	}
-	for i := 0; len(hdr) < f.Header; i++ {
-		p := m.rbuf[i].p
-		hdr = append(hdr, p[:min(len(p), f.Header-len(hdr))]...)
+	n, err := f.Length(hdr[:f.Header])
+	if err != nil || n > m.cfg.MaxPDU-f.Header || m.rlen-f.Header < n {
+		return 0, false
 	}
-	n, err := f.Length(hdr)
-	return err == nil && n <= m.cfg.MaxPDU-f.Header && m.rlen-f.Header >= n
+	return f.Header + n, true
+}
+
+// take consumes the next size bytes of the receive buffer (all there)
+// into a buffer of their own.
+func (m *StreamMachine) take(size int) []byte {
+	var pdu []byte
+	if c := &m.rbuf[0]; len(c.p) >= size {
+		pdu = detach(c.p[:size])
+	} else {
+		pdu = make([]byte, size)
+	}
+	for off := 0; off < size; {
+		c := &m.rbuf[0]
+		n := min(len(c.p), size-off)
+		if off > 0 || n < size {
+			copy(pdu[off:], c.p[:n])
+		}
+		off += n
+		if n == len(c.p) {
+			if c.free != nil {
+				c.free(c.all)
+			}
+			*c = chunk{}
+			m.rbuf = m.rbuf[1:]
+		} else {
+			c.p = c.p[n:]
+		}
+	}
+	m.rlen -= size
+	return pdu
 }

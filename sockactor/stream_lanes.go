@@ -51,6 +51,10 @@ func (m *StreamMachine) pumpReads() {
 			return
 		}
 		if !op.started {
+			if op.frame != nil && m.takeBatch(op) {
+				m.endBatch(op) // whole PDUs were waiting
+				continue
+			}
 			op.started = true
 			if !m.askNext(op) {
 				continue
@@ -116,15 +120,16 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 				err = errf("readv", syscall.EMSGSIZE, "PDU would exceed the maximum of %d bytes (%d read so far)", m.cfg.MaxPDU, op.consumed)
 			}
 		case len(vec) == 0:
-			if op.frame != nil && m.batchGoesOn(op) {
-				return m.askNext(op) // the next PDU, wholly buffered
+			if op.frame != nil {
+				// A batch's first PDU: then every whole one behind it.
+				op.pdus = make([][]byte, 1, min(op.max, max(4, m.lastBatch)))
+				op.pdus[0], op.total = op.frame.PDU(), op.consumed
+				m.takeBatch(op)
+				m.endBatch(op)
+				return false
 			}
 			m.reads.Pop()
-			if op.frame != nil {
-				m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total, PDUs: op.pdus})
-			} else {
-				m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
-			}
+			m.complete(Completion{ID: op.id, Kind: op.kind, N: op.consumed})
 			recycle(&m.freeReads, op)
 			return false
 		case total == 0:
