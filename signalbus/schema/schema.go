@@ -9,7 +9,9 @@
 //
 // Member types are str, int, bool, number, any (any JSON value), an enum,
 // a type, or a list of one of those ([ 'str' ]); a member name starting
-// with '*' is optional.
+// with '*' is optional. An accessor's arguments are str, int or bool, and
+// none is named tag (ReservedArg): over QMP, the proposal's
+// <accessor>-disconnect takes the connection's tag beside them.
 // A function's arguments may also be the name of a type, whose members
 // they are ([ 'f', 'FArgs' ]), and its options are QAPI's command flags,
 // as modern QEMU spells them (see CommandOptions):
@@ -449,6 +451,9 @@ func (s *Schema) check(l *lexer) error {
 				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {
 					return l.errf(m.TypePos, "%s: accessor argument %s must be str, int or bool", c.Name, m.Name)
 				}
+			}
+			if err := s.checkAccessorNames(l, c, t); err != nil {
+				return err
 			}
 			if other := s.AccessorFor(t.Name); other != nil {
 				return l.errf(c.Pos, "%s: event %s already has the accessor %s", c.Name, t.Name, other.Name)
