@@ -123,7 +123,8 @@ func labels(pkgs []batchPkg, out string) string {
 }
 
 // checkFile registers package name's generic checks: the schema source
-// parses; NewSignals registers every event on a bus; every struct (types,
+// parses; NewSignals registers every event on a bus, which qmp.NewServer
+// then serves with the schema; every struct (types,
 // events, command arguments), zero and filled in, encodes as JSON that
 // the QMP server accepts for its members and decodes back to the same
 // encoding; every enum value encodes as its schema name.
@@ -200,10 +201,16 @@ type Item struct {
 // Package registers the generic checks of one generated package.
 func Package(pkg string, parse func() (*schema.Schema, error), newSignals func(*signalbus.Bus) error, items []Item) {
 	Add(pkg, "schema", func() error { _, err := parse(); return err })
-	Add(pkg, "NewSignals", func() error {
+	Add(pkg, "NewSignals and qmp.NewServer", func() error {
 		w := sim.New(1)
 		bus := signalbus.New(w.MustNode("n"))
 		err := newSignals(bus)
+		if err == nil { // a QMP server serves every bus a schema makes
+			var s *schema.Schema
+			if s, err = parse(); err == nil {
+				_, err = qmp.NewServer(bus, s)
+			}
+		}
 		bus.Close()
 		if cerr := w.Close(); err == nil {
 			err = cerr

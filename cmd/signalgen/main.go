@@ -62,7 +62,10 @@
 // required, non-list members (neither Go nor finite JSON has such a
 // value; make one on the cycle optional or a list); two events with one
 // signal accessor (the bus refuses the second) or one QMP event name
-// (AB_EVENT: clients could not tell them apart).
+// (AB_EVENT: clients could not tell them apart). The schema itself
+// refuses an accessor argument named tag or like a member of its event,
+// which the generated client and signalbus/qmp could not serve: every
+// schema signalgen generates code for, a qmp.Server serves.
 //
 // # Command options
 //

@@ -116,8 +116,8 @@ func (s *Server) checkMemberNames(info *signalbus.SignalInfo) error {
 	seen := map[string]bool{}
 	for _, a := range info.Args {
 		switch {
-		case a.Name == "tag":
-			return errors.Errorf("qmp: signal %s: accessor %s has an argument named 'tag', which %s-disconnect cannot tell from the connection's tag", info.Name, info.Accessor, info.Accessor)
+		case a.Name == schema.ReservedArg:
+			return errors.Errorf("qmp: signal %s: accessor %s has an argument named '%s', which %s-disconnect cannot tell from the connection's tag", info.Name, info.Accessor, a.Name, info.Accessor)
 		case seen[a.Name]:
 			return errors.Errorf("qmp: signal %s: accessor %s has the argument '%s' twice", info.Name, info.Accessor, a.Name)
 		}

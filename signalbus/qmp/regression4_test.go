@@ -231,11 +231,11 @@ type tagArgEvent struct {
 // argument named tag cannot be told from the handle. NewServer accepted
 // such a signal and made a disconnect command declaring tag twice, the
 // accessor's tag argument taken for the handle; it now says why it
-// cannot serve it.
+// cannot serve it. (A schema with such an accessor no longer parses:
+// the signal here is made by hand, as a bus without a schema may have.)
 func TestRegressionAccessorArgNamedTagRefused(t *testing.T) {
-	sch, err := schema.Parse("x", "{ 'TagArgEvent': {'a': 'str'} }\n[ 'tag-arg-event', {'tag': 'str'}, {}, 'TagArgEvent' ]\n")
-	if err != nil {
-		t.Fatal(err)
+	if _, err := schema.Parse("x", "{ 'TagArgEvent': {'a': 'str'} }\n[ 'tag-arg-event', {'tag': 'str'}, {}, 'TagArgEvent' ]\n"); err == nil {
+		t.Fatal("the schema parses an accessor argument named tag")
 	}
 	sys := actors.New()
 	defer func() {
@@ -248,7 +248,7 @@ func TestRegressionAccessorArgNamedTagRefused(t *testing.T) {
 	if _, err := signalbus.NewSignal[tagArgEvent](bus, "TagArgEvent", signalbus.WithArgs("tag")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = qmp.NewServer(bus, sch)
+	_, err := qmp.NewServer(bus, nil)
 	if err == nil || !strings.Contains(err.Error(), "tag-arg-event") || !strings.Contains(err.Error(), "'tag'") {
 		t.Fatalf("NewServer with an accessor argument named tag: %v, want an error naming the accessor and the argument", err)
 	}

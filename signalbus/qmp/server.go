@@ -75,6 +75,9 @@ func WithLimits(l Limits) Option {
 // refuses clashing members: an accessor argument named tag (disconnect
 // could not tell it from the handle), an argument named twice, or one
 // named like a member of the event in sch (the event's data holds both).
+// schema.Parse refuses accessors with such arguments, so these are
+// signals made by hand (signalbus.WithArgs) that the schema does not
+// describe so.
 func NewServer(bus *signalbus.Bus, sch *schema.Schema, opts ...Option) (*Server, error) {
 	s := &Server{
 		bus:     bus,

@@ -19,10 +19,11 @@ func ExampleParse() {
 { 'DiskAction': [ 'report', 'stop', 'none' ] }
 
 # An event: its name ends in Event.
-{ 'DiskErrorEvent': { 'device': 'str', 'action': 'DiskAction', '*sector': 'int' } }
+{ 'DiskErrorEvent': { 'action': 'DiskAction', '*sector': 'int' } }
 
 # Returns the event, so it is the event's signal accessor; its argument
-# filters the signal per device.
+# filters the signal per device (and each event's data carries it, so it
+# is not a member too).
 [ 'disk-error-event', { 'device': 'str' }, {}, 'DiskErrorEvent' ]
 
 # Returns no event: an ordinary command.
@@ -79,7 +80,6 @@ func ExampleParse() {
 	// Output:
 	// enum DiskAction: report, stop, none (line 3)
 	// event DiskErrorEvent (line 6)
-	//   device: str
 	//   action: DiskAction
 	//   sector: int (optional)
 	//   accessor disk-error-event(device str)

@@ -9,7 +9,13 @@
 //
 // Member types are str, int, bool, number, any (any JSON value), an enum,
 // a type, or a list of one of those ([ 'str' ]); a member name starting
-// with '*' is optional.
+// with '*' is optional. An accessor's arguments are str, int or bool,
+// and two names are refused for them, as signalbus/qmp could not serve
+// them: tag (ReservedArg), which the proposal's <accessor>-disconnect
+// takes beside them, and the name of a member of the accessor's event,
+// since an event's data holds the arguments it was emitted for and the
+// event's members in one JSON object (the argument names the object, and
+// the data carries it: the event needs no member for it).
 // A function's arguments may also be the name of a type, whose members
 // they are ([ 'f', 'FArgs' ]), and its options are QAPI's command flags,
 // as modern QEMU spells them (see CommandOptions):
@@ -22,10 +28,10 @@
 //	{ 'throttle': 'BlockIOEvent', 'period-ms': 1000, 'key': 'device', 'exempt': { 'action': [ 'stop' ] } }
 //
 // An event has at most one throttle rule. Its key and exempt members are
-// arguments of its accessor or members of the event (the argument, when
-// both have the name, as the bus reads them); an exempt value must be one
-// the member can take, as the event prints it (an enum's value, true or
-// false, a decimal int, a number in Go's shortest form, any string).
+// arguments of its accessor or members of the event; an exempt value must
+// be one the member can take, as the event prints it (an enum's value,
+// true or false, a decimal int, a number in Go's shortest form, any
+// string).
 //
 // QEMU's own schema expressions ({ 'event': 'FOO', 'data': {...} },
 // 'struct', 'enum', 'command', 'union', 'alternate', 'include',
@@ -449,6 +455,9 @@ func (s *Schema) check(l *lexer) error {
 				if m.List || (m.Type != "str" && m.Type != "int" && m.Type != "bool") {
 					return l.errf(m.TypePos, "%s: accessor argument %s must be str, int or bool", c.Name, m.Name)
 				}
+			}
+			if err := s.checkAccessorNames(l, c, t); err != nil {
+				return err
 			}
 			if other := s.AccessorFor(t.Name); other != nil {
 				return l.errf(c.Pos, "%s: event %s already has the accessor %s", c.Name, t.Name, other.Name)

@@ -44,7 +44,7 @@ func TestParseSeed(t *testing.T) {
 func TestParseExtras(t *testing.T) {
 	src := `
 { 'Point': { 'x': 'int', '*label': 'str', 'tags': ['str'] } }
-{ 'MovedEvent': { 'to': 'Point', 'id': 'str' } }
+{ 'MovedEvent': { 'to': 'Point' } }
 [ 'moved', { 'id': 'str' }, {}, 'MovedEvent' ]
 [ 'query-points', {}, {}, [ 'Point' ] ]
 [ 'reset' ]
