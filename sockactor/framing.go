@@ -16,11 +16,12 @@ import (
 //
 // A Frame reads one PDU at a time and starts over on the next read; PDU
 // returns the last one read (a new buffer per PDU, so it may be kept).
-// Use one Frame per queued read; a ReadPDUs batch reads all its PDUs with
-// its one Frame, which a successful batch leaves ready for the next. A read that ends without its PDU
+// Use one Frame per queued read. A read that ends without its PDU
 // (cancelled or timed out, even before any byte came, or failed) leaves
 // the Frame partway through: Reset it, or take a new one, before reading
-// with it again.
+// with it again. A ReadPDUs batch reads all its PDUs with its one Frame
+// and starts it over itself when it begins, so a Frame used only in
+// batches needs no Reset.
 type Frame struct {
 	// Header is the size of the fixed header, which ends at or after the
 	// length field.

@@ -49,8 +49,10 @@ type ReadPDUQueue ReadPDU
 // fails only on its first PDU (with ReadPDU's rules) and whatever it did
 // not take stays whole for the next read. Frame is the request's until
 // its completion (it must not be shared with another pending read);
-// after a success it is ready for the next ReadPDUs, after a failure
-// Reset it. Completion: *ReadPDUsDone.
+// a batch starts it over at a header when it begins, so it may be sent
+// in the next ReadPDUs as is, after a success or a failure (a cancel or
+// timeout before any byte came leaves the stream clean for that retry).
+// Completion: *ReadPDUsDone.
 type ReadPDUs struct {
 	Frame   *Frame
 	Max     int

@@ -274,3 +274,38 @@ func TestDgramRealRecvAfterQueueFilled(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPDUsFrameAfterTimeout: a ReadPDUs that timed out (or was
+// cancelled) before any byte came leaves the stream clean, and the
+// natural retry is the same request again, with the same Frame. The
+// Frame had been left expecting its header, holding the previous PDU's
+// header bytes: the retry decoded that stale header without reading one
+// from the stream and delivered a PDU made of the next PDU's header and
+// body as the previous one's body (silently, framing lost). A batch
+// always starts at a PDU boundary, so it now starts its Frame over.
+// (Found in review.)
+func TestReadPDUsFrameAfterTimeout(t *testing.T) {
+	for _, how := range []string{"expire", "cancel"} {
+		m := sockactor.NewStreamMachine(sockactor.StreamConfig{}, true)
+		f := sockactor.LengthPrefixed(2, 100)
+		m.OnData(pdu2("abc"), nil)
+		if c := readPDUsNow(t, m, f, 0); c.Err != nil || len(c.PDUs) != 1 {
+			t.Fatalf("first batch: %+v", c)
+		}
+		id := m.ReadPDUs(f, 0, time.Second)
+		m.Effects()
+		if how == "expire" {
+			m.Expire(id)
+		} else {
+			m.Cancel(id)
+		}
+		if c := lastCompletion(m.Effects()); c == nil || c.ID != id || c.Err == nil || m.Err() != nil {
+			t.Fatalf("%s before any byte: %+v (stream %v)", how, c, m.Err())
+		}
+		m.OnData(append(pdu2("x"), pdu2("yz")...), nil)
+		c := readPDUsNow(t, m, f, 0)
+		if c.Err != nil || len(c.PDUs) != 2 || string(c.PDUs[0]) != string(pdu2("x")) || string(c.PDUs[1]) != string(pdu2("yz")) {
+			t.Fatalf("retry after %s with the same frame: err %v, PDUs %q", how, c.Err, c.PDUs)
+		}
+	}
+}

@@ -21,7 +21,8 @@ const DefaultReadPDUsMax = 64
 // whose bytes are all buffered: so a batch fails only on its first PDU,
 // and a PDU it does not take (a bad header, an oversize length, bytes
 // still to come) is left whole for the next read. f is this request's
-// until its completion; after a success it is ready for the next one.
+// until its completion; the batch Resets it when it begins (it starts at
+// a PDU boundary), so f needs no Reset after a failed batch.
 func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID {
 	id, kind := m.newID(), OpReadPDUs
 	switch {
