@@ -1,6 +1,7 @@
 package sockactor_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"syscall"
@@ -307,5 +308,36 @@ func TestReadPDUsFrameAfterTimeout(t *testing.T) {
 		if c.Err != nil || len(c.PDUs) != 2 || string(c.PDUs[0]) != string(pdu2("x")) || string(c.PDUs[1]) != string(pdu2("yz")) {
 			t.Fatalf("retry after %s with the same frame: err %v, PDUs %q", how, c.Err, c.PDUs)
 		}
+	}
+}
+
+// TestReadPDUsLongHeaderAllocs: a batch with a header over 16 bytes
+// (memcached's binary protocol has 24, the Frame's own example) cost
+// three allocations per PDU: the PDU, a header buffer Next made for
+// each PDU, and a copy of each next header that the batch made to decode
+// it. A PDU now costs one allocation (its own) whatever the header size,
+// as it does with short headers. (Found in review.)
+func TestReadPDUsLongHeaderAllocs(t *testing.T) {
+	const pdus = 64
+	var wire []byte
+	for i := 0; i < pdus; i++ {
+		h := make([]byte, 24)
+		binary.BigEndian.PutUint32(h[8:], 8)
+		wire = append(append(wire, h...), "8 bytes!"...)
+	}
+	m := sockactor.NewStreamMachine(sockactor.StreamConfig{ReadAhead: 1 << 20}, true)
+	f := sockactor.HeaderLength(24, 8, 4, 100)
+	run := func() {
+		m.OnData(wire, nil)
+		id := m.ReadPDUs(f, pdus, 0)
+		c := lastCompletion(m.Effects())
+		if c == nil || c.ID != id || c.Err != nil || len(c.PDUs) != pdus {
+			t.Fatalf("batch: %+v", c)
+		}
+	}
+	run()
+	// Per batch: the PDUs, and a few for the batch's list of them.
+	if a := testing.AllocsPerRun(20, run); a > pdus+10 {
+		t.Fatalf("%v allocations for a batch of %d PDUs with a 24-byte header, want at most %d", a, pdus, pdus+10)
 	}
 }

@@ -65,6 +65,11 @@ func (m *StreamMachine) wholePDUBuffered(f *Frame) bool {
 	if m.rlen < f.Header {
 		return false
 	}
+	if p := m.rbuf[0].p; len(p) >= f.Header {
+		// The whole header is in one chunk (the usual case): decode it
+		// there.
+		return m.decodesWhole(f, p[:f.Header])
+	}
 	var small [16]byte
 	hdr := small[:0]
 	if f.Header > len(small) {
@@ -74,6 +79,12 @@ func (m *StreamMachine) wholePDUBuffered(f *Frame) bool {
 		p := m.rbuf[i].p
 		hdr = append(hdr, p[:min(len(p), f.Header-len(hdr))]...)
 	}
+	return m.decodesWhole(f, hdr)
+}
+
+// decodesWhole reports whether hdr, the buffered header of the next PDU,
+// decodes to a length within MaxPDU whose bytes are all buffered.
+func (m *StreamMachine) decodesWhole(f *Frame, hdr []byte) bool {
 	n, err := f.Length(hdr)
 	return err == nil && n <= m.cfg.MaxPDU-f.Header && m.rlen-f.Header >= n
 }
