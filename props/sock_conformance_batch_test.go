@@ -3,9 +3,11 @@ package props
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/actorio/actorio/sockactor"
 )
@@ -118,6 +120,77 @@ var batchCases = []streamCase{
 		pdus, err := r3.Wait(ctx)
 		if err != nil || len(pdus) == 0 || string(pdus[0][4:]) != "b" {
 			t.Fatalf("r3 after a cancelled batch: %v %q", err, pdus)
+		}
+	}},
+	{"batch-retry-after-timeout-same-frame", func(t *testing.T, ctx context.Context, env SockEnv, cl, sv *sockactor.Conn) {
+		// inv 18 for batches: a batch that times out before any byte
+		// came leaves the stream clean, and retrying it with the same
+		// Frame reads the next PDUs from their headers (the Frame held
+		// the previous PDU's header and a retry decoded it: fixed).
+		f := sockactor.LengthPrefixed(4, 100)
+		_, err := cl.Writev(framed([]byte("abc"))).Wait(ctx)
+		must(t, err)
+		if pdus, err := sv.ReadPDUs(f, 0).Wait(ctx); err != nil || len(pdus) != 1 {
+			t.Fatalf("first batch: %q, %v", pdus, err)
+		}
+		_, err = sv.WithTimeout(time.Millisecond).ReadPDUs(f, 0).Wait(ctx)
+		wantErrno(t, "batch on a quiet stream", err, syscall.ETIMEDOUT)
+		_, err = cl.Writev(framed([]byte("x")), framed([]byte("yz"))).Wait(ctx)
+		must(t, err)
+		var got []string
+		for len(got) < 2 {
+			pdus, err := sv.ReadPDUs(f, 0).Wait(ctx)
+			must(t, err)
+			for _, p := range pdus {
+				got = append(got, string(p))
+			}
+		}
+		if len(got) != 2 || got[0] != string(framed([]byte("x"))) || got[1] != string(framed([]byte("yz"))) {
+			t.Fatalf("retry with the same frame: %q", got)
+		}
+	}},
+	{"batch-frame-variants", func(t *testing.T, ctx context.Context, env SockEnv, cl, sv *sockactor.Conn) {
+		// inv 1, 2 for batches, with framings other than a 4-byte
+		// prefix: a little-endian length counting the whole PDU
+		// (Adjust -Header) and a 24-byte header with the length at
+		// offset 8; header-only PDUs among the others.
+		for _, v := range []struct {
+			f   *sockactor.Frame
+			pdu func(body []byte) []byte
+		}{
+			{&sockactor.Frame{Header: 6, Offset: 2, Width: 4, Order: binary.LittleEndian, Adjust: -6, Max: 1 << 16},
+				func(b []byte) []byte {
+					return append(binary.LittleEndian.AppendUint32([]byte{0xaa, 0xbb}, uint32(6+len(b))), b...)
+				}},
+			{sockactor.HeaderLength(24, 8, 4, 1<<16),
+				func(b []byte) []byte {
+					h := bytes.Repeat([]byte{0x55}, 24)
+					binary.BigEndian.PutUint32(h[8:], uint32(len(b)))
+					return append(h, b...)
+				}},
+		} {
+			var want []string
+			var wire []byte
+			for i := 0; i < 60; i++ {
+				p := v.pdu(bytes.Repeat([]byte{byte(i)}, []int{0, 1, 0, 17, 300}[i%5]))
+				want = append(want, string(p))
+				wire = append(wire, p...)
+			}
+			_, err := cl.Writev(wire).Wait(ctx)
+			must(t, err)
+			var got []string
+			for len(got) < len(want) {
+				pdus, err := sv.ReadPDUs(v.f, 1<<30).Wait(ctx)
+				must(t, err)
+				for _, p := range pdus {
+					got = append(got, string(p))
+				}
+			}
+			for i := range want {
+				if i >= len(got) || got[i] != want[i] {
+					t.Fatalf("header %d: PDU %d differs", v.f.Header, i)
+				}
+			}
 		}
 	}},
 }

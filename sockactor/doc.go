@@ -90,8 +90,11 @@
 //     its maximum, without waiting for more bytes. It only starts a PDU
 //     whose header decodes and whose bytes are all there, so it fails
 //     only on its first PDU and leaves anything else whole for the next
-//     read. It exists for pipelining servers: one completion per burst
-//     instead of per PDU (BENCHMARKS.md shows what that is worth).
+//     read. It starts its Frame over when it begins, so one Frame serves
+//     batch after batch, a failed one's retry included. It exists for
+//     pipelining servers: one completion per burst instead of per PDU
+//     (BenchmarkPDUEcho1KBatch against BenchmarkPDUEcho1K measures what
+//     that is worth).
 //   - Datagrams arrive whole with their source address; a zero-length
 //     datagram is delivered (0 bytes) and never blocks later ones; sendto of
 //     0 bytes → EINVAL; over MaxDatagram → EMSGSIZE.

@@ -16,12 +16,12 @@ import (
 //
 // A Frame reads one PDU at a time and starts over on the next read; PDU
 // returns the last one read (a new buffer per PDU, so it may be kept).
-// Use one Frame per queued read; a ReadPDUs batch reads all its PDUs with
-// its one Frame, which it starts over first (so one Frame serves a
-// connection's batches). A read that ends without its PDU
+// Use one Frame per queued read. A read that ends without its PDU
 // (cancelled or timed out, even before any byte came, or failed) leaves
 // the Frame partway through: Reset it, or take a new one, before reading
-// with it again.
+// with it again. A ReadPDUs batch reads all its PDUs with its one Frame
+// and starts it over itself when it begins, so a Frame used only in
+// batches needs no Reset.
 type Frame struct {
 	// Header is the size of the fixed header, which ends at or after the
 	// length field.
@@ -46,10 +46,12 @@ type Frame struct {
 	pdu   []byte
 	want  int // the whole PDU's length, once the header is read
 	phase int
-	// hdr holds a short header while it is read and vec the one-entry
-	// vector Next returns, so that a PDU costs one allocation (its own).
-	hdr [16]byte
-	vec [1][]byte
+	// hdr holds a short header while it is read (hbuf a longer one,
+	// kept for the next) and vec the one-entry vector Next returns, so
+	// that a PDU costs one allocation (its own).
+	hdr  [16]byte
+	hbuf []byte
+	vec  [1][]byte
 }
 
 // LengthPrefixed returns the framing of a big-endian length prefix of
@@ -133,10 +135,16 @@ func (f *Frame) Next() ([][]byte, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	if f.Header <= len(f.hdr) {
+	switch {
+	case f.Header <= len(f.hdr):
 		f.pdu = f.hdr[:f.Header]
-	} else {
-		f.pdu = make([]byte, f.Header)
+	default:
+		// The header is copied into the PDU's own buffer once read, so
+		// this one serves every PDU.
+		if cap(f.hbuf) < f.Header {
+			f.hbuf = make([]byte, f.Header)
+		}
+		f.pdu = f.hbuf[:f.Header]
 	}
 	f.phase = 1
 	f.vec[0] = f.pdu

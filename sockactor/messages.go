@@ -48,9 +48,11 @@ type ReadPDUQueue ReadPDU
 // when its header decodes and all its bytes are buffered, so the batch
 // fails only on its first PDU (with ReadPDU's rules) and whatever it did
 // not take stays whole for the next read. Frame is the request's until
-// its completion (it must not be shared with another pending read); the
-// socket starts it over (Reset) when it takes the request, so one Frame
-// serves batch after batch. Completion: *ReadPDUsDone.
+// its completion (it must not be shared with another pending read);
+// a batch starts it over at a header when it begins, so it may be sent
+// in the next ReadPDUs as is, after a success or a failure (a cancel or
+// timeout before any byte came leaves the stream clean for that retry).
+// Completion: *ReadPDUsDone.
 type ReadPDUs struct {
 	Frame   *Frame
 	Max     int

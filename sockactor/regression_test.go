@@ -1,6 +1,7 @@
 package sockactor_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"net"
 	"syscall"
@@ -272,5 +273,71 @@ func TestDgramRealRecvAfterQueueFilled(t *testing.T) {
 		if string(dg.Data) != string(rune('0'+i)) {
 			t.Fatalf("recvfrom %d: %q", i, dg.Data)
 		}
+	}
+}
+
+// TestReadPDUsFrameAfterTimeout: a ReadPDUs that timed out (or was
+// cancelled) before any byte came leaves the stream clean, and the
+// natural retry is the same request again, with the same Frame. The
+// Frame had been left expecting its header, holding the previous PDU's
+// header bytes: the retry decoded that stale header without reading one
+// from the stream and delivered a PDU made of the next PDU's header and
+// body as the previous one's body (silently, framing lost). A batch
+// always starts at a PDU boundary, so it now starts its Frame over.
+// (Found in review.)
+func TestReadPDUsFrameAfterTimeout(t *testing.T) {
+	for _, how := range []string{"expire", "cancel"} {
+		m := sockactor.NewStreamMachine(sockactor.StreamConfig{}, true)
+		f := sockactor.LengthPrefixed(2, 100)
+		m.OnData(pdu2("abc"), nil)
+		if c := readPDUsNow(t, m, f, 0); c.Err != nil || len(c.PDUs) != 1 {
+			t.Fatalf("first batch: %+v", c)
+		}
+		id := m.ReadPDUs(f, 0, time.Second)
+		m.Effects()
+		if how == "expire" {
+			m.Expire(id)
+		} else {
+			m.Cancel(id)
+		}
+		if c := lastCompletion(m.Effects()); c == nil || c.ID != id || c.Err == nil || m.Err() != nil {
+			t.Fatalf("%s before any byte: %+v (stream %v)", how, c, m.Err())
+		}
+		m.OnData(append(pdu2("x"), pdu2("yz")...), nil)
+		c := readPDUsNow(t, m, f, 0)
+		if c.Err != nil || len(c.PDUs) != 2 || string(c.PDUs[0]) != string(pdu2("x")) || string(c.PDUs[1]) != string(pdu2("yz")) {
+			t.Fatalf("retry after %s with the same frame: err %v, PDUs %q", how, c.Err, c.PDUs)
+		}
+	}
+}
+
+// TestReadPDUsLongHeaderAllocs: a batch with a header over 16 bytes
+// (memcached's binary protocol has 24, the Frame's own example) cost
+// three allocations per PDU: the PDU, a header buffer Next made for
+// each PDU, and a copy of each next header that the batch made to decode
+// it. A PDU now costs one allocation (its own) whatever the header size,
+// as it does with short headers. (Found in review.)
+func TestReadPDUsLongHeaderAllocs(t *testing.T) {
+	const pdus = 64
+	var wire []byte
+	for i := 0; i < pdus; i++ {
+		h := make([]byte, 24)
+		binary.BigEndian.PutUint32(h[8:], 8)
+		wire = append(append(wire, h...), "8 bytes!"...)
+	}
+	m := sockactor.NewStreamMachine(sockactor.StreamConfig{ReadAhead: 1 << 20}, true)
+	f := sockactor.HeaderLength(24, 8, 4, 100)
+	run := func() {
+		m.OnData(wire, nil)
+		id := m.ReadPDUs(f, pdus, 0)
+		c := lastCompletion(m.Effects())
+		if c == nil || c.ID != id || c.Err != nil || len(c.PDUs) != pdus {
+			t.Fatalf("batch: %+v", c)
+		}
+	}
+	run()
+	// Per batch: the PDUs, and a few for the batch's list of them.
+	if a := testing.AllocsPerRun(20, run); a > pdus+10 {
+		t.Fatalf("%v allocations for a batch of %d PDUs with a 24-byte header, want at most %d", a, pdus, pdus+10)
 	}
 }

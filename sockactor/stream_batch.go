@@ -21,8 +21,8 @@ const DefaultReadPDUsMax = 64
 // whose bytes are all buffered: so a batch fails only on its first PDU,
 // and a PDU it does not take (a bad header, an oversize length, bytes
 // still to come) is left whole for the next read. f is this request's
-// until its completion; the request starts it over (Reset), so one Frame
-// serves batch after batch.
+// until its completion; the batch Resets it when it begins (it starts at
+// a PDU boundary), so f needs no Reset after a failed batch.
 func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID {
 	id, kind := m.newID(), OpReadPDUs
 	switch {
@@ -36,7 +36,6 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 	if err := f.check(); err != nil {
 		return m.fail(id, kind, err)
 	}
-	f.Reset() // the batch starts at a header, whatever f did before
 	if err := m.ioRefusal("readv"); err != nil {
 		return m.fail(id, kind, err)
 	}

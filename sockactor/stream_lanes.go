@@ -56,6 +56,12 @@ func (m *StreamMachine) pumpReads() {
 				continue
 			}
 			op.started = true
+			if op.frame != nil {
+				// A batch starts at a PDU boundary: whatever an earlier
+				// read that ended without its PDU left in the Frame
+				// (a stale header) must not be taken for this one's.
+				op.frame.Reset()
+			}
 			if !m.askNext(op) {
 				continue
 			}
