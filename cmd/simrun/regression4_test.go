@@ -44,3 +44,27 @@ func TestHugeCampaignStarts(t *testing.T) {
 		t.Fatalf("exit %d, want 130 and a report\n%s%s", code, out, errOut)
 	}
 }
+
+// fullWriter is a disk with no space left.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestUnwritableReport: a report that cannot be written (stdout on a
+// full disk: simrun >report.txt) is an error, exit 2 as for an
+// unwritable trace, with the reason on stderr. Found in review: every
+// write error was ignored, and `simrun -scenario canary-lost-ack
+// >/dev/full` exited 0 with no report at all, and its failures lost.
+func TestUnwritableReport(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scenario", "pingpong", "-seeds", "2"},
+		{"-scenario", "canary-lost-ack", "-seeds", "2"},
+		{"replay", "-scenario", "pingpong", "-seed", "5"},
+	} {
+		var errOut strings.Builder
+		code := run(args, fullWriter{}, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), "no space left on device") {
+			t.Errorf("%v to a full disk: exit %d, want 2; stderr:\n%s", args, code, errOut.String())
+		}
+	}
+}
