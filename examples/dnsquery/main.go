@@ -33,8 +33,9 @@
 //
 // The exit status is 0 when every name resolved, 1 when some did not
 // resolve but every name got a definite answer, 3 when some name could
-// not be looked up (whatever the others did), and 2 for a usage error
-// (-h prints the usage and exits 0).
+// not be looked up (whatever the others did), and 2 for a usage error: a
+// malformed flag (a -server that is not HOST[:PORT], a bad port), no
+// name (-h prints the usage and exits 0).
 package main
 
 import (
@@ -62,11 +63,29 @@ func withPort(server string) string {
 	if _, _, err := net.SplitHostPort(server); err == nil {
 		return server
 	}
+	if strings.HasPrefix(server, "[") != strings.HasSuffix(server, "]") {
+		return server // an unclosed bracket: let checkServer say so
+	}
 	host := strings.TrimSuffix(strings.TrimPrefix(server, "["), "]")
 	if strings.Contains(host, ":") && !strings.HasPrefix(server, "[") && net.ParseIP(host) == nil {
-		return server // not an address: let the resolver say what is wrong with it
+		return server // not an address: let checkServer say what is wrong with it
 	}
 	return net.JoinHostPort(host, "53")
+}
+
+// checkServer says what is wrong with a HOST:PORT that is not one: a
+// malformed address, a port out of range or a service name that the
+// services database does not know. Whether the host exists is for the
+// lookup to find out.
+func checkServer(server string) error {
+	_, port, err := net.SplitHostPort(server)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("udp", port); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Exit statuses.
@@ -102,7 +121,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dnsquery: -timeout %v: must be positive\n", *timeout)
 		return exitUsage
 	}
+	given := *server
 	*server = withPort(*server)
+	if err := checkServer(*server); err != nil {
+		fmt.Fprintf(stderr, "dnsquery: -server %s: %v\n", given, err)
+		return exitUsage
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	sys := actors.New()
