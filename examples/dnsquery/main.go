@@ -44,6 +44,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"sort"
@@ -132,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sys := actors.New()
 	defer sys.Close(context.Background())
 	r := &Resolver{Sys: sys, Transport: sockactor.RealTransport(), Server: *server, TCP: *tcp}
-	answers, err := r.Resolve(ctx, fs.Args())
+	answers, err := resolveAll(ctx, r, fs.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "dnsquery:", err)
 		return exitFailed
@@ -166,4 +167,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// resolveAll resolves names with as many Resolve calls as it takes, each
+// of at most maxNames distinct names (one query ID each).
+func resolveAll(ctx context.Context, r *Resolver, names []string) (map[string]Answer, error) {
+	seen := make(map[string]bool, len(names))
+	var distinct []string
+	for _, name := range names {
+		if !seen[name] {
+			seen[name] = true
+			distinct = append(distinct, name)
+		}
+	}
+	all := make(map[string]Answer, len(distinct))
+	for start := 0; start < len(distinct); start += maxNames {
+		answers, err := r.Resolve(ctx, distinct[start:min(start+maxNames, len(distinct))])
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(all, answers)
+	}
+	return all, nil
 }
