@@ -33,7 +33,8 @@
 //
 // The exit status is 0 when every name resolved, 1 when some did not
 // resolve but every name got a definite answer, 3 when some name could
-// not be looked up (whatever the others did), and 2 for a usage error: a
+// not be looked up (whatever the others did) or the addresses could not
+// be written (stdout on a full disk), and 2 for a usage error: a
 // malformed flag (a -server that is not HOST[:PORT], a bad port), no
 // name (-h prints the usage and exits 0).
 package main
@@ -139,6 +140,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	status := 0
+	out := &errWriter{w: stdout}
 	for _, name := range fs.Args() {
 		a := answers[name]
 		switch {
@@ -162,11 +164,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 			sorted := append([]string(nil), a.Addrs...)
 			sort.Strings(sorted)
 			for _, addr := range sorted {
-				fmt.Fprintf(stdout, "%s %s\n", name, addr)
+				fmt.Fprintf(out, "%s %s\n", name, addr)
 			}
 		}
 	}
+	if out.err != nil {
+		fmt.Fprintf(stderr, "dnsquery: writing the addresses: %v\n", out.err)
+		return exitFailed
+	}
 	return status
+}
+
+// errWriter keeps the first error of the writes to w (stdout), so that
+// addresses that could not be written (a full disk) fail the command
+// instead of being lost in silence.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	e.err = err
+	return n, err
 }
 
 // resolveAll resolves names with as many Resolve calls as it takes, each

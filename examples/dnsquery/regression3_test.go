@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -53,5 +54,27 @@ func TestRegressionMoreNamesThanQueryIDs(t *testing.T) {
 	}
 	if got := len(f.Queries()); got != n {
 		t.Fatalf("the server got %d queries for %d names", got, n)
+	}
+}
+
+// fullWriter is a disk with no space left.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestRegressionUnwritableOutput: addresses that cannot be written
+// (stdout on a full disk) fail the command, exit 3 as for names that
+// could not be looked up, with the reason on stderr.
+//
+// Found in review: write errors were ignored, and `dnsquery ... >
+// /dev/full` exited 0 with no address written.
+func TestRegressionUnwritableOutput(t *testing.T) {
+	f := startFakeDNS(t, "127.0.0.1", func(q fakeQuery) [][]byte {
+		return [][]byte{response(q, 0, []dnsmessage.Resource{aRR(q.Name(), "10.0.0.1")}, nil)}
+	})
+	var errOut strings.Builder
+	code := run([]string{"-server", f.Addr, "a.test", "b.test"}, fullWriter{}, &errOut)
+	if code != 3 || !strings.Contains(errOut.String(), "no space left on device") {
+		t.Fatalf("to a full disk: exit %d, want 3; stderr %q", code, errOut.String())
 	}
 }
