@@ -167,6 +167,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if err := o.check(seen); err != nil {
 		return nil, err
 	}
+	if !o.canary {
+		if _, err := o.scenarios(); err != nil {
+			return nil, err // before -out is made: a typo leaves nothing behind
+		}
+	}
 	if seen["out"] && !o.shrink {
 		return nil, fmt.Errorf("-out is where -shrink writes minimal plans: it needs -shrink")
 	}

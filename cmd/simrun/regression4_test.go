@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,5 +67,20 @@ func TestUnwritableReport(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut.String(), "no space left on device") {
 			t.Errorf("%v to a full disk: exit %d, want 2; stderr:\n%s", args, code, errOut.String())
 		}
+	}
+}
+
+// TestUsageErrorLeavesNoOutDir: a usage error found after the flags
+// parsed (an unknown scenario) exits 2 without creating -out's directory.
+// Found in review: -shrink -out DIR made DIR before the scenario name was
+// looked up, so a typo left an empty directory behind.
+func TestUsageErrorLeavesNoOutDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "plans")
+	code, _, errOut := simrun(t, "-shrink", "-out", dir, "-scenario", "no-such-scenario")
+	if code != 2 || !strings.Contains(errOut, `no scenario "no-such-scenario"`) {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, errOut)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("-out %s was created for a run that never started (%v)", dir, err)
 	}
 }
