@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,36 +35,72 @@ type result struct {
 	div *sim.Divergence
 }
 
+// seedLine is what -v prints of a seed that ran.
+type seedLine struct {
+	seed        uint64
+	failed      bool
+	fingerprint uint64
+	steps       int64
+	virtual     time.Duration
+}
+
+// ran is a seed's outcome as a campaign keeps it: every seed's -v line,
+// and the whole result only of a failure (or of the one seed of a
+// single-seed run), so that a campaign's memory grows with its failures,
+// not its seeds.
+type ran struct {
+	line seedLine
+	r    *result // failures and single seeds only
+}
+
 // campaign runs every seed of sc, o.parallel at a time, and reports
 // failures in seed order once all have run. Once ctx ends (an interrupt)
 // it starts no more seeds: it reports those that ran.
 func campaign(ctx context.Context, sc sim.Scenario, o *options, w, progress io.Writer) summary {
 	start := time.Now()
-	seeds := make([]uint64, o.seeds)
-	for i := range seeds {
-		seeds[i] = o.seed + uint64(i)
-	}
-	results := make([]result, len(seeds))
-	single := len(seeds) == 1
+	total := o.seeds
+	single := total == 1
+	s := summary{scenario: sc.Name, planned: total, firstSeed: o.seed}
+	var (
+		mu   sync.Mutex
+		kept []ran // -v lines and failures, in the order they finished
+	)
 	var done, failed atomic.Int64
-	stop := startProgress(o, progress, sc.Name, len(seeds), &done, &failed, start)
+	stop := startProgress(o, progress, sc.Name, total, &done, &failed, start)
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for p := 0; p < min(o.parallel, len(seeds)); p++ {
+	for p := 0; p < min(o.parallel, total); p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = runSeed(sc, seeds[i], o, single)
+				seed := o.seed + uint64(i)
+				r := runSeed(sc, seed, o, single)
+				bad := r.out.Err != nil || r.div != nil
 				done.Add(1)
-				if results[i].out.Err != nil || results[i].div != nil {
+				if bad {
 					failed.Add(1)
 				}
+				k := ran{line: seedLine{seed: seed, failed: bad, fingerprint: r.out.Fingerprint, steps: r.out.Steps, virtual: r.out.VirtualTime}}
+				if bad || single {
+					k.r = &r
+				}
+				mu.Lock()
+				s.steps += r.out.Steps
+				s.events += r.out.Events
+				s.virtual += r.out.VirtualTime
+				if i == 0 {
+					s.firstPrint = r.out.Fingerprint
+				}
+				if o.verbose || k.r != nil {
+					kept = append(kept, k)
+				}
+				mu.Unlock()
 			}
 		}()
 	}
 	started := 0
-	for ; started < len(seeds) && ctx.Err() == nil; started++ {
+	for ; started < total && ctx.Err() == nil; started++ {
 		select {
 		case next <- started:
 			continue
@@ -74,32 +111,28 @@ func campaign(ctx context.Context, sc sim.Scenario, o *options, w, progress io.W
 	close(next)
 	wg.Wait()
 	stop()
+	s.seeds, s.wall = started, time.Since(start)
 
-	s := summary{scenario: sc.Name, seeds: started, planned: len(seeds), wall: time.Since(start),
-		firstSeed: seeds[0], firstPrint: results[0].out.Fingerprint}
-	for _, r := range results[:started] {
-		s.steps += r.out.Steps
-		s.events += r.out.Events
-		s.virtual += r.out.VirtualTime
+	sort.Slice(kept, func(i, j int) bool { return kept[i].line.seed < kept[j].line.seed })
+	for _, k := range kept {
 		if o.verbose {
 			status := "ok"
-			if r.out.Err != nil || r.div != nil {
+			if k.line.failed {
 				status = "FAIL"
 			}
 			fmt.Fprintf(w, "%s seed %d: %s fingerprint %016x steps %d virtual %v\n",
-				sc.Name, r.out.Seed, status, r.out.Fingerprint, r.out.Steps, r.out.VirtualTime)
+				sc.Name, k.line.seed, status, k.line.fingerprint, k.line.steps, k.line.virtual)
 			if single {
-				fmt.Fprintf(w, "  profile: %v\n", r.out.Profile)
-				for _, e := range r.out.Trace {
+				fmt.Fprintf(w, "  profile: %v\n", k.r.out.Profile)
+				for _, e := range k.r.out.Trace {
 					fmt.Fprintln(w, e)
 				}
 			}
 		}
-		if r.out.Err == nil && r.div == nil {
-			continue
+		if k.line.failed {
+			s.failures++
+			reportFailure(ctx, w, sc, *k.r, o)
 		}
-		s.failures++
-		reportFailure(ctx, w, sc, r, o)
 	}
 	return s
 }

@@ -21,7 +21,8 @@
 // pasted in any directory.
 //
 // The exit status is 0 when every seed passed (or -h asked for the
-// usage), 1 when one failed, and 2 for bad flags. An interrupt (Ctrl-C) stops a campaign: the seeds
+// usage), 1 when one failed, and 2 for bad flags or a report that could
+// not be written (stdout on a full disk). An interrupt (Ctrl-C) stops a campaign: the seeds
 // running finish, the failures found so far and the summary of the seeds
 // that ran are printed, and simrun exits 1 if one of them failed, else
 // 130; a second interrupt ends it at once.
@@ -123,7 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			strings.Join(canaryNames(), "\n  "))
 		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags, 130 interrupted before a seed failed.\n")
+		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags or an unwritable report, 130 interrupted before a seed failed.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -165,6 +166,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if err := o.check(seen); err != nil {
 		return nil, err
+	}
+	if !o.canary {
+		if _, err := o.scenarios(); err != nil {
+			return nil, err // before -out is made: a typo leaves nothing behind
+		}
 	}
 	if seen["out"] && !o.shrink {
 		return nil, fmt.Errorf("-out is where -shrink writes minimal plans: it needs -shrink")
@@ -270,10 +276,18 @@ func (o *options) scenarios() ([]sim.Scenario, error) {
 	return []sim.Scenario{sc}, nil
 }
 
+// run runs simrun with args and returns its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "replay" {
-		return replay(args[1:], stdout, stderr)
-	}
+	return reported(stdout, stderr, func(stdout io.Writer) int {
+		if len(args) > 0 && args[0] == "replay" {
+			return replay(args[1:], stdout, stderr)
+		}
+		return runCampaigns(args, stdout, stderr)
+	})
+}
+
+// runCampaigns runs the campaigns (or the canaries) args ask for.
+func runCampaigns(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
 	if err == flag.ErrHelp {
 		return 0 // asked for: the usage is printed, nothing is wrong

@@ -26,7 +26,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: simrun replay -scenario NAME -seed S [-trace FILE -trace-format text|jsonl|perfetto] [-plan FILE]\n\n"+
 			"Replays one seed of one scenario, prints its outcome, profile and faults, and writes its trace.\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nExit status: 0 the seed passed, 1 it failed, 2 bad flags, an unreadable plan or profile, or an unwritable trace.\n")
+		fmt.Fprintf(stderr, "\nExit status: 0 the seed passed, 1 it failed, 2 bad flags, an unreadable plan or profile, or an unwritable trace or report.\n")
 	}
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		return 0 // asked for: the usage is printed, nothing is wrong

@@ -33,8 +33,10 @@
 //
 // The exit status is 0 when every name resolved, 1 when some did not
 // resolve but every name got a definite answer, 3 when some name could
-// not be looked up (whatever the others did), and 2 for a usage error
-// (-h prints the usage and exits 0).
+// not be looked up (whatever the others did) or the addresses could not
+// be written (stdout on a full disk), and 2 for a usage error: a
+// malformed flag (a -server that is not HOST[:PORT], a bad port), no
+// name (-h prints the usage and exits 0).
 package main
 
 import (
@@ -43,6 +45,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"sort"
@@ -62,11 +65,29 @@ func withPort(server string) string {
 	if _, _, err := net.SplitHostPort(server); err == nil {
 		return server
 	}
+	if strings.HasPrefix(server, "[") != strings.HasSuffix(server, "]") {
+		return server // an unclosed bracket: let checkServer say so
+	}
 	host := strings.TrimSuffix(strings.TrimPrefix(server, "["), "]")
 	if strings.Contains(host, ":") && !strings.HasPrefix(server, "[") && net.ParseIP(host) == nil {
-		return server // not an address: let the resolver say what is wrong with it
+		return server // not an address: let checkServer say what is wrong with it
 	}
 	return net.JoinHostPort(host, "53")
+}
+
+// checkServer says what is wrong with a HOST:PORT that is not one: a
+// malformed address, a port out of range or a service name that the
+// services database does not know. Whether the host exists is for the
+// lookup to find out.
+func checkServer(server string) error {
+	_, port, err := net.SplitHostPort(server)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("udp", port); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Exit statuses.
@@ -102,18 +123,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dnsquery: -timeout %v: must be positive\n", *timeout)
 		return exitUsage
 	}
+	given := *server
 	*server = withPort(*server)
+	if err := checkServer(*server); err != nil {
+		fmt.Fprintf(stderr, "dnsquery: -server %s: %v\n", given, err)
+		return exitUsage
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	sys := actors.New()
 	defer sys.Close(context.Background())
 	r := &Resolver{Sys: sys, Transport: sockactor.RealTransport(), Server: *server, TCP: *tcp}
-	answers, err := r.Resolve(ctx, fs.Args())
+	answers, err := resolveAll(ctx, r, fs.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "dnsquery:", err)
 		return exitFailed
 	}
 	status := 0
+	out := &errWriter{w: stdout}
 	for _, name := range fs.Args() {
 		a := answers[name]
 		switch {
@@ -137,9 +164,55 @@ func run(args []string, stdout, stderr io.Writer) int {
 			sorted := append([]string(nil), a.Addrs...)
 			sort.Strings(sorted)
 			for _, addr := range sorted {
-				fmt.Fprintf(stdout, "%s %s\n", name, addr)
+				fmt.Fprintf(out, "%s %s\n", name, addr)
 			}
 		}
 	}
+	if out.err != nil {
+		fmt.Fprintf(stderr, "dnsquery: writing the addresses: %v\n", out.err)
+		return exitFailed
+	}
 	return status
+}
+
+// errWriter keeps the first error of the writes to w (stdout), so that
+// addresses that could not be written (a full disk) fail the command
+// instead of being lost in silence.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	e.err = err
+	return n, err
+}
+
+// resolveAll resolves names with as many Resolve calls as it takes, each
+// of at most maxNames distinct names (one query ID each).
+func resolveAll(ctx context.Context, r *Resolver, names []string) (map[string]Answer, error) {
+	seen := make(map[string]bool, len(names))
+	var distinct []string
+	for _, name := range names {
+		if !seen[name] {
+			seen[name] = true
+			distinct = append(distinct, name)
+		}
+	}
+	all := make(map[string]Answer, len(distinct))
+	for start := 0; start < len(distinct); start += maxNames {
+		answers, err := r.Resolve(ctx, distinct[start:min(start+maxNames, len(distinct))])
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(all, answers)
+	}
+	return all, nil
 }

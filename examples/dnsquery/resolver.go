@@ -98,6 +98,10 @@ func rcodeName(c dnsmessage.RCode) string {
 	return fmt.Sprintf("RCODE%d", c)
 }
 
+// maxNames is how many distinct names one Resolve call takes: one query
+// ID each.
+const maxNames = 1 << 16
+
 // job is one distinct name of a Resolve call and its query.
 type job struct {
 	name string
@@ -129,8 +133,8 @@ func (r *Resolver) Resolve(ctx context.Context, names []string) (map[string]Answ
 			jobs = append(jobs, &job{name: name, q: q})
 		}
 	}
-	if len(jobs) > 1<<16 {
-		return nil, fmt.Errorf("at most %d distinct names per call (one query ID each), got %d", 1<<16, len(jobs))
+	if len(jobs) > maxNames {
+		return nil, fmt.Errorf("at most %d distinct names per call (one query ID each), got %d", maxNames, len(jobs))
 	}
 	for i, id := range newIDs(len(jobs)) {
 		j := jobs[i]
