@@ -219,6 +219,11 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 	h := b.newHandle(prefix)
 	link := &Link{handle: h, owner: owner, sig: s, host: s, dflt: dflt}
 	window, queue := split(limit, maxWin)
+	if policy == DropOldest {
+		// The newest event needs a place besides the deliveries in
+		// flight, which cannot be taken back (see Queue).
+		queue = max(queue, 1)
+	}
 	req := &connectReq{
 		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
 		target: t.bind(b.sys),

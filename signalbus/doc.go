@@ -20,8 +20,10 @@
 // Each connection has a window (deliveries handed to the slot and not yet
 // acknowledged) and a queue in the signal behind it, bounded together by
 // Queue(limit, policy). A slot that stalls fills them; then the declared
-// policy applies (DropOldest or DropNewest) and the next event delivered
-// carries the count of lost ones (Event.Dropped; the QMP endpoint writes
+// policy applies (DropOldest: the newest event takes the place of the
+// oldest one queued, so it is never lost, even with a limit of 1;
+// DropNewest: it is dropped) and the next event delivered carries the
+// count of lost ones (Event.Dropped; the QMP endpoint writes
 // a SIGNAL_OVERFLOW event). The emitter and the other connections never
 // wait for it.
 //
