@@ -102,7 +102,8 @@ func (b *Bus) Lookup(name string) (SignalRef, bool) {
 }
 
 // ErrNameTaken means a new signal has a name (type name, wire name or
-// accessor) that another signal of the bus has already.
+// accessor) that another signal of the bus has already, or that Serve's
+// server name is another actor's on the bus's system.
 var ErrNameTaken = errors.New("name taken")
 
 // names returns the signal's names, each with its kind: type name, wire

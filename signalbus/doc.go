@@ -63,7 +63,10 @@
 //
 // Each name of a signal (type name, wire name, accessor) is unique on its
 // bus, whatever its kind: NewSignal refuses a signal with a name another
-// has (ErrNameTaken), so Bus.Lookup is never ambiguous.
+// has (ErrNameTaken), so Bus.Lookup is never ambiguous. Buses are
+// independent: two on one actor system (two VMs' buses in one process)
+// may have signals of the same names, each with its own connections and
+// events; only their servers need names of their own (Serve, ServeName).
 //
 // An actor slot is the actor its PID named when Connect was called: its
 // deliveries go to that actor only, and its connections end when that

@@ -2,10 +2,12 @@ package signalbus_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -164,5 +166,89 @@ func TestRegressionQueueLimitDropOldestKeepsNewest(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRegressionTwoBusesOneSystem: two buses on one actor system (two
+// VMs' event buses in one process) are independent: each can have a
+// signal of the same name, whose connections get only that bus's events,
+// locally and over remote. Only the server's name is part of the remote
+// protocol: a second bus served under the default name is refused with
+// ErrNameTaken (not a bare protoactor name collision), and is served
+// under another name (ServeName), which its subscribers give (AtServer).
+// NewSignal on the second bus used to fail (both spawned an actor named
+// "signal-block-io-event").
+// Spec: signalbus/doc.go "Each name of a signal ... is unique on its bus";
+// signalbus/remote_server.go Serve and ServeName docs.
+func TestRegressionTwoBusesOneSystem(t *testing.T) {
+	w := sim.New(81)
+	sys := w.MustNode("a")
+	buses := []*signalbus.Bus{signalbus.New(sys), signalbus.New(sys)}
+	sub := signalbus.New(w.MustNode("b"))
+	ctx := context.Background()
+	var sigs []*signalbus.Signal[blockIO]
+	local := make([][]int, 2)
+	remote := make([][]int, 2)
+	for i, bus := range buses {
+		sig, err := signalbus.NewSignal[blockIO](bus, "BlockIOEvent", signalbus.WithArgs("device"))
+		if err != nil {
+			t.Fatalf("bus %d: NewSignal: %v", i, err)
+		}
+		sigs = append(sigs, sig)
+		if _, err := sig.Connect(ctx, signalbus.FuncSlot(func(_ context.Context, ev *signalbus.Event[blockIO]) {
+			local[i] = append(local[i], ev.Value.N)
+		})); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := bus.Lookup("BlockIOEvent"); !ok || got.PID().String() != sig.PID().String() {
+			t.Fatalf("bus %d: Lookup gives another signal", i)
+		}
+	}
+	if sigs[0].PID().String() == sigs[1].PID().String() {
+		t.Fatalf("both signals are the actor %s", sigs[0].PID())
+	}
+	if _, err := signalbus.Serve(buses[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err := signalbus.Serve(buses[1])
+	if !errors.Is(err, signalbus.ErrNameTaken) || !strings.Contains(err.Error(), signalbus.ServerName) {
+		t.Fatalf("second bus served under the default name: %v, want ErrNameTaken naming %q", err, signalbus.ServerName)
+	}
+	if _, err := signalbus.Serve(buses[1], signalbus.ServeName("signalbus-vm2")); err != nil {
+		t.Fatal(err)
+	}
+	for i, opts := range [][]signalbus.RemoteOption{nil, {signalbus.AtServer("signalbus-vm2")}} {
+		rs, err := signalbus.Remote[blockIO](sub, "a", "BlockIOEvent", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rs.Connect(ctx, signalbus.FuncSlot(func(_ context.Context, ev *signalbus.Event[blockIO]) {
+			remote[i] = append(remote[i], ev.Value.N)
+		})); err != nil {
+			t.Fatalf("remote connect to bus %d: %v", i, err)
+		}
+	}
+	if _, err := w.Run(w.For(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 6; n++ {
+		if err := sigs[n%2].Emit(blockIO{Device: "d", N: n}, "d"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Run(w.For(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[2 4 6]", "[1 3 5]"}
+	for i := range buses {
+		if fmt.Sprint(local[i]) != want[i] || fmt.Sprint(remote[i]) != want[i] {
+			t.Fatalf("bus %d: local slot got %v, remote slot %v, want %s", i, local[i], remote[i], want[i])
+		}
+	}
+	sub.Close()
+	buses[1].Close()
+	buses[0].Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
