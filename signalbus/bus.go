@@ -102,7 +102,8 @@ func (b *Bus) Lookup(name string) (SignalRef, bool) {
 }
 
 // ErrNameTaken means a new signal has a name (type name, wire name or
-// accessor) that another signal of the bus has already.
+// accessor) that another signal of the bus has already, or that Serve's
+// server name is another actor's on the bus's system.
 var ErrNameTaken = errors.New("name taken")
 
 // names returns the signal's names, each with its kind: type name, wire
@@ -219,6 +220,11 @@ func (b *Bus) connect(s *signalBase, t target, owner uint64, filter []ArgMatch, 
 	h := b.newHandle(prefix)
 	link := &Link{handle: h, owner: owner, sig: s, host: s, dflt: dflt}
 	window, queue := split(limit, maxWin)
+	if policy == DropOldest {
+		// The newest event needs a place besides the deliveries in
+		// flight, which cannot be taken back (see Queue).
+		queue = max(queue, 1)
+	}
 	req := &connectReq{
 		spec:   ConnSpec{Handle: h, Owner: owner, Filter: filter, Window: window, Limit: queue, Policy: policy, Link: link},
 		target: t.bind(b.sys),

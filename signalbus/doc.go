@@ -20,8 +20,10 @@
 // Each connection has a window (deliveries handed to the slot and not yet
 // acknowledged) and a queue in the signal behind it, bounded together by
 // Queue(limit, policy). A slot that stalls fills them; then the declared
-// policy applies (DropOldest or DropNewest) and the next event delivered
-// carries the count of lost ones (Event.Dropped; the QMP endpoint writes
+// policy applies (DropOldest: the newest event takes the place of the
+// oldest one queued, so it is never lost, even with a limit of 1;
+// DropNewest: it is dropped) and the next event delivered carries the
+// count of lost ones (Event.Dropped; the QMP endpoint writes
 // a SIGNAL_OVERFLOW event). The emitter and the other connections never
 // wait for it.
 //
@@ -61,7 +63,10 @@
 //
 // Each name of a signal (type name, wire name, accessor) is unique on its
 // bus, whatever its kind: NewSignal refuses a signal with a name another
-// has (ErrNameTaken), so Bus.Lookup is never ambiguous.
+// has (ErrNameTaken), so Bus.Lookup is never ambiguous. Buses are
+// independent: two on one actor system (two VMs' buses in one process)
+// may have signals of the same names, each with its own connections and
+// events; only their servers need names of their own (Serve, ServeName).
 //
 // An actor slot is the actor its PID named when Connect was called: its
 // deliveries go to that actor only, and its connections end when that

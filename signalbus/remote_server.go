@@ -81,6 +81,12 @@ type PeerLoss struct {
 // (actors/node) so that peers can reach it; in a simulation every node
 // is reachable. Bus.Close stops it.
 //
+// Peers address the server by its name, so each bus of a system that is
+// served needs a name of its own: serve the first under ServerName and
+// the others with ServeName (their subscribers then use AtServer). Serve
+// under a name an actor of the system has already fails with
+// ErrNameTaken.
+//
 // A server of the bus closed with Server.Close may still be stopping:
 // Serve under its name waits until it has stopped (so, in that case, do
 // not call it from inside an actor), so that Close then Serve restarts a
@@ -111,6 +117,12 @@ func Serve(bus *Bus, opts ...ServeOption) (*Server, error) {
 	pid, err := bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &server{srv: srv, cfg: cfg, peers: map[string]*peer{}, conns: map[Handle]*sconn{}, signals: map[string]*actor.PID{}}
 	}), cfg.name)
+	if errors.Is(err, actor.ErrNameExists) {
+		// The name is how peers address the server: it is not changed
+		// behind the caller's back.
+		return nil, errors.Wrapf(ErrNameTaken, "signalbus: serve as %q: another actor of the system has the name "+
+			"(another bus served under it?); serve this bus under a name of its own with ServeName, its subscribers give it with AtServer", cfg.name)
+	}
 	if err != nil {
 		return nil, errors.Wrapf(err, "signalbus: serve as %q", cfg.name)
 	}

@@ -53,8 +53,10 @@ func FuncSink(f func(ctx context.Context, ev AnyEvent)) Sink {
 type SessionOption func(*Session)
 
 // SessionQueue sets the backlog bound and overflow policy of every
-// connection of the session (NewSession refuses a bound below 1 or an
-// unknown policy with ErrBadArgument).
+// connection of the session, default and explicit, with the meaning of
+// Queue: DropNewest holds at most limit events, DropOldest at most
+// max(limit, 2) and always keeps the newest one. NewSession refuses a
+// bound below 1 or an unknown policy with ErrBadArgument.
 func SessionQueue(limit int, policy Policy) SessionOption {
 	return func(s *Session) { s.limit, s.policy = limit, policy }
 }

@@ -156,11 +156,26 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	if err := bus.addSignal(s.signalBase, func() (*actor.PID, error) {
 		// Its children are its func slots' executors.
 		sup := slotSupervisor{gen: func() int { return a.started }}
-		return bus.sys.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithSupervisor(sup)), "signal-"+info.Accessor)
+		return spawnSignal(bus.sys, actor.PropsFromProducer(func() actor.Actor { return a }, actor.WithSupervisor(sup)), info.Accessor)
 	}); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// spawnSignal starts a signal's actor, named signal-<accessor>. The name
+// is no part of any protocol (peers and QMP find a signal through its bus
+// by its names), only a help for logs: if another bus of the system (or
+// one closed and still stopping) has it, the actor gets a name of its
+// own, signal-<accessor>-$<n>, so that buses on one system are
+// independent.
+func spawnSignal(sys *actors.System, props *actor.Props, accessor string) (*actor.PID, error) {
+	name := "signal-" + accessor
+	pid, err := sys.SpawnNamed(props, name)
+	if errors.Is(err, actor.ErrNameExists) {
+		pid, err = sys.SpawnNamed(props, name+"-"+sys.ActorSystem().ProcessRegistry.NextId())
+	}
+	return pid, err
 }
 
 // check refuses a signal without a name, or whose accessor has an

@@ -71,11 +71,29 @@ func Arg(name, value string) ConnectOption {
 	return func(c *connectConfig) { c.args = append(c.args, namedArg{name, value}) }
 }
 
-// Queue bounds the connection's backlog (events handed to the slot but
-// not yet acknowledged, plus events waiting in the signal) to limit, and
-// sets what happens beyond it. The default is DefaultQueueLimit with
-// DropOldest. Connect refuses a limit below 1 or an unknown policy
-// (ErrBadArgument).
+// Queue bounds the connection's backlog and sets what happens beyond it.
+// The default is DefaultQueueLimit with DropOldest. Connect refuses a
+// limit below 1 or an unknown policy (ErrBadArgument).
+//
+// The backlog is the events handed to the slot and not yet acknowledged
+// (the window, including the one the slot is handling; see SplitQueue)
+// plus those waiting in the signal's queue behind them. Events in the
+// window are the slot's and are never taken back; the policy applies to
+// the signal's queue:
+//
+//   - DropNewest: the backlog holds at most limit events, and an event
+//     that finds it full is dropped. So a stalled slot gets the first
+//     limit events of a burst (Queue(1, DropNewest): the one it is
+//     handling, and events emitted meanwhile are lost).
+//   - DropOldest: an event that finds the backlog full takes the place of
+//     the oldest one waiting in the signal's queue, so the newest event
+//     is never lost, whatever the limit. The queue keeps at least one
+//     place for it: the backlog holds at most max(limit, 2) events
+//     (Queue(1, DropOldest): the one the slot is handling and the latest
+//     emitted since, which the slot gets next).
+//
+// Either way the next event delivered carries the count of those lost
+// (Event.Dropped).
 func Queue(limit int, policy Policy) ConnectOption {
 	return func(c *connectConfig) { c.limit, c.policy = limit, policy }
 }
@@ -100,7 +118,8 @@ const maxRemoteWindow = 256
 
 // SplitQueue says how a connection's backlog limit (Queue) is split into
 // the window (deliveries handed to the slot and not yet acknowledged) and
-// the queue kept in the signal, where the overflow policy applies.
+// the queue kept in the signal, where the overflow policy applies. A
+// DropOldest connection's queue is max(queue, 1) (see Queue).
 func SplitQueue(limit int) (window, queue int) { return split(limit, maxWindow) }
 
 // SplitRemoteQueue is SplitQueue for a remote connection (its window may
