@@ -119,12 +119,6 @@ var Allowed = Allowlist{
 	"sockactor/net_peek_linux.go": {
 		"io": "the reader goroutines peek the size of the unix datagram waiting (recvOnce, in net_ready_unix.go) so that one above 64 KiB is received whole",
 	},
-	"sockactor/net_readv_linux.go": {
-		"io": "the reader goroutines read a busy stream straight into a chunk, with a spill buffer behind it (readSplit, in net_ready_unix.go)",
-	},
-	"sockactor/net_readv_other.go": {
-		"io": "the reader goroutines' readSplit where readv into two buffers is not used",
-	},
 	"sockactor/net_batch.go": {
 		"io": "the writer goroutine sends bursts of datagrams with sendmmsg; built when the driver is",
 	},
