@@ -49,30 +49,7 @@ func takeChunk(p []byte) []byte {
 	if n < minChunk || n > maxChunk {
 		return detach(p)
 	}
-	buf := getChunk(n)[:n]
-	copy(buf, p)
-	return buf
-}
-
-// joinChunk returns a and b one after the other in a pooled chunk when
-// they are large enough to use one, else in a buffer of exactly their
-// length.
-func joinChunk(a, b []byte) []byte {
-	n := len(a) + len(b)
-	var buf []byte
-	if n < minChunk || n > maxChunk {
-		buf = make([]byte, n)
-	} else {
-		buf = getChunk(n)[:n]
-	}
-	copy(buf[copy(buf, a):], b)
-	return buf
-}
-
-// getChunk returns a pooled chunk (or a new one) of the smallest class
-// that holds n bytes, minChunk ≤ n ≤ maxChunk, at its full length.
-func getChunk(n int) []byte {
-	size := chunkSize(n)
+	size := 1 << bits.Len(uint(n-1)) // the smallest power of two ≥ n
 	cl := &chunkClasses[chunkClassOf(size)]
 	var buf []byte
 	cl.mu.Lock()
@@ -85,13 +62,9 @@ func getChunk(n int) []byte {
 	if buf == nil {
 		buf = make([]byte, size)
 	}
-	return buf[:size]
-}
-
-// chunkSize is the class size that holds n bytes: the smallest power of
-// two ≥ n, within [minChunk, maxChunk].
-func chunkSize(n int) int {
-	return min(max(1<<bits.Len(uint(n-1)), minChunk), maxChunk)
+	buf = buf[:n]
+	copy(buf, p)
+	return buf
 }
 
 // freeChunk takes back a chunk the machine has consumed (EvData.Free of

@@ -2,7 +2,6 @@ package sockactor
 
 import (
 	"bytes"
-	"net"
 	"testing"
 )
 
@@ -58,57 +57,4 @@ func TestChunkPoolBounded(t *testing.T) {
 	if kept > chunkPoolBytes {
 		t.Fatalf("class %d keeps %d bytes, bound %d", k, kept, chunkPoolBytes)
 	}
-}
-
-// TestReadStreamChunks: a stream's reads go straight into a chunk of the
-// class its last read called for, handed over without a copy when at
-// least half full; a smaller or larger read is copied into a chunk of
-// its own class (or an exact buffer); every read's bytes are the ones
-// sent, and no chunk holds less than half its size.
-func TestReadStreamChunks(t *testing.T) {
-	a, b := tcpPair(t)
-	read, free := streamReader(b)
-	for i, n := range []int{5000, 3000, 8192, 100, 4000, 9000, 2100, 70000, 40000} {
-		p := bytes.Repeat([]byte{byte(i + 1)}, n)
-		if _, err := a.Write(p); err != nil {
-			t.Fatal(err)
-		}
-		var got []byte
-		for len(got) < n {
-			c, err := read(1 << 20)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(c) >= minChunk && (chunkClassOf(cap(c)) < 0 || cap(c) > 2*len(c)) {
-				t.Fatalf("read %d: %d bytes in a chunk of %d", i, len(c), cap(c))
-			}
-			if len(c) < minChunk && cap(c) != len(c) {
-				t.Fatalf("read %d: %d bytes in a buffer of %d", i, len(c), cap(c))
-			}
-			got = append(got, c...)
-			free(c)
-		}
-		if !bytes.Equal(got, p) {
-			t.Fatalf("read %d: the bytes differ from those sent", i)
-		}
-	}
-}
-
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	a, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
 }

@@ -59,44 +59,6 @@ func readOnce(fd uintptr, max int) (r readResult) {
 	}
 }
 
-// readSplit reads up to max bytes from fd without waiting, straight into
-// a pooled chunk of the class *hint names, with a pooled buffer behind it
-// for what does not fit (one readv). A busy stream's reads come in
-// similar sizes, so most land in the chunk, which is handed over without
-// a copy when they fill at least half of it (a chunk never holds less
-// than half its size). Otherwise the bytes are copied out as readOnce
-// does, and the class follows the read's size.
-func readSplit(fd uintptr, max int, hint *int) (r readResult) {
-	c := getChunk(*hint)
-	head := c[:min(len(c), max)]
-	bp := readBuffers.Get().(*[]byte)
-	defer readBuffers.Put(bp)
-	for {
-		n, err := readv2(fd, head, (*bp)[:max-len(head)])
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			r.wouldBlock = true
-		case err != nil:
-			r.err = os.NewSyscallError("read", err)
-		case n == 0:
-			r.err = io.EOF
-		case n <= len(head) && n >= len(c)/2:
-			r.data = c[:n]
-			return r // handed over: the machine frees it
-		case n <= len(head):
-			r.data = takeChunk(c[:n])
-			*hint = chunkSize(n)
-		default:
-			r.data = joinChunk(head, (*bp)[:n-len(head)])
-			*hint = chunkSize(n)
-		}
-		freeChunk(c)
-		return r
-	}
-}
-
 // recvOnce receives one datagram from fd without waiting. A unix
 // datagram can be larger than any UDP payload (its sender's SO_SNDBUF
 // bounds it): one that would not fit recvBuffer is received into a
@@ -147,8 +109,7 @@ func streamReader(conn net.Conn) (read func(max int) ([]byte, error), free func(
 		// not the pool's.
 		return func(max int) ([]byte, error) { return readPlain(conn, max) }, nil
 	}
-	var hint int // the chunk class the stream's reads call for (see readSplit)
-	return func(max int) ([]byte, error) { return readStream(conn, raw, max, &hint) }, freeChunk
+	return func(max int) ([]byte, error) { return readStream(conn, raw, max) }, freeChunk
 }
 
 // packetReader returns the receiver a driver goroutine uses for pc: it
@@ -161,10 +122,10 @@ func packetReader(pc net.PacketConn) func(max int, out []readResult) []readResul
 // readStream reads up to max bytes (at most readBufferSize at once) from
 // conn once it is readable. A connection that cannot expose its
 // descriptor (raw == nil) is read the plain way. Every chunk it returns
-// is either the pool's or a buffer of exactly its length smaller than the
-// pool's smallest class, so freeChunk never takes in a slice of some
-// larger array. hint is the stream's own (see readSplit).
-func readStream(conn net.Conn, raw syscall.RawConn, max int, hint *int) ([]byte, error) {
+// is either the pool's (takeChunk) or a buffer of exactly its length
+// smaller than the pool's smallest class, so freeChunk never takes in a
+// slice of some larger array.
+func readStream(conn net.Conn, raw syscall.RawConn, max int) ([]byte, error) {
 	if raw == nil {
 		return readPlain(conn, max)
 	}
@@ -173,14 +134,7 @@ func readStream(conn net.Conn, raw syscall.RawConn, max int, hint *int) ([]byte,
 	}
 	var r readResult
 	if err := raw.Read(func(fd uintptr) bool {
-		if haveReadv2 && *hint >= minChunk && max > minChunk {
-			r = readSplit(fd, max, hint)
-		} else {
-			r = readOnce(fd, max)
-			if len(r.data) >= minChunk {
-				*hint = chunkSize(len(r.data))
-			}
-		}
+		r = readOnce(fd, max)
 		return !r.wouldBlock // false: wait for readiness, then again
 	}); err != nil {
 		return nil, err // closed meanwhile
