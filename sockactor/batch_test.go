@@ -234,6 +234,10 @@ func TestReadPDUsMachine(t *testing.T) {
 		if c.Err != nil || len(c.PDUs) != 2 || string(c.PDUs[0]) != "\x00\x01a" || string(c.PDUs[1]) != "\x00\x00" || c.N != 5 {
 			t.Fatalf("first batch: %+v", c)
 		}
+		_ = append(c.PDUs[0], 'X') // the PDUs share a buffer: an append must not reach the next
+		if cap(c.PDUs[0]) != len(c.PDUs[0]) || string(c.PDUs[1]) != "\x00\x00" {
+			t.Fatalf("an append to one PDU of a batch wrote into the next: %q (cap %d)", c.PDUs[1], cap(c.PDUs[0]))
+		}
 		c = readPDUsNow(t, m, f, 0)
 		if c.Err != nil || len(c.PDUs) != 1 || string(c.PDUs[0]) != "\x00\x03ccc" {
 			t.Fatalf("second batch (stops before the partial PDU): %+v", c)

@@ -154,8 +154,11 @@ type ReadPDUDone struct {
 }
 
 // ReadPDUsDone completes a ReadPDUs: PDUs are the PDUs read, in stream
-// order, each in its own buffer and header included (at least one on
-// success), and N their total size.
+// order, header included (at least one on success), and N their total
+// size. They are the caller's; the PDUs the batch found already buffered
+// share one buffer (each slice's capacity ends with its PDU, so an append
+// to one never writes into another), so keeping one keeps them all:
+// copy a PDU kept long after its batch is done with.
 type ReadPDUsDone struct {
 	Socket *actor.PID
 	Req    *ReadPDUs

@@ -46,25 +46,38 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 }
 
 // takeBatch moves into op every PDU whole at the head of the receive
-// buffer, while op has room, and reports whether op has any PDU now. A
-// whole PDU is taken straight from the buffer (its length is known and
-// its bytes are all here: no next calls, one copy); the frame is left as
-// if it had read it (PDU returns it, the next read starts at a header).
+// buffer, while op has room, and reports whether op has any PDU now. The
+// whole PDUs are found by their headers without consuming anything, then
+// taken in one copy into one buffer of their total size, which they share
+// (each PDU is a full slice of its own bytes, so an append to one never
+// writes into the next): one allocation per batch, not per PDU. The frame
+// is left as if it had read the last one (PDU returns it, the next read
+// starts at a header).
 func (m *StreamMachine) takeBatch(op *readOp) bool {
-	for len(op.pdus) < op.max {
-		size, ok := m.wholePDU(op.frame)
+	f := op.frame
+	count, total := 0, 0
+	for cur := (cursor{m: m}); len(op.pdus)+count < op.max; count++ {
+		size, ok := cur.wholePDU(f, total)
 		if !ok {
 			break
 		}
-		pdu := m.take(size)
-		op.frame.took(pdu)
+		total += size
+		cur.skip(size)
+	}
+	if count > 0 {
 		if op.pdus == nil {
-			// Room for as many as the last batch had: one allocation
-			// where growing from one took six for a batch of 32.
-			op.pdus = make([][]byte, 0, min(op.max, max(4, m.lastBatch)))
+			// Room for as many as the last batch had.
+			op.pdus = make([][]byte, 0, min(op.max, max(count, m.lastBatch)))
 		}
-		op.pdus = append(op.pdus, pdu)
-		op.total += size
+		buf := m.take(total)
+		for off := 0; off < total; {
+			n, _ := f.Length(buf[off : off+f.Header]) // decoded once already
+			end := off + f.Header + n
+			op.pdus = append(op.pdus, buf[off:end:end])
+			off = end
+		}
+		f.took(op.pdus[len(op.pdus)-1])
+		op.total += total
 	}
 	return len(op.pdus) > 0
 }
@@ -77,35 +90,56 @@ func (m *StreamMachine) endBatch(op *readOp) {
 	recycle(&m.freeReads, op)
 }
 
-// wholePDU returns the size of the PDU of f's framing at the head of the
-// receive buffer if all of it is there and within MaxPDU, without
-// consuming anything. A header that does not decode counts as no: the
-// next read meets its error.
-func (m *StreamMachine) wholePDU(f *Frame) (int, bool) {
-	if m.rlen < f.Header || m.rlen == 0 {
+// cursor walks the receive buffer without consuming it.
+type cursor struct {
+	m      *StreamMachine
+	ci, co int // chunk index and offset in it
+}
+
+// skip moves the cursor n bytes on (all buffered).
+func (c *cursor) skip(n int) {
+	for n > 0 {
+		rest := len(c.m.rbuf[c.ci].p) - c.co
+		if n < rest {
+			c.co += n
+			return
+		}
+		n -= rest
+		c.ci, c.co = c.ci+1, 0
+	}
+}
+
+// wholePDU returns the size of the PDU of f's framing at the cursor, at
+// offset off of the receive buffer, if all of it is there and within
+// MaxPDU. A header that does not decode counts as no: the next read
+// meets its error.
+func (c *cursor) wholePDU(f *Frame, off int) (int, bool) {
+	m := c.m
+	if m.rlen-off < f.Header || m.rlen == off {
 		return 0, false
 	}
-	hdr := m.rbuf[0].p
+	hdr := m.rbuf[c.ci].p[c.co:]
 	if len(hdr) < f.Header { // the header spans chunks
 		var small [16]byte
 		hdr = small[:0]
 		if f.Header > len(small) {
 			hdr = make([]byte, 0, f.Header)
 		}
-		for i := 0; len(hdr) < f.Header; i++ {
-			p := m.rbuf[i].p
+		for i, o := c.ci, c.co; len(hdr) < f.Header; i, o = i+1, 0 {
+			p := m.rbuf[i].p[o:]
 			hdr = append(hdr, p[:min(len(p), f.Header-len(hdr))]...)
 		}
 	}
 	n, err := f.Length(hdr[:f.Header])
-	if err != nil || n > m.cfg.MaxPDU-f.Header || m.rlen-f.Header < n {
+	if err != nil || n > m.cfg.MaxPDU-f.Header || m.rlen-off-f.Header < n {
 		return 0, false
 	}
 	return f.Header + n, true
 }
 
 // take consumes the next size bytes of the receive buffer (all there)
-// into a buffer of their own.
+// into a buffer of their own (within one chunk, a copy that is not
+// zeroed first).
 func (m *StreamMachine) take(size int) []byte {
 	var pdu []byte
 	if c := &m.rbuf[0]; len(c.p) >= size {
