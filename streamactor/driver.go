@@ -52,7 +52,7 @@ type ioDone struct {
 	seg  *Segment
 	n    int
 	pos  int64
-	span int64 // ioPunch: the length made to read as zeros
+	span int64 // ioPunch: the length made to read as zeros; ioTruncate: that of a hole's part before the Length limit (0: the trailing truncation)
 	err  error
 }
 

@@ -58,8 +58,10 @@ type FileOptions struct {
 	// Offset is where in the file the stream starts.
 	Offset int64
 	// Length, if > 0, is how many bytes of the file the stream covers.
-	// A source stops there; a sink refuses more with an error that
-	// Is(syscall.ENOSPC) (libvirt's length window, holes included).
+	// A source stops there; a sink writes data and clears holes up to
+	// there, then fails the stream with ErrLength, which
+	// Is(syscall.ENOSPC), for what goes past (libvirt's length window,
+	// holes included).
 	Length int64
 	// Runner runs the file operations. Nil: the File's own (if it
 	// implements Runner, as simulated files do), else a new goroutine

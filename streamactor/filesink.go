@@ -156,15 +156,31 @@ func (k *fileSink) pump() {
 				k.fail(errors.Wrapf(syscall.EFBIG, "streamactor: file sink: hole of %d bytes at %d ends past the largest file offset", n, k.off))
 				continue
 			}
+			fits := n
 			if k.limit > 0 && k.off+n > k.limit {
-				k.fail(errors.Wrapf(ErrLength, "hole of %d bytes at %d, length ends at %d", n, k.off, k.limit))
-				continue
+				if k.off >= k.limit {
+					k.fail(errors.Wrapf(ErrLength, "hole of %d bytes at %d, length ends at %d", n, k.off, k.limit))
+					continue
+				}
+				// Clear what fits (libvirt clamps the hole, as the write
+				// of data); the rest fails the stream next time round.
+				fits = k.limit - k.off
 			}
 			if k.off < k.size {
 				// Data already there: punch it out (or write zeros) so
 				// that the hole reads as zeros.
-				f, off, span := k.f, k.off, min(n, k.size-k.off)
+				f, off, span := k.f, k.off, min(fits, k.size-k.off)
 				k.start(ioPunch, func() *ioDone { return &ioDone{kind: ioPunch, span: span, pos: off, err: clearRange(f, off, span)} })
+				return
+			}
+			if fits < n {
+				// The part that fits ends the file at the limit, as data
+				// would: extend it now, since the failure that follows
+				// skips the trailing truncation.
+				f, off, size := k.f, k.off, k.limit
+				k.start(ioTruncate, func() *ioDone {
+					return &ioDone{kind: ioTruncate, span: size - off, pos: size, err: f.Truncate(size)}
+				})
 				return
 			}
 			k.off += n
@@ -290,6 +306,14 @@ func (k *fileSink) done(m *ioDone) {
 		}
 	case ioTruncate:
 		k.size = m.pos
+		if m.span > 0 {
+			// The part of a hole that fits before the limit (pump).
+			if seg, _ := k.core.HeadSegment(); seg != nil && seg.Kind == SegHole {
+				k.off += m.span
+				k.core.ConsumeHead(m.span)
+			}
+			return
+		}
 		k.phase = sinkTruncated
 	case ioSync:
 		k.phase = sinkSynced

@@ -190,3 +190,57 @@ func TestSinkAdjacentHolesOverData(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkLengthClearsHoleUpToLimit: a hole that crosses a file sink's
+// Length clears the part that fits, as data that crosses it is written up
+// to the limit, and the rest fails the stream with ErrLength (ENOSPC).
+// libvirt's fd stream clamps a hole to the remaining length (research
+// §1.2 virStreamSendHole, invariant 19); invariant 14 (Finish returns 0
+// only if everything accepted arrived) makes the rest an error, as for
+// data. What lands in the file does not depend on how the sender cut its
+// holes. Found in review: a crossing hole failed the stream whole, so
+// stale bytes stayed where the hole fits and a hole past the end did not
+// extend the file to the limit.
+func TestSinkLengthClearsHoleUpToLimit(t *testing.T) {
+	for _, old := range []int{0, 2000} {
+		for _, holes := range [][]int64{{1500}, {1000, 500}, {700, 800}} {
+			w := sim.New(10)
+			sys := w.MustNode("n1")
+			ctx := context.Background()
+			f := sim.NewSparseFile(w, "f", sim.FileFaults{})
+			if _, err := f.WriteAt(bytes.Repeat([]byte{0xee}, old), 0); err != nil {
+				t.Fatal(err)
+			}
+			st, err := streamactor.New(sys, streamactor.Sparse())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := streamactor.AttachFileSink(st, f, streamactor.FileOptions{Offset: 10, Length: 1000}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Send(ctx, bytes.Repeat([]byte{7}, 100)); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range holes {
+				_ = st.SendHole(ctx, n, 0)
+			}
+			if err := st.Finish(ctx); !errors.Is(err, syscall.ENOSPC) || !errors.Is(err, streamactor.ErrLength) {
+				t.Errorf("old %d, holes %v: finish %v, want ErrLength (ENOSPC)", old, holes, err)
+			}
+			f.Reopen()
+			got := make([]byte, 3000)
+			n := f.Peek(got, 0)
+			want := make([]byte, max(old, 1010))
+			copy(want, bytes.Repeat([]byte{0xee}, old))
+			copy(want[10:], bytes.Repeat([]byte{7}, 100))
+			copy(want[110:1010], make([]byte, 900))
+			if !bytes.Equal(got[:n], want) {
+				t.Errorf("old %d, holes %v: the file holds %d bytes %v…, want %d: the 100 bytes of data, then zeros up to the limit at 1010",
+					old, holes, n, got[100:min(n, 120)], len(want))
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
