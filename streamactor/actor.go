@@ -249,6 +249,7 @@ func (h *hostActor) onRequest(ctx actor.Context, r *request) {
 		if e.ev.reg == nil {
 			r.op.Err = errors.Wrap(ErrNoCallback, "event remove callback")
 		} else {
+			r.reg = e.ev.reg // the handle waits for its invocation, then frees it
 			e.removeEvents(false)
 		}
 	case ctlDispose:

@@ -61,7 +61,7 @@
 //	                                   AbortWith(ctx, cause)   the same; the peer's *PeerError carries cause (a relay passes errors on)
 //	virStreamEventAddCallback          EventAddCallback(ev, cb, free)   one per stream; free runs exactly once, after the last cb
 //	virStreamEventUpdateCallback       EventUpdateCallback(ev)
-//	virStreamEventRemoveCallback       EventRemoveCallback()
+//	virStreamEventRemoveCallback       EventRemoveCallback()   from another goroutine: waits for an invocation in progress, then runs free; from the callback: returns at once
 //	virStreamEventCallback             EventCallback           func(st *Stream, events Event); opaque = the closure
 //	virFreeCallback                    func()                  the free argument
 //	virStreamSendAll                   SendAll(ctx, st, src)

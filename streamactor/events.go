@@ -38,7 +38,7 @@ type eventReg struct {
 	free    func()
 	mask    atomic.Uint32
 	removed atomic.Bool // no invocation starts once set (the final task excepted)
-	freed   bool        // executor only
+	freed   bool        // free was claimed; under the executor's callMu
 }
 
 // evTask is one thing for the executor to do.
@@ -55,6 +55,12 @@ type executor struct {
 	mu      sync.Mutex
 	tasks   []evTask
 	running bool
+	// callMu is held while a task runs (from its checks to the end of
+	// the callback or free function), so that Remove and Update can wait
+	// for an invocation under way (lockIdle); dispatch is the goroutine
+	// running it, 0 between tasks.
+	callMu   sync.Mutex
+	dispatch atomic.Uint64
 }
 
 func newExecutor(clock actors.Clock) *executor { return &executor{clock: clock} }
@@ -73,6 +79,7 @@ func (x *executor) post(t evTask) {
 }
 
 func (x *executor) run() {
+	g := goroutineID()
 	for {
 		x.mu.Lock()
 		if len(x.tasks) == 0 {
@@ -84,8 +91,19 @@ func (x *executor) run() {
 		x.tasks[0] = evTask{}
 		x.tasks = x.tasks[1:]
 		x.mu.Unlock()
-		x.do(t)
+		x.runTask(t, g)
 	}
+}
+
+// runTask runs t holding callMu, with dispatch naming the goroutine g.
+func (x *executor) runTask(t evTask, g uint64) {
+	x.callMu.Lock()
+	x.dispatch.Store(g)
+	defer func() {
+		x.dispatch.Store(0)
+		x.callMu.Unlock()
+	}()
+	x.do(t)
 }
 
 func (x *executor) do(t evTask) {
@@ -168,17 +186,45 @@ func (s *Stream) EventAddCallback(events Event, cb EventCallback, free func()) e
 
 // EventUpdateCallback changes the events the callback is asked for
 // (virStreamEventUpdateCallback); it succeeds whenever a callback is
-// registered.
+// registered. Every invocation that starts after it returns is told only
+// the new events (and ERROR and HANGUP): called from outside the
+// callback, it waits for an invocation in progress to return, as
+// EventRemoveCallback does.
 func (s *Stream) EventUpdateCallback(events Event) error {
 	if events&^allEvents != 0 {
 		return errors.Wrapf(ErrBadFlags, "event update callback: events %#x", uint32(events))
 	}
-	return s.ctlCall(context.Background(), ctlEventUpdate, func(r *request) { r.events = events }, nil)
+	if err := s.ctlCall(context.Background(), ctlEventUpdate, func(r *request) { r.events = events }, nil); err != nil {
+		return err
+	}
+	if s.exec.lockIdle() {
+		s.exec.callMu.Unlock()
+	}
+	return nil
 }
 
 // EventRemoveCallback removes the callback (virStreamEventRemoveCallback).
-// No invocation starts after it returns; one in progress (for example the
-// one calling Remove) finishes, then free runs.
+// No invocation is under way or starts after it returns, and free has
+// run: called from another goroutine, it waits for an invocation in
+// progress to return (so it must not be called holding something the
+// callback waits for), then runs free itself, as libvirt does. Called
+// from the callback (or from a callback that the running one waits for,
+// through Remove or Update calls on other streams), it returns at once:
+// the invocation in progress is the last, and free runs after it
+// returns.
 func (s *Stream) EventRemoveCallback() error {
-	return s.ctlCall(context.Background(), ctlEventRemove, nil, nil)
+	var reg *eventReg
+	if err := s.ctlCall(context.Background(), ctlEventRemove, nil, func(r *request) { reg = r.reg }); err != nil {
+		return err
+	}
+	if reg == nil || !s.exec.lockIdle() {
+		return nil
+	}
+	claim := !reg.freed
+	reg.freed = true
+	s.exec.callMu.Unlock()
+	if claim && reg.free != nil {
+		reg.callFree()
+	}
+	return nil
 }
