@@ -125,7 +125,8 @@ func (s *signalBase) base() *signalBase { return s }
 
 // NewSignal registers a signal called name (the event type's name) on bus
 // and starts its actor. Sessions that are already started get their
-// default connection to it.
+// default connection to it. It refuses (ErrBadArgument) an empty name,
+// and an accessor argument without a name or named twice.
 func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], error) {
 	if bus == nil {
 		return nil, errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: nil bus", name)
@@ -179,8 +180,9 @@ func spawnSignal(sys *actors.System, props *actor.Props, accessor string) (*acto
 }
 
 // check refuses a signal without a name, or whose accessor has an
-// unnamed argument (no Arg filter could name it). (An argument named
-// twice is refused by the QMP endpoint, qmp.NewServer.)
+// unnamed argument (no Arg filter could name it) or an argument named
+// twice (no Arg filter could tell them apart, and an event's data over
+// QMP could hold only one).
 func (i *SignalInfo) check() error {
 	if i.Name == "" {
 		return errors.Wrap(ErrBadArgument, "signalbus: new signal: empty name")
@@ -188,6 +190,11 @@ func (i *SignalInfo) check() error {
 	for j, a := range i.Args {
 		if a.Name == "" {
 			return errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: accessor argument %d has no name", i.Name, j)
+		}
+		for k := range j {
+			if i.Args[k].Name == a.Name {
+				return errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: accessor argument %q is declared twice (arguments %d and %d)", i.Name, a.Name, k, j)
+			}
 		}
 	}
 	return nil
@@ -267,6 +274,6 @@ var ErrUnknownHandle = errors.New("unknown handle")
 // connect named an accessor argument the signal does not have, or named
 // one twice, or asked for an impossible queue; an Emit gave the wrong
 // number of accessor arguments; a signal was declared without a name,
-// or with an unnamed accessor argument; a session connect named no
-// signal.
+// or with an unnamed accessor argument or one named twice; a session
+// connect named no signal.
 var ErrBadArgument = errors.New("bad accessor argument")
