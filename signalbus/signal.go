@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +94,7 @@ type Signal[T any] struct {
 // QMP endpoint.
 type signalBase struct {
 	info   *SignalInfo
+	typ    reflect.Type // T
 	bus    *Bus
 	sys    *actors.System
 	pid    *actor.PID
@@ -113,6 +115,11 @@ func (s *signalBase) wake(h Handle) { s.send(&wake{h: h}) }
 // signal's own: read it, do not change it (the throttle, its period
 // included, is fixed when the signal is made).
 func (s *signalBase) Info() *SignalInfo { return s.info }
+
+// EventType returns the Go type of the signal's events (the T of its
+// Signal[T]), as the QMP endpoint needs it to see the members an event's
+// data will have.
+func (s *signalBase) EventType() reflect.Type { return s.typ }
 
 // PID returns the signal's actor.
 func (s *signalBase) PID() *actor.PID { return s.pid }
@@ -146,7 +153,7 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	if info.Accessor == "" {
 		info.Accessor = AccessorName(name)
 	}
-	s := &Signal[T]{signalBase: &signalBase{info: info, bus: bus, sys: bus.sys}}
+	s := &Signal[T]{signalBase: &signalBase{info: info, typ: reflect.TypeFor[T](), bus: bus, sys: bus.sys}}
 	if err := s.prepareThrottle(); err != nil {
 		return nil, err
 	}
