@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -72,6 +73,7 @@ func (b *Bus) SlotPanics() uint64 { return b.slotPanics.Load() }
 // SignalRef is a signal without its type parameter.
 type SignalRef interface {
 	Info() *SignalInfo
+	EventType() reflect.Type
 	PID() *actor.PID
 	Closed() bool
 	base() *signalBase

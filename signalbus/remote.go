@@ -87,7 +87,10 @@ func (r *remoteBase) remote() *remoteBase { return r }
 // handle, issued by this bus: every event through it carries it as Tag.
 // Options are those of Signal.Connect (Arg filters, evaluated on the
 // signal's node; Queue, which bounds the backlog there; InSession), plus
-// OnLost.
+// OnLost. A queue Connect could not make locally (a limit below 1, an
+// unknown policy) or above MaxRemoteQueue is refused here, at once, with
+// ErrBadArgument, from inside an actor too; the signal's node is not
+// asked.
 //
 // Called from outside the actors, Connect waits until the signal's node
 // has accepted the connection (or refused it: ErrUnknownType,
@@ -144,7 +147,12 @@ func (r *remoteBase) connect(ctx context.Context, t target, opts []ConnectOption
 			o(&cfg)
 		}
 	}
-	if cfg.limit < 1 || cfg.limit > MaxRemoteQueue {
+	// The local check first (a limit below 1, an unknown policy), so
+	// that the caller learns at once, not from the server's refusal.
+	if err := checkQueue(cfg.limit, cfg.policy); err != nil {
+		return "", errors.Wrapf(err, "signalbus: connect remote %s", r.name)
+	}
+	if cfg.limit > MaxRemoteQueue {
 		return "", errors.Wrapf(ErrBadArgument, "signalbus: connect remote %s: queue limit %d not in [1, %d]", r.name, cfg.limit, MaxRemoteQueue)
 	}
 	var owner uint64

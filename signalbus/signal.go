@@ -2,6 +2,7 @@ package signalbus
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +94,7 @@ type Signal[T any] struct {
 // QMP endpoint.
 type signalBase struct {
 	info   *SignalInfo
+	typ    reflect.Type // T
 	bus    *Bus
 	sys    *actors.System
 	pid    *actor.PID
@@ -114,6 +116,11 @@ func (s *signalBase) wake(h Handle) { s.send(&wake{h: h}) }
 // included, is fixed when the signal is made).
 func (s *signalBase) Info() *SignalInfo { return s.info }
 
+// EventType returns the Go type of the signal's events (the T of its
+// Signal[T]), as the QMP endpoint needs it to see the members an event's
+// data will have.
+func (s *signalBase) EventType() reflect.Type { return s.typ }
+
 // PID returns the signal's actor.
 func (s *signalBase) PID() *actor.PID { return s.pid }
 
@@ -125,7 +132,8 @@ func (s *signalBase) base() *signalBase { return s }
 
 // NewSignal registers a signal called name (the event type's name) on bus
 // and starts its actor. Sessions that are already started get their
-// default connection to it.
+// default connection to it. It refuses (ErrBadArgument) an empty name,
+// and an accessor argument without a name or named twice.
 func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], error) {
 	if bus == nil {
 		return nil, errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: nil bus", name)
@@ -145,7 +153,7 @@ func NewSignal[T any](bus *Bus, name string, opts ...SignalOption) (*Signal[T], 
 	if info.Accessor == "" {
 		info.Accessor = AccessorName(name)
 	}
-	s := &Signal[T]{signalBase: &signalBase{info: info, bus: bus, sys: bus.sys}}
+	s := &Signal[T]{signalBase: &signalBase{info: info, typ: reflect.TypeFor[T](), bus: bus, sys: bus.sys}}
 	if err := s.prepareThrottle(); err != nil {
 		return nil, err
 	}
@@ -179,8 +187,9 @@ func spawnSignal(sys *actors.System, props *actor.Props, accessor string) (*acto
 }
 
 // check refuses a signal without a name, or whose accessor has an
-// unnamed argument (no Arg filter could name it). (An argument named
-// twice is refused by the QMP endpoint, qmp.NewServer.)
+// unnamed argument (no Arg filter could name it) or an argument named
+// twice (no Arg filter could tell them apart, and an event's data over
+// QMP could hold only one).
 func (i *SignalInfo) check() error {
 	if i.Name == "" {
 		return errors.Wrap(ErrBadArgument, "signalbus: new signal: empty name")
@@ -188,6 +197,11 @@ func (i *SignalInfo) check() error {
 	for j, a := range i.Args {
 		if a.Name == "" {
 			return errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: accessor argument %d has no name", i.Name, j)
+		}
+		for k := range j {
+			if i.Args[k].Name == a.Name {
+				return errors.Wrapf(ErrBadArgument, "signalbus: new signal %s: accessor argument %q is declared twice (arguments %d and %d)", i.Name, a.Name, k, j)
+			}
 		}
 	}
 	return nil
@@ -267,6 +281,6 @@ var ErrUnknownHandle = errors.New("unknown handle")
 // connect named an accessor argument the signal does not have, or named
 // one twice, or asked for an impossible queue; an Emit gave the wrong
 // number of accessor arguments; a signal was declared without a name,
-// or with an unnamed accessor argument; a session connect named no
-// signal.
+// or with an unnamed accessor argument or one named twice; a session
+// connect named no signal.
 var ErrBadArgument = errors.New("bad accessor argument")

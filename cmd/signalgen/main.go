@@ -57,15 +57,15 @@
 //     (ctx → ctxArg; a-b and a_b → aB, aBArg): parameter names are not API.
 //
 // Also refused: a type or enum named like a builtin type (str, int, bool,
-// number, any, none: references to it mean the builtin); a member
-// declared twice ('x' and '*x'); a type that contains itself through
-// required, non-list members (neither Go nor finite JSON has such a
-// value; make one on the cycle optional or a list); two events with one
-// signal accessor (the bus refuses the second) or one QMP event name
-// (AB_EVENT: clients could not tell them apart). The schema itself
-// refuses an accessor argument named tag or like a member of its event,
-// which the generated client and signalbus/qmp could not serve: every
-// schema signalgen generates code for, a qmp.Server serves.
+// number, any, none: references to it mean the builtin); a type that
+// contains itself through required, non-list members (neither Go nor
+// finite JSON has such a value; make one on the cycle optional or a
+// list); two events with one signal accessor (the bus refuses the
+// second) or one QMP event name (AB_EVENT: clients could not tell them
+// apart). The schema itself refuses a member declared twice ('x' and
+// '*x'), and an accessor argument named tag or like a member of its
+// event, which the generated client and signalbus/qmp could not serve:
+// every schema signalgen generates code for, a qmp.Server serves.
 //
 // # Command options
 //

@@ -3,6 +3,7 @@ package qmp
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,9 @@ type accessorArgs map[string]string
 func (s *Server) signalCommands(sig signalbus.SignalRef) error {
 	info := sig.Info()
 	if err := s.checkMemberNames(info); err != nil {
+		return err
+	}
+	if err := checkGoMembers(info, sig.EventType()); err != nil {
 		return err
 	}
 	var args []*schema.Member
@@ -134,6 +138,49 @@ func (s *Server) checkMemberNames(info *signalbus.SignalInfo) error {
 		}
 	}
 	return nil
+}
+
+// checkGoMembers refuses a signal whose Go event type t has a member
+// (as the event's data will have it: encoding/json's rules, which the
+// writer follows) named like one of the accessor's arguments: the data
+// holds the arguments and the members in one object, where the member's
+// value would replace the argument's. A type whose members cannot be
+// known before (not a struct, or one with its own MarshalJSON or
+// MarshalText) is not checked.
+func checkGoMembers(info *signalbus.SignalInfo, t reflect.Type) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct || len(info.Args) == 0 {
+		return nil
+	}
+	if ti := typeInfo(t); ti.marshaler || ti.ptrMarshaler || ti.text || ti.ptrText {
+		return nil
+	}
+	for _, f := range structFields(t) {
+		for _, a := range info.Args {
+			if f.name == a.Name {
+				return errors.Errorf("qmp: signal %s: field %s of its event type %v is the member '%s' of the event's data, which also holds the argument '%s' of accessor %s; the member's value would replace the argument's: rename one (a json tag names the member)",
+					info.Name, fieldPath(t, f.index), t, f.name, a.Name, info.Accessor)
+			}
+		}
+	}
+	return nil
+}
+
+// fieldPath names the field at index in struct t, through the embedded
+// structs on the way: deviceInner.Device.
+func fieldPath(t reflect.Type, index []int) string {
+	var names []string
+	for _, i := range index {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		f := t.Field(i)
+		names = append(names, f.Name)
+		t = f.Type
+	}
+	return strings.Join(names, ".")
 }
 
 // givenArgs returns the accessor arguments present in the checked

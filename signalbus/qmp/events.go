@@ -86,7 +86,7 @@ func eventData(h *signalbus.Header, v any) ([]byte, error) {
 		}
 		key := qstr(a.Name)
 		if !empty && hasMember(body, a.Name) {
-			continue // the event has a member of that name: it wins
+			continue // a member of that name (NewServer refuses one it can see): it wins
 		}
 		if buf == nil {
 			buf = make([]byte, 0, len(body)+64)

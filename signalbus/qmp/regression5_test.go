@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -148,7 +149,8 @@ type clashEvent struct {
 // listed twice in query-qmp-schema). QAPI refuses a schema where two
 // members of one object clash; NewServer now refuses such a signal,
 // naming the signal and the member. A signal whose accessor names one
-// argument twice is refused alike. (The schema refuses an accessor with
+// argument twice is refused by signalbus.NewSignal already, so both
+// layers agree. (The schema refuses an accessor with
 // such an argument; the signal here gets it by hand, beside a schema
 // that declares the event alone.)
 func TestRegressionEventMemberClashesWithAccessorArg(t *testing.T) {
@@ -175,13 +177,17 @@ func TestRegressionEventMemberClashesWithAccessorArg(t *testing.T) {
 		t.Fatalf("NewServer with an event member named like an accessor argument: %v, want an error naming the signal and the member", err)
 	}
 
+	// An accessor argument named twice is refused before: by the bus,
+	// which never has such a signal, so the server serves the others.
 	bus2 := signalbus.New(sys)
 	defer bus2.Close()
-	if _, err := signalbus.NewSignal[clashEvent](bus2, "NodeEvent", signalbus.WithArgs("node", "node")); err != nil {
+	if _, err := signalbus.NewSignal[clashEvent](bus2, "NodeEvent", signalbus.WithArgs("node", "node")); !errors.Is(err, signalbus.ErrBadArgument) || !strings.Contains(err.Error(), `"node"`) {
+		t.Fatalf("NewSignal with an accessor argument given twice: %v, want ErrBadArgument naming the argument", err)
+	}
+	if _, err := signalbus.NewSignal[clashEvent](bus2, "OtherEvent", signalbus.WithArgs("node")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = qmp.NewServer(bus2, nil)
-	if err == nil || !strings.Contains(err.Error(), "'node'") {
-		t.Fatalf("NewServer with an accessor argument given twice: %v, want an error naming the argument", err)
+	if _, err := qmp.NewServer(bus2, nil); err != nil {
+		t.Fatalf("NewServer on a bus without the refused signal: %v", err)
 	}
 }

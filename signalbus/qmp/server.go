@@ -74,8 +74,11 @@ func WithLimits(l Limits) Option {
 // signal is refused where a name would be twice in one object, as QAPI
 // refuses clashing members: an accessor argument named tag (disconnect
 // could not tell it from the handle), an argument named twice, or one
-// named like a member of the event in sch (the event's data holds both).
-// schema.Parse refuses accessors with such arguments, so these are
+// named like a member of the event, in sch or in the signal's Go event
+// type (signalbus.SignalRef.EventType; its members as encoding/json
+// names them): the event's data holds both, and the member's value
+// would replace the argument's. schema.Parse refuses accessors with such
+// arguments, and signalbus.NewSignal one named twice, so these are
 // signals made by hand (signalbus.WithArgs) that the schema does not
 // describe so.
 func NewServer(bus *signalbus.Bus, sch *schema.Schema, opts ...Option) (*Server, error) {

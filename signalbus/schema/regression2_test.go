@@ -62,3 +62,27 @@ func TestAccessorArgumentNamedLikeMemberRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberDeclaredTwiceRefused: 'x' and '*x' in one object are two
+// keys to the lexer but one member (or argument) declared twice: once
+// required, once optional. The schema refuses it at the second, naming
+// the first, in an event, a type, a command's arguments and an
+// accessor's arguments.
+//
+// Found in review: schema.Parse accepted it; signalgen then refused it
+// ("declared twice") and qmp.NewServer refused the accessor's signal
+// ("argument twice"), so the three layers disagreed.
+func TestMemberDeclaredTwiceRefused(t *testing.T) {
+	for _, c := range []struct{ src, at string }{
+		{"{ 'AEvent': { 'x': 'str', '*x': 'int' } }\n", "t.qapi:1:27: "},
+		{"{ 'T': { '*x': 'str', 'x': 'str' } }\n", "t.qapi:1:23: "},
+		{"[ 'cmd', { 'n': 'int', '*n': 'int' } ]\n", "t.qapi:1:24: "},
+		{"{ 'AEvent': {} }\n[ 'a', { 'device': 'str', '*device': 'str' }, {}, 'AEvent' ]\n", "t.qapi:2:27: "},
+	} {
+		_, err := schema.Parse("t.qapi", c.src)
+		var se *schema.Error
+		if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), c.at) || !strings.Contains(se.Msg, "twice") {
+			t.Errorf("%s: %v, want a schema error at %s saying the member is declared twice", c.src, err, c.at)
+		}
+	}
+}

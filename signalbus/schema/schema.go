@@ -9,7 +9,8 @@
 //
 // Member types are str, int, bool, number, any (any JSON value), an enum,
 // a type, or a list of one of those ([ 'str' ]); a member name starting
-// with '*' is optional. An accessor's arguments are str, int or bool,
+// with '*' is optional ('x' and '*x' in one object are one member
+// declared twice, and refused). An accessor's arguments are str, int or bool,
 // and two names are refused for them, as signalbus/qmp could not serve
 // them: tag (ReservedArg), which the proposal's <accessor>-disconnect
 // takes beside them, and the name of a member of the accessor's event,
@@ -224,7 +225,7 @@ func (s *Schema) declare(l *lexer, v *value) error {
 		name, body, np := v.keys[0], v.vals[0], v.kpos[0]
 		switch body.kind {
 		case 'o':
-			members, err := membersOf(l, body)
+			members, err := membersOf(l, name, body)
 			if err != nil {
 				if name == "pragma" { // QEMU's pragmas are not member lists
 					return qemuExpression(l, v)
@@ -268,8 +269,13 @@ func (s *Schema) declare(l *lexer, v *value) error {
 	}
 }
 
-func membersOf(l *lexer, o *value) ([]*Member, error) {
+// membersOf reads the members of owner (a type, or a function's
+// arguments) from object o. The lexer refuses a key written twice; 'x'
+// and '*x' are two keys but one member declared twice, once required and
+// once optional, and are refused here.
+func membersOf(l *lexer, owner string, o *value) ([]*Member, error) {
 	var out []*Member
+	first := map[string]*Member{}
 	for i, k := range o.keys {
 		m := &Member{Name: k, Pos: o.kpos[i]}
 		if strings.HasPrefix(k, "*") {
@@ -278,6 +284,11 @@ func membersOf(l *lexer, o *value) ([]*Member, error) {
 		if m.Name == "" {
 			return nil, l.errf(o.kpos[i], "empty member name")
 		}
+		if old := first[m.Name]; old != nil {
+			return nil, l.errf(m.Pos, "%s: member '%s' is declared twice (first at %d:%d): a member is either required ('%s') or optional ('*%s'), once",
+				owner, m.Name, old.Pos.Line, old.Pos.Col, m.Name, m.Name)
+		}
+		first[m.Name] = m
 		t := o.vals[i]
 		if t.kind == 'a' {
 			if len(t.vals) != 1 || t.vals[0].kind != 's' {
@@ -307,7 +318,7 @@ func (s *Schema) function(l *lexer, v *value) error {
 		c.ArgsPos = a.pos
 		switch a.kind {
 		case 'o':
-			ms, err := membersOf(l, a)
+			ms, err := membersOf(l, c.Name, a)
 			if err != nil {
 				return err
 			}
