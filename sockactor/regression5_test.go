@@ -162,3 +162,39 @@ func checkAnyFraming(t *rapid.T, f *sockactor.Frame, maxPDU int, wire []byte, wa
 		}
 	}
 }
+
+// TestReadPDUsListNotSizedByEarlierBatch: a batch's list of PDUs is the
+// caller's and is kept as long as its PDUs are (an echo server queues it
+// as a write vector), but it was sized by the batch before: after one
+// batch of 10000 PDUs, the next batch's one PDU came in a list with room
+// for 10000 (240 KB held for 24 bytes), whether that PDU was already
+// buffered or read first. (Found in review.)
+func TestReadPDUsListNotSizedByEarlierBatch(t *testing.T) {
+	for _, first := range []string{"buffered", "read"} {
+		m := sockactor.NewStreamMachine(sockactor.StreamConfig{ReadAhead: 1 << 20}, true)
+		f := sockactor.LengthPrefixed(1, 10)
+		m.OnData(make([]byte, 10000), nil)
+		if c := readPDUsNow(t, m, f, 1<<20); c.Err != nil || len(c.PDUs) != 10000 {
+			t.Fatalf("big batch: %v, %d PDUs", c.Err, len(c.PDUs))
+		}
+		var c *sockactor.Completion
+		if first == "buffered" {
+			m.OnData([]byte{1, 'x'}, nil)
+			c = readPDUsNow(t, m, f, 1<<20)
+		} else {
+			id := m.ReadPDUs(f, 1<<20, 0)
+			m.Effects()
+			m.OnData([]byte{1}, nil)
+			m.OnData([]byte{'x', 0}, nil) // the rest, and a header-only PDU
+			if c = lastCompletion(m.Effects()); c == nil || c.ID != id {
+				t.Fatalf("%s: batch did not complete: %+v", first, c)
+			}
+		}
+		if c.Err != nil || len(c.PDUs) == 0 || len(c.PDUs) > 2 {
+			t.Fatalf("%s: small batch: %v, %d PDUs", first, c.Err, len(c.PDUs))
+		}
+		if cap(c.PDUs) > 16 {
+			t.Fatalf("%s: a batch of %d PDUs came in a list with room for %d", first, len(c.PDUs), cap(c.PDUs))
+		}
+	}
+}

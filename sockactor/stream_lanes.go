@@ -51,7 +51,7 @@ func (m *StreamMachine) pumpReads() {
 			return
 		}
 		if !op.started {
-			if op.frame != nil && m.takeBatch(op) {
+			if op.frame != nil && m.takeBatch(op, nil) {
 				m.endBatch(op) // whole PDUs were waiting
 				continue
 			}
@@ -128,9 +128,8 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 		case len(vec) == 0:
 			if op.frame != nil {
 				// A batch's first PDU: then every whole one behind it.
-				op.pdus = make([][]byte, 1, min(op.max, max(4, m.lastBatch)))
-				op.pdus[0], op.total = op.frame.PDU(), op.consumed
-				m.takeBatch(op)
+				op.total = op.consumed
+				m.takeBatch(op, op.frame.PDU())
 				m.endBatch(op)
 				return false
 			}

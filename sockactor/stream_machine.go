@@ -103,7 +103,6 @@ type StreamMachine struct {
 	// finishes one of each per PDU).
 	freeReads  []*readOp
 	freeWrites []*writeOp
-	lastBatch  int // PDUs in the last ReadPDUs batch: the next one's room
 }
 
 // chunk is one transport read in the receive buffer.
