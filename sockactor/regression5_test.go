@@ -198,3 +198,38 @@ func TestReadPDUsListNotSizedByEarlierBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportReadCostsNoAllocation: a socket whose reads keep up
+// (each transport read consumed before the next, as on any busy
+// connection with a read pending) allocated twice per transport read in
+// the machine, whatever the read: the receive buffer, a queue sliced
+// from its front, had always used up its array by the next append (so
+// every chunk appended allocated a new one), and every EffRead was a new
+// one. A transport read now costs the machine nothing. (Found in review
+// of the batch read, which walks that buffer.)
+func TestTransportReadCostsNoAllocation(t *testing.T) {
+	m := sockactor.NewStreamMachine(sockactor.StreamConfig{}, true)
+	vec := [][]byte{make([]byte, 8)}
+	done := false
+	next := func() ([][]byte, error) { // one NextFunc for every read
+		if done {
+			return nil, nil
+		}
+		done = true
+		return vec, nil
+	}
+	data := []byte("12345678")
+	run := func() {
+		done = false
+		id := m.Readv(next, true, 0)
+		m.OnData(data[:3], nil)
+		m.OnData(data[3:], nil)
+		if c := lastCompletion(m.Effects()); c == nil || c.ID != id || c.Err != nil || c.N != 8 {
+			t.Fatalf("read: %+v", c)
+		}
+	}
+	run()
+	if a := testing.AllocsPerRun(100, run); a != 0 {
+		t.Fatalf("%v allocations per read of two transport reads, want 0", a)
+	}
+}

@@ -164,11 +164,7 @@ func (m *StreamMachine) take(size int) []byte {
 		}
 		off += n
 		if n == len(c.p) {
-			if c.free != nil {
-				c.free(c.all)
-			}
-			*c = chunk{}
-			m.rbuf = m.rbuf[1:]
+			m.popChunk()
 		} else {
 			c.p = c.p[n:]
 		}

@@ -84,9 +84,11 @@ type StreamMachine struct {
 	err   error // the sticky first fatal error
 
 	rbuf    []chunk // received, not yet consumed
+	rbase   []chunk // rbuf's array from its start (length 0), reused once rbuf empties
 	rlen    int
-	reading bool  // a transport read is outstanding
-	reof    error // the transport's read error, waiting for rbuf to drain
+	reading bool    // a transport read is outstanding
+	reff    EffRead // the outstanding transport read's request, reused
+	reof    error   // the transport's read error, waiting for rbuf to drain
 
 	reads    fifo.Queue[*readOp]
 	writes   fifo.Queue[*writeOp]
