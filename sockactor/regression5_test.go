@@ -233,3 +233,25 @@ func TestTransportReadCostsNoAllocation(t *testing.T) {
 		t.Fatalf("%v allocations per read of two transport reads, want 0", a)
 	}
 }
+
+// TestReadPDUsBatchAllocs: a batch of PDUs already buffered costs two
+// allocations, the buffer its PDUs share and their list. It cost a
+// third, the Frame's Next bound as a method value for every ReadPDUs
+// (the batch's first PDU is read through it only when not buffered).
+// (Found in review.)
+func TestReadPDUsBatchAllocs(t *testing.T) {
+	m := sockactor.NewStreamMachine(sockactor.StreamConfig{}, true)
+	f := sockactor.LengthPrefixed(2, 100)
+	wire := append(pdu2("abc"), pdu2("de")...)
+	run := func() {
+		m.OnData(wire, nil)
+		id := m.ReadPDUs(f, 0, 0)
+		if c := lastCompletion(m.Effects()); c == nil || c.ID != id || c.Err != nil || len(c.PDUs) != 2 {
+			t.Fatalf("batch: %+v", c)
+		}
+	}
+	run()
+	if a := testing.AllocsPerRun(100, run); a > 2 {
+		t.Fatalf("%v allocations for a batch of 2 buffered PDUs, want 2", a)
+	}
+}

@@ -39,7 +39,7 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 	if err := m.ioRefusal("readv"); err != nil {
 		return m.fail(id, kind, err)
 	}
-	m.reads.Push(reuse(&m.freeReads, readOp{id: id, kind: kind, next: f.Next, frame: f, max: max}))
+	m.reads.Push(reuse(&m.freeReads, readOp{id: id, kind: kind, frame: f, max: max}))
 	m.arm(id, timeout)
 	m.pumpReads()
 	return id

@@ -142,7 +142,11 @@ func (m *StreamMachine) fill(op *readOp) bool {
 // askNext calls op's next function for the next array. It returns false
 // when op is finished (done or failed) and removed from the lane.
 func (m *StreamMachine) askNext(op *readOp) bool {
-	vec, err := callNext(op.next)
+	next := op.next
+	if op.frame != nil {
+		next = op.frame.Next // bound here, not per request: no allocation
+	}
+	vec, err := callNext(next)
 	if err == nil {
 		var total int
 		total, err = vectorSize("readv", vec, m.cfg.MaxPDU-op.consumed)

@@ -122,7 +122,7 @@ type simpleOp struct {
 type readOp struct {
 	id       ReqID
 	kind     OpKind
-	next     NextFunc
+	next     NextFunc // nil for a batch, which reads with frame.Next
 	started  bool
 	vec      [][]byte // the array being filled
 	vi, off  int      // position in vec
