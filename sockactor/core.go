@@ -66,7 +66,9 @@ type Completion struct {
 	Value any
 }
 
-// EffRead asks the stream transport for at most Max bytes.
+// EffRead asks the stream transport for at most Max bytes. A machine has
+// one transport read outstanding at a time and reuses the EffRead for the
+// next one: it is valid until the read's outcome is fed back (OnData).
 type EffRead struct{ Max int }
 
 // EffWrite asks the stream transport to write Bufs. A machine has one

@@ -39,24 +39,31 @@ func (m *StreamMachine) ReadPDUs(f *Frame, max int, timeout time.Duration) ReqID
 	if err := m.ioRefusal("readv"); err != nil {
 		return m.fail(id, kind, err)
 	}
-	m.reads.Push(reuse(&m.freeReads, readOp{id: id, kind: kind, next: f.Next, frame: f, max: max}))
+	m.reads.Push(reuse(&m.freeReads, readOp{id: id, kind: kind, frame: f, max: max}))
 	m.arm(id, timeout)
 	m.pumpReads()
 	return id
 }
 
-// takeBatch moves into op every PDU whole at the head of the receive
-// buffer, while op has room, and reports whether op has any PDU now. The
-// whole PDUs are found by their headers without consuming anything, then
-// taken in one copy into one buffer of their total size, which they share
+// takeBatch gives op, which has no PDU yet, first (the PDU it read
+// itself, if any) and every PDU whole at the head of the receive buffer
+// while op has room, and reports whether op has any PDU now. The whole
+// PDUs are found by their headers without consuming anything, then taken
+// in one copy into one buffer of their total size, which they share
 // (each PDU is a full slice of its own bytes, so an append to one never
-// writes into the next): one allocation per batch, not per PDU. The frame
-// is left as if it had read the last one (PDU returns it, the next read
-// starts at a header).
-func (m *StreamMachine) takeBatch(op *readOp) bool {
+// writes into the next): one allocation per batch, not per PDU. The list
+// of PDUs is the caller's and lives as long as they do, so it is made
+// once they are counted, exactly their number. The frame is left as if
+// it had read the last one (PDU returns it, the next read starts at a
+// header).
+func (m *StreamMachine) takeBatch(op *readOp, first []byte) bool {
 	f := op.frame
+	have := 0
+	if first != nil {
+		have = 1
+	}
 	count, total := 0, 0
-	for cur := (cursor{m: m}); len(op.pdus)+count < op.max; count++ {
+	for cur := (cursor{m: m}); have+count < op.max; count++ {
 		size, ok := cur.wholePDU(f, total)
 		if !ok {
 			break
@@ -64,11 +71,14 @@ func (m *StreamMachine) takeBatch(op *readOp) bool {
 		total += size
 		cur.skip(size)
 	}
+	if have+count == 0 {
+		return false
+	}
+	op.pdus = make([][]byte, have, have+count)
+	if first != nil {
+		op.pdus[0] = first
+	}
 	if count > 0 {
-		if op.pdus == nil {
-			// Room for as many as the last batch had.
-			op.pdus = make([][]byte, 0, min(op.max, max(count, m.lastBatch)))
-		}
 		buf := m.take(total)
 		for off := 0; off < total; {
 			n, _ := f.Length(buf[off : off+f.Header]) // decoded once already
@@ -79,13 +89,12 @@ func (m *StreamMachine) takeBatch(op *readOp) bool {
 		f.took(op.pdus[len(op.pdus)-1])
 		op.total += total
 	}
-	return len(op.pdus) > 0
+	return true
 }
 
 // endBatch completes op, the front read, with the PDUs it took.
 func (m *StreamMachine) endBatch(op *readOp) {
 	m.reads.Pop()
-	m.lastBatch = len(op.pdus)
 	m.complete(Completion{ID: op.id, Kind: op.kind, N: op.total, PDUs: op.pdus})
 	recycle(&m.freeReads, op)
 }
@@ -155,11 +164,7 @@ func (m *StreamMachine) take(size int) []byte {
 		}
 		off += n
 		if n == len(c.p) {
-			if c.free != nil {
-				c.free(c.all)
-			}
-			*c = chunk{}
-			m.rbuf = m.rbuf[1:]
+			m.popChunk()
 		} else {
 			c.p = c.p[n:]
 		}

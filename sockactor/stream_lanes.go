@@ -22,7 +22,11 @@ func (m *StreamMachine) OnDataFree(p []byte, free func([]byte), err error) {
 		return
 	}
 	if len(p) > 0 {
+		moves := len(m.rbuf) == cap(m.rbuf)
 		m.rbuf = append(m.rbuf, chunk{p: p, all: p, free: free})
+		if moves { // a new array: it starts at rbuf[0]
+			m.rbase = m.rbuf[:0]
+		}
 		m.rlen += len(p)
 	}
 	if err != nil && m.reof == nil {
@@ -39,7 +43,33 @@ func (m *StreamMachine) wantRead() {
 		return
 	}
 	m.reading = true
-	m.emit(&EffRead{Max: m.cfg.ReadChunk})
+	m.reff = EffRead{Max: m.cfg.ReadChunk}
+	m.emit(&m.reff)
+}
+
+// rbufKeep is the most chunks the receive buffer's array may hold and
+// still be kept for reuse once the buffer empties (a burst of tiny reads
+// does not pin a large array for the socket's life).
+const rbufKeep = 64
+
+// popChunk drops the receive buffer's first chunk, all of it consumed,
+// giving its memory back to the transport. An emptied buffer starts over
+// at the front of its array, so a socket whose reads keep up appends
+// without allocating (sliced from the front alone, the array was used up
+// by the next append).
+func (m *StreamMachine) popChunk() {
+	c := &m.rbuf[0]
+	if c.free != nil {
+		c.free(c.all)
+	}
+	*c = chunk{}
+	m.rbuf = m.rbuf[1:]
+	if len(m.rbuf) == 0 {
+		if cap(m.rbase) > rbufKeep {
+			m.rbase = nil
+		}
+		m.rbuf = m.rbase
+	}
 }
 
 // pumpReads advances the read lane as far as the buffered bytes allow.
@@ -51,7 +81,7 @@ func (m *StreamMachine) pumpReads() {
 			return
 		}
 		if !op.started {
-			if op.frame != nil && m.takeBatch(op) {
+			if op.frame != nil && m.takeBatch(op, nil) {
 				m.endBatch(op) // whole PDUs were waiting
 				continue
 			}
@@ -98,11 +128,7 @@ func (m *StreamMachine) fill(op *readOp) bool {
 		c := &m.rbuf[0]
 		n := copy(dst, c.p)
 		if n == len(c.p) {
-			if c.free != nil {
-				c.free(c.all)
-			}
-			*c = chunk{}
-			m.rbuf = m.rbuf[1:]
+			m.popChunk()
 		} else {
 			c.p = c.p[n:]
 		}
@@ -116,7 +142,11 @@ func (m *StreamMachine) fill(op *readOp) bool {
 // askNext calls op's next function for the next array. It returns false
 // when op is finished (done or failed) and removed from the lane.
 func (m *StreamMachine) askNext(op *readOp) bool {
-	vec, err := callNext(op.next)
+	next := op.next
+	if op.frame != nil {
+		next = op.frame.Next // bound here, not per request: no allocation
+	}
+	vec, err := callNext(next)
 	if err == nil {
 		var total int
 		total, err = vectorSize("readv", vec, m.cfg.MaxPDU-op.consumed)
@@ -128,9 +158,8 @@ func (m *StreamMachine) askNext(op *readOp) bool {
 		case len(vec) == 0:
 			if op.frame != nil {
 				// A batch's first PDU: then every whole one behind it.
-				op.pdus = make([][]byte, 1, min(op.max, max(4, m.lastBatch)))
-				op.pdus[0], op.total = op.frame.PDU(), op.consumed
-				m.takeBatch(op)
+				op.total = op.consumed
+				m.takeBatch(op, op.frame.PDU())
 				m.endBatch(op)
 				return false
 			}

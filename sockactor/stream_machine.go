@@ -84,9 +84,11 @@ type StreamMachine struct {
 	err   error // the sticky first fatal error
 
 	rbuf    []chunk // received, not yet consumed
+	rbase   []chunk // rbuf's array from its start (length 0), reused once rbuf empties
 	rlen    int
-	reading bool  // a transport read is outstanding
-	reof    error // the transport's read error, waiting for rbuf to drain
+	reading bool    // a transport read is outstanding
+	reff    EffRead // the outstanding transport read's request, reused
+	reof    error   // the transport's read error, waiting for rbuf to drain
 
 	reads    fifo.Queue[*readOp]
 	writes   fifo.Queue[*writeOp]
@@ -103,7 +105,6 @@ type StreamMachine struct {
 	// finishes one of each per PDU).
 	freeReads  []*readOp
 	freeWrites []*writeOp
-	lastBatch  int // PDUs in the last ReadPDUs batch: the next one's room
 }
 
 // chunk is one transport read in the receive buffer.
@@ -121,7 +122,7 @@ type simpleOp struct {
 type readOp struct {
 	id       ReqID
 	kind     OpKind
-	next     NextFunc
+	next     NextFunc // nil for a batch, which reads with frame.Next
 	started  bool
 	vec      [][]byte // the array being filled
 	vi, off  int      // position in vec
