@@ -100,7 +100,9 @@ func TestAcceptBacksOffWhenOutOfDescriptors(t *testing.T) {
 	if calls > 12 {
 		t.Fatalf("%d accept attempts in 300 ms of EMFILE: the driver spins", calls)
 	}
-	if calls < 2 || reported.Load() != calls {
-		t.Fatalf("%d attempts, %d reported: want every failure reported and a retry", calls, reported.Load())
+	// Every failure is reported, but for the last when Close came while
+	// it was being made: a closed listener reports nothing more.
+	if r := reported.Load(); calls < 2 || r != calls && r != calls-1 {
+		t.Fatalf("%d attempts, %d reported: want every failure reported (the last may meet Close) and a retry", calls, r)
 	}
 }
