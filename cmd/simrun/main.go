@@ -29,6 +29,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -100,6 +101,15 @@ func common(fs *flag.FlagSet, o *options) {
 	fs.Int64Var(&o.pctSteps, "pct-steps", 2000, "PCT: change points fall in the first this many steps")
 }
 
+// printedError is a usage error already printed to stderr (a flag the
+// flag package could not parse: it printed the error and the usage).
+type printedError struct{ err error }
+
+func (e printedError) Error() string { return e.err.Error() }
+
+func (e printedError) Unwrap() error { return e.err }
+
+// parseFlags parses and checks a campaign's flags.
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("simrun", flag.ContinueOnError)
@@ -127,7 +137,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags or an unwritable report, 130 interrupted before a seed failed.\n")
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, printedError{err} // by the flag package, with the usage
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -289,10 +302,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runCampaigns runs the campaigns (or the canaries) args ask for.
 func runCampaigns(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
-	if err == flag.ErrHelp {
+	var printed printedError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0 // asked for: the usage is printed, nothing is wrong
-	}
-	if err != nil {
+	case errors.As(err, &printed):
+		return 2
+	case err != nil:
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}

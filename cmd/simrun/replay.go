@@ -31,8 +31,7 @@ func replay(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		return 0 // asked for: the usage is printed, nothing is wrong
 	} else if err != nil {
-		fmt.Fprintf(stderr, "simrun replay: %v\n", err)
-		return 2
+		return 2 // the flag package printed the error and the usage
 	}
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "simrun replay: "+format+"\n", args...)
