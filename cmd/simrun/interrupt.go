@@ -13,7 +13,10 @@ import (
 // signal's default action is back, so a second one ends simrun at once.
 // A simrun started with interrupts ignored (in the background of a
 // script, under nohup) keeps ignoring them.
-func interrupts(stderr io.Writer) (context.Context, func()) {
+//
+// On the interrupt it prints "<who>: interrupted: letting the <running>
+// running finish, then reporting" to stderr.
+func interrupts(stderr io.Writer, who, running string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	if signal.Ignored(os.Interrupt) {
 		return ctx, cancel
@@ -26,7 +29,7 @@ func interrupts(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-ch:
 			signal.Stop(ch)
-			fmt.Fprintln(stderr, "\nsimrun: interrupted: letting the seeds running finish, then reporting (interrupt again to quit at once)")
+			fmt.Fprintf(stderr, "\n%s: interrupted: letting the %s running finish, then reporting (interrupt again to quit at once)\n", who, running)
 			cancel()
 		case <-quit:
 		}

@@ -22,10 +22,14 @@
 //
 // The exit status is 0 when every seed passed (or -h asked for the
 // usage), 1 when one failed, and 2 for bad flags or a report that could
-// not be written (stdout on a full disk). An interrupt (Ctrl-C) stops a campaign: the seeds
-// running finish, the failures found so far and the summary of the seeds
-// that ran are printed, and simrun exits 1 if one of them failed, else
-// 130; a second interrupt ends it at once.
+// not be written (stdout on a full disk). An interrupt (Ctrl-C) stops a
+// campaign: the seeds running finish, the failures found so far and the
+// summary of the seeds that ran are printed, and simrun exits 1 if one of
+// them failed, else 130; a second interrupt ends it at once. -canary
+// stops alike (the canary campaigns running finish, the table covers
+// those that ran; 1 if PCT missed a canary in one, else 130), and so does
+// replay (its one seed runs to its end and is reported; 1 if it failed,
+// else 130).
 package main
 
 import (
@@ -320,7 +324,7 @@ func runCampaigns(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
-	interrupted, stopSignals := interrupts(stderr)
+	interrupted, stopSignals := interrupts(stderr, "simrun", "seeds")
 	defer stopSignals()
 	failed := false
 	var sums []summary
