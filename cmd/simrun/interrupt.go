@@ -8,6 +8,10 @@ import (
 	"os/signal"
 )
 
+// onInterrupt is called once an interrupt has been taken (the context
+// interrupts returns is done): tests wait for it.
+var onInterrupt = func() {}
+
 // interrupts returns a context that an interrupt (SIGINT, Ctrl-C) ends,
 // and a function that stops listening. After the first interrupt the
 // signal's default action is back, so a second one ends simrun at once.
@@ -31,6 +35,7 @@ func interrupts(stderr io.Writer, who, running string) (context.Context, func())
 			signal.Stop(ch)
 			fmt.Fprintf(stderr, "\n%s: interrupted: letting the %s running finish, then reporting (interrupt again to quit at once)\n", who, running)
 			cancel()
+			onInterrupt()
 		case <-quit:
 		}
 	}()

@@ -45,20 +45,26 @@ func plantCanaries(t *testing.T, cs ...props.Canary) {
 }
 
 // interruptOnce returns a scenario Run that sends this process SIGINT on
-// its run number at (from 1), waits until the signal has been delivered
-// (to held, and so to simrun's handler too), and fails every seed when
-// fail is set. Every run takes a millisecond, so that the interrupt is
-// seen long before the work ends. It is for runs one at a time.
-func interruptOnce(held <-chan os.Signal, at int, fail bool) func(*sim.World) error {
+// its run number at (from 1) and returns once simrun has taken it, and
+// fails every seed when fail is set. It is for runs one at a time.
+func interruptOnce(t *testing.T, at int, fail bool) func(*sim.World) error {
+	holdInterrupts(t)
+	taken := make(chan struct{}, 1)
+	old := onInterrupt
+	t.Cleanup(func() { onInterrupt = old })
+	onInterrupt = func() { taken <- struct{}{} }
 	runs := 0
 	return func(*sim.World) error {
 		if runs++; runs == at {
 			if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
 				return err
 			}
-			<-held
+			select {
+			case <-taken:
+			case <-time.After(time.Minute): // fail, not hang, when simrun does not take it
+				return errors.New("simrun did not take the interrupt")
+			}
 		}
-		time.Sleep(time.Millisecond)
 		if fail {
 			return errors.New("planted failure")
 		}
@@ -68,11 +74,10 @@ func interruptOnce(held <-chan os.Signal, at int, fail bool) func(*sim.World) er
 
 // holdInterrupts keeps this test binary's own hold on SIGINT, so that a
 // simrun that does not catch it fails the test instead of killing it.
-func holdInterrupts(t *testing.T) <-chan os.Signal {
+func holdInterrupts(t *testing.T) {
 	held := make(chan os.Signal, 8)
 	signal.Notify(held, os.Interrupt)
 	t.Cleanup(func() { signal.Stop(held) })
-	return held
 }
 
 // TestCanaryInterrupt: an interrupt stops -canary like a campaign: the
@@ -84,9 +89,8 @@ func holdInterrupts(t *testing.T) <-chan os.Signal {
 func TestCanaryInterrupt(t *testing.T) {
 	for _, found := range []bool{true, false} {
 		t.Run(fmt.Sprintf("found=%v", found), func(t *testing.T) {
-			held := holdInterrupts(t)
 			plantCanaries(t, props.Canary{Name: "planted", Depth: 1, Steps: 10,
-				Scenario: sim.Scenario{Name: "planted", Run: interruptOnce(held, 4, found)},
+				Scenario: sim.Scenario{Name: "planted", Run: interruptOnce(t, 4, found)},
 				Profile:  func(uint64) sim.Profile { return sim.NoFaults() }})
 			code, out, errOut := simrun(t, "-canary", "-canary-campaigns", "200", "-canary-limit", "3", "-parallel", "1")
 			want := 130
@@ -131,8 +135,7 @@ func TestCanaryStatsAsMeasure(t *testing.T) {
 func TestReplayInterrupt(t *testing.T) {
 	for _, fail := range []bool{true, false} {
 		t.Run(fmt.Sprintf("failing=%v", fail), func(t *testing.T) {
-			held := holdInterrupts(t)
-			plant(t, sim.Scenario{Name: "replayed", Run: interruptOnce(held, 1, fail)})
+			plant(t, sim.Scenario{Name: "replayed", Run: interruptOnce(t, 1, fail)})
 			trace := filepath.Join(t.TempDir(), "trace.txt")
 			code, out, errOut := simrun(t, "replay", "-scenario", "replayed", "-seed", "1", "-profile", "none", "-trace", trace)
 			want := 130
