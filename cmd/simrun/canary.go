@@ -1,63 +1,142 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 
 	"github.com/actorio/actorio/props"
 )
 
+// canarySchedulers are the schedulers every canary is measured under, in
+// the table's order.
+var canarySchedulers = [...]props.Scheduler{props.RandomScheduler, props.PCTScheduler}
+
+// canaryCell holds the campaigns of one canary under one scheduler: how
+// many seeds each took to fail (the limit when it did not), whether it
+// failed, and whether it ran at all (an interrupt leaves some unrun).
+type canaryCell struct {
+	seeds []int
+	found []bool
+	ran   []bool
+}
+
+// stats summarises the campaigns of c that ran, as
+// props.Canary.Measure does.
+func (c *canaryCell) stats() props.CanaryStats {
+	var counts []int
+	st := props.CanaryStats{}
+	sum := 0
+	for i, ran := range c.ran {
+		if !ran {
+			continue
+		}
+		counts = append(counts, c.seeds[i])
+		sum += c.seeds[i]
+		st.Campaigns++
+		if c.found[i] {
+			st.Found++
+		}
+	}
+	if st.Campaigns > 0 {
+		slices.Sort(counts)
+		st.Median = counts[st.Campaigns/2]
+		st.Mean = float64(sum) / float64(st.Campaigns)
+	}
+	return st
+}
+
+// campaignStart is the first seed of campaign i of at most limit seeds,
+// as props.Canary.Measure numbers them (TestCanaryStatsAsMeasure checks
+// that the two agree).
+func campaignStart(i, limit int) uint64 { return uint64(i)*uint64(limit)*7919 + 1 }
+
 // canaries runs every planted-bug canary under uniform random scheduling
 // and under PCT, o.campaigns campaigns each of at most o.limit seeds, and
 // prints the seeds to failure. It fails if PCT misses a canary in any
 // campaign: then a checker cannot see its bug.
+//
+// An interrupt stops it as it stops a campaign: the campaigns running
+// finish, the table covers those that ran, and it exits 1 if PCT missed
+// a canary in one of them, else 130.
 func canaries(o *options, stdout, stderr io.Writer) int {
-	all := props.Canaries()
-	type row struct {
-		c      props.Canary
-		random props.CanaryStats
-		pct    props.CanaryStats
-	}
-	rows := make([]row, len(all))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, o.parallel)
-	for i, c := range all {
-		rows[i].c = c
-		for _, s := range []props.Scheduler{props.RandomScheduler, props.PCTScheduler} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				st := c.Measure(s, o.campaigns, o.limit)
-				if s == props.PCTScheduler {
-					rows[i].pct = st
-				} else {
-					rows[i].random = st
-				}
-			}()
+	interrupted, stopSignals := interrupts(stderr, "simrun", "canary campaigns")
+	defer stopSignals()
+	all := canaryList()
+	cells := make([][len(canarySchedulers)]canaryCell, len(all))
+	for i := range cells {
+		for j := range cells[i] {
+			cells[i][j] = canaryCell{seeds: make([]int, o.campaigns), found: make([]bool, o.campaigns), ran: make([]bool, o.campaigns)}
 		}
 	}
-	wg.Wait()
+	total := len(all) * len(canarySchedulers) * o.campaigns
+	ran := runCanaryCampaigns(interrupted, all, cells, o)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "canary\tdepth\trandom found\trandom median\trandom mean\tpct found\tpct median\tpct mean\t\n")
 	missed := false
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%d\t%.1f\t%d/%d\t%d\t%.1f\t\n", r.c.Name, r.c.Depth,
-			r.random.Found, r.random.Campaigns, r.random.Median, r.random.Mean,
-			r.pct.Found, r.pct.Campaigns, r.pct.Median, r.pct.Mean)
-		if r.pct.Found < r.pct.Campaigns {
-			missed = true
+	for i, c := range all {
+		fmt.Fprintf(tw, "%s\t%d\t", c.Name, c.Depth)
+		for j := range canarySchedulers {
+			st := cells[i][j].stats()
+			if st.Campaigns == 0 {
+				fmt.Fprintf(tw, "-\t-\t-\t")
+				continue
+			}
+			fmt.Fprintf(tw, "%d/%d\t%d\t%.1f\t", st.Found, st.Campaigns, st.Median, st.Mean)
+			if canarySchedulers[j] == props.PCTScheduler && st.Found < st.Campaigns {
+				missed = true
+			}
 		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "seeds to failure over %d campaigns of at most %d seeds (a campaign that finds nothing counts %d)\n",
 		o.campaigns, o.limit, o.limit)
-	if missed {
+	if interrupted.Err() != nil {
+		fmt.Fprintf(stdout, "INTERRUPTED: %d of %d campaigns ran; the table covers only those\n", ran, total)
+	}
+	switch {
+	case missed:
 		fmt.Fprintln(stderr, "simrun: a canary escaped PCT in some campaign: its checker may be blind")
 		return 1
+	case interrupted.Err() != nil:
+		return 130
 	}
 	return 0
+}
+
+// runCanaryCampaigns runs every campaign of every canary under every
+// scheduler into cells, o.parallel at once, until they are done or ctx
+// ends (then the campaigns running finish and no more start), and
+// returns how many ran. They run campaign by campaign (the first of
+// every canary under each scheduler, then the second, …), so that an
+// interrupted table covers every canary alike.
+func runCanaryCampaigns(ctx context.Context, all []props.Canary, cells [][len(canarySchedulers)]canaryCell, o *options) int {
+	perCampaign := len(all) * len(canarySchedulers)
+	total := perCampaign * o.campaigns
+	var next, ran atomic.Int64
+	var wg sync.WaitGroup
+	for range min(o.parallel, total) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				t := int(next.Add(1) - 1)
+				if t >= total {
+					return
+				}
+				k, i, j := t/perCampaign, t%perCampaign/len(canarySchedulers), t%len(canarySchedulers)
+				n, found := all[i].SeedsToFailure(canarySchedulers[j], campaignStart(k, o.limit), o.limit)
+				cell := &cells[i][j]
+				cell.seeds[k], cell.found[k], cell.ran[k] = n, found, true
+				ran.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(ran.Load())
 }

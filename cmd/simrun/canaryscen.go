@@ -11,11 +11,14 @@ import (
 // are never part of -scenario all.
 const canaryPrefix = "canary-"
 
+// canaryList lists the canaries simrun knows; tests plant their own.
+var canaryList = props.Canaries
+
 // canaryScenario returns the canary called name (canary-NAME) as a
 // scenario, and its own fault profile, which it runs under unless
 // -profile is given.
 func canaryScenario(name string) (sim.Scenario, func(uint64) sim.Profile, bool) {
-	for _, c := range props.Canaries() {
+	for _, c := range canaryList() {
 		if canaryPrefix+c.Name == name {
 			sc := c.Scenario
 			sc.Name = name // several canaries share a workload's name
@@ -28,7 +31,7 @@ func canaryScenario(name string) (sim.Scenario, func(uint64) sim.Profile, bool) 
 // canaryNames lists the canaries as -scenario takes them.
 func canaryNames() []string {
 	var names []string
-	for _, c := range props.Canaries() {
+	for _, c := range canaryList() {
 		names = append(names, canaryPrefix+c.Name)
 	}
 	return names

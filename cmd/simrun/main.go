@@ -22,13 +22,18 @@
 //
 // The exit status is 0 when every seed passed (or -h asked for the
 // usage), 1 when one failed, and 2 for bad flags or a report that could
-// not be written (stdout on a full disk). An interrupt (Ctrl-C) stops a campaign: the seeds
-// running finish, the failures found so far and the summary of the seeds
-// that ran are printed, and simrun exits 1 if one of them failed, else
-// 130; a second interrupt ends it at once.
+// not be written (stdout on a full disk). An interrupt (Ctrl-C) stops a
+// campaign: the seeds running finish, the failures found so far and the
+// summary of the seeds that ran are printed, and simrun exits 1 if one of
+// them failed, else 130; a second interrupt ends it at once. -canary
+// stops alike (the canary campaigns running finish, the table covers
+// those that ran; 1 if PCT missed a canary in one, else 130), and so does
+// replay (its one seed runs to its end and is reported; 1 if it failed,
+// else 130).
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -100,6 +105,15 @@ func common(fs *flag.FlagSet, o *options) {
 	fs.Int64Var(&o.pctSteps, "pct-steps", 2000, "PCT: change points fall in the first this many steps")
 }
 
+// printedError is a usage error already printed to stderr (a flag the
+// flag package could not parse: it printed the error and the usage).
+type printedError struct{ err error }
+
+func (e printedError) Error() string { return e.err.Error() }
+
+func (e printedError) Unwrap() error { return e.err }
+
+// parseFlags parses and checks a campaign's flags.
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("simrun", flag.ContinueOnError)
@@ -127,7 +141,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		fmt.Fprintf(stderr, "\nExit status: 0 every seed passed, 1 a seed failed, 2 bad flags or an unwritable report, 130 interrupted before a seed failed.\n")
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, printedError{err} // by the flag package, with the usage
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -289,10 +306,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runCampaigns runs the campaigns (or the canaries) args ask for.
 func runCampaigns(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
-	if err == flag.ErrHelp {
+	var printed printedError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0 // asked for: the usage is printed, nothing is wrong
-	}
-	if err != nil {
+	case errors.As(err, &printed):
+		return 2
+	case err != nil:
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
@@ -304,7 +324,7 @@ func runCampaigns(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return 2
 	}
-	interrupted, stopSignals := interrupts(stderr)
+	interrupted, stopSignals := interrupts(stderr, "simrun", "seeds")
 	defer stopSignals()
 	failed := false
 	var sums []summary

@@ -11,7 +11,10 @@ import (
 )
 
 // replay runs one seed of one scenario with recording, prints its outcome
-// and writes its trace.
+// and writes its trace. An interrupt lets the seed finish (a second one
+// ends simrun at once), and then its outcome is printed and its trace
+// written as usual, with an INTERRUPTED line; it exits 1 if the seed
+// failed, else 130.
 func replay(args []string, stdout, stderr io.Writer) int {
 	o := &options{}
 	fs := flag.NewFlagSet("simrun replay", flag.ContinueOnError)
@@ -26,13 +29,12 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: simrun replay -scenario NAME -seed S [-trace FILE -trace-format text|jsonl|perfetto] [-plan FILE]\n\n"+
 			"Replays one seed of one scenario, prints its outcome, profile and faults, and writes its trace.\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nExit status: 0 the seed passed, 1 it failed, 2 bad flags, an unreadable plan or profile, or an unwritable trace or report.\n")
+		fmt.Fprintf(stderr, "\nExit status: 0 the seed passed, 1 it failed, 2 bad flags, an unreadable plan or profile, or an unwritable trace or report, 130 interrupted (the seed still runs to its end and is reported) and it passed.\n")
 	}
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		return 0 // asked for: the usage is printed, nothing is wrong
 	} else if err != nil {
-		fmt.Fprintf(stderr, "simrun replay: %v\n", err)
-		return 2
+		return 2 // the flag package printed the error and the usage
 	}
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "simrun replay: "+format+"\n", args...)
@@ -80,6 +82,8 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		}
 		defer traceFile.Close()
 	}
+	interrupted, stopSignals := interrupts(stderr, "simrun replay", "seed")
+	defer stopSignals()
 	out := sim.RunScenario(sc, o.seed, opts...)
 	status := "ok"
 	if out.Err != nil {
@@ -97,8 +101,14 @@ func replay(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  trace: %s (%s)\n", *tracePath, format)
 	}
-	if out.Err != nil {
+	if interrupted.Err() != nil {
+		fmt.Fprintln(stdout, "INTERRUPTED: the seed ran to its end first; its outcome is above")
+	}
+	switch {
+	case out.Err != nil:
 		return 1
+	case interrupted.Err() != nil:
+		return 130
 	}
 	return 0
 }

@@ -25,15 +25,23 @@
 // with mode 0600; a socket left at its path by a server that is gone is
 // replaced, anything else there is refused. -tcp ADDR also listens on TCP
 // (loopback unless ADDR names a host).
+//
+// It serves until interrupted (SIGINT, SIGTERM), then exits 0; it exits 1
+// when it cannot serve (the socket path is taken, say), 2 for a usage
+// error (no -socket or -tcp, an unknown flag, an extra argument), and -h
+// prints the usage and exits 0.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/actorio/actorio/actors"
@@ -44,19 +52,46 @@ import (
 	"github.com/actorio/actorio/sockactor"
 )
 
-func main() {
-	socket := flag.String("socket", "", "unix socket path to serve QMP on")
-	tcp := flag.String("tcp", "", "also serve on this TCP address (e.g. :4444 = 127.0.0.1:4444)")
-	flag.Parse()
-	if (*socket == "" && *tcp == "") || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: qmpserver -socket PATH [-tcp ADDR]")
-		os.Exit(2)
+func main() { os.Exit(runMain(os.Args[1:], os.Stderr)) }
+
+// runMain runs qmpserver with args until it is interrupted and returns
+// its exit status (see the package comment); messages go to stderr.
+func runMain(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("qmpserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	socket := fs.String("socket", "", "unix socket path to serve QMP on")
+	tcp := fs.String("tcp", "", "serve on this TCP address (e.g. :4444 = 127.0.0.1:4444); with -socket, on both")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: qmpserver -socket PATH [-tcp ADDR]\n       qmpserver -tcp ADDR\n\n"+
+			"Serves the QAPI events proposal's example schema over QMP until interrupted.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nExit status: 0 interrupted (or -h), 1 could not serve, 2 a usage error.\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // asked for: the usage is printed, nothing is wrong
+		}
+		return 2 // the flag package printed the error and the usage
+	}
+	usageError := func(msg string) int {
+		fmt.Fprintf(stderr, "qmpserver: %s\n", msg)
+		fs.Usage()
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError("unexpected arguments: " + strings.Join(fs.Args(), " "))
+	case *socket == "" && *tcp == "":
+		return usageError("-socket PATH or -tcp ADDR is required: where to serve QMP")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *socket, *tcp, func(addr string) { log.Printf("qmpserver: serving QMP on %s", addr) }); err != nil {
-		log.Fatal(err)
+	logger := log.New(stderr, "", log.LstdFlags)
+	if err := run(ctx, *socket, *tcp, func(addr string) { logger.Printf("qmpserver: serving QMP on %s", addr) }); err != nil {
+		logger.Printf("qmpserver: %v", err)
+		return 1
 	}
+	return 0
 }
 
 // run serves until ctx ends; ready is told each address served.

@@ -10,7 +10,7 @@
 package childproc
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,12 +31,18 @@ const StopWait = 10 * time.Second
 // and its exit code.
 const exitWait = 5 * time.Second
 
+// pipeWait is how long, once the child has exited, its stdout and stderr
+// may stay open (held by a process the child started) before they are
+// closed and the child counts as done.
+const pipeWait = 2 * time.Second
+
 // Proc is a running child process. Its stdout is read as it comes (so a
 // chatty child never blocks on a full pipe) and kept: Next reads the
 // lines in order, Find searches all of them.
 type Proc struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *stdoutWriter
 
 	mu     sync.Mutex
 	out    []string      // stdout lines so far
@@ -67,13 +73,14 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 	}
 	p := &Proc{cmd: exec.Command(exe, args...), grew: make(chan struct{}), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
+	p.stdout = &stdoutWriter{p: p}
+	p.cmd.Stdout = p.stdout
 	p.cmd.Stderr = stderrWriter{p}
-	killWithParent(p.cmd)
+	// A process the child starts may keep its stdout or stderr open after
+	// the child has exited: the child is done pipeWait after it exits.
+	p.cmd.WaitDelay = pipeWait
+	setProcAttr(p.cmd)
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
 		t.Fatal(err)
 	}
 	// The kernel signals the child when the thread that started it ends,
@@ -94,37 +101,22 @@ func Start(t testing.TB, args []string, env ...string) *Proc {
 	if err := <-started; err != nil {
 		t.Fatal(err)
 	}
-	go p.run(stdout)
+	go p.run()
 	t.Cleanup(p.Stop)
 	return p
 }
 
-// run reads stdout to its end, then reaps the child. Lines may be of any
-// length.
-func (p *Proc) run(stdout io.Reader) {
-	r := bufio.NewReader(stdout)
-	for {
-		line, err := r.ReadString('\n')
-		if line != "" {
-			p.mu.Lock()
-			p.out = append(p.out, strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
-			p.wake()
-			p.mu.Unlock()
-		}
-		if err != nil {
-			break
-		}
-	}
-	_, _ = io.Copy(io.Discard, stdout)
-	p.mu.Lock()
-	p.eof = true
-	p.wake()
-	p.mu.Unlock()
+// run waits for the child to exit and for its output, up to pipeWait
+// after its exit (see Start), then ends its stdout and records its exit.
+func (p *Proc) run() {
 	err := p.cmd.Wait()
+	p.stdout.end()
 	p.mu.Lock()
 	p.exited = time.Now()
 	p.code = p.cmd.ProcessState.ExitCode()
-	if err != nil && p.code == 0 {
+	// ErrWaitDelay: the child exited as its code says, but left its
+	// output open.
+	if err != nil && !errors.Is(err, exec.ErrWaitDelay) && p.code == 0 {
 		p.code = -1
 	}
 	p.mu.Unlock()
@@ -293,15 +285,18 @@ func (p *Proc) Kill(t testing.TB) {
 }
 
 // Stop closes the child's stdin, which asks it to end, and waits for it;
-// after StopWait it kills it. Later calls do nothing.
+// after StopWait it kills it. Either way it then kills what the child
+// left running in its process group (on unix): a background process of
+// its own, say, that kept its output open. Later calls do nothing.
 func (p *Proc) Stop() {
 	p.stop.Do(func() {
 		_ = p.stdin.Close()
 		select {
 		case <-p.done:
 		case <-time.After(StopWait):
-			_ = p.cmd.Process.Kill()
+			killGroup(p.cmd.Process)
 			<-p.done
 		}
+		killGroup(p.cmd.Process)
 	})
 }

@@ -54,6 +54,8 @@ func TestMain(m *testing.M) {
 	case "close-stdout-hang":
 		os.Stdout.Close()
 		time.Sleep(time.Hour)
+	case "bg-stop", "bg-exit": // see regression_test.go
+		bgShell(os.Getenv(modeEnv))
 	}
 }
 
