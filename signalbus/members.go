@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/actorio/actorio/internal/jsonfields"
 	"github.com/pkg/errors"
 )
 
@@ -45,18 +46,18 @@ func member[T any](name string) (func(v *T) string, error) {
 	if t == nil || t.Kind() != reflect.Struct {
 		return nil, errors.Errorf("no member %q: %v is not a struct", name, t)
 	}
-	f, ok := findMember(jsonFields(t), name)
+	f, ok := findMember(jsonfields.Of(t), name)
 	if !ok {
 		return nil, errors.Errorf("no member %q in %v", name, t)
 	}
-	ft := t.FieldByIndex(f.index).Type
+	ft := t.FieldByIndex(f.Index).Type
 	format := formatter(ft)
 	if format == nil {
 		return nil, errors.Errorf("member %q of %v has type %v, which has no string value (not a string, bool, number, enum or pointer to one)",
 			name, t, ft)
 	}
 	return func(v *T) string {
-		fv, ok := fieldOf(reflect.ValueOf(v).Elem(), f.index)
+		fv, ok := fieldOf(reflect.ValueOf(v).Elem(), f.Index)
 		if !ok {
 			return "" // an embedded pointer is nil: the member is absent
 		}

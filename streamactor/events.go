@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/internal/goid"
 	"github.com/pkg/errors"
 )
 
@@ -79,7 +80,7 @@ func (x *executor) post(t evTask) {
 }
 
 func (x *executor) run() {
-	g := goroutineID()
+	g := goid.Get()
 	for {
 		x.mu.Lock()
 		if len(x.tasks) == 0 {

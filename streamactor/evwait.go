@@ -1,10 +1,9 @@
 package streamactor
 
 import (
-	"bytes"
-	"runtime"
-	"strconv"
 	"sync"
+
+	"github.com/actorio/actorio/internal/goid"
 )
 
 // Waiting for a callback to return. EventRemoveCallback and
@@ -30,7 +29,7 @@ var evWaits = struct {
 // false at once, holding nothing, when the running task is the caller's,
 // directly or through callbacks that wait for it.
 func (x *executor) lockIdle() bool {
-	self := goroutineID()
+	self := goid.Get()
 	if self == 0 {
 		return false // cannot tell whether the caller is the callback: never risk waiting for itself
 	}
@@ -56,23 +55,4 @@ func (x *executor) lockIdle() bool {
 	delete(evWaits.on, self)
 	evWaits.Unlock()
 	return true
-}
-
-// goroutineID returns the calling goroutine's id, read from the header
-// of its stack trace ("goroutine 18 [running]:"), or 0 if it cannot.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
-	if !ok {
-		return 0
-	}
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return id
 }

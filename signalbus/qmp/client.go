@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"net"
 	"reflect"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/actorio/actorio/internal/goid"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/pkg/errors"
 )
@@ -401,7 +401,7 @@ var closeWaits = struct {
 // is that executor, or that executor waits in Close, directly or through
 // other executors, for the caller (see Close).
 func (c *Client) awaitExecutor() {
-	target, self := c.executor.Load(), goroutineID()
+	target, self := c.executor.Load(), goid.Get()
 	if target == 0 || self == 0 { // no executor running yet, or no id
 		<-c.executorDone
 		return
@@ -419,26 +419,6 @@ func (c *Client) awaitExecutor() {
 	closeWaits.Lock()
 	delete(closeWaits.on, self)
 	closeWaits.Unlock()
-}
-
-// goroutineID returns the calling goroutine's id, read from the header
-// of its stack trace ("goroutine 18 [running]:"), or 0 if it cannot.
-// Close uses it only to tell whether, and in whose handler, it runs.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
-	if !ok {
-		return 0
-	}
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		b = b[:i]
-	}
-	id, err := strconv.ParseUint(string(b), 10, 64)
-	if err != nil {
-		return 0
-	}
-	return id
 }
 
 func (c *Client) shut(err error) {
@@ -535,7 +515,7 @@ func (c *Client) fail(err error) {
 // handler it runs returns.
 func (c *Client) dispatch() {
 	defer close(c.executorDone)
-	c.executor.Store(goroutineID())
+	c.executor.Store(goid.Get())
 	for {
 		// The events queued before the connection ended are still
 		// handled (QEMU sends SHUTDOWN, then exits): when the end and a

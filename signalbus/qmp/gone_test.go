@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"net"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/actorio/actorio/actors"
+	"github.com/actorio/actorio/internal/goid"
 	"github.com/actorio/actorio/signalbus"
 	"github.com/actorio/actorio/signalbus/qmp"
 	"github.com/actorio/actorio/sockactor"
@@ -85,7 +83,7 @@ func (s *gateStream) Start(sockactor.Sink) {}
 func (s *gateStream) Read(int) {
 	s.mu.Lock()
 	s.reads++
-	first, block := s.reads == 1, s.armed && goid() == s.blocker
+	first, block := s.reads == 1, s.armed && goid.Get() == s.blocker
 	if block {
 		s.armed = false
 	}
@@ -110,7 +108,7 @@ func (s *gateStream) Read(int) {
 func (s *gateStream) blockNext() {
 	go func() {
 		s.mu.Lock()
-		s.armed, s.blocker = true, goid()
+		s.armed, s.blocker = true, goid.Get()
 		s.mu.Unlock()
 		for {
 			s.sink(&sockactor.EvData{Data: []byte(" ")}) // blocks here once the read does
@@ -125,14 +123,6 @@ func (s *gateStream) blockNext() {
 	}()
 }
 
-// goid returns the calling goroutine's id (from its stack trace's first
-// line, "goroutine N [...]"): the test's way to tell the blocker apart.
-func goid() uint64 {
-	var b [64]byte
-	f := strings.Fields(string(b[:runtime.Stack(b[:], false)]))
-	id, _ := strconv.ParseUint(f[1], 10, 64)
-	return id
-}
 func (s *gateStream) Write(bufs [][]byte) {
 	var b []byte
 	for _, x := range bufs {
