@@ -159,23 +159,34 @@ type CanaryStats struct {
 }
 
 // Measure runs campaigns independent campaigns of c under s (campaign i
-// starts at seed i·limit·7919+1), each at most limit seeds.
+// starts at seed CampaignStart(i, limit)), each at most limit seeds.
 func (c Canary) Measure(s Scheduler, campaigns, limit int) CanaryStats {
-	counts := make([]int, campaigns)
-	st := CanaryStats{Campaigns: campaigns}
+	seeds, found := make([]int, campaigns), make([]bool, campaigns)
+	for i := range seeds {
+		seeds[i], found[i] = c.SeedsToFailure(s, CampaignStart(i, limit), limit)
+	}
+	return Summarize(seeds, found)
+}
+
+// CampaignStart is the first seed of campaign i of at most limit seeds:
+// campaigns far apart, so that they are independent.
+func CampaignStart(i, limit int) uint64 { return uint64(i)*uint64(limit)*7919 + 1 }
+
+// Summarize gives the stats of campaigns that took seeds[i] seeds to fail
+// (the limit for one that did not) and found[i] whether they failed.
+func Summarize(seeds []int, found []bool) CanaryStats {
+	st := CanaryStats{Campaigns: len(seeds)}
 	sum := 0
-	for i := range counts {
-		n, found := c.SeedsToFailure(s, uint64(i)*uint64(limit)*7919+1, limit)
-		counts[i] = n
+	for i, n := range seeds {
 		sum += n
-		if found {
+		if found[i] {
 			st.Found++
 		}
 	}
-	slices.Sort(counts)
-	if campaigns > 0 {
-		st.Median = counts[campaigns/2]
-		st.Mean = float64(sum) / float64(campaigns)
+	if len(seeds) > 0 {
+		counts := slices.Sorted(slices.Values(seeds))
+		st.Median = counts[len(counts)/2]
+		st.Mean = float64(sum) / float64(len(seeds))
 	}
 	return st
 }

@@ -77,3 +77,15 @@ func TestPCTFindsDepth2Faster(t *testing.T) {
 		t.Fatalf("PCT median %d not below random's %d", pct.Median, random.Median)
 	}
 }
+
+// TestSummarize: found counts, the median (upper middle) and the mean of
+// seeds to failure.
+func TestSummarize(t *testing.T) {
+	st := Summarize([]int{300, 1, 4, 2}, []bool{false, true, true, true})
+	if st != (CanaryStats{Campaigns: 4, Found: 3, Median: 4, Mean: 76.75}) {
+		t.Fatalf("%+v", st)
+	}
+	if st := Summarize(nil, nil); st != (CanaryStats{}) {
+		t.Fatalf("no campaigns: %+v", st)
+	}
+}

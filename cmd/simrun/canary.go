@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -25,35 +24,17 @@ type canaryCell struct {
 	ran   []bool
 }
 
-// stats summarises the campaigns of c that ran, as
-// props.Canary.Measure does.
+// stats summarises the campaigns of c that ran (props.Summarize).
 func (c *canaryCell) stats() props.CanaryStats {
-	var counts []int
-	st := props.CanaryStats{}
-	sum := 0
+	var seeds []int
+	var found []bool
 	for i, ran := range c.ran {
-		if !ran {
-			continue
-		}
-		counts = append(counts, c.seeds[i])
-		sum += c.seeds[i]
-		st.Campaigns++
-		if c.found[i] {
-			st.Found++
+		if ran {
+			seeds, found = append(seeds, c.seeds[i]), append(found, c.found[i])
 		}
 	}
-	if st.Campaigns > 0 {
-		slices.Sort(counts)
-		st.Median = counts[st.Campaigns/2]
-		st.Mean = float64(sum) / float64(st.Campaigns)
-	}
-	return st
+	return props.Summarize(seeds, found)
 }
-
-// campaignStart is the first seed of campaign i of at most limit seeds,
-// as props.Canary.Measure numbers them (TestCanaryStatsAsMeasure checks
-// that the two agree).
-func campaignStart(i, limit int) uint64 { return uint64(i)*uint64(limit)*7919 + 1 }
 
 // canaries runs every planted-bug canary under uniform random scheduling
 // and under PCT, o.campaigns campaigns each of at most o.limit seeds, and
@@ -130,7 +111,7 @@ func runCanaryCampaigns(ctx context.Context, all []props.Canary, cells [][len(ca
 					return
 				}
 				k, i, j := t/perCampaign, t%perCampaign/len(canarySchedulers), t%len(canarySchedulers)
-				n, found := all[i].SeedsToFailure(canarySchedulers[j], campaignStart(k, o.limit), o.limit)
+				n, found := all[i].SeedsToFailure(canarySchedulers[j], props.CampaignStart(k, o.limit), o.limit)
 				cell := &cells[i][j]
 				cell.seeds[k], cell.found[k], cell.ran[k] = n, found, true
 				ran.Add(1)
