@@ -20,10 +20,10 @@ type Other struct {
 type sample struct {
 	Inner
 	*Other
-	Name    string `json:"name,omitempty"`
-	Depth   int    // shadows Inner.Depth (shallower)
-	Skip    int    `json:"-"`
-	Count   int    `json:"count,string"`
+	Name  string `json:"name,omitempty"`
+	Depth int    // shadows Inner.Depth (shallower)
+	Skip  int    `json:"-"`
+	Count int    `json:"count,string"`
 }
 
 // TestOfMatchesEncodingJSON: the members and their order are those
