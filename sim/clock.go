@@ -27,6 +27,7 @@ type vtimer struct {
 	index int   // position in the heap, -1 once fired or stopped
 	owner *node // the node whose actor set the timer; nil for devices
 	epoch int   // the owner's incarnation then
+	wire  *wire // set when it delivers network traffic (held.go)
 }
 
 // Now implements actors.Clock.

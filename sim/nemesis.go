@@ -126,9 +126,11 @@ func between(rng *rand.Rand, lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(rng.Int64N(int64(hi-lo)+1))
 }
 
-// Heal ends the fault phase: no new faults, the network mends, crashed
-// nodes restart, and the devices' heal hooks run. It is called at the
-// profile's FaultTime, or by a scenario.
+// Heal ends the fault phase: no new faults, the network mends (what a
+// partition or clog holds is released at once: it arrives within its
+// latency of the heal, in order), crashed nodes restart, and the devices'
+// heal hooks run. It is called at the profile's FaultTime, or earlier by
+// a scenario, to the same effect.
 func (w *World) Heal() {
 	if w.healed {
 		return
@@ -154,7 +156,8 @@ func (w *World) Heal() {
 // may first pass, capped at the heal the profile schedules (FaultTime):
 // the heal mends every partition and clog, so what they hold must pass
 // then, however long they were to last. After the heal (a cut made by
-// the scenario then) or without a scheduled heal, until stands.
+// the scenario then) or without a scheduled heal, until stands; a heal
+// (or mend) that comes earlier releases the traffic then (held.go).
 func (w *World) releaseBy(until time.Duration) time.Duration {
 	if h := w.profile.FaultTime.D(); h > 0 && !w.healed && until > h {
 		return h

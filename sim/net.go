@@ -192,7 +192,8 @@ func (n *Network) Link(from, to string) *Link {
 
 // Heal stops every fault, now and for the rest of the run: no more
 // drops, duplicates, reorders, resets or refusals (latency and
-// segmentation stay: they are not faults).
+// segmentation stay: they are not faults), and every partition and clog
+// ends, releasing at once (in order) the traffic they held.
 func (n *Network) Heal() {
 	n.healed = true
 	n.mend()
@@ -241,6 +242,18 @@ func (n *Network) after(d time.Duration, f func()) {
 		return
 	}
 	n.w.clock.afterFunc(d, nil, f)
+}
+
+// afterWire runs f, delivering traffic, at virtual time at on a timer of
+// the network's own, as after does; base is when the traffic would
+// arrive without any partition or clog, ln its FIFO lane (nil: none).
+// A heal releases it at once (held.go).
+func (n *Network) afterWire(at, base time.Duration, ln lane, f func()) {
+	if !n.w.onLoop() {
+		n.w.escaped("socket network", "")
+		return
+	}
+	n.w.clock.afterWire(at, holder{net: n}, base, ln, f)
 }
 
 // Host returns the Transport of host name: its sockets bind and connect

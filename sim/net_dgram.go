@@ -42,7 +42,7 @@ type simPacket struct {
 	// destination address: the floor of the next one's when datagrams
 	// must keep their order (unix datagrams always, UDP once the network
 	// is healed).
-	last map[string]time.Duration
+	last map[string]*timeLane
 }
 
 func (p *simPacket) Start(sink sockactor.Sink) {
@@ -204,11 +204,17 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) (*simPacket, error) {
 	// not unix ones, nor any after the heal, which promises no reorders.
 	ordered := dst.Net == "unixgram" || p.n.healed
 	if p.last == nil {
-		p.last = map[string]time.Duration{}
+		p.last = map[string]*timeLane{}
 	}
 	key := dst.key()
+	ln := p.last[key]
+	if ln == nil {
+		ln = &timeLane{}
+		p.last[key] = ln
+	}
 	for c := 0; c < copies; c++ {
 		d := delay(p.rng, cfg)
+		base := d
 		if dst.Net != "unixgram" {
 			d = max(d, p.n.hold(p.host, dst.Host)-p.n.w.clock.now)
 		}
@@ -218,17 +224,18 @@ func (p *simPacket) sendOne(o sockactor.Outgoing) (*simPacket, error) {
 			extra := time.Duration(p.n.w.faultStream("socket/reorder", link).Int64N(int64(cfg.ReorderDelay) + 1))
 			p.n.w.Note(fmt.Sprintf("net: delay %s by %v", what, extra))
 			d += extra
+			base += extra
 		}
 		at := p.n.w.clock.now + d
 		if ordered {
-			at = max(at, p.last[key])
+			at = max(at, ln.last)
 		}
-		p.last[key] = max(at, p.last[key])
+		ln.last = max(at, ln.last)
 		src, unix := p.addr, dst.Net == "unixgram"
 		if unix {
 			target.inflight++
 		}
-		p.n.after(at-p.n.w.clock.now, func() {
+		p.n.afterWire(at, p.n.w.clock.now+base, ln, func() {
 			if unix {
 				target.inflight--
 			}

@@ -12,7 +12,8 @@ import (
 // refused, only after the partition mends); UDP datagrams sent across are
 // lost; a clog delays segments and UDP datagrams until it clears (unix
 // sockets are local: neither touches them). Traffic already in flight
-// when a cut begins passed before it. Partitions can be one-way.
+// when a cut begins passed before it. Partitions can be one-way. The
+// heal ends them all: what they held arrives at once, in order.
 
 // Partition cuts a → b (and b → a unless oneWay) for d of virtual time.
 func (n *Network) Partition(a, b string, oneWay bool, d time.Duration) {
@@ -41,6 +42,7 @@ func (n *Network) mend() {
 		l := n.links[k]
 		l.cutUntil, l.clogUntil = 0, 0
 	}
+	n.w.clock.release(holder{net: n}, n.w.clock.now)
 }
 
 // hold returns when traffic from → to sent now may first arrive: after a

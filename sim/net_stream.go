@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/actorio/actorio/sockactor"
 )
@@ -133,11 +134,13 @@ func (t *hostTransport) Connect(network, addr string, sink sockactor.Sink) (sock
 	// The handshake's segments cross like any other: a partition or clog
 	// holds the SYN (it is retransmitted until the link clears), then
 	// the SYN-ACK (or the refusal's RST) on its way back.
-	n.after(max(there, n.hold(t.host, dst.Host)-n.w.clock.now), func() {
+	now := n.w.clock.now
+	n.afterWire(max(now+there, n.hold(t.host, dst.Host)), now+there, nil, func() {
 		if c.closed {
 			return
 		}
-		n.after(max(back, n.hold(dst.Host, t.host)-n.w.clock.now), func() { n.established(c, t.host, dst) })
+		now := n.w.clock.now
+		n.afterWire(max(now+back, n.hold(dst.Host, t.host)), now+back, nil, func() { n.established(c, t.host, dst) })
 	})
 	return c, nil
 }
@@ -180,6 +183,9 @@ func (n *Network) established(c *simStream, host string, dst *Addr) {
 	l.offer()
 	c.sink(&sockactor.EvConnected{Local: c.local, Remote: c.remote})
 }
+
+// released implements lane: the stream's incoming segments were released.
+func (s *simStream) released(last time.Duration) { s.lastArr = int64(last) }
 
 func (s *simStream) Start(sink sockactor.Sink) {
 	if s.sink == nil {
@@ -317,7 +323,8 @@ const (
 // cfg gives its traversal time; the fault rates that apply to it are the
 // ones in force when it arrives.
 func (s *simStream) send(p *simStream, seg []byte, kind segKind, cfg NetConfig) {
-	at := int64(s.n.w.clock.now + delay(s.rng, cfg))
+	base := s.n.w.clock.now + delay(s.rng, cfg)
+	at := int64(base)
 	if held := int64(s.n.hold(s.host, s.remote.Host)); at < held {
 		at = held // partitioned or clogged: retransmitted once it clears
 	}
@@ -327,7 +334,7 @@ func (s *simStream) send(p *simStream, seg []byte, kind segKind, cfg NetConfig) 
 	p.lastArr = at
 	p.inflight += len(seg)
 	epoch := p.epoch
-	s.n.after(timeAt(s.n, at), func() {
+	s.n.afterWire(time.Duration(at), base, p, func() {
 		if p.epoch != epoch {
 			return // lost in a reset
 		}

@@ -52,7 +52,8 @@ func (w *World) armKeepalive(l *link) {
 	})
 }
 
-// Mend restores the network between a and b in both directions.
+// Mend restores the network between a and b in both directions; the
+// messages a clog held pass at once (keeping their order).
 func (w *World) Mend(a, b string) error {
 	if err := w.checkPair(a, b); err != nil {
 		return err
@@ -64,18 +65,25 @@ func (w *World) Mend(a, b string) error {
 		}
 		l.blocked = false
 		l.clogUntil = 0
+		w.clock.release(holder{link: l}, w.clock.now)
 	}
 	return nil
 }
 
 // Clog delays every message from a to b until virtual time until (they
-// are not lost, and keep their order); until ≤ now unclogs.
+// are not lost, and keep their order); until ≤ now unclogs. A clog made
+// shorter lets the messages it held pass at its new end.
 func (w *World) Clog(a, b string, until time.Duration) error {
 	if err := w.checkPair(a, b); err != nil {
 		return err
 	}
 	w.Note(fmt.Sprintf("fault: clog %s → %s until %v", a, b, until))
-	w.net.link(a, b).clogUntil = until
+	l := w.net.link(a, b)
+	if until < l.clogUntil {
+		// Shortened (or lifted): what it holds passes sooner.
+		w.clock.release(holder{link: l}, until)
+	}
+	l.clogUntil = until
 	return nil
 }
 

@@ -219,3 +219,189 @@ func TestTextTraceOneLinePerEvent(t *testing.T) {
 		t.Errorf("a plain event changed: %q", lines[1])
 	}
 }
+
+// TestHeldTrafficReleasedAtEarlyHeal: a scenario's own Heal, before the
+// profile's heal time (or without any), releases at once everything a
+// partition or clog holds, as the profile's heal does: a stream's bytes
+// (and what follows them on the connection), a connect's handshake, a
+// UDP datagram and a message between nodes each arrive within a latency
+// of the heal, and traffic sent after the heal is not held behind the
+// cuts' original ends.
+// Found in review: only the profile's heal capped the holds (releaseBy);
+// traffic held when a scenario healed early waited for the cuts' ends,
+// seconds after the HealTime the liveness checks count from.
+func TestHeldTrafficReleasedAtEarlyHeal(t *testing.T) {
+	for _, profile := range []bool{false, true} {
+		t.Run(fmt.Sprintf("profile=%v", profile), func(t *testing.T) {
+			var opts []sim.Option
+			if profile {
+				opts = append(opts, sim.WithProfile(sim.Profile{Name: "late", FaultTime: sim.Duration(time.Hour)}))
+			}
+			w := sim.New(1, opts...)
+			lat := time.Millisecond
+			w.SetNetFaults(sim.NetFaults{LatencyMin: sim.Duration(lat), LatencyMax: sim.Duration(lat)})
+			n := sim.NewNetwork(w, sim.NetConfig{Latency: lat})
+			var srv sockactor.Stream
+			cli, _ := connectSrv(t, w, n, func(s sockactor.Stream) { srv = s })
+			if srv == nil {
+				t.Fatal("the connection was not accepted")
+			}
+			var bytesAt []time.Duration // when each whole write had arrived
+			var buf string
+			read := func() { srv.Read(1 << 20) }
+			srv.Start(func(ev any) {
+				if e, ok := ev.(*sockactor.EvData); ok && len(e.Data) > 0 {
+					buf += string(e.Data)
+					if buf == "held" || buf == "heldafter" {
+						bytesAt = append(bytesAt, w.Now())
+					}
+					read()
+				}
+			})
+			read()
+			cli.Start(func(any) {})
+			ua, ub, rx := datagramPair(t, "udp", n.Host("ua"), ":1", n.Host("ub"), ":2")
+			a, b := w.MustNode("a"), w.MustNode("b")
+			var col collector
+			sink, _ := b.SpawnNamed(col.props(), "sink")
+
+			cut := 10 * time.Second
+			n.Partition("cli", "srv", false, cut)
+			n.Clog("ua", "ub", cut)
+			if err := w.Clog("a", "b", w.Now()+cut); err != nil {
+				t.Fatal(err)
+			}
+			cli.Write([][]byte{[]byte("held")})
+			ua.Send([]sockactor.Outgoing{{Data: []byte("held"), Dst: ub.LocalAddr()}})
+			a.Send(actor.NewPID("b", sink.Id), wrapperspb.String("held"))
+			conn := &evLog{}
+			if _, err := n.Host("cli").Connect("tcp", "srv:80", conn.sink); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Run(sim.Until(w.Now() + 100*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			if len(bytesAt)+len(rx.got)+len(col.got)+len(conn.evs) != 0 {
+				t.Fatalf("traffic passed the cuts: %v %q %q %v", bytesAt, rx.got, col.got, conn.evs)
+			}
+			w.Heal()
+			heal := w.HealTime()
+			if _, err := w.Run(sim.Until(heal + 10*lat)); err != nil {
+				t.Fatal(err)
+			}
+			limit := heal + 2*lat
+			if len(bytesAt) != 1 || bytesAt[0] > limit {
+				t.Errorf("the stream's held bytes arrived at %v, want once by %v (healed at %v)", bytesAt, limit, heal)
+			}
+			if len(rx.got) != 1 {
+				t.Errorf("the held datagram: got %q by %v (healed at %v)", rx.got, w.Now(), heal)
+			}
+			if len(col.got) != 1 {
+				t.Errorf("the held message: got %q by %v (healed at %v)", col.got, w.Now(), heal)
+			}
+			if len(conn.connected()) != 1 || conn.connected()[0].Err != nil {
+				t.Errorf("the held connect: %v by %v (healed at %v)", conn.evs, w.Now(), heal)
+			}
+			// After the heal, new traffic is not queued behind the cuts'
+			// original ends.
+			sent := w.Now()
+			cli.Write([][]byte{[]byte("after")})
+			ua.Send([]sockactor.Outgoing{{Data: []byte("after"), Dst: ub.LocalAddr()}})
+			a.Send(actor.NewPID("b", sink.Id), wrapperspb.String("after"))
+			if _, err := w.Run(sim.Until(sent + 10*lat)); err != nil {
+				t.Fatal(err)
+			}
+			if len(bytesAt) != 2 || len(rx.got) != 2 || len(col.got) != 2 {
+				t.Errorf("traffic sent after the heal at %v: stream %v, datagrams %q, messages %q by %v", sent, bytesAt, rx.got, col.got, w.Now())
+			}
+			ua.Close()
+			ub.Close()
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestReleasedTrafficKeepsOrder: traffic released early (World.Mend, a
+// World.Clog shortened, the socket network's heal) arrives at once and in
+// its lane's order, under jittered latency: a link's messages in the
+// order sent, a connection's bytes as written.
+func TestReleasedTrafficKeepsOrder(t *testing.T) {
+	w := sim.New(3)
+	w.SetNetFaults(sim.NetFaults{LatencyMin: sim.Duration(time.Millisecond), LatencyMax: sim.Duration(20 * time.Millisecond)})
+	n := sim.NewNetwork(w, sim.NetConfig{Latency: time.Millisecond, Jitter: 20 * time.Millisecond, MaxSegment: 3})
+	var srv sockactor.Stream
+	cli, _ := connectSrv(t, w, n, func(s sockactor.Stream) { srv = s })
+	if srv == nil {
+		t.Fatal("the connection was not accepted")
+	}
+	var stream string
+	read := func() { srv.Read(1 << 20) }
+	srv.Start(func(ev any) {
+		if e, ok := ev.(*sockactor.EvData); ok && len(e.Data) > 0 {
+			stream += string(e.Data)
+			read()
+		}
+	})
+	read()
+	cli.Start(func(any) {})
+	a, b := w.MustNode("a"), w.MustNode("b")
+	var ab, ba collector
+	sinkB, _ := b.SpawnNamed(ab.props(), "sink")
+	sinkA, _ := a.SpawnNamed(ba.props(), "sink")
+	start := w.Now()
+	n.Partition("cli", "srv", true, time.Hour)
+	if err := w.Clog("a", "b", start+time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Clog("b", "a", start+time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	var wantStream string
+	for i := 0; i < 30; i++ {
+		v := fmt.Sprintf("%02d", i)
+		want = append(want, v)
+		wantStream += v + "."
+		a.Send(actor.NewPID("b", sinkB.Id), wrapperspb.String(v))
+		b.Send(actor.NewPID("a", sinkA.Id), wrapperspb.String(v))
+		cli.Write([][]byte{[]byte(v + ".")})
+		if _, err := w.Run(sim.Until(w.Now() + time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	released := w.Now()
+	if err := w.Mend("a", "b"); err != nil { // a>b and b>a
+		t.Fatal(err)
+	}
+	n.Heal()
+	if _, err := w.Run(sim.Until(released + 25*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ab.got, want) || !slices.Equal(ba.got, want) {
+		t.Errorf("released messages: a>b %q, b>a %q, want %q", ab.got, ba.got, want)
+	}
+	if stream != wantStream {
+		t.Errorf("released stream bytes %q, want %q", stream, wantStream)
+	}
+	// A clog shortened releases what it holds at its new end.
+	ab.got = nil
+	if err := w.Clog("a", "b", w.Now()+time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	a.Send(actor.NewPID("b", sinkB.Id), wrapperspb.String("x"))
+	end := w.Now() + 50*time.Millisecond
+	if err := w.Clog("a", "b", end); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(sim.Until(end + 21*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ab.got, []string{"x"}) {
+		t.Errorf("a message held by a clog shortened to %v: got %q by %v", end, ab.got, w.Now())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

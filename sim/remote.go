@@ -54,8 +54,8 @@ func WithRemote(o RemoteOptions) Option { return func(w *World) { w.net.opts = o
 
 type link struct {
 	from, to    string
-	last        time.Duration // latest delivery time scheduled (FIFO)
-	held        time.Duration // latest delivery time of a reordered message
+	fifo        timeLane      // latest delivery time scheduled (FIFO)
+	late        timeLane      // latest delivery time of a reordered message
 	blocked     bool          // partitioned: messages are lost
 	clogUntil   time.Duration // clogged: messages wait until then
 	suspectedAt time.Duration // when the partition began, for keepalive
@@ -157,29 +157,35 @@ func (w *World) transmit(from, to string, pid *actor.PID, message any, system bo
 			lat += time.Duration(rng.Int64N(int64(f.LatencyMax-f.LatencyMin) + 1))
 		}
 		at := w.clock.now + lat
+		base := at // its arrival without the clog
 		// Held until the clog clears, or the heal mends it.
 		if until := w.releaseBy(l.clogUntil); until > at {
 			at = until
 		}
+		ln := &l.fifo
 		if w.Decide("reorder", linkName, f.Reorder) {
 			// Held back: later messages on the link may overtake it,
 			// until the heal.
-			at += w.reorderDelay(linkName, f)
-			l.held = max(l.held, at)
+			extra := w.reorderDelay(linkName, f)
+			at += extra
+			base += extra
+			l.late.last = max(l.late.last, at)
+			ln = &l.late
 		} else {
 			if w.healed {
 				// From the heal on the link is FIFO again: nothing
 				// overtakes a message held back before it.
-				at = max(at, l.held)
+				at = max(at, l.late.last)
+				base = max(base, l.late.last)
 			}
-			if at < l.last {
-				at = l.last
+			if at < l.fifo.last {
+				at = l.fifo.last
 			}
-			l.last = at
+			l.fifo.last = at
 		}
 		msg := copied
 		// A device timer: a message on the wire outlives its sender.
-		w.clock.afterFunc(at-w.clock.now, nil, func() { w.arrive(from, to, epoch, pid, msg, system) })
+		w.clock.afterWire(at, holder{link: l}, base, ln, func() { w.arrive(from, to, epoch, pid, msg, system) })
 	}
 }
 
