@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/actorio/actorio/actors"
@@ -14,9 +15,18 @@ var Epoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 // the earliest timer.
 type vclock struct {
 	w      *World
-	now    time.Duration
+	now    time.Duration // the loop's reading; set it with set
 	seq    uint64
 	timers []*vtimer // binary min-heap
+	// shown is now for readers on any goroutine (Now): the loop writes
+	// it with now, others may read it while the World runs.
+	shown atomic.Int64
+}
+
+// set moves the clock to now.
+func (c *vclock) set(now time.Duration) {
+	c.now = now
+	c.shown.Store(int64(now))
 }
 
 type vtimer struct {
@@ -30,8 +40,10 @@ type vtimer struct {
 	wire  *wire // set when it delivers network traffic (held.go)
 }
 
-// Now implements actors.Clock.
-func (c *vclock) Now() time.Time { return Epoch.Add(c.now) }
+// Now implements actors.Clock. Unlike the clock's other methods it may
+// be called from any goroutine, also while the World runs: it returns
+// the virtual time the World last moved to.
+func (c *vclock) Now() time.Time { return Epoch.Add(time.Duration(c.shown.Load())) }
 
 // AfterFunc implements actors.Clock: f runs on the simulation loop at
 // now+d of virtual time.

@@ -47,7 +47,7 @@ func TestClockHeapProperty(t *testing.T) {
 					continue
 				}
 				tm := w.clock.pop()
-				w.clock.now = tm.when
+				w.clock.set(tm.when)
 				tm.f()
 				var want *model
 				for _, m := range ms {

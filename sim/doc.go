@@ -25,7 +25,8 @@
 //     message, dispatch or timer call from any other goroutine (a real
 //     timer, a goroutine started by actor code, a protoactor future with a
 //     real timeout) is refused and fails the run with an EscapeError that
-//     names what escaped and where from.
+//     names what escaped and where from. Reading the time (World.Now,
+//     the Clock's Now) is the exception: it is safe from any goroutine.
 //
 // # Faults
 //

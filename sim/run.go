@@ -126,17 +126,17 @@ func (w *World) run(l runLimits) (res Result, err error) {
 		if !ok {
 			// Idle: nothing can happen before the time limit, if any.
 			if l.hasUntil && l.until > w.clock.now {
-				w.clock.now = l.until
+				w.clock.set(l.until)
 			}
 			return w.result(Quiescent), nil
 		}
 		if l.hasUntil && when > l.until {
 			if l.until > w.clock.now {
-				w.clock.now = l.until
+				w.clock.set(l.until)
 			}
 			return w.result(TimeLimit), nil
 		}
-		w.clock.now = when
+		w.clock.set(when)
 	}
 }
 

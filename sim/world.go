@@ -131,8 +131,10 @@ func stream(seed uint64, name string) *rand.Rand {
 // Clock returns the virtual clock.
 func (w *World) Clock() actors.Clock { return &w.clock }
 
-// Now returns the virtual time elapsed since the start of the run.
-func (w *World) Now() time.Duration { return w.clock.now }
+// Now returns the virtual time elapsed since the start of the run. It
+// may be called from any goroutine, also while the World runs (it then
+// returns the virtual time the World last moved to).
+func (w *World) Now() time.Duration { return time.Duration(w.clock.shown.Load()) }
 
 // Steps returns how many steps (mailbox steps and timer firings) ran.
 func (w *World) Steps() int64 { return w.steps }
