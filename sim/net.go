@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/actorio/actorio/sockactor"
+	"github.com/pkg/errors"
 )
 
 // NetConfig holds the simulated network's knobs. Latency and
@@ -42,6 +43,22 @@ type NetConfig struct {
 	// The rates in force when a segment arrives or a handshake ends
 	// apply, not those of when it was sent: after Heal nothing is reset
 	// or refused, even what was sent before.
+}
+
+// validate checks the rates are probabilities and the durations and
+// sizes not negative, naming the field. Its errors match ErrInvalid.
+func (c NetConfig) validate() error {
+	err := firstErr(checkProb("DropRate", c.DropRate), checkProb("DupRate", c.DupRate), checkProb("ReorderRate", c.ReorderRate),
+		checkProb("ResetRate", c.ResetRate), checkProb("RefuseRate", c.RefuseRate),
+		checkDuration("Latency", Duration(c.Latency)), checkDuration("Jitter", Duration(c.Jitter)),
+		checkDuration("ReorderDelay", Duration(c.ReorderDelay)))
+	if err == nil && (c.MaxSegment < 0 || c.Window < 0) {
+		err = fmt.Errorf("MaxSegment = %d, Window = %d: sizes cannot be negative", c.MaxSegment, c.Window)
+	}
+	if err != nil {
+		return errors.Wrap(ErrInvalid, err.Error())
+	}
+	return nil
 }
 
 func (c NetConfig) withDefaults() NetConfig {
@@ -82,7 +99,8 @@ type Network struct {
 }
 
 // Link is one direction between two hosts. Its own Config, when set,
-// replaces the network's for traffic on it.
+// replaces the network's for traffic on it; an invalid one fails the run
+// (as SetConfig's does) when traffic first uses it.
 type Link struct {
 	From, To string
 	Config   *NetConfig
@@ -102,6 +120,9 @@ func NewNetwork(w *World, cfg NetConfig) *Network {
 	} else if on {
 		cfg.DropRate, cfg.DupRate, cfg.ReorderRate = f.Drop, f.Duplicate, f.Reorder
 		cfg.ResetRate, cfg.RefuseRate = f.Reset, f.Refuse
+	}
+	if err := cfg.validate(); err != nil {
+		w.fail(errors.Wrap(err, "sim: NewNetwork"))
 	}
 	n := &Network{
 		w: w, cfg: cfg.withDefaults(),
@@ -176,8 +197,17 @@ func (f SocketFaults) validate() error {
 // Config returns the network-wide configuration.
 func (n *Network) Config() NetConfig { return n.cfg }
 
-// SetConfig replaces the network-wide configuration.
-func (n *Network) SetConfig(c NetConfig) { n.cfg = c.withDefaults() }
+// SetConfig replaces the network-wide configuration. An invalid one (a
+// rate that is not a probability, a negative duration or size) is
+// refused: it fails the World's next Run with an error matching
+// ErrInvalid, and the configuration stays as it was.
+func (n *Network) SetConfig(c NetConfig) {
+	if err := c.validate(); err != nil {
+		n.w.fail(errors.Wrap(err, "sim: Network.SetConfig"))
+		return
+	}
+	n.cfg = c.withDefaults()
+}
 
 // Link returns the directed link from → to (created on first use).
 func (n *Network) Link(from, to string) *Link {
@@ -207,7 +237,13 @@ func (n *Network) Healed() bool { return n.healed }
 func (n *Network) config(from, to string) NetConfig {
 	c := n.cfg
 	if l := n.links[[2]string{from, to}]; l != nil && l.Config != nil {
-		c = l.Config.withDefaults()
+		if err := l.Config.validate(); err != nil {
+			// The run ends before the next step; this traffic
+			// goes by the network's configuration meanwhile.
+			n.w.fail(errors.Wrapf(err, "sim: config of link %s>%s", from, to))
+		} else {
+			c = l.Config.withDefaults()
+		}
 	}
 	if n.healed {
 		c.DropRate, c.DupRate, c.ReorderRate, c.ResetRate, c.RefuseRate = 0, 0, 0, 0, 0

@@ -268,12 +268,7 @@ func (p Profile) Validate() error {
 	if p.FaultTime < 0 {
 		return errors.Wrapf(ErrInvalid, "fault_time %v is negative: the run would never heal", p.FaultTime)
 	}
-	checks := []error{
-		prob("net.drop", p.Net.Drop), prob("net.duplicate", p.Net.Duplicate), prob("net.reorder", p.Net.Reorder),
-	}
-	if p.Net.LatencyMin < 0 || p.Net.LatencyMax < p.Net.LatencyMin {
-		checks = append(checks, errors.Wrapf(ErrInvalid, "net latency %v-%v is not an interval", p.Net.LatencyMin, p.Net.LatencyMax))
-	}
+	checks := []error{p.Net.validate("net.")}
 	if f := p.Partitions; f != nil {
 		checks = append(checks, prob("partitions.one_way", f.OneWay), interval("partitions", f.Every, f.Min, f.Max))
 	}

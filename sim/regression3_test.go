@@ -452,3 +452,58 @@ func TestClockNowFromAnyGoroutine(t *testing.T) {
 		t.Fatalf("Now after the run = %v, want %v", got, sim.Epoch.Add(time.Second))
 	}
 }
+
+// TestNetSettingsRefuseBadRates: a simulated network's settings given in
+// Go (NewNetwork, Network.SetConfig, a Link's Config, World.SetNetFaults)
+// are checked as a profile's are: a rate that is not a probability (NaN,
+// negative, above 1) or a negative latency fails the World's next Run
+// with an ErrInvalid naming the setting, instead of running as if it
+// were 0 (NaN, negative) or 1.
+// Found in review: only profiles were validated; NetConfig{DropRate: NaN}
+// silently dropped nothing.
+func TestNetSettingsRefuseBadRates(t *testing.T) {
+	nan := math.NaN()
+	for field, cfg := range map[string]sim.NetConfig{
+		"DropRate":    {DropRate: nan},
+		"DupRate":     {DupRate: -0.1},
+		"ReorderRate": {ReorderRate: 1.5},
+		"ResetRate":   {ResetRate: math.Inf(1)},
+		"RefuseRate":  {RefuseRate: nan},
+		"Latency":     {Latency: -time.Millisecond},
+		"Jitter":      {Jitter: -time.Millisecond},
+	} {
+		check := func(how string, w *sim.World) {
+			t.Helper()
+			_, err := w.Run(sim.Until(time.Second))
+			if !errors.Is(err, sim.ErrInvalid) || !strings.Contains(err.Error(), field) {
+				t.Errorf("%s %s: Run = %v, want an ErrInvalid naming %s", how, field, err, field)
+			}
+		}
+		w := sim.New(1)
+		sim.NewNetwork(w, cfg)
+		check("NewNetwork", w)
+		w = sim.New(1)
+		sim.NewNetwork(w, sim.NetConfig{}).SetConfig(cfg)
+		check("SetConfig", w)
+		w = sim.New(1)
+		n := sim.NewNetwork(w, sim.NetConfig{})
+		n.Link("a", "b").Config = &cfg
+		_, _, _ = datagramPair(t, "udp", n.Host("a"), ":1", n.Host("b"), ":2")
+		a, _ := n.Host("a").ListenPacket("udp", ":3")
+		a.Start(func(any) {})
+		a.Send([]sockactor.Outgoing{{Data: []byte("x"), Dst: &sim.Addr{Net: "udp", Host: "b", Port: 2}}})
+		check("Link.Config", w)
+	}
+	for field, f := range map[string]sim.NetFaults{
+		"drop":      {Drop: math.NaN()},
+		"duplicate": {Duplicate: -1},
+		"reorder":   {Reorder: 2},
+		"latency":   {LatencyMin: sim.Duration(time.Millisecond)},
+	} {
+		w := sim.New(1)
+		w.SetNetFaults(f)
+		if _, err := w.Run(); !errors.Is(err, sim.ErrInvalid) || !strings.Contains(err.Error(), field) {
+			t.Errorf("SetNetFaults %s: Run = %v, want an ErrInvalid naming %s", field, err, field)
+		}
+	}
+}

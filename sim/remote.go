@@ -82,8 +82,34 @@ func (n *network) link(from, to string) *link {
 }
 
 // SetNetFaults replaces the message-level faults of the inter-node
-// network (the nemesis sets them from the run's profile).
-func (w *World) SetNetFaults(f NetFaults) { w.net.faults = f }
+// network (the nemesis sets them from the run's profile). Invalid faults
+// (a rate that is not a probability, a latency range that is not an
+// interval) are refused: they fail the World's next Run with an error
+// matching ErrInvalid, and the faults stay as they were.
+func (w *World) SetNetFaults(f NetFaults) {
+	if err := f.validate("net."); err != nil {
+		w.fail(errors.Wrap(err, "sim: SetNetFaults"))
+		return
+	}
+	w.net.faults = f
+}
+
+// validate checks the rates are probabilities and the latencies an
+// interval, naming the field (after prefix). Its errors match ErrInvalid.
+func (f NetFaults) validate(prefix string) error {
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"drop", f.Drop}, {"duplicate", f.Duplicate}, {"reorder", f.Reorder}} {
+		if err := checkProb(prefix+c.name, c.v); err != nil {
+			return errors.Wrap(ErrInvalid, err.Error())
+		}
+	}
+	if f.LatencyMin < 0 || f.LatencyMax < f.LatencyMin {
+		return errors.Wrapf(ErrInvalid, "%slatency %v-%v is not an interval", prefix, f.LatencyMin, f.LatencyMax)
+	}
+	return nil
+}
 
 // remoteProcess is the protoactor Process a node's registry returns for a
 // PID of another node: sends go onto the link from → to.
