@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -505,5 +506,60 @@ func TestNetSettingsRefuseBadRates(t *testing.T) {
 		if _, err := w.Run(); !errors.Is(err, sim.ErrInvalid) || !strings.Contains(err.Error(), field) {
 			t.Errorf("SetNetFaults %s: Run = %v, want an ErrInvalid naming %s", field, err, field)
 		}
+	}
+}
+
+// TestSparseFileTruncateFreesBlocks: truncating a file frees the blocks
+// that lie wholly beyond the new size, as a file system does, so that
+// growing it again leaves a hole there: SEEK_DATA finds no data, and
+// Allocated counts no block for it. A block the new size falls inside is
+// kept, its tail zeroed.
+// Found in review: Truncate only cleared [size, old size), so the last
+// block (which reaches past the old size) stayed allocated, zeroed, and
+// a truncate to 0 then a grow showed data at offset 0 where a real file
+// has a hole.
+func TestSparseFileTruncateFreesBlocks(t *testing.T) {
+	w := sim.New(1)
+	f := sim.NewSparseFile(w, "disk", sim.FileFaults{BlockSize: 4096})
+	if _, err := f.WriteAt([]byte("0123456789"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("abc"), 3*4096+100); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(5); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Allocated(); got != 4096 {
+		t.Errorf("after truncate to 5: Allocated = %d, want one block (4096)", got)
+	}
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 20); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Allocated(); got != 0 {
+		t.Errorf("after truncate to 0 and growing: Allocated = %d, want 0", got)
+	}
+	if off, err := f.SeekData(0); !errors.Is(err, syscall.ENXIO) {
+		t.Errorf("after truncate to 0 and growing: SeekData(0) = %d, %v, want ENXIO (all hole)", off, err)
+	}
+	if r := f.DataRanges(); len(r) != 0 {
+		t.Errorf("after truncate to 0 and growing: data ranges %v, want none", r)
+	}
+	// A block the new size falls inside keeps its head, its tail zeroed.
+	if _, err := f.WriteAt([]byte("0123456789"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(4); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(10); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 10)
+	if n := f.Peek(buf, 0); n != 10 || string(buf) != "0123\x00\x00\x00\x00\x00\x00" {
+		t.Errorf("after truncate to 4 and growing to 10: %q (%d bytes)", buf, n)
 	}
 }

@@ -492,8 +492,11 @@ func (f *SparseFile) Truncate(size int64) error {
 	if size < 0 {
 		return f.pathErr("truncate", syscall.EINVAL)
 	}
-	if size < f.size {
-		f.clearRange(size, f.size)
+	if n := len(f.index); n > 0 {
+		// Blocks wholly past the new size are freed; the one it falls
+		// inside keeps its head, its tail zeroed (as reads past the
+		// end of a file grown again must see zeros).
+		f.clearRange(size, max(f.size, (f.index[n-1]+1)*f.bs))
 	}
 	f.size = size
 	return nil
