@@ -563,3 +563,28 @@ func TestSparseFileTruncateFreesBlocks(t *testing.T) {
 		t.Errorf("after truncate to 4 and growing to 10: %q (%d bytes)", buf, n)
 	}
 }
+
+// TestSparseFileOffsetOverflow: a write or hole punch whose end lies past
+// the largest offset (off+len overflows int64) fails with EFBIG, as the
+// kernel's does, instead of wrapping around to negative offsets (which
+// panicked with a block size that is not a power of two).
+func TestSparseFileOffsetOverflow(t *testing.T) {
+	w := sim.New(1)
+	f := sim.NewSparseFile(w, "disk", sim.FileFaults{BlockSize: 1000})
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("WriteAt near the largest offset panicked: %v", r)
+			}
+		}()
+		if n, err := f.WriteAt(make([]byte, 10), math.MaxInt64-5); n != 0 || !errors.Is(err, syscall.EFBIG) {
+			t.Errorf("WriteAt ending past the largest offset = %d, %v, want 0, EFBIG", n, err)
+		}
+	}()
+	if err := f.PunchHole(math.MaxInt64-5, 10); !errors.Is(err, syscall.EFBIG) {
+		t.Errorf("PunchHole ending past the largest offset = %v, want EFBIG", err)
+	}
+	if size, _ := f.Size(); size != 0 || f.Allocated() != 0 {
+		t.Errorf("after the refused calls: size %d, allocated %d, want 0, 0", size, f.Allocated())
+	}
+}

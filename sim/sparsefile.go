@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -371,6 +372,9 @@ func (f *SparseFile) WriteAt(p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if off > math.MaxInt64-int64(len(p)) {
+		return 0, f.pathErr("write", syscall.EFBIG)
+	}
 	if f.hitEIO(&f.faults.WriteEIO, off, int64(len(p)), "write") {
 		return 0, f.pathErr("write", syscall.EIO)
 	}
@@ -463,6 +467,8 @@ func (f *SparseFile) PunchHole(off, n int64) error {
 		return errors.Wrap(streamactor.ErrNoSparseInfo, f.name)
 	case off < 0 || n < 0:
 		return f.pathErr("fallocate", syscall.EINVAL)
+	case off > math.MaxInt64-n:
+		return f.pathErr("fallocate", syscall.EFBIG)
 	}
 	f.clearRange(off, off+n)
 	return nil
