@@ -63,9 +63,12 @@ func (w *World) Mend(a, b string) error {
 		if l.blocked || l.clogUntil > w.clock.now {
 			w.Note(fmt.Sprintf("heal: mend %s → %s", d[0], d[1]))
 		}
+		if l.clogUntil > w.clock.now {
+			// Only a clog holds messages (a partition loses them).
+			w.clock.release(holder{link: l}, w.clock.now)
+		}
 		l.blocked = false
 		l.clogUntil = 0
-		w.clock.release(holder{link: l}, w.clock.now)
 	}
 	return nil
 }
@@ -79,7 +82,7 @@ func (w *World) Clog(a, b string, until time.Duration) error {
 	}
 	w.Note(fmt.Sprintf("fault: clog %s → %s until %v", a, b, until))
 	l := w.net.link(a, b)
-	if until < l.clogUntil {
+	if until < l.clogUntil && l.clogUntil > w.clock.now {
 		// Shortened (or lifted): what it holds passes sooner.
 		w.clock.release(holder{link: l}, until)
 	}
