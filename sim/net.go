@@ -426,12 +426,3 @@ func (t *hostTransport) ListenPacket(network, addr string) (sockactor.Packet, er
 	t.n.own(p, &p.owner, t.n.w.atWork())
 	return p, nil
 }
-
-// timeAt returns the delay from now until absolute virtual time at.
-func timeAt(n *Network, at int64) time.Duration {
-	d := time.Duration(at) - n.w.clock.now
-	if d < 0 {
-		return 0
-	}
-	return d
-}
