@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -171,4 +172,88 @@ func TestTerminatedFilter(t *testing.T) {
 		t.Errorf("a dropped Terminated was delivered: %v", m)
 	default:
 	}
+}
+
+// ctxFirstWaiter is a Waiter that reports an ended context before it
+// looks at the channel, as a Waiter may (Go's select picks at random when
+// both are ready, so the real one does so half the time).
+type ctxFirstWaiter struct{}
+
+func (ctxFirstWaiter) Wait(ctx context.Context, ready <-chan struct{}) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestCloseWithEndedContextAfterEverythingStopped: a Close whose context
+// has ended, on a System whose actors have all stopped already (or that
+// never had any), has nothing left to wait for: it succeeds. It used to
+// return "0 actors still running []" whenever the Waiter reported the
+// context first (half the time with the real Waiter), and left the
+// worker pool running.
+func TestCloseWithEndedContextAfterEverythingStopped(t *testing.T) {
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := actors.New(actors.WithEnv(actors.Env{Waiter: ctxFirstWaiter{}}))
+	defer s.Close(context.Background()) //nolint:errcheck // only if the test fails
+	if err := s.Close(ended); err != nil {
+		t.Fatalf("Close of an empty system with an ended context: %v", err)
+	}
+
+	// With the real Waiter, on a system whose one actor has stopped.
+	for i := 0; i < 64; i++ {
+		s := actors.New()
+		pid, err := s.Spawn(funcProps(func(actor.Context) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Stop(pid)
+		for s.Live() != 0 {
+			runtime.Gosched()
+		}
+		if err := s.Close(ended); err != nil {
+			s.Close(context.Background()) //nolint:errcheck // the test fails anyway
+			t.Fatalf("round %d: Close with an ended context after every actor stopped: %v", i, err)
+		}
+	}
+}
+
+// TestRequestPrefersTheReplyToAnEndedContext: a Request whose reply has
+// arrived by the time its Waiter returns reports the reply, even if the
+// context ended meanwhile.
+func TestRequestPrefersTheReplyToAnEndedContext(t *testing.T) {
+	s := realSystem(t, actors.WithEnv(actors.Env{Waiter: cancelOnWait{}}))
+	pid, err := s.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if _, ok := c.Message().(string); ok {
+			c.Respond("pong") // the HotPath runs this on the sender's goroutine
+		}
+	}, actors.HotPath()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reply, err := s.Request(context.WithValue(ctx, cancelKey{}, cancel), pid, "ping")
+	if err != nil || reply != "pong" {
+		t.Fatalf("Request whose reply came before its context ended = %v, %v; want pong", reply, err)
+	}
+}
+
+type cancelKey struct{}
+
+// cancelOnWait ends the context it is given (see cancelKey) and then waits
+// as ctxFirstWaiter does.
+type cancelOnWait struct{}
+
+func (cancelOnWait) Wait(ctx context.Context, ready <-chan struct{}) error {
+	if cancel, ok := ctx.Value(cancelKey{}).(context.CancelFunc); ok {
+		cancel()
+	}
+	return ctxFirstWaiter{}.Wait(ctx, ready)
 }

@@ -269,8 +269,27 @@ func (s *System) Poison(pid *actor.PID) { s.rawRoot.Poison(pid) }
 // Wait blocks a caller outside the actors until ready yields or is closed,
 // through the Env's Waiter: a channel wait in a real system, a run of the
 // simulation loop in a simulated one. Never call it from inside an actor.
+//
+// If ready yields by the time ctx ends, Wait reports success: what was
+// awaited has happened.
 func (s *System) Wait(ctx context.Context, ready <-chan struct{}) error {
-	return s.waiter.Wait(ctx, ready)
+	return s.wait(ctx, ready)
+}
+
+// wait waits through the Env's Waiter and prefers ready to an ended
+// context: a Waiter may report the context first when both are ready (the
+// real one picks at random), which made a Close whose actors had all
+// stopped, or a Request whose reply had come, fail.
+func (s *System) wait(ctx context.Context, ready <-chan struct{}) error {
+	err := s.waiter.Wait(ctx, ready)
+	if err != nil {
+		select {
+		case <-ready:
+			return nil
+		default:
+		}
+	}
+	return err
 }
 
 // Unmanaged runs fn with protoactor's Root set to a plain root context, so
