@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,4 +257,81 @@ func (cancelOnWait) Wait(ctx context.Context, ready <-chan struct{}) error {
 		cancel()
 	}
 	return ctxFirstWaiter{}.Wait(ctx, ready)
+}
+
+// TestSpawnWithBadProducerFails: a producer that panics, returns no actor
+// or is missing makes Spawn fail with an error saying so, instead of
+// panicking in the caller's goroutine (protoactor runs the producer
+// there); an error the producer panicked with is kept for errors.Is. A
+// child spawn from inside an actor fails the same way, and the actor
+// carries on.
+func TestSpawnWithBadProducerFails(t *testing.T) {
+	s := realSystem(t)
+	errBoom := errors.New("boom")
+	cases := []struct {
+		name  string
+		props *actor.Props
+		want  string
+	}{
+		{"panics", actor.PropsFromProducer(func() actor.Actor { panic("boom") }), "boom"},
+		{"panics with an error", actor.PropsFromProducer(func() actor.Actor { panic(errBoom) }), "boom"},
+		{"returns nil", actor.PropsFromProducer(func() actor.Actor { return nil }), "no actor"},
+		{"nil producer", actor.PropsFromProducer(nil), "producer"},
+		{"empty props", &actor.Props{}, "producer"},
+	}
+	for _, tc := range cases {
+		var pid *actor.PID
+		var err error
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("escaped panic: %v", r)
+				}
+			}()
+			pid, err = s.SpawnNamed(tc.props, "bad")
+		}()
+		if err == nil || strings.HasPrefix(err.Error(), "escaped panic") ||
+			!strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `"bad"`) {
+			t.Errorf("%s: SpawnNamed = %v, %v; want an error naming %q and the actor", tc.name, pid, err, tc.want)
+		}
+	}
+	if _, err := s.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { panic(errBoom) }), "x"); !errors.Is(err, errBoom) {
+		t.Errorf("the producer's error is lost: %v", err)
+	}
+	if n := s.Live(); n != 0 {
+		t.Errorf("%d actors live after failed spawns", n)
+	}
+	if _, err := s.SpawnNamed(funcProps(func(actor.Context) {}), "bad"); err != nil {
+		t.Errorf("the name of a failed spawn stays taken: %v", err)
+	}
+	// Props with a spawner of their own (a router's) need no producer.
+	spawner := (&actor.Props{}).Configure(actor.WithSpawnFunc(
+		func(as *actor.ActorSystem, id string, _ *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+			return actor.DefaultSpawner(as, id, funcProps(func(actor.Context) {}), parent)
+		}))
+	if _, err := s.Spawn(spawner); err != nil {
+		t.Errorf("spawning Props with a spawner and no producer: %v", err)
+	}
+
+	got := make(chan error, 1)
+	_, err := s.Spawn(funcProps(func(c actor.Context) {
+		if _, ok := c.Message().(*actor.Started); ok {
+			_, err := c.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { panic("child boom") }), "child")
+			got <- err
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err == nil || !strings.Contains(err.Error(), "child boom") {
+			t.Errorf("child spawn with a panicking producer = %v", err)
+		}
+	case <-ctxT(t).Done():
+		t.Fatal("the parent never got its spawn's result (it failed instead)")
+	}
+	if st := s.Stats(); st.Failures != 0 {
+		t.Errorf("a failed child spawn failed the parent: %+v", st)
+	}
 }
