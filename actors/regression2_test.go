@@ -335,3 +335,45 @@ func TestSpawnWithBadProducerFails(t *testing.T) {
 		t.Errorf("a failed child spawn failed the parent: %+v", st)
 	}
 }
+
+// undeliverableProbe records its Undelivered calls.
+type undeliverableProbe struct{ targets chan *actor.PID }
+
+func (u *undeliverableProbe) Undelivered(_ *actors.System, target, _ *actor.PID) bool {
+	u.targets <- target
+	return false
+}
+
+// TestNilPIDFromOutside: Send to a nil PID is a dead letter (counted, and
+// an Undeliverable is told), and Stop and Poison of a nil PID do nothing;
+// all three used to panic in the caller (protoactor dereferences the
+// PID).
+func TestNilPIDFromOutside(t *testing.T) {
+	s := realSystem(t)
+	probe := &undeliverableProbe{targets: make(chan *actor.PID, 1)}
+	for name, f := range map[string]func(){
+		"Send":   func() { s.Send(nil, probe) },
+		"Stop":   func() { s.Stop(nil) },
+		"Poison": func() { s.Poison(nil) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s(nil) panicked: %v", name, r)
+				}
+			}()
+			f()
+		}()
+	}
+	if n := s.Stats().DeadLetters; n != 1 {
+		t.Errorf("Send(nil) counted %d dead letters, want 1", n)
+	}
+	select {
+	case target := <-probe.targets:
+		if target != nil {
+			t.Errorf("Undelivered told target %v, want nil", target)
+		}
+	default:
+		t.Error("Send(nil) did not tell the Undeliverable message")
+	}
+}

@@ -259,14 +259,32 @@ func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error)
 	return pid, nil
 }
 
-// Send sends message to pid from outside any actor.
-func (s *System) Send(pid *actor.PID, message any) { s.rawRoot.Send(pid, message) }
+// Send sends message to pid from outside any actor. A message to a nil
+// pid is a dead letter, as if sent to an actor that no longer exists.
+func (s *System) Send(pid *actor.PID, message any) {
+	if pid == nil {
+		// protoactor dereferences the PID.
+		s.as.DeadLetter.SendUserMessage(nil, message)
+		return
+	}
+	s.rawRoot.Send(pid, message)
+}
 
-// Stop stops pid at once: queued messages are dropped.
-func (s *System) Stop(pid *actor.PID) { s.rawRoot.Stop(pid) }
+// Stop stops pid at once: queued messages are dropped. A nil pid is
+// ignored.
+func (s *System) Stop(pid *actor.PID) {
+	if pid != nil {
+		s.rawRoot.Stop(pid)
+	}
+}
 
-// Poison stops pid after the messages already queued for it.
-func (s *System) Poison(pid *actor.PID) { s.rawRoot.Poison(pid) }
+// Poison stops pid after the messages already queued for it. A nil pid is
+// ignored.
+func (s *System) Poison(pid *actor.PID) {
+	if pid != nil {
+		s.rawRoot.Poison(pid)
+	}
+}
 
 // Wait blocks a caller outside the actors until ready yields or is closed,
 // through the Env's Waiter: a channel wait in a real system, a run of the
