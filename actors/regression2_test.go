@@ -377,3 +377,36 @@ func TestNilPIDFromOutside(t *testing.T) {
 		t.Error("Send(nil) did not tell the Undeliverable message")
 	}
 }
+
+// TestAskWithNilContinuation: an Ask with no continuation sends its
+// request and ignores the outcome (a reply, a timeout, a refusal). It used
+// to fail the asking actor when the outcome came, which restarted it.
+func TestAskWithNilContinuation(t *testing.T) {
+	w, s := simSystem(t, 3)
+	fast, _ := s.SpawnNamed(answerer(0), "fast")
+	slow, _ := s.SpawnNamed(answerer(time.Second), "slow")
+	starts := 0
+	_, err := s.Spawn(funcProps(func(c actor.Context) {
+		if _, ok := c.Message().(*actor.Started); ok {
+			starts++
+			if starts == 1 {
+				actors.Ask(c, fast, &question{1}, time.Second, nil)
+				actors.Ask(c, slow, &question{2}, time.Millisecond, nil)
+				actors.Ask(c, nil, &question{3}, time.Second, nil)
+				actors.Ask(c, fast, &question{4}, 0, nil)
+			}
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Failures != 0 || starts != 1 {
+		t.Errorf("Asks with no continuation failed the asker: %+v, started %d times", st, starts)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
