@@ -410,3 +410,17 @@ func TestAskWithNilContinuation(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSpawnNamedEmptyName: an empty name is refused with an error; it
+// used to start an actor named "" (and refuse the next one as a
+// duplicate).
+func TestSpawnNamedEmptyName(t *testing.T) {
+	s := realSystem(t)
+	pid, err := s.SpawnNamed(funcProps(func(actor.Context) {}), "")
+	if err == nil || !strings.Contains(err.Error(), "empty name") {
+		t.Errorf("SpawnNamed with an empty name = %v, %v; want an error", pid, err)
+	}
+	if n := s.Live(); n != 0 {
+		t.Errorf("%d actors live", n)
+	}
+}

@@ -245,12 +245,15 @@ func (s *System) Spawn(props *actor.Props) (*actor.PID, error) {
 }
 
 // SpawnNamed starts a top-level actor from props under name. It fails if
-// the name is taken, the system is closed, or props' producer panics or
+// the name is empty or taken, the system is closed, or props' producer panics or
 // returns no actor (protoactor runs it on the caller's goroutine; the
 // panic is not passed on).
 func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error) {
 	if props == nil {
 		return nil, errors.Errorf("actors: spawn %q: nil props", name)
+	}
+	if name == "" {
+		return nil, errors.New("actors: spawn: empty name (Spawn generates one)")
 	}
 	pid, err := s.root.SpawnNamed(props, name)
 	if err != nil {
