@@ -78,7 +78,8 @@ func (*askExpired) actorioInternal() {}
 // cont, inside the calling actor, with the reply or with an *AskError once
 // timeout has passed on the system clock. cont runs exactly once, never
 // before Ask returns, and not at all if the actor stops or restarts first.
-// Meanwhile the actor keeps handling other messages.
+// Meanwhile the actor keeps handling other messages. A nil cont ignores
+// the outcome.
 //
 // Whether a reply came or not, cont runs with the message the actor was
 // handling when it asked as the context's current message, as protoactor's
@@ -92,6 +93,9 @@ func (*askExpired) actorioInternal() {}
 // real timer goroutine is involved.
 func Ask(ctx actor.Context, target *actor.PID, msg any, timeout time.Duration, cont func(reply any, err error)) {
 	st := stateOf(ctx)
+	if cont == nil {
+		cont = ignoreOutcome
+	}
 	if st.asks == nil {
 		st.asks = map[uint64]*pendingAsk{}
 	}
@@ -127,6 +131,9 @@ func Ask(ctx actor.Context, target *actor.PID, msg any, timeout time.Duration, c
 	expired := &askExpired{id: id, gen: gen, err: ErrTimeout}
 	p.timer = sys.clock.AfterFunc(timeout, func() { sys.rawRoot.Send(self, expired) })
 }
+
+// ignoreOutcome is the continuation of an Ask given none.
+func ignoreOutcome(any, error) {}
 
 func (st *actorState) completeAsk(id, gen uint64, reply any, err error) {
 	p := st.asks[id]

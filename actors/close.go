@@ -34,7 +34,7 @@ func (s *System) Close(ctx context.Context) error {
 	for _, pid := range s.top.beginClose() {
 		s.rawRoot.Poison(pid)
 	}
-	if err := s.waiter.Wait(ctx, s.top.empty); err != nil {
+	if err := s.wait(ctx, s.top.empty); err != nil {
 		left, spawning := s.top.remaining()
 		names := make([]string, len(left))
 		for i, pid := range left {

@@ -28,7 +28,7 @@ func (s *System) Request(ctx context.Context, pid *actor.PID, msg any) (any, err
 	}
 	defer s.as.ProcessRegistry.Remove(self)
 	s.rawRoot.RequestWithCustomSender(pid, msg, self)
-	if err := s.waiter.Wait(ctx, r.done); err != nil {
+	if err := s.wait(ctx, r.done); err != nil {
 		return nil, &AskError{Target: pid, Message: typeName(msg), Err: errors.Wrap(err, "waiting for reply")}
 	}
 	r.mu.Lock()

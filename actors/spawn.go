@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pkg/errors"
 )
 
 // prepare returns a copy of props that carries the system's Env: its
@@ -40,7 +41,13 @@ func (s *System) prepare(props *actor.Props, topLevel bool) (*actor.Props, *stop
 		}
 		st, as := &actorState{sys: s, stop: stop}, s.as
 		opts = append(opts, actor.WithProducer(func() actor.Actor {
-			return &stateActor{st: st, inner: produce(as)}
+			inner := produce(as)
+			if inner == nil {
+				// At a spawn, spawnSafely turns this into the
+				// spawn's error; at a restart, into a failure.
+				panic(errNoActor)
+			}
+			return &stateActor{st: st, inner: inner}
 		}), undeliveredMailboxes(mailbox, st))
 	} else if mailbox != nil {
 		opts = append(opts, actor.WithMailbox(mailbox))
@@ -61,7 +68,7 @@ func producerOf(props *actor.Props) actor.ProducerWithActorSystem {
 }
 
 // hasField reports whether props carries its own value in the unexported
-// field name (supervisionStrategy, dispatcher): protoactor has no getters
+// field name (supervisionStrategy, dispatcher, spawner): protoactor has no getters
 // for them. TestPropsFields fails if a protoactor upgrade renames one.
 func hasField(props *actor.Props, name string) bool {
 	f := reflect.ValueOf(props).Elem().FieldByName(name)
@@ -83,7 +90,7 @@ func (s *System) rootSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 		var stop *stopNotice
 		defer func() { s.top.endSpawn(spawned, stop) }() // also if the producer panics
 		prepared, stop := s.prepare(props, true)
-		pid, err := next(as, id, prepared, parent)
+		pid, err := spawnSafely(next, as, id, prepared, parent)
 		if err != nil {
 			return pid, err
 		}
@@ -117,7 +124,34 @@ func handout(pid *actor.PID) *actor.PID {
 func (s *System) childSpawnMiddleware(next actor.SpawnFunc) actor.SpawnFunc {
 	return func(as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
 		prepared, _ := s.prepare(props, false)
-		pid, err := next(as, id, prepared, parent)
+		pid, err := spawnSafely(next, as, id, prepared, parent)
 		return handout(pid), err
 	}
+}
+
+// errNoActor is what a producer that returns no actor fails with.
+var errNoActor = errors.New("producer returned no actor")
+
+// spawnSafely runs the rest of the spawn chain and turns a failure of the
+// actor's producer into the spawn's error. protoactor runs the producer on
+// the spawner's goroutine, before it registers anything, so a producer
+// that panicked (or returned no actor, or props without one) used to
+// panic out of Spawn into the caller. An error the producer panicked with
+// is wrapped, for errors.Is.
+func spawnSafely(next actor.SpawnFunc, as *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (pid *actor.PID, err error) {
+	if producerOf(props) == nil && !hasField(props, "spawner") {
+		// (A router's Props have a spawner of their own instead.)
+		return nil, errors.New("props have no producer")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pid = nil
+			if e, ok := r.(error); ok {
+				err = errors.Wrap(e, "producer panicked")
+			} else {
+				err = errors.Errorf("producer panicked: %v", r)
+			}
+		}
+	}()
+	return next(as, id, props, parent)
 }

@@ -245,10 +245,15 @@ func (s *System) Spawn(props *actor.Props) (*actor.PID, error) {
 }
 
 // SpawnNamed starts a top-level actor from props under name. It fails if
-// the name is taken or the system is closed.
+// the name is empty or taken, the system is closed, or props' producer panics or
+// returns no actor (protoactor runs it on the caller's goroutine; the
+// panic is not passed on).
 func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error) {
 	if props == nil {
 		return nil, errors.Errorf("actors: spawn %q: nil props", name)
+	}
+	if name == "" {
+		return nil, errors.New("actors: spawn: empty name (Spawn generates one)")
 	}
 	pid, err := s.root.SpawnNamed(props, name)
 	if err != nil {
@@ -257,20 +262,41 @@ func (s *System) SpawnNamed(props *actor.Props, name string) (*actor.PID, error)
 	return pid, nil
 }
 
-// Send sends message to pid from outside any actor.
-func (s *System) Send(pid *actor.PID, message any) { s.rawRoot.Send(pid, message) }
+// Send sends message to pid from outside any actor. A message to a nil
+// pid is a dead letter, as if sent to an actor that no longer exists.
+func (s *System) Send(pid *actor.PID, message any) {
+	if pid == nil {
+		// protoactor dereferences the PID.
+		s.as.DeadLetter.SendUserMessage(nil, message)
+		return
+	}
+	s.rawRoot.Send(pid, message)
+}
 
-// Stop stops pid at once: queued messages are dropped.
-func (s *System) Stop(pid *actor.PID) { s.rawRoot.Stop(pid) }
+// Stop stops pid at once: queued messages are dropped. A nil pid is
+// ignored.
+func (s *System) Stop(pid *actor.PID) {
+	if pid != nil {
+		s.rawRoot.Stop(pid)
+	}
+}
 
-// Poison stops pid after the messages already queued for it.
-func (s *System) Poison(pid *actor.PID) { s.rawRoot.Poison(pid) }
+// Poison stops pid after the messages already queued for it. A nil pid is
+// ignored.
+func (s *System) Poison(pid *actor.PID) {
+	if pid != nil {
+		s.rawRoot.Poison(pid)
+	}
+}
 
 // Wait blocks a caller outside the actors until ready yields or is closed,
 // through the Env's Waiter: a channel wait in a real system, a run of the
 // simulation loop in a simulated one. Never call it from inside an actor.
+//
+// If ready yields by the time ctx ends, Wait reports success: what was
+// awaited has happened.
 func (s *System) Wait(ctx context.Context, ready <-chan struct{}) error {
-	return s.waiter.Wait(ctx, ready)
+	return s.wait(ctx, ready)
 }
 
 // Unmanaged runs fn with protoactor's Root set to a plain root context, so

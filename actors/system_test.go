@@ -309,6 +309,7 @@ func TestPropsFields(t *testing.T) {
 		"supervisionStrategy": reflect.TypeOf((*actor.SupervisorStrategy)(nil)).Elem(),
 		"dispatcher":          reflect.TypeOf((*actor.Dispatcher)(nil)).Elem(),
 		"mailboxProducer":     reflect.TypeOf(actor.MailboxProducer(nil)),
+		"spawner":             reflect.TypeOf(actor.SpawnFunc(nil)),
 	} {
 		f, ok := reflect.TypeOf(actor.Props{}).FieldByName(name)
 		if !ok || f.Type != typ {
