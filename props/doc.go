@@ -38,8 +38,10 @@
 //	          crash, liveness after the heal (RS1–RS7, see
 //	          CheckRemoteStreamRun; canary: remote.CanarySkipGaps).
 //	remote-signal  signals on node a; remote subscribers on crashing
-//	          nodes and local ones connect, disconnect, stall; after the
-//	          heal a tail of emissions reaches every surviving connection
+//	          nodes and local ones connect, disconnect, stall (with
+//	          partitions on, one subscriber is cut off and reconnects);
+//	          after the heal a tail of emissions reaches every surviving
+//	          connection
 //	          (RS1–RS7, see CheckRemoteSignal: the local signal invariants
 //	          per node incarnation, the disconnect barrier across nodes,
 //	          in-flight events to a dead node counted).

@@ -20,8 +20,11 @@ import (
 // a director on "a" does the same with local connections. A witness on
 // "a" (a local connection with room for everything) records every
 // fan-out. After the heal and a settling time, a tail of emissions must
-// reach every connection that survived. CheckRemoteSignal checks the
-// invariants (rsignal_check.go); RemoteSignal runs it all (rsignal_run.go).
+// reach every connection that survived. When the profile has partitions,
+// the scenario also cuts one subscriber off "a" for longer than the
+// keepalive, so that its connections are lost and made again
+// (rsignal_cut.go). CheckRemoteSignal checks the invariants
+// (rsignal_check.go); RemoteSignal runs it all (rsignal_run.go).
 
 // RemoteSignalConfig sizes the remote-signal scenario.
 type RemoteSignalConfig struct {
@@ -53,6 +56,7 @@ type RemoteSignalReport struct {
 	Tail     map[string][]int                     // "signal/dev" → the tail's emission ids, in order
 	Server   *signalbus.ServerStats               // at the end
 	Signals  map[string]map[signalbus.Handle]bool // signal name → its connections on "a" at the end
+	Cut      *RemoteSignalCut                     // the scenario's own cut (nil: none; rsignal_cut.go)
 }
 
 // RemoteConn is one connection a director made.

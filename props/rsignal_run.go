@@ -19,7 +19,7 @@ func RemoteSignal(cfg RemoteSignalConfig) sim.Scenario {
 		Description: "signals on node a; remote subscribers on crashing nodes and local ones connect, disconnect, stall; " +
 			"after the heal a tail of emissions must reach every surviving connection",
 		// A short keepalive, so that long partitions end connections too.
-		Options: []sim.Option{sim.WithRemote(sim.RemoteOptions{Keepalive: 500 * time.Millisecond})},
+		Options: []sim.Option{sim.WithRemote(sim.RemoteOptions{Keepalive: rsKeepalive})},
 		Run: func(w *sim.World) error {
 			rep, err := RunRemoteSignal(w, cfg)
 			if err != nil {
@@ -93,6 +93,10 @@ func RunRemoteSignal(w *sim.World, cfg RemoteSignalConfig) (*RemoteSignalReport,
 		}
 	})
 
+	// The scenario's own cut (rsignal_cut.go), during the churn.
+	rep.Cut = planCut(w, cfg)
+	rep.Cut.arm(w)
+
 	// The churn, then the heal (or, without faults, the churn's end),
 	// then time for what the faults left to settle: crashed nodes'
 	// connections removed, lost connections noticed and made again.
@@ -101,6 +105,9 @@ func RunRemoteSignal(w *sim.World, cfg RemoteSignalConfig) (*RemoteSignalReport,
 		return w.Now() >= end && (w.Healed() || w.Profile().FaultTime == 0)
 	}); err != nil {
 		return nil, err
+	}
+	if rep.Cut != nil && rep.Cut.err != nil {
+		return nil, rep.Cut.err
 	}
 	if _, err := w.Run(w.For(cfg.Settle)); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package props
 
 import (
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,10 +13,11 @@ import (
 )
 
 // TestRemoteSignalScenario: swarm seeds (as simrun runs them) hold the
-// invariants, and the end-of-run checks have something to check: every
-// seed ends with remote connections that get the tail (RS4), and some
-// of those survived a restart of their node or were made again after a
-// loss; some seeds have losses for RS6 to count.
+// invariants, and the end-of-run checks have something to check, on at
+// least the share of seeds rsMinShare says: every seed ends with remote
+// connections that get the tail (RS4); a good share of them survived a
+// restart of their node, or were made again after a loss; many seeds
+// have losses for RS6 to count.
 func TestRemoteSignalScenario(t *testing.T) {
 	const seeds = 40
 	count := map[string]int{}
@@ -35,15 +37,9 @@ func TestRemoteSignalScenario(t *testing.T) {
 			t.Fatalf("seed %d (%v): %v", seed, sim.Swarm(seed), out.Err)
 		}
 	}
-	for _, what := range []string{"RS4 remote survivor", "RS2/RS3 remote connection with 2+ deliveries"} {
-		if count[what] != seeds {
-			t.Errorf("%s on %d of %d seeds, want all", what, count[what], seeds)
-		}
-	}
-	for _, what := range []string{"RS4 remote survivor on a restarted node", "RS4 remote survivor made again after a loss",
-		"RS5 a crashed incarnation", "RS6 a loss of a crashed or lost connection"} {
-		if count[what] == 0 {
-			t.Errorf("%s on no seed", what)
+	for _, what := range actors.SortedKeys(rsMinShare) {
+		if want := int(math.Ceil(rsMinShare[what] * seeds)); count[what] < want {
+			t.Errorf("%s on %d of %d seeds, want at least %d", what, count[what], seeds, want)
 		}
 	}
 	t.Logf("coverage over %d swarm seeds: %v", seeds, count)
