@@ -150,25 +150,14 @@ func (c *cursor) wholePDU(f *Frame, off int) (int, bool) {
 // into a buffer of their own (within one chunk, a copy that is not
 // zeroed first).
 func (m *StreamMachine) take(size int) []byte {
-	var pdu []byte
 	if c := &m.rbuf[0]; len(c.p) >= size {
-		pdu = detach(c.p[:size])
-	} else {
-		pdu = make([]byte, size)
+		pdu := detach(c.p[:size])
+		m.dropFront(size)
+		return pdu
 	}
+	pdu := make([]byte, size)
 	for off := 0; off < size; {
-		c := &m.rbuf[0]
-		n := min(len(c.p), size-off)
-		if off > 0 || n < size {
-			copy(pdu[off:], c.p[:n])
-		}
-		off += n
-		if n == len(c.p) {
-			m.popChunk()
-		} else {
-			c.p = c.p[n:]
-		}
+		off += m.takeFront(pdu[off:])
 	}
-	m.rlen -= size
 	return pdu
 }

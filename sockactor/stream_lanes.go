@@ -72,6 +72,25 @@ func (m *StreamMachine) popChunk() {
 	}
 }
 
+// takeFront copies into dst what it can of the receive buffer's first
+// chunk (which must exist), consumes it, and returns how much.
+func (m *StreamMachine) takeFront(dst []byte) int {
+	n := copy(dst, m.rbuf[0].p)
+	m.dropFront(n)
+	return n
+}
+
+// dropFront consumes the first n bytes of the receive buffer, all in its
+// first chunk.
+func (m *StreamMachine) dropFront(n int) {
+	if c := &m.rbuf[0]; n == len(c.p) {
+		m.popChunk()
+	} else {
+		c.p = c.p[n:]
+	}
+	m.rlen -= n
+}
+
 // pumpReads advances the read lane as far as the buffered bytes allow.
 func (m *StreamMachine) pumpReads() {
 	for m.reads.Len() > 0 {
@@ -125,14 +144,7 @@ func (m *StreamMachine) fill(op *readOp) bool {
 		if m.rlen == 0 {
 			return false
 		}
-		c := &m.rbuf[0]
-		n := copy(dst, c.p)
-		if n == len(c.p) {
-			m.popChunk()
-		} else {
-			c.p = c.p[n:]
-		}
-		m.rlen -= n
+		n := m.takeFront(dst)
 		op.off += n
 		op.consumed += n
 	}
